@@ -1,0 +1,259 @@
+// Package awsconfig reads the profiles mfacred serves from the shared AWS config and credentials
+// files, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE as the AWS CLI does.
+//
+// mfacred's own settings live in keys of their own (mfacred_*), never in role_arn or
+// source_profile: the SDKs would act on those themselves (aws-facts.md §3).
+package awsconfig
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/ini.v1"
+)
+
+// Keys mfacred reads from a profile.
+const (
+	KeyMFASerial     = "mfa_serial"
+	KeyMFAProcess    = "mfa_process"
+	KeyRegion        = "region"
+	KeySourceProfile = "mfacred_source_profile"
+	KeyDuration      = "mfacred_duration_seconds"
+)
+
+// Session duration limits of GetSessionToken for IAM users (aws-facts.md §4).
+const (
+	DefaultDuration = 43200
+	MinDuration     = 900
+	MaxDuration     = 129600
+)
+
+// ErrNoProfile is returned when a named profile is in neither file.
+var ErrNoProfile = errors.New("profile not found")
+
+// Files holds the parsed config and credentials files.
+type Files struct {
+	ConfigPath      string
+	CredentialsPath string
+	config          *ini.File
+	credentials     *ini.File
+}
+
+// Paths returns the config and credentials file paths, from the environment or the defaults.
+func Paths() (configPath, credentialsPath string) {
+	home, _ := os.UserHomeDir()
+	configPath = os.Getenv("AWS_CONFIG_FILE")
+	if configPath == "" {
+		configPath = filepath.Join(home, ".aws", "config")
+	}
+	credentialsPath = os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
+	if credentialsPath == "" {
+		credentialsPath = filepath.Join(home, ".aws", "credentials")
+	}
+	return configPath, credentialsPath
+}
+
+// Load reads both files from the paths the environment names. A missing file counts as empty.
+func Load() (*Files, error) {
+	c, k := Paths()
+	return LoadFiles(c, k)
+}
+
+// LoadFiles reads the given config and credentials files. A missing file counts as empty.
+func LoadFiles(configPath, credentialsPath string) (*Files, error) {
+	f := &Files{ConfigPath: configPath, CredentialsPath: credentialsPath}
+	var err error
+	if f.config, err = loadINI(configPath); err != nil {
+		return nil, err
+	}
+	if f.credentials, err = loadINI(credentialsPath); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func loadINI(path string) (*ini.File, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return ini.Empty(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	f, err := ini.LoadSources(ini.LoadOptions{
+		AllowNestedValues:        true, // s3 = \n  max_concurrent_requests = 10
+		SpaceBeforeInlineComment: true,
+		SkipUnrecognizableLines:  false,
+	}, data)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %v", path, err)
+	}
+	return f, nil
+}
+
+// configSection finds a profile's section in the config file: [profile NAME], or [default].
+func (f *Files) configSection(name string) *ini.Section {
+	if s, err := f.config.GetSection("profile " + name); err == nil {
+		return s
+	}
+	if name == "default" {
+		if s, err := f.config.GetSection("default"); err == nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// value returns a key of a profile, from the config file.
+func (f *Files) value(name, key string) string {
+	if s := f.configSection(name); s != nil && s.HasKey(key) {
+		return strings.TrimSpace(s.Key(key).String())
+	}
+	return ""
+}
+
+// Exists reports whether a profile is in either file.
+func (f *Files) Exists(name string) bool {
+	if f.configSection(name) != nil {
+		return true
+	}
+	_, err := f.credentials.GetSection(name)
+	return err == nil
+}
+
+// Profiles lists the profile names of the config file, in file order.
+func (f *Files) Profiles() []string {
+	var names []string
+	for _, s := range f.config.Sections() {
+		switch n := s.Name(); {
+		case n == "default":
+			names = append(names, n)
+		case strings.HasPrefix(n, "profile "):
+			names = append(names, strings.TrimSpace(strings.TrimPrefix(n, "profile ")))
+		}
+	}
+	return names
+}
+
+// StaticKeys are long-term keys written in the credentials or config file.
+type StaticKeys struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	File            string
+}
+
+// StaticKeys returns a profile's keys from the credentials file, else the config file.
+// ok is false when the profile has none; half a key pair is an error.
+func (f *Files) StaticKeys(name string) (keys StaticKeys, ok bool, err error) {
+	try := func(s *ini.Section, file string) (bool, error) {
+		if s == nil {
+			return false, nil
+		}
+		id := strings.TrimSpace(s.Key("aws_access_key_id").String())
+		secret := strings.TrimSpace(s.Key("aws_secret_access_key").String())
+		switch {
+		case id == "" && secret == "":
+			return false, nil
+		case id == "" || secret == "":
+			return false, fmt.Errorf("profile %s in %s has only half a key pair: set both aws_access_key_id and aws_secret_access_key", name, file)
+		}
+		keys = StaticKeys{AccessKeyID: id, SecretAccessKey: secret, File: file}
+		return true, nil
+	}
+	if s, e := f.credentials.GetSection(name); e == nil {
+		if ok, err = try(s, f.CredentialsPath); ok || err != nil {
+			return keys, ok, err
+		}
+	}
+	ok, err = try(f.configSection(name), f.ConfigPath)
+	return keys, ok, err
+}
+
+// Profile is what mfacred needs to serve one profile, with mfacred_source_profile followed.
+type Profile struct {
+	Name string
+	// KeySource is the profile whose long-term keys are used: Name itself, or the end of its
+	// mfacred_source_profile chain.
+	KeySource string
+	// MFASerial is the device, taken from the first profile in the chain that sets one.
+	MFASerial string
+	// MFAProcess comes from the same profile as MFASerial.
+	MFAProcess string
+	// DeviceProfile is the profile MFASerial was read from.
+	DeviceProfile string
+	Region        string
+	Duration      int // seconds
+	// Chain lists the profiles followed, Name first.
+	Chain []string
+}
+
+var serialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+
+// Resolve reads a profile and follows its mfacred_source_profile chain.
+func (f *Files) Resolve(name string) (*Profile, error) {
+	if !f.Exists(name) {
+		return nil, fmt.Errorf("profile %s: %w in %s", name, ErrNoProfile, f.ConfigPath)
+	}
+	p := &Profile{Name: name, Duration: DefaultDuration}
+	seen := map[string]bool{}
+	for cur := name; ; {
+		if seen[cur] {
+			return nil, fmt.Errorf("profile %s: mfacred_source_profile cycle: %s -> %s", name, strings.Join(p.Chain, " -> "), cur)
+		}
+		seen[cur] = true
+		p.Chain = append(p.Chain, cur)
+		if p.MFASerial == "" {
+			if s := f.value(cur, KeyMFASerial); s != "" {
+				p.MFASerial, p.MFAProcess, p.DeviceProfile = s, f.value(cur, KeyMFAProcess), cur
+			}
+		}
+		if p.Region == "" {
+			p.Region = f.value(cur, KeyRegion)
+		}
+		next := f.value(cur, KeySourceProfile)
+		if next == "" {
+			p.KeySource = cur
+			break
+		}
+		if !f.Exists(next) {
+			return nil, fmt.Errorf("profile %s: mfacred_source_profile %s: %w in %s", cur, next, ErrNoProfile, f.ConfigPath)
+		}
+		cur = next
+	}
+	if d := f.value(name, KeyDuration); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < MinDuration || n > MaxDuration {
+			return nil, fmt.Errorf("profile %s: %s = %q: want whole seconds from %d to %d", name, KeyDuration, d, MinDuration, MaxDuration)
+		}
+		p.Duration = n
+	}
+	if p.MFASerial == "" {
+		return nil, fmt.Errorf("profile %s: no mfa_serial in %s (set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME)", name, f.ConfigPath)
+	}
+	if strings.Contains(p.MFASerial, ":u2f/") {
+		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)
+	}
+	if !serialRE.MatchString(p.MFASerial) {
+		return nil, fmt.Errorf("profile %s: mfa_serial %q is not a device serial or ARN", name, p.MFASerial)
+	}
+	if env := os.Getenv("AWS_REGION"); env != "" {
+		p.Region = env
+	} else if env := os.Getenv("AWS_DEFAULT_REGION"); env != "" && p.Region == "" {
+		p.Region = env
+	}
+	return p, nil
+}
+
+// Account returns the account id in an ARN serial, or "" for a hardware serial.
+func Account(serial string) string {
+	parts := strings.SplitN(serial, ":", 6)
+	if len(parts) == 6 && parts[0] == "arn" && len(parts[4]) == 12 {
+		return parts[4]
+	}
+	return ""
+}

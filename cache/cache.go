@@ -1,0 +1,237 @@
+// Package cache keeps mfacred's secrets in the OS keyring: the long-term keys stored with
+// `mfacred add`, TOTP seeds, and the STS sessions made from them. Nothing secret is ever
+// written to disk by this package; the only files it makes are lock files (and a record of
+// the last one-time code used per device, which is worthless once used).
+//
+// Items are small JSON documents under the service name "mfacred", keyed by fixed fields
+// in a fixed order (Key): a lookup is one keyring read, with the expiry inside the value.
+package cache
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Service is the keyring service name of every item.
+const Service = "mfacred"
+
+// ErrNotFound is returned for an item the keyring does not have.
+var ErrNotFound = errors.New("not found in keyring")
+
+// Key names one keyring item.
+type Key string
+
+// SessionKey names the session made from the long-term keys of profile source with device serial.
+func SessionKey(source, serial string) Key { return Key("session:" + source + "|" + serial) }
+
+// KeysKey names the long-term keys stored for a profile.
+func KeysKey(profile string) Key { return Key("keys:" + profile) }
+
+// SeedKey names the TOTP seed stored for a device.
+func SeedKey(serial string) Key { return Key("seed:" + serial) }
+
+const indexKey = Key("index")
+
+// Credentials are AWS keys, long-term or temporary.
+type Credentials struct {
+	AccessKeyID     string `json:"k"`
+	SecretAccessKey string `json:"s"`
+	SessionToken    string `json:"t,omitempty"`
+}
+
+// Entry is a cached session.
+type Entry struct {
+	Credentials
+	Expiration time.Time `json:"e"`
+	// SourceKeyID is the access key id of the long-term keys the session was made with.
+	SourceKeyID string `json:"src"`
+	// FromFile is set when those keys came from the credentials or config file rather than
+	// the keyring; such a session is served only while the file still holds SourceKeyID.
+	FromFile bool   `json:"f,omitempty"`
+	Source   string `json:"p"` // profile whose keys made it
+	Device   string `json:"d"`
+}
+
+// entryVersion guards the item format: an item of another version is a miss.
+const entryVersion = 1
+
+type item struct {
+	V int `json:"v"`
+	Entry
+}
+
+// Store reads and writes mfacred's items.
+type Store struct {
+	Keyring Keyring
+	// LockDir holds the per-device lock files.
+	LockDir string
+
+	mu sync.Mutex // guards the index within this process
+}
+
+// Session returns a cached session. An item that cannot be decoded, or of another format
+// version, is reported as ErrNotFound: it will be replaced by the next refresh.
+func (s *Store) Session(k Key) (Entry, error) {
+	raw, err := s.Keyring.Get(Service, string(k))
+	if err != nil {
+		return Entry{}, err
+	}
+	var it item
+	if json.Unmarshal([]byte(raw), &it) != nil || it.V != entryVersion || it.AccessKeyID == "" || it.Expiration.IsZero() {
+		return Entry{}, ErrNotFound
+	}
+	return it.Entry, nil
+}
+
+// PutSession stores a session and records its key in the index.
+func (s *Store) PutSession(k Key, e Entry) error {
+	b, _ := json.Marshal(item{V: entryVersion, Entry: e})
+	if err := s.Keyring.Set(Service, string(k), string(b)); err != nil {
+		return fmt.Errorf("store session: %w", err)
+	}
+	return s.updateIndex(func(idx map[Key]bool) { idx[k] = true })
+}
+
+// DeleteSession forgets one session.
+func (s *Store) DeleteSession(k Key) error {
+	if err := s.Keyring.Delete(Service, string(k)); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return s.updateIndex(func(idx map[Key]bool) { delete(idx, k) })
+}
+
+// Sessions lists the keys of the cached sessions, sorted.
+func (s *Store) Sessions() ([]Key, error) {
+	idx, err := s.index()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]Key, 0, len(idx))
+	for k := range idx {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys, nil
+}
+
+// SessionsOf lists the sessions made from the keys of profile source.
+func (s *Store) SessionsOf(source string) ([]Key, error) {
+	all, err := s.Sessions()
+	var out []Key
+	for _, k := range all {
+		if strings.HasPrefix(string(k), "session:"+source+"|") {
+			out = append(out, k)
+		}
+	}
+	return out, err
+}
+
+func (s *Store) index() (map[Key]bool, error) {
+	idx := map[Key]bool{}
+	raw, err := s.Keyring.Get(Service, string(indexKey))
+	if errors.Is(err, ErrNotFound) {
+		return idx, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var keys []Key
+	_ = json.Unmarshal([]byte(raw), &keys) // a damaged index is rebuilt by later writes
+	for _, k := range keys {
+		idx[k] = true
+	}
+	return idx, nil
+}
+
+// updateIndex edits the index under a lock shared by all processes of this user.
+func (s *Store) updateIndex(edit func(map[Key]bool)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, err := s.lock("index", 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	idx, err := s.index()
+	if err != nil {
+		return err
+	}
+	edit(idx)
+	keys := make([]Key, 0, len(idx))
+	for k := range idx {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	b, _ := json.Marshal(keys)
+	if err := s.Keyring.Set(Service, string(indexKey), string(b)); err != nil {
+		return fmt.Errorf("store index: %w", err)
+	}
+	return nil
+}
+
+// Keys returns the long-term keys stored for a profile.
+func (s *Store) Keys(profile string) (Credentials, error) {
+	raw, err := s.Keyring.Get(Service, string(KeysKey(profile)))
+	if err != nil {
+		return Credentials{}, err
+	}
+	var c Credentials
+	if json.Unmarshal([]byte(raw), &c) != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		return Credentials{}, fmt.Errorf("keys stored for profile %s are damaged: store them again with `mfacred add %s`", profile, profile)
+	}
+	return c, nil
+}
+
+// PutKeys stores long-term keys for a profile. Sessions made with other keys of that
+// profile are dropped first, so they can never be served for the new keys.
+func (s *Store) PutKeys(profile string, c Credentials) error {
+	old, err := s.Keys(profile)
+	if err == nil && old.AccessKeyID == c.AccessKeyID && old.SecretAccessKey == c.SecretAccessKey {
+		return nil
+	}
+	if err := s.DropSessionsOf(profile); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(c)
+	if err := s.Keyring.Set(Service, string(KeysKey(profile)), string(b)); err != nil {
+		return fmt.Errorf("store keys for profile %s: %w", profile, err)
+	}
+	return nil
+}
+
+// DropSessionsOf forgets every session made from profile source's keys.
+func (s *Store) DropSessionsOf(source string) error {
+	keys, err := s.SessionsOf(source)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := s.DeleteSession(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Seed returns the TOTP seed stored for a device.
+func (s *Store) Seed(serial string) (string, error) {
+	return s.Keyring.Get(Service, string(SeedKey(serial)))
+}
+
+// PutSeed stores a TOTP seed for a device.
+func (s *Store) PutSeed(serial, seed string) error {
+	if err := s.Keyring.Set(Service, string(SeedKey(serial)), seed); err != nil {
+		return fmt.Errorf("store seed for device %s: %w", serial, err)
+	}
+	return nil
+}
+
+// DeleteSeed removes a device's seed.
+func (s *Store) DeleteSeed(serial string) error {
+	return s.Keyring.Delete(Service, string(SeedKey(serial)))
+}

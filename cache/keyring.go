@@ -1,0 +1,105 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// Keyring is the small part of an OS keyring the Store needs. OSKeyring is the real one;
+// tests of other packages pass a map.
+type Keyring interface {
+	Get(service, user string) (string, error)
+	Set(service, user, secret string) error
+	Delete(service, user string) error
+}
+
+// OSKeyring stores items in the OS keyring through go-keyring: the Secret Service on Linux,
+// the login keychain on macOS, the Credential Manager on Windows.
+type OSKeyring struct {
+	// Timeout bounds every call: a Secret Service waiting on D-Bus activation can hang.
+	Timeout time.Duration
+}
+
+// ErrNoKeyring is returned when the OS keyring cannot be reached.
+var ErrNoKeyring = errors.New("OS keyring unreachable")
+
+func (k OSKeyring) check() error {
+	// godbus autolaunches dbus-launch when no session bus is set, leaving daemons behind and
+	// then failing to unlock (aws-facts.md §5): refuse before the library gets the chance.
+	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return fmt.Errorf("%w: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service", ErrNoKeyring)
+	}
+	return nil
+}
+
+func (k OSKeyring) call(f func() error) error {
+	if err := k.check(); err != nil {
+		return err
+	}
+	t := k.Timeout
+	if t == 0 {
+		t = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), t)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		if errors.Is(err, keyring.ErrNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrNoKeyring, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: no answer within %s", ErrNoKeyring, t)
+	}
+}
+
+// Get reads one item.
+func (k OSKeyring) Get(service, user string) (s string, err error) {
+	err = k.call(func() (e error) { s, e = keyring.Get(service, user); return e })
+	return s, err
+}
+
+// Set writes one item.
+func (k OSKeyring) Set(service, user, secret string) error {
+	return k.call(func() error { return keyring.Set(service, user, secret) })
+}
+
+// Delete removes one item; a missing item is ErrNotFound.
+func (k OSKeyring) Delete(service, user string) error {
+	return k.call(func() error { return keyring.Delete(service, user) })
+}
+
+// MapKeyring is an in-memory Keyring for unit tests.
+type MapKeyring map[string]string
+
+func (m MapKeyring) Get(service, user string) (string, error) {
+	v, ok := m[service+"\x00"+user]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
+}
+
+func (m MapKeyring) Set(service, user, secret string) error {
+	m[service+"\x00"+user] = secret
+	return nil
+}
+
+func (m MapKeyring) Delete(service, user string) error {
+	if _, ok := m[service+"\x00"+user]; !ok {
+		return ErrNotFound
+	}
+	delete(m, service+"\x00"+user)
+	return nil
+}

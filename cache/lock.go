@@ -1,0 +1,130 @@
+package cache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// ErrLockTimeout is returned when another process holds a lock for too long.
+var ErrLockTimeout = errors.New("timed out waiting for another mfacred")
+
+// DefaultLockDir is mfacred's folder in the user cache dir.
+func DefaultLockDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "mfacred")
+}
+
+// checkDir makes dir (0700) and refuses one that others could write or that is not ours.
+func checkDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make lock dir: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("lock dir: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("lock dir %s is not a directory", dir)
+	}
+	if runtime.GOOS != "windows" {
+		if fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("lock dir %s is writable by others (mode %v): run chmod 700 %s", dir, fi.Mode().Perm(), dir)
+		}
+		if !ownedByMe(fi) {
+			return fmt.Errorf("lock dir %s belongs to another user", dir)
+		}
+	}
+	return nil
+}
+
+func lockName(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(h[:12])
+}
+
+// Lock takes the lock called name, waiting up to timeout. Closing the result releases it.
+// The kernel releases a flock when its holder dies, so a killed process leaves no stale lock.
+func (s *Store) Lock(name string, timeout time.Duration) (io.Closer, error) {
+	return s.lock(name, timeout)
+}
+
+func (s *Store) lock(name string, timeout time.Duration) (io.Closer, error) {
+	if err := checkDir(s.LockDir); err != nil {
+		return nil, err
+	}
+	fl := flock.New(filepath.Join(s.LockDir, lockName(name)+".lock"))
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ok, err := fl.TryLockContext(ctx, 25*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w after %s", ErrLockTimeout, timeout)
+	}
+	return fl, nil
+}
+
+// usedCode records the last one-time code sent for a device. AWS accepts a code once, so
+// mfacred must never send it again (aws-facts.md §4). Only a hash is kept.
+type usedCode struct {
+	At   time.Time `json:"at"`
+	Hash string    `json:"h"`
+}
+
+func (s *Store) usedPath(device string) string {
+	return filepath.Join(s.LockDir, lockName("used|"+device)+".used")
+}
+
+func codeHash(device, code string) string {
+	h := sha256.Sum256([]byte(device + "|" + code))
+	return hex.EncodeToString(h[:])
+}
+
+// CodeUsed reports whether code is the last code sent for device and when it was sent.
+func (s *Store) CodeUsed(device, code string) (time.Time, bool) {
+	b, err := os.ReadFile(s.usedPath(device))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var u usedCode
+	if json.Unmarshal(b, &u) != nil || u.Hash != codeHash(device, code) {
+		return time.Time{}, false
+	}
+	return u.At, true
+}
+
+// MarkCodeUsed records code as sent for device at time at.
+func (s *Store) MarkCodeUsed(device, code string, at time.Time) error {
+	if err := checkDir(s.LockDir); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(usedCode{At: at, Hash: codeHash(device, code)})
+	tmp, err := os.CreateTemp(s.LockDir, ".used-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), s.usedPath(device))
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awscfg "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/session"
+)
+
+var processCmd = &command{
+	name:    "process",
+	args:    "--profile NAME",
+	summary: "print session credentials for credential_process",
+	help: `Prints the credential_process JSON of the profile's MFA session on stdout, from the
+keyring cache while it has more than 15 minutes left, else from a new GetSessionToken with a
+code from the stored seed, mfa_process, or the terminal (in that order).
+
+Profile settings: mfa_serial, mfa_process, region, mfacred_source_profile,
+mfacred_duration_seconds (900..129600, default 43200).`,
+	run: runProcess,
+}
+
+// output is the credential_process JSON (aws-facts.md §1).
+type output struct {
+	Version         int
+	AccessKeyID     string `json:"AccessKeyId"`
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      string
+	AccountID       string `json:"AccountId,omitempty"`
+}
+
+// processTimeout keeps a whole call inside the Go SDK's 60 s kill.
+const processTimeout = 55 * time.Second
+
+func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	profile := profileFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	files, err := awsconfig.Load()
+	if err != nil {
+		return err
+	}
+	p, err := files.Resolve(*profile)
+	if err != nil {
+		return err
+	}
+	entry, err := e.provider(files, p).Credentials(ctx, e.request(files, p))
+	if err != nil {
+		return explainNoCode(p, err)
+	}
+	b, _ := json.Marshal(output{
+		Version:         1,
+		AccessKeyID:     entry.AccessKeyID,
+		SecretAccessKey: entry.SecretAccessKey,
+		SessionToken:    entry.SessionToken,
+		Expiration:      entry.Expiration.UTC().Format(time.RFC3339),
+		AccountID:       awsconfig.Account(p.MFASerial),
+	})
+	_, err = fmt.Fprintf(e.io.Out, "%s\n", b)
+	return err
+}
+
+// explainNoCode adds the ways out to a missing terminal, once, here at the edge.
+func explainNoCode(p *awsconfig.Profile, err error) error {
+	if errors.Is(err, prompt.ErrNoTerminal) {
+		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal to ask on: run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
+			p.Name, p.MFASerial, p.DeviceProfile, p.Name)
+	}
+	if errors.Is(err, session.ErrNoKeys) {
+		return fmt.Errorf("%v: run `mfacred add %s`", err, p.KeySource)
+	}
+	return err
+}
+
+func (e *env) request(files *awsconfig.Files, p *awsconfig.Profile) session.Request {
+	r := session.Request{Profile: p.Name, Source: p.KeySource, Device: p.MFASerial, Duration: time.Duration(p.Duration) * time.Second}
+	k, ok, err := files.StaticKeys(p.KeySource)
+	switch {
+	case err != nil:
+		r.FileKeysErr = err
+	case ok:
+		r.FileKeys = &cache.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
+	}
+	return r
+}
+
+func (e *env) provider(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+	return &session.Provider{
+		Store: e.store,
+		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.TokenGetter, error) {
+			return newSTS(ctx, p, keys)
+		},
+		Codes: func() (prompt.Source, error) { return e.codeSource(p) },
+	}
+}
+
+// codeSource picks the first code source that applies: a stored seed, mfa_process, the terminal.
+func (e *env) codeSource(p *awsconfig.Profile) (prompt.Source, error) {
+	seed, err := e.store.Seed(p.MFASerial)
+	switch {
+	case err == nil:
+		return prompt.Seed{Secret: seed}, nil
+	case !errors.Is(err, cache.ErrNotFound):
+		return nil, fmt.Errorf("read seed of device %s: %w", p.MFASerial, err)
+	case p.MFAProcess != "":
+		return prompt.Process{Command: p.MFAProcess}, nil
+	}
+	return prompt.Terminal{}, nil
+}
+
+// newSTS builds an STS client the SDK's way, so that AWS_ENDPOINT_URL(_STS), endpoint_url,
+// AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with the long-term keys.
+func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (*sts.Client, error) {
+	region := p.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	cfg, err := awscfg.LoadDefaultConfig(ctx,
+		awscfg.WithSharedConfigProfile(p.Name),
+		awscfg.WithRegion(region),
+		awscfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, "")),
+		awscfg.WithRetryMaxAttempts(3),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, ""))
+	}), nil
+}

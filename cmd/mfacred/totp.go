@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/prompt"
+)
+
+var totpCmd = &command{
+	name:    "totp",
+	args:    "set|remove --profile NAME",
+	summary: "store or remove the TOTP seed of a profile's MFA device",
+	help: `totp set stores the TOTP seed of the profile's device (mfa_serial) in the keyring, so that
+mfacred makes codes itself. The seed is read from stdin, or asked for on the terminal when stdin is
+a terminal, as base32 (spaces, dashes and lower case are fine) or an otpauth://totp/ URI.
+totp remove deletes it.
+
+A seed stored beside the long-term keys turns MFA into one factor: whoever can read your keyring
+has both. Prefer a code from your phone, or mfa_process with a password manager, where that matters.`,
+	run: runTOTP,
+}
+
+func runTOTP(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) == 0 || (args[0] != "set" && args[0] != "remove") {
+		fs.Usage()
+		return errSilent
+	}
+	action := args[0]
+	profile := profileFlag(fs)
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	files, err := awsconfig.Load()
+	if err != nil {
+		return err
+	}
+	p, err := files.Resolve(*profile)
+	if err != nil {
+		return err
+	}
+	if action == "remove" {
+		if err := e.store.DeleteSeed(p.MFASerial); err != nil {
+			if errors.Is(err, cache.ErrNotFound) {
+				return fmt.Errorf("profile %s: no seed stored for device %s", p.Name, p.MFASerial)
+			}
+			return fmt.Errorf("remove seed of device %s: %w", p.MFASerial, err)
+		}
+		fmt.Fprintf(e.io.Err, "mfacred: removed the seed of device %s\n", p.MFASerial)
+		return nil
+	}
+	raw, err := readSeed(e, p)
+	if err != nil {
+		return err
+	}
+	seed, err := prompt.ParseSeed(raw)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", p.Name, err)
+	}
+	if err := e.store.PutSeed(p.MFASerial, seed); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.io.Err, "mfacred: stored the seed of device %s; mfacred now makes its codes.\n", p.MFASerial)
+	fmt.Fprintln(e.io.Err, "mfacred: warning: the seed sits beside the long-term keys in the keyring, so MFA is now one factor: whoever can read your keyring has both.")
+	return nil
+}
+
+func readSeed(e *env, p *awsconfig.Profile) (string, error) {
+	if f, ok := e.io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return prompt.Ask(fmt.Sprintf("TOTP seed (base32 or otpauth:// URI) for device %s: ", p.MFASerial), true)
+	}
+	b, err := io.ReadAll(io.LimitReader(e.io.In, 4096))
+	if err != nil {
+		return "", fmt.Errorf("read seed from stdin: %w", err)
+	}
+	return string(b), nil
+}

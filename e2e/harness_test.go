@@ -1,0 +1,309 @@
+// Package e2e runs the built mfacred binary the way users do: as the credential_process of the
+// real AWS CLI v2 and boto3, with a real Secret Service (gnome-keyring on a private D-Bus), a real
+// terminal (tmux), and a local STS (internal/ststest) that checks signatures and MFA codes.
+//
+// Without CI=true a missing real part skips the tests that need it; with CI=true it fails them.
+package e2e
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/base32"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
+)
+
+var (
+	root    string // everything the tests write lives below it; scanned for secrets at the end
+	binary  string // the built mfacred
+	busAddr string // the private session bus with gnome-keyring on it
+	python  string // a python3 with boto3
+	setupErr error
+
+	secretsMu sync.Mutex
+	secrets   []string // every secret handed out in the run
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	root, err = os.MkdirTemp("", "mfacred-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	stop, err := setup()
+	if err != nil {
+		setupErr = err
+	}
+	code := m.Run()
+	stop()
+	if code == 0 && setupErr == nil {
+		if leaks := scanForSecrets(); len(leaks) > 0 {
+			fmt.Fprintln(os.Stderr, "FAIL: secrets found on disk:\n  "+strings.Join(leaks, "\n  "))
+			code = 1
+		} else {
+			fmt.Fprintf(os.Stderr, "no secret of %d found in any file below %s\n", len(secrets), root)
+		}
+	}
+	os.RemoveAll(root)
+	os.Exit(code)
+}
+
+func setup() (stop func(), err error) {
+	var procs []*exec.Cmd
+	stop = func() {
+		for i := len(procs) - 1; i >= 0; i-- {
+			_ = procs[i].Process.Kill()
+			_, _ = procs[i].Process.Wait()
+		}
+	}
+	binary = filepath.Join(root, "bin", "mfacred")
+	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/mfacred").CombinedOutput(); err != nil {
+		return stop, fmt.Errorf("build mfacred: %v\n%s", err, out)
+	}
+	if p, err := exec.Command("python3", "-c", "import boto3, sys; print(sys.executable)").Output(); err == nil {
+		python = strings.TrimSpace(string(p))
+	}
+	for _, tool := range []string{"dbus-daemon", "gnome-keyring-daemon"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return stop, fmt.Errorf("%s not installed (Debian packages dbus, gnome-keyring)", tool)
+		}
+	}
+	// A private session bus, so the tests never touch the user's keyring.
+	dbus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
+	out, _ := dbus.StdoutPipe()
+	if err := dbus.Start(); err != nil {
+		return stop, fmt.Errorf("start dbus-daemon: %v", err)
+	}
+	procs = append(procs, dbus)
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return stop, fmt.Errorf("read dbus address: %v", err)
+	}
+	busAddr = strings.TrimSpace(line)
+	kr := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	home := filepath.Join(root, "keyring-home")
+	kr.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home, "XDG_DATA_HOME="+home+"/data", "XDG_RUNTIME_DIR="+home)
+	kr.Stdin = strings.NewReader("test-password")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return stop, err
+	}
+	if err := kr.Start(); err != nil {
+		return stop, fmt.Errorf("start gnome-keyring-daemon: %v", err)
+	}
+	procs = append(procs, kr)
+	// Wait until the Secret Service answers on the bus.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
+		c.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr)
+		if o, _ := c.Output(); bytes.Contains(o, []byte("true")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return stop, fmt.Errorf("gnome-keyring did not take org.freedesktop.secrets within 10 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return stop, nil
+}
+
+// need fails (CI) or skips (elsewhere) a test whose real part is missing.
+func need(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is missing: %v", what, err)
+	}
+	t.Skipf("%s is missing: %v", what, err)
+}
+
+func needKeyring(t *testing.T) { t.Helper(); need(t, "the Secret Service", setupErr) }
+
+func awsCLIv2(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("/usr/bin/aws", "--version").CombinedOutput()
+	if err == nil && !bytes.HasPrefix(out, []byte("aws-cli/2")) {
+		err = fmt.Errorf("/usr/bin/aws is %s", bytes.TrimSpace(out))
+	}
+	need(t, "the AWS CLI v2 (/usr/bin/aws, Debian package awscli)", err)
+	return "/usr/bin/aws"
+}
+
+func needPython(t *testing.T) {
+	t.Helper()
+	var err error
+	if python == "" {
+		err = fmt.Errorf("no python3 with boto3")
+	}
+	need(t, "boto3", err)
+}
+
+var serialCount struct {
+	sync.Mutex
+	n int
+}
+
+// world is one test's user, devices, STS, config files and environment.
+type world struct {
+	t       *testing.T
+	dir     string
+	sts     *ststest.Server
+	user    ststest.User
+	profile string // the profile name, unique in the shared keyring
+	serial  string
+	seed    string
+	env     []string
+}
+
+var nameRE = regexp.MustCompile(`[^a-zA-Z0-9]+`)
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	needKeyring(t)
+	serialCount.Lock()
+	serialCount.n++
+	n := serialCount.n
+	serialCount.Unlock()
+	name := strings.ToLower(nameRE.ReplaceAllString(t.Name(), "-"))
+	w := &world{t: t, dir: filepath.Join(root, fmt.Sprintf("t%02d-%s", n, name)), profile: fmt.Sprintf("work%02d", n)}
+	w.serial = fmt.Sprintf("arn:aws:iam::123456789012:mfa/googleAuthentication%02d", n)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("seed %d %d", n, time.Now().UnixNano())))
+	w.seed = base32.StdEncoding.EncodeToString(sum[:20])
+	w.user = ststest.User{
+		Name: "alice", Account: "123456789012",
+		AccessKeyID:     fmt.Sprintf("AKIAEXAMPLE%09d", n),
+		SecretAccessKey: fmt.Sprintf("wJalrXUtnFEMI/K7MDENG/bPxRfiCYsecret%04d", n),
+		Devices:         []ststest.Device{{Serial: w.serial, Seed: w.seed}},
+	}
+	w.sts = ststest.New(w.user)
+	t.Cleanup(func() {
+		secretsMu.Lock()
+		secrets = append(secrets, w.sts.Secrets()...)
+		secretsMu.Unlock()
+		w.sts.Close()
+	})
+	home := filepath.Join(w.dir, "home")
+	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w.env = []string{
+		"PATH=" + filepath.Dir(binary) + ":" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"DBUS_SESSION_BUS_ADDRESS=" + busAddr,
+		"AWS_CONFIG_FILE=" + filepath.Join(home, ".aws", "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
+		"AWS_ENDPOINT_URL_STS=" + w.sts.URL,
+		"AWS_ENDPOINT_URL_IAM=" + w.sts.URL,
+		"AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_PAGER=",
+		"LANG=C.UTF-8",
+		// mfa_process reads the seed from here, so that no file holds it (see mfaProcess).
+		"MFACRED_TEST_SEED=" + w.seed,
+	}
+	return w
+}
+
+func (w *world) configPath() string { return filepath.Join(w.dir, "home", ".aws", "config") }
+
+// writeConfig writes the config file; extra lines go into the test's profile.
+func (w *world) writeConfig(extra ...string) {
+	w.t.Helper()
+	cfg := fmt.Sprintf("[profile %s]\ncredential_process = %s process --profile %s\nmfa_serial = %s\nregion = us-east-1\n%s\n",
+		w.profile, binary, w.profile, w.serial, strings.Join(extra, "\n"))
+	if err := os.WriteFile(w.configPath(), []byte(cfg), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// mfaProcess is an mfa_process line that prints the device's code with oathtool, an
+// implementation of TOTP independent of mfacred's.
+func (w *world) mfaProcess() string {
+	if _, err := exec.LookPath("oathtool"); err != nil {
+		need(w.t, "oathtool (Debian package oathtool)", err)
+	}
+	return `mfa_process = oathtool --totp -b "$MFACRED_TEST_SEED"`
+}
+
+// addKeys stores the user's long-term keys with `mfacred add --env`.
+func (w *world) addKeys() {
+	w.t.Helper()
+	res := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + w.user.SecretAccessKey}, binary, "add", w.profile, "--env")
+	if res.err != nil {
+		w.t.Fatalf("mfacred add: %v\n%s", res.err, res.stderr)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	err            error
+	code           int
+	took           time.Duration
+}
+
+// run runs a program in the world's environment, with stdin from in (nil: /dev/null).
+func (w *world) run(in *string, extraEnv []string, name string, args ...string) result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
+	if in != nil {
+		cmd.Stdin = strings.NewReader(*in)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), err: err, took: time.Since(start)}
+	if cmd.ProcessState != nil {
+		r.code = cmd.ProcessState.ExitCode()
+	}
+	return r
+}
+
+func (w *world) mustRun(name string, args ...string) string {
+	w.t.Helper()
+	r := w.run(nil, nil, name, args...)
+	if r.err != nil {
+		w.t.Fatalf("%s %s: %v\nstdout: %s\nstderr: %s", name, strings.Join(args, " "), r.err, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+// scanForSecrets reads every file below root and reports those holding a secret.
+func scanForSecrets() []string {
+	var leaks []string
+	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() || path == binary {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		for _, s := range secrets {
+			if len(s) >= 16 && bytes.Contains(b, []byte(s)) {
+				leaks = append(leaks, path)
+				break
+			}
+		}
+		return nil
+	})
+	return leaks
+}

@@ -1,0 +1,51 @@
+// Package prompt gets MFA codes: from a stored TOTP seed, from the profile's mfa_process
+// command, or from the person at the controlling terminal.
+//
+// Callers of a credential_process helper capture its stderr and may hold its stdin as a pipe
+// that never closes (aws-facts.md §2), so the terminal source talks to the terminal device
+// itself and never to stdin or stderr.
+package prompt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// ErrNoTerminal is returned when there is no controlling terminal to ask on.
+var ErrNoTerminal = errors.New("no terminal to ask for an MFA code")
+
+// Request says what a code is for.
+type Request struct {
+	Profile string
+	Device  string
+	// Retry, when not empty, says why an earlier code was not used ("AWS rejected that code").
+	Retry string
+}
+
+// Source produces one MFA code.
+type Source interface {
+	Code(ctx context.Context, r Request) (string, error)
+	// Interactive reports whether a person types the codes; only then is a rejected code
+	// worth asking for again.
+	Interactive() bool
+	// Name says what the source is, for messages.
+	Name() string
+}
+
+var codeRE = regexp.MustCompile(`^[0-9]{6}$`)
+
+// CheckCode returns an error unless code is the 6 digits STS accepts (aws-facts.md §4).
+func CheckCode(code string) error {
+	if !codeRE.MatchString(code) {
+		return fmt.Errorf("an MFA code is exactly 6 digits, got %d characters", len(code))
+	}
+	return nil
+}
+
+// Ask asks a question on the controlling terminal and reads one line; with secret set the
+// answer is not echoed.
+func Ask(question string, secret bool) (string, error) {
+	return ask(question, secret)
+}

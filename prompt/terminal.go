@@ -1,0 +1,57 @@
+package prompt
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Terminal asks for codes on the controlling terminal.
+type Terminal struct {
+	// Open opens the terminal for reading and writing; OpenTTY in production.
+	Open func() (io.ReadWriteCloser, error)
+}
+
+// Name implements Source.
+func (Terminal) Name() string { return "terminal" }
+
+// Interactive implements Source.
+func (Terminal) Interactive() bool { return true }
+
+// Code implements Source: it writes a prompt naming the profile and device and reads one line.
+func (t Terminal) Code(ctx context.Context, r Request) (string, error) {
+	open := t.Open
+	if open == nil {
+		open = OpenTTY
+	}
+	tty, err := open()
+	if err != nil {
+		return "", err
+	}
+	defer tty.Close()
+	if r.Retry != "" {
+		fmt.Fprintf(tty, "mfacred: %s\n", r.Retry)
+	}
+	fmt.Fprintf(tty, "mfacred: MFA code for profile %s (device %s): ", r.Profile, r.Device)
+	type line struct {
+		s   string
+		err error
+	}
+	got := make(chan line, 1)
+	go func() {
+		s, err := bufio.NewReader(tty).ReadString('\n')
+		got <- line{s, err}
+	}()
+	select {
+	case l := <-got:
+		if l.err != nil && l.s == "" {
+			return "", fmt.Errorf("read code from terminal: %w", l.err)
+		}
+		return strings.TrimSpace(l.s), nil
+	case <-ctx.Done():
+		fmt.Fprintln(tty)
+		return "", fmt.Errorf("no code typed: %w", ctx.Err())
+	}
+}

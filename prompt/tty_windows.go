@@ -1,0 +1,37 @@
+package prompt
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+type console struct{ in, out *os.File }
+
+func (c console) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c console) Write(p []byte) (int, error) { return c.out.Write(p) }
+func (c console) Close() error                { c.out.Close(); return c.in.Close() }
+
+// OpenTTY opens the console (CONIN$ and CONOUT$).
+func OpenTTY() (io.ReadWriteCloser, error) {
+	in, err := os.OpenFile("CONIN$", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%v)", ErrNoTerminal, err)
+	}
+	out, err := os.OpenFile("CONOUT$", os.O_RDWR, 0)
+	if err != nil {
+		in.Close()
+		return nil, fmt.Errorf("%w (%v)", ErrNoTerminal, err)
+	}
+	return console{in, out}, nil
+}
+
+func ask(question string, secret bool) (string, error) {
+	c, err := OpenTTY()
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	cc := c.(console)
+	return askOn(cc.in, cc.out, int(cc.in.Fd()), question, secret)
+}
