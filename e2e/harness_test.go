@@ -7,10 +7,10 @@ package e2e
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/base32"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"io/fs"
 	"os"
@@ -26,10 +26,10 @@ import (
 )
 
 var (
-	root    string // everything the tests write lives below it; scanned for secrets at the end
-	binary  string // the built mfacred
-	busAddr string // the private session bus with gnome-keyring on it
-	python  string // a python3 with boto3
+	root     string // everything the tests write lives below it; scanned for secrets at the end
+	binary   string // the built mfacred
+	busAddr  string // the private session bus with gnome-keyring on it
+	python   string // a python3 with boto3
 	setupErr error
 
 	secretsMu sync.Mutex

@@ -1,0 +1,125 @@
+package awsconfig
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T) *Files {
+	t.Helper()
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	f, err := LoadFiles("testdata/config", "testdata/credentials")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestResolve(t *testing.T) {
+	f := load(t)
+	for _, tc := range []struct {
+		name string
+		want Profile
+	}{
+		{"work", Profile{Name: "work", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 43200, Chain: []string{"work"}}},
+		{"work-ro", Profile{Name: "work-ro", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 3600, Chain: []string{"work-ro", "work"}}},
+		{"other-device", Profile{Name: "other-device", KeySource: "work", MFASerial: "GAKT12345678", DeviceProfile: "other-device", Region: "eu-central-1", Duration: 43200, Chain: []string{"other-device", "work"}}},
+		{"gov", Profile{Name: "gov", KeySource: "gov", MFASerial: "arn:aws-us-gov:iam::123456789012:mfa/path/phone", DeviceProfile: "gov", Duration: 43200, Chain: []string{"gov"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := f.Resolve(tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tc.want) {
+				t.Fatalf("got  %+v\nwant %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestResolveErrors(t *testing.T) {
+	f := load(t)
+	for name, want := range map[string]string{
+		"missing":     "profile missing: profile not found in testdata/config",
+		"loop-a":      "profile loop-a: mfacred_source_profile cycle: loop-a -> loop-b -> loop-a",
+		"fido":        "profile fido: device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key",
+		"noserial":    "profile noserial: no mfa_serial in testdata/config",
+		"badduration": `profile badduration: mfacred_duration_seconds = "12h": want whole seconds from 900 to 129600`,
+	} {
+		_, err := f.Resolve(name)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Resolve(%s) = %v, want %q", name, err, want)
+		}
+	}
+	if _, err := f.Resolve("missing"); !errors.Is(err, ErrNoProfile) {
+		t.Errorf("missing profile is not ErrNoProfile: %v", err)
+	}
+}
+
+func TestRegionFromEnvironment(t *testing.T) {
+	f := load(t)
+	t.Setenv("AWS_REGION", "ap-southeast-2")
+	p, err := f.Resolve("work")
+	if err != nil || p.Region != "ap-southeast-2" {
+		t.Fatalf("region %q, %v", p.Region, err)
+	}
+}
+
+func TestStaticKeys(t *testing.T) {
+	f := load(t)
+	k, ok, err := f.StaticKeys("work")
+	if err != nil || !ok || k.AccessKeyID != "AKIAFILEKEY000000001" || k.File != "testdata/credentials" {
+		t.Fatalf("work: %+v %v %v", k, ok, err)
+	}
+	if _, ok, err := f.StaticKeys("gov"); ok || err != nil {
+		t.Fatalf("gov has no keys: %v %v", ok, err)
+	}
+	if _, _, err := f.StaticKeys("half"); err == nil || !strings.Contains(err.Error(), "profile half in testdata/config has only half a key pair") {
+		t.Fatalf("half: %v", err)
+	}
+}
+
+func TestMalformedFileNamesIt(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "config")
+	if err := os.WriteFile(bad, []byte("[profile work\nmfa_serial = x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadFiles(bad, filepath.Join(dir, "none"))
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMissingFilesAreEmpty(t *testing.T) {
+	dir := t.TempDir()
+	f, err := LoadFiles(filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+	if err != nil || len(f.Profiles()) != 0 {
+		t.Fatalf("%v %v", f, err)
+	}
+}
+
+func TestProfilesInFileOrder(t *testing.T) {
+	got := load(t).Profiles()
+	if got[0] != "default" || got[1] != "work" || got[2] != "work-ro" {
+		t.Fatalf("%v", got)
+	}
+}
+
+func TestAccount(t *testing.T) {
+	for serial, want := range map[string]string{
+		"arn:aws:iam::123456789012:mfa/phone":    "123456789012",
+		"arn:aws-cn:iam::210987654321:mfa/a/b/c": "210987654321",
+		"GAKT12345678":                           "",
+	} {
+		if got := Account(serial); got != want {
+			t.Errorf("Account(%s) = %q", serial, got)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
+)
+
+// tmuxSession runs a shell script in a detached tmux session on a private server.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func startTmux(t *testing.T, w *world, script string) *tmuxSession {
+	t.Helper()
+	_, err := exec.LookPath("tmux")
+	need(t, "tmux (Debian package tmux)", err)
+	path := filepath.Join(w.dir, "run.sh")
+	var env strings.Builder
+	for _, kv := range w.env {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "MFACRED_TEST_SEED" {
+			continue // the script is a file: keep the seed out of it
+		}
+		fmt.Fprintf(&env, "export %s='%s'\n", k, v)
+	}
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+env.String()+script+"\nsleep 120\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
+	if out, err := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) screen() string {
+	out, _ := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-J").Output()
+	return string(out)
+}
+
+// waitFor polls the screen until it contains want.
+func (s *tmuxSession) waitFor(want string, timeout time.Duration) string {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		screen := s.screen()
+		if strings.Contains(screen, want) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("screen never showed %q; it shows:\n%s", want, screen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (s *tmuxSession) typeLine(text string) {
+	s.t.Helper()
+	if out, err := exec.Command("tmux", "-L", s.socket, "send-keys", "-l", text).CombinedOutput(); err != nil {
+		s.t.Fatalf("send-keys: %v %s", err, out)
+	}
+	_ = exec.Command("tmux", "-L", s.socket, "send-keys", "Enter").Run()
+}
+
+// The AWS CLI captures the helper's stderr; the prompt goes to the terminal itself, so the
+// person sees it, types a code, and the command completes. A wrong code is asked for again.
+func TestTerminalPromptUnderAWSCLI(t *testing.T) {
+	aws := awsCLIv2(t)
+	w := newWorld(t)
+	w.writeConfig()
+	w.addKeys()
+	tm := startTmux(t, w, fmt.Sprintf("%s sts get-caller-identity --profile %s --endpoint-url %s --output text\necho EXIT=$?", aws, w.profile, w.sts.URL))
+	prompt := fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial)
+	tm.waitFor(prompt, 20*time.Second)
+	wrong := ststest.Code(w.seed, time.Now().Add(-5*time.Minute))
+	tm.typeLine(wrong)
+	tm.waitFor("AWS rejected that code", 10*time.Second)
+	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	screen := tm.waitFor("EXIT=", 20*time.Second)
+	if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, w.user.ARN()) {
+		t.Fatalf("the AWS CLI did not complete with the typed code:\n%s", screen)
+	}
+	if c := w.sts.Count("GetSessionToken"); c != 2 {
+		t.Fatalf("%d GetSessionToken, want 2 (one wrong code, one right)", c)
+	}
+}

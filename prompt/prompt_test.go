@@ -1,0 +1,122 @@
+package prompt
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RFC 6238 appendix B, SHA1, truncated to the 6 digits AWS uses.
+func TestGenerateCodeRFC6238(t *testing.T) {
+	secret := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" // "12345678901234567890"
+	for sec, want := range map[int64]string{59: "287082", 1111111109: "081804", 1234567890: "005924", 2000000000: "279037"} {
+		got, err := GenerateCode(secret, time.Unix(sec, 0))
+		if err != nil || got != want {
+			t.Errorf("T=%d: %q %v, want %q", sec, got, err, want)
+		}
+	}
+}
+
+func TestParseSeed(t *testing.T) {
+	const canon = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	for _, tc := range []struct{ in, want, err string }{
+		{in: canon, want: canon},
+		{in: "jbsw y3dp-ehpk 3pxp jbsw-y3dp ehpk 3pxp\n", want: canon},
+		{in: "otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=" + canon + "&issuer=Amazon%20Web%20Services", want: canon},
+		{in: "otpauth://totp/a?secret=" + canon + "&algorithm=SHA256", err: "algorithm SHA256: AWS devices use SHA1"},
+		{in: "otpauth://totp/a?secret=" + canon + "&digits=8", err: "8 digits: AWS devices use 6"},
+		{in: "otpauth://totp/a?secret=" + canon + "&period=60", err: "period of 60 s"},
+		{in: "otpauth://hotp/a?secret=" + canon, err: `type "hotp"`},
+		{in: "otpauth://totp/a?issuer=x", err: "no secret"},
+		{in: "not base32 1890!", err: "not valid base32"},
+		{in: "JBSWY3DP", err: "at least 10"},
+		{in: "  ", err: "no seed"},
+	} {
+		got, err := ParseSeed(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("ParseSeed(%q) = %q, %v; want error %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseSeed(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestProcess(t *testing.T) {
+	ctx := context.Background()
+	r := Request{Profile: "work", Device: "d"}
+	for _, tc := range []struct{ cmd, want, err string }{
+		{cmd: "echo ' 123456 '", want: "123456"},
+		{cmd: "true", err: "mfa_process of profile work printed nothing"},
+		{cmd: "echo 12345", err: "exactly 6 digits"},
+		{cmd: "echo abcdef", err: "exactly 6 digits"},
+		{cmd: "echo locked >&2; exit 3", err: "mfa_process of profile work failed: exit status 3: locked"},
+		{cmd: "sleep 5", err: "gave no code within 200ms"},
+	} {
+		got, err := Process{Command: tc.cmd, Timeout: 200 * time.Millisecond}.Code(ctx, r)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %q %v; want error %q", tc.cmd, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q %v", tc.cmd, got, err)
+		}
+	}
+}
+
+// The terminal source writes its prompt to the terminal and reads the answer from it.
+func TestTerminalPromptsOnTheTerminal(t *testing.T) {
+	tty := &fakeTTY{in: strings.NewReader(" 654321\n")}
+	term := Terminal{Open: func() (io.ReadWriteCloser, error) { return tty, nil }}
+	code, err := term.Code(context.Background(), Request{Profile: "work", Device: "arn:aws:iam::1:mfa/phone", Retry: "rejected"})
+	if err != nil || code != "654321" {
+		t.Fatalf("%q %v", code, err)
+	}
+	if want := "mfacred: rejected\nmfacred: MFA code for profile work (device arn:aws:iam::1:mfa/phone): "; tty.out.String() != want {
+		t.Fatalf("terminal shows %q, want %q", tty.out.String(), want)
+	}
+}
+
+type fakeTTY struct {
+	in  io.Reader
+	out strings.Builder
+}
+
+func (f *fakeTTY) Read(p []byte) (int, error)  { return f.in.Read(p) }
+func (f *fakeTTY) Write(p []byte) (int, error) { return f.out.Write(p) }
+func (f *fakeTTY) Close() error                { return nil }
+
+func TestTerminalTimesOut(t *testing.T) {
+	r, w := io.Pipe()
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := Terminal{Open: func() (io.ReadWriteCloser, error) {
+		return nopWriter{struct {
+			io.Reader
+			io.WriteCloser
+		}{r, w}}, nil
+	}}.Code(ctx, Request{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type nopWriter struct{ io.ReadWriteCloser }
+
+func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestNoTerminal(t *testing.T) {
+	_, err := Terminal{Open: func() (io.ReadWriteCloser, error) { return nil, ErrNoTerminal }}.Code(context.Background(), Request{})
+	if !errors.Is(err, ErrNoTerminal) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,330 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/prompt"
+)
+
+var t0 = time.Date(2026, 11, 24, 12, 0, 5, 0, time.UTC)
+
+// fakeSTS accepts the codes in good, each once.
+type fakeSTS struct {
+	mu    sync.Mutex
+	good  map[string]bool
+	calls []string
+	err   error
+	now   func() time.Time
+}
+
+func (f *fakeSTS) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, *in.TokenCode)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if !f.good[*in.TokenCode] {
+		return nil, errors.New("api error AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.")
+	}
+	delete(f.good, *in.TokenCode)
+	n := len(f.calls)
+	return &sts.GetSessionTokenOutput{Credentials: &types.Credentials{
+		AccessKeyId: aws.String(fmt.Sprintf("ASIA%d", n)), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"),
+		Expiration: aws.Time(f.now().Add(time.Duration(*in.DurationSeconds) * time.Second)),
+	}}, nil
+}
+
+// codes is a scripted code source.
+type codes struct {
+	list        []string
+	interactive bool
+	asked       []prompt.Request
+	err         error
+}
+
+func (c *codes) Code(_ context.Context, r prompt.Request) (string, error) {
+	c.asked = append(c.asked, r)
+	if c.err != nil {
+		return "", c.err
+	}
+	if len(c.list) == 0 {
+		return "", errors.New("out of codes")
+	}
+	code := c.list[0]
+	c.list = c.list[1:]
+	return code, nil
+}
+func (c *codes) Interactive() bool { return c.interactive }
+func (c *codes) Name() string      { return "scripted" }
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+func (c *clock) sleep(_ context.Context, d time.Duration) error {
+	c.t = c.t.Add(d)
+	return nil
+}
+
+type rig struct {
+	p     *Provider
+	store *cache.Store
+	sts   *fakeSTS
+	codes *codes
+	clock *clock
+	req   Request
+}
+
+func newRig(t *testing.T) *rig {
+	c := &clock{t: t0}
+	r := &rig{
+		store: &cache.Store{Keyring: cache.MapKeyring{}, LockDir: t.TempDir()},
+		sts:   &fakeSTS{good: map[string]bool{"111111": true, "222222": true, "333333": true}, now: c.now},
+		codes: &codes{list: []string{"111111", "222222", "333333"}},
+		clock: c,
+		req:   Request{Profile: "work", Source: "work", Device: "arn:aws:iam::123456789012:mfa/phone", Duration: 12 * time.Hour},
+	}
+	r.p = &Provider{
+		Store:  r.store,
+		NewSTS: func(context.Context, cache.Credentials) (TokenGetter, error) { return r.sts, nil },
+		Codes:  func() (prompt.Source, error) { return r.codes, nil },
+		Now:    c.now,
+		Sleep:  c.sleep,
+	}
+	if err := r.store.PutKeys("work", cache.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secretsecretsecret"}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (r *rig) get(t *testing.T) cache.Entry {
+	t.Helper()
+	e, err := r.p.Credentials(context.Background(), r.req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestCachedSessionServedUntilRenewalMargin(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		after   time.Duration
+		renewed bool
+	}{
+		{"fresh", time.Minute, false},
+		{"16 min left", 12*time.Hour - 16*time.Minute, false},
+		{"exactly 15 min left", 12*time.Hour - 15*time.Minute, true},
+		{"14 min left", 12*time.Hour - 14*time.Minute, true},
+		{"expired", 13 * time.Hour, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			first := r.get(t)
+			r.clock.t = r.clock.t.Add(tc.after)
+			second := r.get(t)
+			if got := second.AccessKeyID != first.AccessKeyID; got != tc.renewed {
+				t.Fatalf("renewed = %v, want %v", got, tc.renewed)
+			}
+			if want := 1 + map[bool]int{true: 1}[tc.renewed]; len(r.sts.calls) != want {
+				t.Fatalf("%d STS calls, want %d", len(r.sts.calls), want)
+			}
+		})
+	}
+}
+
+func TestDurationIsSent(t *testing.T) {
+	r := newRig(t)
+	r.req.Duration = 900 * time.Second
+	e := r.get(t)
+	if got := e.Expiration.Sub(t0); got != 900*time.Second {
+		t.Fatalf("session lives %s, want 15m", got)
+	}
+}
+
+func TestReplacedKeysNeverServeOldSession(t *testing.T) {
+	r := newRig(t)
+	first := r.get(t)
+	if err := r.store.PutKeys("work", cache.Credentials{AccessKeyID: "AKIABBBBBBBBBBBBBBBB", SecretAccessKey: "othersecretother"}); err != nil {
+		t.Fatal(err)
+	}
+	second := r.get(t)
+	if second.AccessKeyID == first.AccessKeyID || second.SourceKeyID != "AKIABBBBBBBBBBBBBBBB" {
+		t.Fatalf("old session served for new keys: %+v", second)
+	}
+}
+
+func TestFileKeysMustMatch(t *testing.T) {
+	r := newRig(t)
+	r.req.Source = "filekeys"
+	r.req.FileKeys = &cache.Credentials{AccessKeyID: "AKIAFILE000000000001", SecretAccessKey: "x"}
+	first := r.get(t)
+	if !first.FromFile || first.SourceKeyID != "AKIAFILE000000000001" {
+		t.Fatalf("entry does not record the file keys: %+v", first)
+	}
+	if again := r.get(t); again.AccessKeyID != first.AccessKeyID {
+		t.Fatal("same file keys: not served from cache")
+	}
+	r.req.FileKeys = &cache.Credentials{AccessKeyID: "AKIAFILE000000000002", SecretAccessKey: "y"}
+	if other := r.get(t); other.AccessKeyID == first.AccessKeyID {
+		t.Fatal("session served for other file keys")
+	}
+}
+
+func TestUsedGeneratedCodeWaitsForNextStep(t *testing.T) {
+	r := newRig(t)
+	r.codes.list = []string{"111111", "111111", "222222"} // a seed gives the same code within a step
+	r.get(t)
+	if err := r.p.Store.(*cache.Store).DeleteSession(cache.SessionKey("work", r.req.Device)); err != nil {
+		t.Fatal(err)
+	}
+	start := r.clock.t
+	r.get(t)
+	if strings.Join(r.sts.calls, ",") != "111111,222222" {
+		t.Fatalf("codes sent: %v, want 111111 then 222222 (never one twice)", r.sts.calls)
+	}
+	if waited := r.clock.t.Sub(start); waited < 20*time.Second || waited > 31*time.Second {
+		t.Fatalf("waited %s for the next step", waited)
+	}
+}
+
+func TestUsedTypedCodeIsAskedAgain(t *testing.T) {
+	r := newRig(t)
+	r.codes.interactive = true
+	r.codes.list = []string{"111111", "111111", "222222"}
+	r.get(t)
+	_ = r.store.DeleteSession(cache.SessionKey("work", r.req.Device))
+	r.get(t)
+	if strings.Join(r.sts.calls, ",") != "111111,222222" {
+		t.Fatalf("codes sent: %v", r.sts.calls)
+	}
+	if last := r.codes.asked[len(r.codes.asked)-1]; !strings.Contains(last.Retry, "used already") {
+		t.Fatalf("person not told why: %+v", last)
+	}
+}
+
+func TestWrongTypedCodeRetriedUpToThreeTimes(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		list        []string
+		interactive bool
+		wantErr     bool
+		wantCalls   int
+	}{
+		{"terminal, third code good", []string{"000001", "000002", "111111"}, true, false, 3},
+		{"terminal, three wrong", []string{"000001", "000002", "000003", "111111"}, true, true, 3},
+		{"generated code is not retried", []string{"000001", "111111"}, false, true, 1},
+		{"terminal, not 6 digits asked again without STS", []string{"12345", "abcdef", "111111"}, true, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			r.codes.list, r.codes.interactive = tc.list, tc.interactive
+			_, err := r.p.Credentials(context.Background(), r.req)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v", err)
+			}
+			if err != nil && !errors.Is(err, ErrBadCode) {
+				t.Fatalf("err = %v, want ErrBadCode", err)
+			}
+			if len(r.sts.calls) != tc.wantCalls {
+				t.Fatalf("%d STS calls, want %d", len(r.sts.calls), tc.wantCalls)
+			}
+		})
+	}
+}
+
+func TestFailedRefreshKeepsCachedSession(t *testing.T) {
+	r := newRig(t)
+	first := r.get(t)
+	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
+	r.sts.err = errors.New("api error Throttling: Rate exceeded")
+	if _, err := r.p.Credentials(context.Background(), r.req); err == nil {
+		t.Fatal("refresh did not fail")
+	}
+	kept, err := r.store.Session(cache.SessionKey("work", r.req.Device))
+	if err != nil || kept.AccessKeyID != first.AccessKeyID {
+		t.Fatalf("cached session damaged by a failed refresh: %+v %v", kept, err)
+	}
+	if _, err := r.store.Keys("work"); err != nil {
+		t.Fatalf("keys damaged: %v", err)
+	}
+}
+
+func TestErrorsAreExplained(t *testing.T) {
+	r := Request{Profile: "work", Source: "work", Device: "arn:aws:iam::1:mfa/alice"}
+	for _, tc := range []struct{ aws, want string }{
+		{"AccessDenied: MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.", "device arn:aws:iam::1:mfa/alice is not one of your MFA devices"},
+		{"AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.", "AWS rejected the MFA code for device arn:aws:iam::1:mfa/alice"},
+		{"InvalidClientTokenId: The security token included in the request is invalid.", "mfacred add work"},
+		{"Throttling: Rate exceeded", "profile work: GetSessionToken with device arn:aws:iam::1:mfa/alice: Throttling"},
+	} {
+		if got := Explain(r, errors.New(tc.aws)).Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("Explain(%q) = %q, want it to contain %q", tc.aws, got, tc.want)
+		}
+	}
+}
+
+func TestNoKeysAnywhere(t *testing.T) {
+	r := newRig(t)
+	r.req.Source = "nobody"
+	_, err := r.p.Credentials(context.Background(), r.req)
+	if !errors.Is(err, ErrNoKeys) || !strings.Contains(err.Error(), "profile nobody") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(r.codes.asked) != 0 {
+		t.Fatal("a code was asked for although no keys exist")
+	}
+}
+
+func TestLockTimeoutNamesDevice(t *testing.T) {
+	r := newRig(t)
+	r.p.Store = lockedStore{r.store}
+	_, err := r.p.Credentials(context.Background(), r.req)
+	if err == nil || !strings.Contains(err.Error(), r.req.Device) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type lockedStore struct{ *cache.Store }
+
+func (lockedStore) Lock(string, time.Duration) (io.Closer, error) {
+	return nil, cache.ErrLockTimeout
+}
+
+// A process that renewed while we waited on the lock: the re-check serves its session.
+func TestRecheckAfterLock(t *testing.T) {
+	r := newRig(t)
+	key := cache.SessionKey("work", r.req.Device)
+	r.p.Store = renewingStore{Store: r.store, key: key, entry: cache.Entry{
+		Credentials: cache.Credentials{AccessKeyID: "ASIAOTHER", SecretAccessKey: "s", SessionToken: "t"},
+		Expiration:  t0.Add(time.Hour), SourceKeyID: "AKIAAAAAAAAAAAAAAAAA",
+	}}
+	e := r.get(t)
+	if e.AccessKeyID != "ASIAOTHER" || len(r.sts.calls) != 0 {
+		t.Fatalf("did not serve the session renewed by another process: %+v, %d calls", e, len(r.sts.calls))
+	}
+}
+
+type renewingStore struct {
+	*cache.Store
+	key   cache.Key
+	entry cache.Entry
+}
+
+func (s renewingStore) Lock(name string, d time.Duration) (io.Closer, error) {
+	l, err := s.Store.Lock(name, d)
+	_ = s.Store.PutSession(s.key, s.entry) // the other process finished while we waited
+	return l, err
+}
