@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func runWith(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		out, err string
+	}{
+		{[]string{"--help"}, 0, "credential_process = mfacred process --profile work", ""},
+		{[]string{"help", "process"}, 0, "Usage: mfacred process --profile NAME", ""},
+		{[]string{"help", "totp"}, 0, "one factor", ""},
+		{[]string{"version"}, 0, "mfacred dev", ""},
+		{[]string{"frobnicate"}, 2, "", `mfacred: no command "frobnicate": run ` + "`mfacred --help`"},
+		{nil, 2, "", "Usage: mfacred COMMAND"},
+		{[]string{"add"}, 1, "", "usage: mfacred add NAME [--env]"},
+	} {
+		code, out, errOut := runWith(tc.args...)
+		if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.err) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", tc.args, code, out, errOut)
+		}
+	}
+}
+
+func TestAddEnvRejectsBadKeys(t *testing.T) {
+	for _, tc := range []struct{ id, secret, token, want string }{
+		{"", "", "", "--env needs both"},
+		{"ASIAAAAAAAAAAAAAAAAA", "secretsecretsecret", "", "temporary access key"},
+		{"AKIAAAAAAAAAAAAAAAAA", "secretsecretsecret", "tok", "AWS_SESSION_TOKEN is set"},
+		{"not-a-key", "secretsecretsecret", "", "not of the form AKIA"},
+	} {
+		t.Setenv("AWS_ACCESS_KEY_ID", tc.id)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", tc.secret)
+		t.Setenv("AWS_SESSION_TOKEN", tc.token)
+		code, out, errOut := runWith("add", "work", "--env")
+		if code != 1 || out != "" || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, "profile work") {
+			t.Errorf("%+v: exit %d, stderr %q", tc, code, errOut)
+		}
+		if strings.Contains(errOut, "secretsecretsecret") {
+			t.Errorf("secret in error: %q", errOut)
+		}
+	}
+}
