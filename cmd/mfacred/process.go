@@ -52,11 +52,7 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	}
 	ctx, cancel := context.WithTimeout(ctx, processTimeout)
 	defer cancel()
-	files, err := awsconfig.Load()
-	if err != nil {
-		return err
-	}
-	p, err := files.Resolve(*profile)
+	files, p, err := loadProfile(*profile)
 	if err != nil {
 		return err
 	}
@@ -143,4 +139,14 @@ func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (
 	return sts.NewFromConfig(cfg, func(o *sts.Options) {
 		o.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, ""))
 	}), nil
+}
+
+// loadProfile reads the AWS config files and resolves one profile.
+func loadProfile(name string) (*awsconfig.Files, *awsconfig.Profile, error) {
+	files, err := awsconfig.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := files.Resolve(name)
+	return files, p, err
 }

@@ -35,11 +35,7 @@ func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error 
 	}
 	var keys []cache.Key
 	if *profile != "" {
-		files, err := awsconfig.Load()
-		if err != nil {
-			return err
-		}
-		p, err := files.Resolve(*profile)
+		_, p, err := loadProfile(*profile)
 		if err != nil {
 			return err
 		}

@@ -39,11 +39,7 @@ func runTOTP(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	files, err := awsconfig.Load()
-	if err != nil {
-		return err
-	}
-	p, err := files.Resolve(*profile)
+	_, p, err := loadProfile(*profile)
 	if err != nil {
 		return err
 	}
