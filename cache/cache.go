@@ -111,12 +111,16 @@ func (s *Store) Sessions() ([]Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sortedKeys(idx), nil
+}
+
+func sortedKeys(idx map[Key]bool) []Key {
 	keys := make([]Key, 0, len(idx))
 	for k := range idx {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys, nil
+	return keys
 }
 
 // SessionsOf lists the sessions made from the keys of profile source.
@@ -162,12 +166,7 @@ func (s *Store) updateIndex(edit func(map[Key]bool)) error {
 		return err
 	}
 	edit(idx)
-	keys := make([]Key, 0, len(idx))
-	for k := range idx {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	b, _ := json.Marshal(keys)
+	b, _ := json.Marshal(sortedKeys(idx))
 	if err := s.Keyring.Set(Service, string(indexKey), string(b)); err != nil {
 		return fmt.Errorf("store index: %w", err)
 	}

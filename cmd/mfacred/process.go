@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awscfg "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -136,9 +135,7 @@ func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	return sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, ""))
-	}), nil
+	return sts.NewFromConfig(cfg), nil
 }
 
 // loadProfile reads the AWS config files and resolves one profile.
