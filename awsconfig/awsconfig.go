@@ -24,6 +24,14 @@ const (
 	KeyRegion        = "region"
 	KeySourceProfile = "mfacred_source_profile"
 	KeyDuration      = "mfacred_duration_seconds"
+
+	KeyRoleARN         = "mfacred_role_arn"
+	KeyExternalID      = "mfacred_external_id"
+	KeyRoleSessionName = "mfacred_role_session_name"
+	KeyRoleDuration    = "mfacred_role_duration_seconds"
+	// KeyRoleDirect = true assumes the role from the long-term keys with a code of its own,
+	// instead of from the MFA session (role chaining, capped at one hour).
+	KeyRoleDirect = "mfacred_role_direct"
 )
 
 // Session duration limits of GetSessionToken for IAM users (aws-facts.md §4).
@@ -31,6 +39,14 @@ const (
 	DefaultDuration = 43200
 	MinDuration     = 900
 	MaxDuration     = 129600
+)
+
+// Role session limits (aws-facts.md §4): a role assumed with session credentials is role
+// chaining, capped at one hour; from long-term keys, up to the role's MaxSessionDuration.
+const (
+	DefaultRoleDuration = 3600
+	MaxChainedDuration  = 3600
+	MaxRoleDuration     = 43200
 )
 
 // ErrNoProfile is returned when a named profile is in neither file.
@@ -190,6 +206,67 @@ type Profile struct {
 	Duration      int // seconds
 	// Chain lists the profiles followed, Name first.
 	Chain []string
+	// Role is set when the profile assumes a role (mfacred_role_arn).
+	Role *Role
+}
+
+// Role is a role a profile assumes with its source profile's MFA session.
+type Role struct {
+	ARN        string
+	ExternalID string
+	// SessionName is mfacred_role_session_name; empty means: the IAM user's name.
+	SessionName string
+	Duration    int // seconds
+	// Direct: assume from the long-term keys with a code of its own, not from the session.
+	Direct bool
+}
+
+var (
+	roleARNRE     = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2..1224 long, checked apart
+)
+
+// resolveRole reads a role profile's mfacred_role_* settings.
+func (f *Files) resolveRole(name string) (*Role, error) {
+	r := &Role{
+		ARN:         f.value(name, KeyRoleARN),
+		ExternalID:  f.value(name, KeyExternalID),
+		SessionName: f.value(name, KeyRoleSessionName),
+		Duration:    DefaultRoleDuration,
+	}
+	bad := func(key, v, want string) error {
+		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.ConfigPath, want)
+	}
+	if !roleARNRE.MatchString(r.ARN) {
+		return nil, bad(KeyRoleARN, r.ARN, "want a role ARN such as arn:aws:iam::123456789012:role/NAME")
+	}
+	if n := len(r.ExternalID); n > 0 && (n < 2 || n > 1224 || !externalIDRE.MatchString(r.ExternalID)) {
+		return nil, bad(KeyExternalID, r.ExternalID, "want 2 to 1224 of the characters A-Z a-z 0-9 +=,.@:/-_")
+	}
+	if r.SessionName != "" && !sessionNameRE.MatchString(r.SessionName) {
+		return nil, bad(KeyRoleSessionName, r.SessionName, "want 2 to 64 of the characters A-Z a-z 0-9 +=,.@-_")
+	}
+	if v := f.value(name, KeyRoleDirect); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, bad(KeyRoleDirect, v, "want true or false")
+		}
+		r.Direct = b
+	}
+	if v := f.value(name, KeyRoleDuration); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < MinDuration || n > MaxRoleDuration {
+			return nil, bad(KeyRoleDuration, v, fmt.Sprintf("want whole seconds from %d to %d", MinDuration, MaxRoleDuration))
+		}
+		if n > MaxChainedDuration && !r.Direct {
+			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at %d seconds; "+
+				"set %s = %d or less, or set %s = true to assume the role straight from the long-term keys with an MFA code of its own (up to the role's MaxSessionDuration, one code per role)",
+				name, KeyRoleDuration, n, MaxChainedDuration, KeyRoleDuration, MaxChainedDuration, KeyRoleDirect)
+		}
+		r.Duration = n
+	}
+	return r, nil
 }
 
 var serialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
@@ -200,6 +277,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		return nil, fmt.Errorf("profile %s: %w in %s", name, ErrNoProfile, f.ConfigPath)
 	}
 	p := &Profile{Name: name, Duration: DefaultDuration}
+	duration := ""
 	seen := map[string]bool{}
 	for cur := name; ; {
 		if seen[cur] {
@@ -215,6 +293,12 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		if p.Region == "" {
 			p.Region = f.value(cur, KeyRegion)
 		}
+		if duration == "" {
+			duration = f.value(cur, KeyDuration)
+		}
+		if cur != name && f.value(cur, KeyRoleARN) != "" {
+			return nil, fmt.Errorf("profile %s: its mfacred_source_profile %s assumes a role itself; point mfacred_source_profile at the profile of the IAM user's keys", name, cur)
+		}
 		next := f.value(cur, KeySourceProfile)
 		if next == "" {
 			p.KeySource = cur
@@ -225,12 +309,19 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		}
 		cur = next
 	}
-	if d := f.value(name, KeyDuration); d != "" {
+	if d := duration; d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < MinDuration || n > MaxDuration {
 			return nil, fmt.Errorf("profile %s: %s = %q: want whole seconds from %d to %d", name, KeyDuration, d, MinDuration, MaxDuration)
 		}
 		p.Duration = n
+	}
+	if f.value(name, KeyRoleARN) != "" {
+		r, err := f.resolveRole(name)
+		if err != nil {
+			return nil, err
+		}
+		p.Role = r
 	}
 	if p.MFASerial == "" {
 		return nil, fmt.Errorf("profile %s: no mfa_serial in %s (set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME)", name, f.ConfigPath)

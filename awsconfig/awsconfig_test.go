@@ -29,6 +29,10 @@ func TestResolve(t *testing.T) {
 		{"work", Profile{Name: "work", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 43200, Chain: []string{"work"}}},
 		{"work-ro", Profile{Name: "work-ro", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 3600, Chain: []string{"work-ro", "work"}}},
 		{"other-device", Profile{Name: "other-device", KeySource: "work", MFASerial: "GAKT12345678", DeviceProfile: "other-device", Region: "eu-central-1", Duration: 43200, Chain: []string{"other-device", "work"}}},
+		{"prod", Profile{Name: "prod", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 43200, Chain: []string{"prod", "work"},
+			Role: &Role{ARN: "arn:aws:iam::222222222222:role/Admin", ExternalID: "shared-with-vendor", SessionName: "alice@example.com", Duration: 3600}}},
+		{"prod-long", Profile{Name: "prod-long", KeySource: "work", MFASerial: "arn:aws:iam::123456789012:mfa/googleAuthentication", MFAProcess: "op item get aws --otp", DeviceProfile: "work", Region: "eu-central-1", Duration: 43200, Chain: []string{"prod-long", "work"},
+			Role: &Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: 28800, Direct: true}}},
 		{"gov", Profile{Name: "gov", KeySource: "gov", MFASerial: "arn:aws-us-gov:iam::123456789012:mfa/path/phone", DeviceProfile: "gov", Duration: 43200, Chain: []string{"gov"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,6 +55,11 @@ func TestResolveErrors(t *testing.T) {
 		"fido":        "profile fido: device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key",
 		"noserial":    "profile noserial: no mfa_serial in testdata/config",
 		"badduration": `profile badduration: mfacred_duration_seconds = "12h": want whole seconds from 900 to 129600`,
+		"prod-too-long": "profile prod-too-long: mfacred_role_duration_seconds = 7200 is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds; " +
+			"set mfacred_role_duration_seconds = 3600 or less, or set mfacred_role_direct = true",
+		"role-of-role": "profile role-of-role: its mfacred_source_profile prod assumes a role itself",
+		"badrole":      `profile badrole: mfacred_role_arn = "arn:aws:iam::2222:role/Admin" in testdata/config: want a role ARN`,
+		"badname":      `profile badname: mfacred_role_session_name = "alice smith" in testdata/config: want 2 to 64`,
 	} {
 		_, err := f.Resolve(name)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -8,6 +8,8 @@
 package cache
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,26 @@ type Key string
 
 // SessionKey names the session made from the long-term keys of profile source with device serial.
 func SessionKey(source, serial string) Key { return Key("session:" + source + "|" + serial) }
+
+// RoleKey names role credentials assumed with the session SessionKey(source, serial), or,
+// when direct, with source's long-term keys and a code of serial. The key does not change
+// when that session is renewed, so role credentials outlive the session they were made with.
+// An external id is kept out of the name (item names are not encrypted): only a hash is.
+func RoleKey(source, serial, roleARN, externalID, sessionName string, direct bool) Key {
+	ext := ""
+	if externalID != "" {
+		sum := sha256.Sum256([]byte(externalID))
+		ext = hex.EncodeToString(sum[:8])
+	}
+	mode := "session"
+	if direct {
+		mode = "direct"
+	}
+	return Key("role:" + source + "|" + serial + "|" + roleARN + "|" + ext + "|" + sessionName + "|" + mode)
+}
+
+// IdentityKey names the caller ARN of the long-term keys keyID of profile source.
+func IdentityKey(source, keyID string) Key { return Key("whoami:" + source + "|" + keyID) }
 
 // KeysKey names the long-term keys stored for a profile.
 func KeysKey(profile string) Key { return Key("keys:" + profile) }
@@ -55,6 +77,9 @@ type Entry struct {
 	FromFile bool   `json:"f,omitempty"`
 	Source   string `json:"p"` // profile whose keys made it
 	Device   string `json:"d"`
+	// Role and ARN are set for role credentials: the role, and the assumed-role ARN.
+	Role string `json:"r,omitempty"`
+	ARN  string `json:"a,omitempty"`
 }
 
 // entryVersion guards the item format: an item of another version is a miss.
@@ -105,13 +130,56 @@ func (s *Store) DeleteSession(k Key) error {
 	return s.updateIndex(func(idx map[Key]bool) { delete(idx, k) })
 }
 
-// Sessions lists the keys of the cached sessions, sorted.
-func (s *Store) Sessions() ([]Key, error) {
+// Cached lists the keys of every cached item (sessions, role credentials, identities), sorted.
+func (s *Store) Cached() ([]Key, error) {
 	idx, err := s.index()
 	if err != nil {
 		return nil, err
 	}
 	return sortedKeys(idx), nil
+}
+
+// Sessions lists the keys of the cached sessions and role credentials, sorted.
+func (s *Store) Sessions() ([]Key, error) {
+	all, err := s.Cached()
+	var out []Key
+	for _, k := range all {
+		if k.IsSession() || k.IsRole() {
+			out = append(out, k)
+		}
+	}
+	return out, err
+}
+
+// IsSession reports whether k names a GetSessionToken session.
+func (k Key) IsSession() bool { return strings.HasPrefix(string(k), "session:") }
+
+// IsRole reports whether k names role credentials.
+func (k Key) IsRole() bool { return strings.HasPrefix(string(k), "role:") }
+
+// Identity returns the caller ARN cached under k.
+func (s *Store) Identity(k Key) (string, error) {
+	raw, err := s.Keyring.Get(Service, string(k))
+	if err != nil {
+		return "", err
+	}
+	var it struct {
+		V   int    `json:"v"`
+		ARN string `json:"a"`
+	}
+	if json.Unmarshal([]byte(raw), &it) != nil || it.V != entryVersion || it.ARN == "" {
+		return "", ErrNotFound
+	}
+	return it.ARN, nil
+}
+
+// PutIdentity caches a caller ARN.
+func (s *Store) PutIdentity(k Key, arn string) error {
+	b, _ := json.Marshal(map[string]any{"v": entryVersion, "a": arn})
+	if err := s.Keyring.Set(Service, string(k), string(b)); err != nil {
+		return fmt.Errorf("store identity: %w", err)
+	}
+	return s.updateIndex(func(idx map[Key]bool) { idx[k] = true })
 }
 
 func sortedKeys(idx map[Key]bool) []Key {
@@ -123,12 +191,13 @@ func sortedKeys(idx map[Key]bool) []Key {
 	return keys
 }
 
-// SessionsOf lists the sessions made from the keys of profile source.
+// SessionsOf lists the cached items made from the keys of profile source: its sessions, the
+// role credentials assumed with them or with the keys, its identity.
 func (s *Store) SessionsOf(source string) ([]Key, error) {
-	all, err := s.Sessions()
+	all, err := s.Cached()
 	var out []Key
 	for _, k := range all {
-		if strings.HasPrefix(string(k), "session:"+source+"|") {
+		if _, rest, _ := strings.Cut(string(k), ":"); strings.HasPrefix(rest, source+"|") {
 			out = append(out, k)
 		}
 	}

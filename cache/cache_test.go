@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,6 +67,54 @@ func TestPutKeysDropsSessionsOfOldKeys(t *testing.T) {
 	keys, _ := s.Sessions()
 	if len(keys) != 1 || keys[0] != SessionKey("work2", "d1") {
 		t.Fatalf("sessions after replacing keys: %v", keys)
+	}
+}
+
+// Replaced keys also drop the role credentials made from them and the cached identity, and
+// leave other sources' items alone.
+func TestPutKeysDropsRolesAndIdentity(t *testing.T) {
+	s := newStore(t)
+	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"})
+	exp := time.Now().Add(time.Hour)
+	role := RoleKey("work", "d1", "arn:aws:iam::222222222222:role/Admin", "", "", false)
+	other := RoleKey("work2", "d1", "arn:aws:iam::222222222222:role/Admin", "", "", false)
+	for _, k := range []Key{role, other} {
+		if err := s.PutSession(k, Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.PutIdentity(IdentityKey("work", "AKIA1"), "arn:aws:iam::1:user/alice")
+	if arn, err := s.Identity(IdentityKey("work", "AKIA1")); err != nil || arn != "arn:aws:iam::1:user/alice" {
+		t.Fatalf("identity %q %v", arn, err)
+	}
+	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"})
+	if all, _ := s.Cached(); len(all) != 1 || all[0] != other {
+		t.Fatalf("cached after replacing keys: %v", all)
+	}
+	if _, err := s.Session(role); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("role credentials of old keys still there: %v", err)
+	}
+}
+
+// Item names are stored unencrypted: an external id appears only hashed, and each part of
+// the key tells credentials apart.
+func TestRoleKey(t *testing.T) {
+	k := RoleKey("work", "arn:aws:iam::1:mfa/phone", "arn:aws:iam::2:role/R", "vendor-secret-ext", "alice", false)
+	if strings.Contains(string(k), "vendor-secret-ext") || !k.IsRole() {
+		t.Fatalf("key %s", k)
+	}
+	seen := map[Key]bool{k: true}
+	for _, o := range []Key{
+		RoleKey("work", "arn:aws:iam::1:mfa/phone", "arn:aws:iam::2:role/R", "other", "alice", false),
+		RoleKey("work", "arn:aws:iam::1:mfa/phone", "arn:aws:iam::2:role/R", "vendor-secret-ext", "bob", false),
+		RoleKey("work", "arn:aws:iam::1:mfa/phone", "arn:aws:iam::2:role/R", "vendor-secret-ext", "alice", true),
+		RoleKey("work", "arn:aws:iam::1:mfa/phone", "arn:aws:iam::2:role/S", "vendor-secret-ext", "alice", false),
+		RoleKey("work", "arn:aws:iam::1:mfa/tablet", "arn:aws:iam::2:role/R", "vendor-secret-ext", "alice", false),
+	} {
+		if seen[o] {
+			t.Fatalf("two role sessions share key %s", o)
+		}
+		seen[o] = true
 	}
 }
 

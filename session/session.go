@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/prompt"
@@ -43,9 +44,11 @@ const CodeStep = 30 * time.Second
 // MaxTries is how many codes typed at the terminal are tried before giving up.
 const MaxTries = 3
 
-// TokenGetter is the part of the STS client a Provider needs.
-type TokenGetter interface {
+// STS is the part of the STS client a Provider needs.
+type STS interface {
 	GetSessionToken(ctx context.Context, in *sts.GetSessionTokenInput, opts ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error)
+	AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, opts ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
 // Store is the part of cache.Store a Provider needs.
@@ -56,6 +59,8 @@ type Store interface {
 	Lock(name string, timeout time.Duration) (io.Closer, error)
 	CodeUsed(device, code string) (time.Time, bool)
 	MarkCodeUsed(device, code string, at time.Time) error
+	Identity(k cache.Key) (string, error)
+	PutIdentity(k cache.Key, arn string) error
 }
 
 // Request names what to get credentials for.
@@ -69,6 +74,30 @@ type Request struct {
 	FileKeys *cache.Credentials
 	// FileKeysErr is reported if the file keys are needed but could not be read.
 	FileKeysErr error
+	// Role, when set, is assumed with the session (or the keys, if Direct) and its
+	// credentials are returned instead of the session's.
+	Role *Role
+}
+
+// Role is a role to assume.
+type Role struct {
+	ARN        string
+	ExternalID string
+	// SessionName is the role session name; empty means the IAM user's name, so that
+	// CloudTrail shows who acted.
+	SessionName string
+	Duration    time.Duration
+	// Direct assumes the role from the long-term keys with a code of its own (up to the
+	// role's MaxSessionDuration) instead of from the MFA session (role chaining, one hour).
+	Direct bool
+}
+
+// Key is the cache item r's credentials are kept under.
+func (r Request) Key() cache.Key {
+	if r.Role == nil {
+		return cache.SessionKey(r.Source, r.Device)
+	}
+	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
 }
 
 // Provider returns session credentials for a profile.
@@ -76,7 +105,7 @@ type Provider struct {
 	Store Store
 	// NewSTS builds a client signed with the long-term keys. It is called only on a refresh,
 	// so the hit path builds nothing.
-	NewSTS func(ctx context.Context, keys cache.Credentials) (TokenGetter, error)
+	NewSTS func(ctx context.Context, keys cache.Credentials) (STS, error)
 	// Codes returns the code source for the request, tried only on a refresh.
 	Codes func() (prompt.Source, error)
 	Now   func() time.Time
@@ -117,23 +146,49 @@ func (p *Provider) usable(e cache.Entry, r Request) bool {
 	return true // `mfacred add` drops the sessions of replaced keys
 }
 
-// Credentials returns a session for r, from the cache or from STS.
+// Credentials returns a session for r, or r.Role's credentials, from the cache or from STS.
 func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, error) {
-	key := cache.SessionKey(r.Source, r.Device)
-	if e, err := p.Store.Session(key); err == nil && p.usable(e, r) {
-		return e, nil
-	} else if err != nil && !errors.Is(err, cache.ErrNotFound) {
-		return cache.Entry{}, fmt.Errorf("read cached session: %w", err)
+	if r.Role != nil {
+		return p.roleCredentials(ctx, r)
 	}
+	return p.sessionCredentials(ctx, r)
+}
 
-	lock, err := p.Store.Lock("device|"+r.Device, LockTimeout)
+// cached returns the entry under r's key if it may be served.
+func (p *Provider) cached(r Request) (cache.Entry, bool, error) {
+	e, err := p.Store.Session(r.Key())
+	switch {
+	case err == nil:
+		return e, p.usable(e, r), nil
+	case errors.Is(err, cache.ErrNotFound):
+		return cache.Entry{}, false, nil
+	}
+	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+}
+
+// lockThenCached takes a lock and reads the cache again: another process may have renewed
+// the entry while this one waited.
+func (p *Provider) lockThenCached(r Request, name, what string) (io.Closer, cache.Entry, bool, error) {
+	lock, err := p.Store.Lock(name, LockTimeout)
 	if err != nil {
-		return cache.Entry{}, fmt.Errorf("wait for the refresh of device %s: %w", r.Device, err)
+		return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
+	}
+	if e, ok, _ := p.cached(r); ok {
+		lock.Close()
+		return nil, e, true, nil
+	}
+	return lock, cache.Entry{}, false, nil
+}
+
+func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Entry, error) {
+	if e, ok, err := p.cached(r); ok || err != nil {
+		return e, err
+	}
+	lock, e, ok, err := p.lockThenCached(r, "device|"+r.Device, "device "+r.Device)
+	if ok || err != nil {
+		return e, err
 	}
 	defer lock.Close()
-	if e, err := p.Store.Session(key); err == nil && p.usable(e, r) {
-		return e, nil
-	}
 
 	keys, fromFile, err := p.longTermKeys(r)
 	if err != nil {
@@ -147,15 +202,164 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, err
 	if err != nil {
 		return cache.Entry{}, err
 	}
-	e, err := p.refresh(ctx, r, client, src)
+	e, err = p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
+		out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
+			DurationSeconds: ptr(int32(r.Duration / time.Second)),
+			SerialNumber:    &r.Device,
+			TokenCode:       &code,
+		})
+		if err != nil {
+			return cache.Entry{}, Explain(r, err)
+		}
+		return entry(r, "GetSessionToken", out.Credentials)
+	})
 	if err != nil {
 		return cache.Entry{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device = keys.AccessKeyID, fromFile, r.Source, r.Device
-	if err := p.Store.PutSession(key, e); err != nil {
+	if err := p.Store.PutSession(r.Key(), e); err != nil {
 		return cache.Entry{}, err
 	}
 	return e, nil
+}
+
+// roleCredentials assumes r.Role with the source session (taken from the cache, or renewed
+// with a code, under the device's lock as any session), or in Direct mode with the
+// long-term keys and a code of its own.
+func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry, error) {
+	if e, ok, err := p.cached(r); ok || err != nil {
+		return e, err
+	}
+	// Direct mode sends a code, so it queues with the device's other refreshes.
+	lockName := "role|" + string(r.Key())
+	if r.Role.Direct {
+		lockName = "device|" + r.Device
+	}
+	lock, e, ok, err := p.lockThenCached(r, lockName, "role "+r.Role.ARN)
+	if ok || err != nil {
+		return e, err
+	}
+	defer lock.Close()
+
+	var (
+		client STS
+		base   cache.Entry // says which long-term keys the credentials derive from
+		src    prompt.Source
+	)
+	if r.Role.Direct {
+		keys, fromFile, err := p.longTermKeys(r)
+		if err != nil {
+			return cache.Entry{}, err
+		}
+		base = cache.Entry{SourceKeyID: keys.AccessKeyID, FromFile: fromFile}
+		if client, err = p.NewSTS(ctx, keys); err != nil {
+			return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
+		}
+		if src, err = p.Codes(); err != nil {
+			return cache.Entry{}, err
+		}
+	} else {
+		sr := r
+		sr.Role = nil
+		if base, err = p.sessionCredentials(ctx, sr); err != nil {
+			return cache.Entry{}, err
+		}
+		if client, err = p.NewSTS(ctx, base.Credentials); err != nil {
+			return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
+		}
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		if name, err = p.sessionName(ctx, client, r, base.SourceKeyID); err != nil {
+			return cache.Entry{}, err
+		}
+	}
+	in := &sts.AssumeRoleInput{
+		RoleArn:         &r.Role.ARN,
+		RoleSessionName: &name,
+		DurationSeconds: ptr(int32(r.Role.Duration / time.Second)),
+	}
+	if r.Role.ExternalID != "" {
+		in.ExternalId = &r.Role.ExternalID
+	}
+	assume := func() (cache.Entry, error) {
+		out, err := client.AssumeRole(ctx, in)
+		if err != nil {
+			return cache.Entry{}, explainRole(r, err)
+		}
+		e, err := entry(r, "AssumeRole", out.Credentials)
+		if out.AssumedRoleUser != nil && out.AssumedRoleUser.Arn != nil {
+			e.ARN = *out.AssumedRoleUser.Arn
+		}
+		return e, err
+	}
+	if r.Role.Direct {
+		e, err = p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
+			in.SerialNumber, in.TokenCode = &r.Device, &code
+			return assume()
+		})
+	} else {
+		e, err = assume()
+	}
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	e.SourceKeyID, e.FromFile, e.Source, e.Device, e.Role = base.SourceKeyID, base.FromFile, r.Source, r.Device, r.Role.ARN
+	if err := p.Store.PutSession(r.Key(), e); err != nil {
+		return cache.Entry{}, err
+	}
+	return e, nil
+}
+
+// sessionName is the default role session name: the name of the IAM user whose keys are
+// used, from GetCallerIdentity, asked once per access key and cached.
+func (p *Provider) sessionName(ctx context.Context, client STS, r Request, keyID string) (string, error) {
+	k := cache.IdentityKey(r.Source, keyID)
+	arn, err := p.Store.Identity(k)
+	if err != nil {
+		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", fmt.Errorf("profile %s: GetCallerIdentity, for the role session name: %w (or set mfacred_role_session_name)", r.Profile, err)
+		}
+		if out.Arn == nil {
+			return "", fmt.Errorf("profile %s: STS answered GetCallerIdentity without an ARN", r.Profile)
+		}
+		arn = *out.Arn
+		// Only a cache: the name is asked again next time if this fails.
+		_ = p.Store.PutIdentity(k, arn)
+	}
+	return RoleSessionName(arn), nil
+}
+
+// RoleSessionName derives a role session name from a caller ARN: the IAM user's name (the
+// last part of arn:aws:iam::ACCOUNT:user/PATH/NAME), fitted to [\w+=,.@-]{2,64}.
+func RoleSessionName(arn string) string {
+	name := arn[strings.LastIndexAny(arn, ":/")+1:]
+	name = strings.Map(func(r rune) rune {
+		if r < 128 && (r == '_' || r == '+' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
+			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return r
+		}
+		return '-'
+	}, name)
+	if len(name) < 2 {
+		name = "mfacred-" + name
+	}
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
+
+// entry checks that STS answered with complete credentials.
+func entry(r Request, op string, c *types.Credentials) (cache.Entry, error) {
+	if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil || c.Expiration == nil {
+		return cache.Entry{}, fmt.Errorf("profile %s: STS answered %s without credentials", r.Profile, op)
+	}
+	return cache.Entry{
+		Credentials: cache.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken},
+		Expiration:  c.Expiration.UTC(),
+	}, nil
 }
 
 // ErrNoKeys is returned when a profile has no long-term keys anywhere.
@@ -178,34 +382,22 @@ func (p *Provider) longTermKeys(r Request) (cache.Credentials, bool, error) {
 	return cache.Credentials{}, false, fmt.Errorf("profile %s: %w stored in the keyring or the credentials file", r.Source, ErrNoKeys)
 }
 
-// refresh gets a code and exchanges it for a session, asking a person again (up to MaxTries)
-// when AWS rejects a typed code.
-func (p *Provider) refresh(ctx context.Context, r Request, client TokenGetter, src prompt.Source) (cache.Entry, error) {
+// withCode gets a code and passes it to call, asking a person again (up to MaxTries) when
+// AWS rejects a typed code. call returns explained errors.
+func (p *Provider) withCode(ctx context.Context, r Request, src prompt.Source, call func(code string) (cache.Entry, error)) (cache.Entry, error) {
 	retry := ""
 	for try := 1; ; try++ {
 		code, err := p.freshCode(ctx, r, src, retry)
 		if err != nil {
 			return cache.Entry{}, err
 		}
-		out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
-			DurationSeconds: ptr(int32(r.Duration / time.Second)),
-			SerialNumber:    &r.Device,
-			TokenCode:       &code,
-		})
+		e, err := call(code)
 		// AWS has seen the code, accepted or not: it must never be sent again.
 		// A lost record only risks one rejected code later, so its error does not fail the call.
 		_ = p.Store.MarkCodeUsed(r.Device, code, p.now())
 		if err == nil {
-			c := out.Credentials
-			if c == nil || c.AccessKeyId == nil || c.SecretAccessKey == nil || c.SessionToken == nil || c.Expiration == nil {
-				return cache.Entry{}, fmt.Errorf("profile %s: STS answered GetSessionToken without credentials", r.Profile)
-			}
-			return cache.Entry{
-				Credentials: cache.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken},
-				Expiration:  c.Expiration.UTC(),
-			}, nil
+			return e, nil
 		}
-		err = Explain(r, err)
 		if errors.Is(err, ErrBadCode) && src.Interactive() && try < MaxTries {
 			retry = "AWS rejected that code; try the next one"
 			continue
@@ -266,4 +458,28 @@ func Explain(r Request, err error) error {
 		return fmt.Errorf("profile %s: AWS does not accept the long-term keys of profile %s: store working ones with `mfacred add %s`", r.Profile, r.Source, r.Source)
 	}
 	return fmt.Errorf("profile %s: GetSessionToken with device %s: %w", r.Profile, r.Device, err)
+}
+
+// explainRole explains AssumeRole's errors.
+func explainRole(r Request, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "MultiFactorAuthentication failed"):
+		return Explain(r, err)
+	case strings.Contains(msg, "1 hour session limit"):
+		return fmt.Errorf("profile %s: role %s: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true", r.Profile, r.Role.ARN)
+	case strings.Contains(msg, "MaxSessionDuration"):
+		return fmt.Errorf("profile %s: role %s allows shorter sessions than %d seconds (its MaxSessionDuration): lower mfacred_role_duration_seconds or raise the role's limit", r.Profile, r.Role.ARN, int(r.Role.Duration/time.Second))
+	case strings.Contains(msg, "not authorized to perform: sts:AssumeRole"):
+		how := "with the MFA session of profile " + r.Source
+		if r.Role.Direct {
+			how = "with the long-term keys of profile " + r.Source + " and a code"
+		}
+		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (principal, MFA condition, external id)", r.Profile, r.Role.ARN, how)
+	case strings.Contains(msg, "ExpiredToken"), strings.Contains(msg, "InvalidClientTokenId") && !r.Role.Direct:
+		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, r.Source)
+	case strings.Contains(msg, "InvalidClientTokenId"), strings.Contains(msg, "SignatureDoesNotMatch"):
+		return Explain(r, err)
+	}
+	return fmt.Errorf("profile %s: AssumeRole %s: %w", r.Profile, r.Role.ARN, err)
 }

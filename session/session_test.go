@@ -27,6 +27,10 @@ type fakeSTS struct {
 	calls []string
 	err   error
 	now   func() time.Time
+
+	assumed []assumeCall
+	roleErr error
+	whoami  int
 }
 
 func (f *fakeSTS) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInput, _ ...func(*sts.Options)) (*sts.GetSessionTokenOutput, error) {
@@ -45,6 +49,53 @@ func (f *fakeSTS) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInpu
 		AccessKeyId: aws.String(fmt.Sprintf("ASIA%d", n)), SecretAccessKey: aws.String("s"), SessionToken: aws.String("t"),
 		Expiration: aws.Time(f.now().Add(time.Duration(*in.DurationSeconds) * time.Second)),
 	}}, nil
+}
+
+// client is the fake STS signed with keys.
+type client struct {
+	*fakeSTS
+	keys cache.Credentials
+}
+
+// AssumeRole applies AWS's role chaining cap to session keys and needs a code with long-term ones.
+func (c *client) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.assumed = append(c.assumed, assumeCall{keys: c.keys.AccessKeyID, in: *in})
+	if c.roleErr != nil {
+		return nil, c.roleErr
+	}
+	chained := strings.HasPrefix(c.keys.AccessKeyID, "ASIA")
+	if chained && *in.DurationSeconds > 3600 {
+		return nil, errors.New("api error ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if !chained {
+		if in.TokenCode == nil || !c.good[*in.TokenCode] {
+			return nil, errors.New("api error AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.")
+		}
+		delete(c.good, *in.TokenCode)
+	}
+	n := len(c.assumed)
+	arn := "arn:aws:sts::222222222222:assumed-role/Admin/" + *in.RoleSessionName
+	return &sts.AssumeRoleOutput{
+		Credentials: &types.Credentials{
+			AccessKeyId: aws.String(fmt.Sprintf("ASIAROLE%d", n)), SecretAccessKey: aws.String("rs"), SessionToken: aws.String("rt"),
+			Expiration: aws.Time(c.now().Add(time.Duration(*in.DurationSeconds) * time.Second)),
+		},
+		AssumedRoleUser: &types.AssumedRoleUser{Arn: &arn},
+	}, nil
+}
+
+func (c *client) GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.whoami++
+	return &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:iam::123456789012:user/team/alice")}, nil
+}
+
+type assumeCall struct {
+	keys string
+	in   sts.AssumeRoleInput
 }
 
 // codes is a scripted code source.
@@ -98,7 +149,7 @@ func newRig(t *testing.T) *rig {
 	}
 	r.p = &Provider{
 		Store:  r.store,
-		NewSTS: func(context.Context, cache.Credentials) (TokenGetter, error) { return r.sts, nil },
+		NewSTS: func(_ context.Context, k cache.Credentials) (STS, error) { return &client{r.sts, k}, nil },
 		Codes:  func() (prompt.Source, error) { return r.codes, nil },
 		Now:    c.now,
 		Sleep:  c.sleep,
@@ -327,4 +378,140 @@ func (s renewingStore) Lock(name string, d time.Duration) (io.Closer, error) {
 	l, err := s.Store.Lock(name, d)
 	_ = s.Store.PutSession(s.key, s.entry) // the other process finished while we waited
 	return l, err
+}
+
+func (r *rig) role(t *testing.T, arn string) cache.Entry {
+	t.Helper()
+	req := r.req
+	req.Profile = "prod"
+	req.Role = &Role{ARN: arn, Duration: time.Hour}
+	e, err := r.p.Credentials(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// Two roles on one source: one code in total, each role assumed once with the session's keys,
+// named after the IAM user, and then served from the cache.
+func TestRolesShareOneSession(t *testing.T) {
+	r := newRig(t)
+	admin := r.role(t, "arn:aws:iam::222222222222:role/Admin")
+	r.role(t, "arn:aws:iam::333333333333:role/ReadOnly")
+	if len(r.sts.calls) != 1 {
+		t.Fatalf("%d GetSessionToken calls, want 1", len(r.sts.calls))
+	}
+	if len(r.sts.assumed) != 2 {
+		t.Fatalf("%d AssumeRole calls, want 2", len(r.sts.assumed))
+	}
+	for _, a := range r.sts.assumed {
+		if a.keys != "ASIA1" || a.in.TokenCode != nil || *a.in.RoleSessionName != "alice" || *a.in.DurationSeconds != 3600 {
+			t.Fatalf("AssumeRole %s with keys %s", awsString(a.in), a.keys)
+		}
+	}
+	if r.sts.whoami != 1 {
+		t.Fatalf("%d GetCallerIdentity calls, want 1 (cached)", r.sts.whoami)
+	}
+	again := r.role(t, "arn:aws:iam::222222222222:role/Admin")
+	if again.AccessKeyID != admin.AccessKeyID || len(r.sts.assumed) != 2 {
+		t.Fatal("role credentials not served from the cache")
+	}
+	if admin.Role != "arn:aws:iam::222222222222:role/Admin" || admin.ARN != "arn:aws:sts::222222222222:assumed-role/Admin/alice" || admin.SourceKeyID != "AKIAAAAAAAAAAAAAAAAA" {
+		t.Fatalf("entry %+v", admin)
+	}
+}
+
+func awsString(in sts.AssumeRoleInput) string {
+	return fmt.Sprintf("%s as %s for %ds", *in.RoleArn, *in.RoleSessionName, *in.DurationSeconds)
+}
+
+// Role credentials outlive a renewal of the session they were made with, and are renewed
+// 15 minutes before they expire, from the cached session (no code).
+func TestRoleRenewal(t *testing.T) {
+	r := newRig(t)
+	first := r.role(t, "arn:aws:iam::222222222222:role/Admin")
+	_ = r.store.DeleteSession(cache.SessionKey("work", r.req.Device))
+	r.get(t) // a new session
+	if e := r.role(t, "arn:aws:iam::222222222222:role/Admin"); e.AccessKeyID != first.AccessKeyID {
+		t.Fatal("a renewed session dropped still-valid role credentials")
+	}
+	r.clock.t = r.clock.t.Add(46 * time.Minute)
+	if e := r.role(t, "arn:aws:iam::222222222222:role/Admin"); e.AccessKeyID == first.AccessKeyID {
+		t.Fatal("role credentials with 14 minutes left were served")
+	}
+	if len(r.sts.calls) != 2 || len(r.sts.assumed) != 2 {
+		t.Fatalf("%d GetSessionToken, %d AssumeRole; want 2, 2", len(r.sts.calls), len(r.sts.assumed))
+	}
+}
+
+// Direct mode assumes the role with the long-term keys and a code of its own.
+func TestDirectRoleUsesKeysAndCode(t *testing.T) {
+	r := newRig(t)
+	req := r.req
+	req.Role = &Role{ARN: "arn:aws:iam::222222222222:role/Admin", SessionName: "alice@example.com", ExternalID: "ext-1234", Duration: 8 * time.Hour, Direct: true}
+	e, err := r.p.Credentials(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.sts.calls) != 0 || len(r.sts.assumed) != 1 || r.sts.whoami != 0 {
+		t.Fatalf("calls: %d GetSessionToken, %d AssumeRole, %d GetCallerIdentity", len(r.sts.calls), len(r.sts.assumed), r.sts.whoami)
+	}
+	a := r.sts.assumed[0]
+	if a.keys != "AKIAAAAAAAAAAAAAAAAA" || *a.in.TokenCode != "111111" || *a.in.SerialNumber != r.req.Device || *a.in.ExternalId != "ext-1234" || *a.in.RoleSessionName != "alice@example.com" {
+		t.Fatalf("AssumeRole %s with keys %s", awsString(a.in), a.keys)
+	}
+	if got := e.Expiration.Sub(t0); got != 8*time.Hour {
+		t.Fatalf("lives %s", got)
+	}
+	if _, err := r.store.Session(cache.SessionKey("work", r.req.Device)); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatal("direct mode made a session")
+	}
+}
+
+// AWS's chaining error is explained, and a failed AssumeRole caches nothing and keeps the session.
+func TestRoleErrorsCacheNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		roleErr error
+		dur     time.Duration
+		want    string
+	}{
+		{"chaining cap", nil, 2 * time.Hour, "role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true"},
+		{"trust policy", errors.New("api error AccessDenied: User: arn:aws:iam::1:user/alice is not authorized to perform: sts:AssumeRole on resource: arn"), time.Hour, "AWS refused to let you assume role arn:aws:iam::222222222222:role/Admin with the MFA session of profile work: check the role's trust policy"},
+		{"max duration", errors.New("api error ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), time.Hour, "allows shorter sessions than 3600 seconds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			session := r.get(t)
+			r.sts.roleErr = tc.roleErr
+			req := r.req
+			req.Profile = "prod"
+			req.Role = &Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: tc.dur}
+			_, err := r.p.Credentials(context.Background(), req)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "profile prod: ") {
+				t.Fatalf("err = %v\nwant %q", err, tc.want)
+			}
+			if _, err := r.store.Session(req.Key()); !errors.Is(err, cache.ErrNotFound) {
+				t.Fatal("a failed AssumeRole cached something")
+			}
+			if kept := r.get(t); kept.AccessKeyID != session.AccessKeyID {
+				t.Fatal("the session was lost")
+			}
+		})
+	}
+}
+
+func TestRoleSessionName(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:iam::123456789012:user/alice":                      "alice",
+		"arn:aws:iam::123456789012:user/team/dev/bob.smith@x.com":   "bob.smith@x.com",
+		"arn:aws:iam::123456789012:root":                            "root",
+		"arn:aws:iam::123456789012:user/a":                          "mfacred-a",
+		"arn:aws:iam::123456789012:user/" + strings.Repeat("x", 70): strings.Repeat("x", 64),
+		"arn:aws:iam::123456789012:user/j\u00f6rg":                  "j-rg",
+	} {
+		if got := RoleSessionName(arn); got != want {
+			t.Errorf("RoleSessionName(%q) = %q, want %q", arn, got, want)
+		}
+	}
 }

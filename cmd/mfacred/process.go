@@ -26,8 +26,15 @@ var processCmd = &command{
 keyring cache while it has more than 15 minutes left, else from a new GetSessionToken with a
 code from the stored seed, mfa_process, or the terminal (in that order).
 
+With mfacred_role_arn, prints the credentials of that role instead, assumed with the MFA
+session of mfacred_source_profile (so no further code) and cached in the same way.
+
 Profile settings: mfa_serial, mfa_process, region, mfacred_source_profile,
-mfacred_duration_seconds (900..129600, default 43200).`,
+mfacred_duration_seconds (900..129600, default 43200); for roles mfacred_role_arn,
+mfacred_external_id, mfacred_role_session_name (default: the IAM user's name),
+mfacred_role_duration_seconds (default 3600, the most AWS allows from a session),
+mfacred_role_direct (true: assume from the long-term keys with a code of its own, up to
+the role's MaxSessionDuration).`,
 	run: runProcess,
 }
 
@@ -49,15 +56,9 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, processTimeout)
-	defer cancel()
-	files, p, err := loadProfile(*profile)
+	p, entry, err := e.credentials(ctx, *profile)
 	if err != nil {
 		return err
-	}
-	entry, err := e.provider(files, p).Credentials(ctx, e.request(files, p))
-	if err != nil {
-		return explainNoCode(p, err)
 	}
 	b, _ := json.Marshal(output{
 		Version:         1,
@@ -65,10 +66,34 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 		SecretAccessKey: entry.SecretAccessKey,
 		SessionToken:    entry.SessionToken,
 		Expiration:      entry.Expiration.UTC().Format(time.RFC3339),
-		AccountID:       awsconfig.Account(p.MFASerial),
+		AccountID:       accountOf(p),
 	})
 	_, err = fmt.Fprintf(e.io.Out, "%s\n", b)
 	return err
+}
+
+// credentials returns the credentials of a profile, from the cache or from STS, within
+// processTimeout.
+func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profile, cache.Entry, error) {
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	files, p, err := loadProfile(profile)
+	if err != nil {
+		return nil, cache.Entry{}, err
+	}
+	entry, err := e.provider(files, p).Credentials(ctx, e.request(files, p))
+	if err != nil {
+		return nil, cache.Entry{}, explainNoCode(p, err)
+	}
+	return p, entry, nil
+}
+
+// accountOf is the account the credentials act in: the role's, else the device's.
+func accountOf(p *awsconfig.Profile) string {
+	if p.Role != nil {
+		return awsconfig.Account(p.Role.ARN)
+	}
+	return awsconfig.Account(p.MFASerial)
 }
 
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.
@@ -85,6 +110,15 @@ func explainNoCode(p *awsconfig.Profile, err error) error {
 
 func (e *env) request(files *awsconfig.Files, p *awsconfig.Profile) session.Request {
 	r := session.Request{Profile: p.Name, Source: p.KeySource, Device: p.MFASerial, Duration: time.Duration(p.Duration) * time.Second}
+	if p.Role != nil {
+		r.Role = &session.Role{
+			ARN:         p.Role.ARN,
+			ExternalID:  p.Role.ExternalID,
+			SessionName: p.Role.SessionName,
+			Duration:    time.Duration(p.Role.Duration) * time.Second,
+			Direct:      p.Role.Direct,
+		}
+	}
 	k, ok, err := files.StaticKeys(p.KeySource)
 	switch {
 	case err != nil:
@@ -98,7 +132,7 @@ func (e *env) request(files *awsconfig.Files, p *awsconfig.Profile) session.Requ
 func (e *env) provider(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
 	return &session.Provider{
 		Store: e.store,
-		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.TokenGetter, error) {
+		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.STS, error) {
 			return newSTS(ctx, p, keys)
 		},
 		Codes: func() (prompt.Source, error) { return e.codeSource(p) },
@@ -120,7 +154,8 @@ func (e *env) codeSource(p *awsconfig.Profile) (prompt.Source, error) {
 }
 
 // newSTS builds an STS client the SDK's way, so that AWS_ENDPOINT_URL(_STS), endpoint_url,
-// AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with the long-term keys.
+// AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with keys: the
+// long-term ones, or a session's to assume a role.
 func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (*sts.Client, error) {
 	region := p.Region
 	if region == "" {
@@ -129,7 +164,7 @@ func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (
 	cfg, err := awscfg.LoadDefaultConfig(ctx,
 		awscfg.WithSharedConfigProfile(p.Name),
 		awscfg.WithRegion(region),
-		awscfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, "")),
+		awscfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, keys.SessionToken)),
 		awscfg.WithRetryMaxAttempts(3),
 	)
 	if err != nil {

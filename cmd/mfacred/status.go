@@ -24,34 +24,38 @@ var clearCmd = &command{
 var statusCmd = &command{
 	name:    "status",
 	summary: "list cached sessions and when they expire",
-	help:    `Prints one line per cached session: the profiles it serves, the device, and the time left. Never a secret.`,
+	help:    `Prints one line per cached session: the profiles it serves, the device, and the time left; below it, indented, the role credentials assumed with it. Never a secret.`,
 	run:     runStatus,
 }
 
 func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := fs.String("profile", "", "forget only the session of this profile")
+	profile := fs.String("profile", "", "forget only the session (or role credentials) of this profile")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	var keys []cache.Key
 	if *profile != "" {
-		_, p, err := loadProfile(*profile)
+		files, p, err := loadProfile(*profile)
 		if err != nil {
 			return err
 		}
-		keys = []cache.Key{cache.SessionKey(p.KeySource, p.MFASerial)}
+		keys = []cache.Key{e.request(files, p).Key()}
 	} else {
 		var err error
-		if keys, err = e.store.Sessions(); err != nil {
+		if keys, err = e.store.Cached(); err != nil {
 			return fmt.Errorf("list sessions: %w", err)
 		}
 	}
+	n := 0
 	for _, k := range keys {
 		if err := e.store.DeleteSession(k); err != nil {
 			return err
 		}
+		if k.IsSession() || k.IsRole() {
+			n++
+		}
 	}
-	fmt.Fprintf(e.io.Err, "mfacred: forgot %d cached session(s)\n", len(keys))
+	fmt.Fprintf(e.io.Err, "mfacred: forgot %d cached session(s)\n", n)
 	return nil
 }
 
@@ -63,21 +67,20 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
-	// Which profiles each session serves, from the config as it is now.
+	// Which profiles each item serves, from the config as it is now.
 	served := map[cache.Key][]string{}
 	if files, err := awsconfig.Load(); err == nil {
 		for _, name := range files.Profiles() {
 			if p, err := files.Resolve(name); err == nil {
-				k := cache.SessionKey(p.KeySource, p.MFASerial)
+				k := e.request(files, p).Key()
 				served[k] = append(served[k], name)
 			}
 		}
 	}
-	if len(keys) == 0 {
-		fmt.Fprintln(e.io.Out, "no cached sessions")
-		return nil
-	}
-	now := time.Now()
+	// Role credentials are listed under the session they were assumed with (or would be).
+	var sessions []cache.Key
+	roles := map[cache.Key][]cache.Key{}
+	entries := map[cache.Key]cache.Entry{}
 	for _, k := range keys {
 		en, err := e.store.Session(k)
 		if errors.Is(err, cache.ErrNotFound) {
@@ -85,17 +88,51 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 		} else if err != nil {
 			return err
 		}
-		left := "expired"
-		if d := en.Expiration.Sub(now); d > 0 {
-			left = "expires in " + d.Truncate(time.Minute).String()
+		entries[k] = en
+		if k.IsRole() {
+			parent := cache.SessionKey(en.Source, en.Device)
+			roles[parent] = append(roles[parent], k)
+		} else {
+			sessions = append(sessions, k)
 		}
-		profiles := served[k]
-		sort.Strings(profiles)
-		names := strings.Join(profiles, ",")
-		if names == "" {
-			names = "(no profile)"
+	}
+	for parent := range roles {
+		if _, ok := entries[parent]; !ok {
+			sessions = append(sessions, parent) // roles whose session is gone
 		}
-		fmt.Fprintf(e.io.Out, "%s\tdevice %s\tkeys of %s\t%s\n", names, en.Device, en.Source, left)
+	}
+	if len(sessions) == 0 {
+		fmt.Fprintln(e.io.Out, "no cached sessions")
+		return nil
+	}
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i] < sessions[j] })
+	now := time.Now()
+	for _, k := range sessions {
+		if en, ok := entries[k]; ok {
+			fmt.Fprintf(e.io.Out, "%s\tdevice %s\tkeys of %s\t%s\n", names(served[k]), en.Device, en.Source, timeLeft(en, now))
+		} else {
+			en := entries[roles[k][0]]
+			fmt.Fprintf(e.io.Out, "(no cached session)\tdevice %s\tkeys of %s\n", en.Device, en.Source)
+		}
+		for _, rk := range roles[k] {
+			en := entries[rk]
+			fmt.Fprintf(e.io.Out, "  %s\trole %s\tas %s\t%s\n", names(served[rk]), en.Role, en.ARN, timeLeft(en, now))
+		}
 	}
 	return nil
+}
+
+func names(profiles []string) string {
+	if len(profiles) == 0 {
+		return "(no profile)"
+	}
+	sort.Strings(profiles)
+	return strings.Join(profiles, ",")
+}
+
+func timeLeft(en cache.Entry, now time.Time) string {
+	if d := en.Expiration.Sub(now); d > 0 {
+		return "expires in " + d.Truncate(time.Minute).String()
+	}
+	return "expired"
 }

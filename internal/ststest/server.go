@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,11 +44,28 @@ type User struct {
 // ARN is the user's ARN.
 func (u User) ARN() string { return "arn:aws:iam::" + u.Account + ":user/" + u.Name }
 
+// Role is an IAM role that the server's users may assume.
+type Role struct {
+	ARN string // arn:aws:iam::ACCOUNT:role/NAME
+	// MaxSessionDuration in seconds; 3600 when zero.
+	MaxSessionDuration int
+	// RequireMFA is a trust policy with "Bool": {"aws:MultiFactorAuthPresent": "true"}.
+	RequireMFA bool
+	// ExternalID, when set, must be passed as ExternalId.
+	ExternalID string
+}
+
+func (r Role) account() string { return strings.Split(r.ARN, ":")[4] }
+func (r Role) name() string    { return r.ARN[strings.LastIndex(r.ARN, "/")+1:] }
+
 type session struct {
 	secret, token string
 	user          *User
 	mfa           bool
 	expires       time.Time
+	// assumed is the assumed-role ARN of a role session; role its role.
+	assumed string
+	role    *Role
 }
 
 // Server is the test endpoint.
@@ -61,16 +79,18 @@ type Server struct {
 	srv      *httptest.Server
 	mu       sync.Mutex
 	users    map[string]*User // by access key id
+	roles    map[string]*Role // by ARN
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
 	counts   map[string]int
 	// Issued lists every session secret handed out, for leak scans.
-	issued []string
+	issued  []string
+	assumed []string // role session names
 }
 
 // New starts a server on 127.0.0.1 with the given users.
 func New(users ...User) *Server {
-	s := &Server{Now: time.Now, users: map[string]*User{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
+	s := &Server{Now: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
 	for i := range users {
 		u := users[i]
 		s.users[u.AccessKeyID] = &u
@@ -78,6 +98,16 @@ func New(users ...User) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
+}
+
+// AddRole makes a role assumable.
+func (s *Server) AddRole(r Role) {
+	if r.MaxSessionDuration == 0 {
+		r.MaxSessionDuration = 3600
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.roles[r.ARN] = &r
 }
 
 // Close stops the server.
@@ -170,7 +200,12 @@ type caller struct {
 	session *session // nil for long-term keys
 }
 
-func (c caller) arn() string { return c.user.ARN() }
+func (c caller) arn() string {
+	if c.session != nil && c.session.assumed != "" {
+		return c.session.assumed
+	}
+	return c.user.ARN()
+}
 
 // authenticate checks a SigV4 Authorization header against the caller's secret.
 func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *apiError) {
@@ -279,12 +314,18 @@ func (s *Server) dispatch(service, action string, form url.Values, c caller) (an
 	switch service + ":" + action {
 	case "sts:GetSessionToken":
 		return s.getSessionToken(form, c)
+	case "sts:AssumeRole":
+		return s.assumeRole(form, c)
 	case "sts:GetCallerIdentity":
+		id, account := "AIDA"+strings.ToUpper(c.user.Name), c.user.Account
+		if c.session != nil && c.session.role != nil {
+			id, account = "AROA"+strings.ToUpper(c.session.role.name())+":"+c.arn()[strings.LastIndex(c.arn(), "/")+1:], c.session.role.account()
+		}
 		return struct {
 			Arn     string
 			UserId  string
 			Account string
-		}{Arn: c.arn(), UserId: "AIDA" + strings.ToUpper(c.user.Name), Account: c.user.Account}, nil
+		}{Arn: c.arn(), UserId: id, Account: account}, nil
 	case "iam:GetUser":
 		if c.session == nil || !c.session.mfa {
 			return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: iam:GetUser on resource: %s with an explicit deny in an identity-based policy", c.arn(), c.arn())}
@@ -314,46 +355,124 @@ func (s *Server) getSessionToken(form url.Values, c caller) (any, *apiError) {
 	serial, code := form.Get("SerialNumber"), form.Get("TokenCode")
 	mfa := false
 	if serial != "" || code != "" {
-		if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-			return nil, &apiError{400, "ValidationError", "1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*"}
-		}
-		var dev *Device
-		for i := range c.user.Devices {
-			if c.user.Devices[i].Serial == serial {
-				dev = &c.user.Devices[i]
-			}
-		}
-		if dev == nil {
-			return nil, &apiError{403, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user."}
-		}
-		now := s.Now()
-		s.mu.Lock()
-		_, reused := s.used[serial+"|"+code]
-		valid := false
-		for _, skew := range []time.Duration{-30 * time.Second, 0, 30 * time.Second} {
-			if Code(dev.Seed, now.Add(skew)) == code {
-				valid = true
-			}
-		}
-		if valid && !reused {
-			s.used[serial+"|"+code] = now
-		}
-		s.mu.Unlock()
-		if !valid || reused {
-			return nil, &apiError{403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."}
+		if aerr := s.checkCode(c.user, serial, code); aerr != nil {
+			return nil, aerr
 		}
 		mfa = true
 	}
-	ss := &session{secret: newID(20), token: "FwoGZXIvYXdzE" + newID(200), user: c.user, mfa: mfa, expires: s.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)}
+	ss := s.newSession(&session{user: c.user, mfa: mfa}, duration, 200)
+	return struct {
+		Credentials creds
+	}{Credentials: ss}, nil
+}
+
+type creds struct {
+	AccessKeyId, SecretAccessKey, SessionToken, Expiration string
+}
+
+// newSession completes ss with keys and an expiry, registers it and returns its credentials.
+// Role session tokens are longer than GetSessionToken's, as AWS's are.
+func (s *Server) newSession(ss *session, duration, tokenBytes int) creds {
+	ss.secret, ss.token = newID(20), "FwoGZXIvYXdzE"+newID(tokenBytes)
+	ss.expires = s.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
 	akid := "ASIA" + newID(8)
 	s.mu.Lock()
 	s.sessions[akid] = ss
 	s.issued = append(s.issued, ss.secret, ss.token)
 	s.mu.Unlock()
-	type creds struct {
-		AccessKeyId, SecretAccessKey, SessionToken, Expiration string
+	return creds{akid, ss.secret, ss.token, ss.expires.Format(time.RFC3339)}
+}
+
+// checkCode checks a TOTP code of one of u's devices the way STS does: the current step and
+// one either side, each code accepted once.
+func (s *Server) checkCode(u *User, serial, code string) *apiError {
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return &apiError{400, "ValidationError", "1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*"}
 	}
+	var dev *Device
+	for i := range u.Devices {
+		if u.Devices[i].Serial == serial {
+			dev = &u.Devices[i]
+		}
+	}
+	if dev == nil {
+		return &apiError{403, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user."}
+	}
+	now := s.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, reused := s.used[serial+"|"+code]
+	valid := false
+	for _, skew := range []time.Duration{-30 * time.Second, 0, 30 * time.Second} {
+		if Code(dev.Seed, now.Add(skew)) == code {
+			valid = true
+		}
+	}
+	if !valid || reused {
+		return &apiError{403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."}
+	}
+	s.used[serial+"|"+code] = now
+	return nil
+}
+
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+
+// assumeRole follows AWS: a caller with session credentials is chaining roles and gets at
+// most one hour; MFA context comes from the caller's session or from SerialNumber/TokenCode.
+func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
+	s.mu.Lock()
+	role := s.roles[form.Get("RoleArn")]
+	s.mu.Unlock()
+	denied := &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.arn(), form.Get("RoleArn"))}
+	name := form.Get("RoleSessionName")
+	if !sessionNameRE.MatchString(name) {
+		return nil, &apiError{400, "ValidationError", "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"}
+	}
+	duration := 3600
+	if d := form.Get("DurationSeconds"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 900 || n > 43200 {
+			return nil, &apiError{400, "ValidationError", "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint"}
+		}
+		duration = n
+	}
+	if role == nil || role.ExternalID != form.Get("ExternalId") {
+		return nil, denied
+	}
+	if c.session != nil && duration > 3600 {
+		return nil, &apiError{400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."}
+	}
+	if duration > role.MaxSessionDuration {
+		return nil, &apiError{400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."}
+	}
+	mfa := c.session != nil && c.session.mfa
+	if serial, code := form.Get("SerialNumber"), form.Get("TokenCode"); serial != "" || code != "" {
+		if c.session != nil {
+			return nil, denied
+		}
+		if aerr := s.checkCode(c.user, serial, code); aerr != nil {
+			return nil, aerr
+		}
+		mfa = true
+	}
+	if role.RequireMFA && !mfa {
+		return nil, denied
+	}
+	assumed := "arn:aws:sts::" + role.account() + ":assumed-role/" + role.name() + "/" + name
+	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role}, duration, 600)
+	s.mu.Lock()
+	s.assumed = append(s.assumed, name)
+	s.mu.Unlock()
+	type assumedUser struct{ AssumedRoleId, Arn string }
 	return struct {
-		Credentials creds
-	}{Credentials: creds{akid, ss.secret, ss.token, ss.expires.Format(time.RFC3339)}}, nil
+		Credentials     creds
+		AssumedRoleUser assumedUser
+	}{cr, assumedUser{"AROA" + strings.ToUpper(role.name()) + ":" + name, assumed}}, nil
+}
+
+// SessionNames lists the RoleSessionName of every role session handed out, in order.
+func (s *Server) SessionNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.assumed...)
 }

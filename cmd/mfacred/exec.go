@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+)
+
+var execCmd = &command{
+	name:    "exec",
+	args:    "[--profile NAME] -- [COMMAND [ARGS...]]",
+	summary: "run a command with the profile's credentials in its environment",
+	help: `Runs COMMAND (default: $SHELL) with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and the profile's region (AWS_REGION,
+AWS_DEFAULT_REGION) set, and AWS_PROFILE removed so that the command does not call back into
+mfacred. For tools that cannot use profiles. On Linux and macOS mfacred becomes COMMAND
+(exec), so its exit code and signals are COMMAND's own; on Windows they are passed through.
+
+The credentials are not renewed while COMMAND runs: they last until
+AWS_CREDENTIAL_EXPIRATION (one hour for a role).`,
+	run: runExec,
+}
+
+func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	profile := profileFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	argv := fs.Args()
+	if len(argv) == 0 {
+		shell := os.Getenv("SHELL")
+		if shell == "" {
+			return fmt.Errorf("exec: no command given and $SHELL is unset: run `mfacred exec --profile %s -- COMMAND`", *profile)
+		}
+		argv = []string{shell}
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	p, entry, err := e.credentials(ctx, *profile)
+	if err != nil {
+		return err
+	}
+	return execve(ctx, path, argv, execEnv(os.Environ(), p, entry))
+}
+
+// execEnv is the child's environment: env without any credentials or profile it had, plus
+// the profile's credentials and region.
+func execEnv(env []string, p *awsconfig.Profile, e cache.Entry) []string {
+	drop := map[string]bool{
+		"AWS_PROFILE": true, "AWS_DEFAULT_PROFILE": true,
+		"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
+		"AWS_SECURITY_TOKEN": true, "AWS_CREDENTIAL_EXPIRATION": true,
+	}
+	set := []string{
+		"AWS_ACCESS_KEY_ID=" + e.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + e.SecretAccessKey,
+		"AWS_SESSION_TOKEN=" + e.SessionToken,
+		"AWS_CREDENTIAL_EXPIRATION=" + e.Expiration.UTC().Format(time.RFC3339),
+		"MFACRED_PROFILE=" + p.Name,
+	}
+	if p.Region != "" {
+		set = append(set, "AWS_REGION="+p.Region, "AWS_DEFAULT_REGION="+p.Region)
+	}
+	for _, kv := range set {
+		k, _, _ := strings.Cut(kv, "=")
+		drop[k] = true
+	}
+	out := make([]string, 0, len(env)+len(set))
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, set...)
+}
