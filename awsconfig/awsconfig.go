@@ -101,28 +101,34 @@ func loadINI(path string) (*ini.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	f, err := ini.LoadSources(ini.LoadOptions{
-		AllowNestedValues:        true, // s3 = \n  max_concurrent_requests = 10
-		SpaceBeforeInlineComment: true,
-		SkipUnrecognizableLines:  false,
-	}, data)
+	f, err := parseINI(data)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %v", path, err)
 	}
 	return f, nil
 }
 
+func parseINI(data []byte) (*ini.File, error) {
+	return ini.LoadSources(ini.LoadOptions{
+		AllowNestedValues:        true, // s3 = \n  max_concurrent_requests = 10
+		SpaceBeforeInlineComment: true,
+		SkipUnrecognizableLines:  false,
+	}, data)
+}
+
 // configSection finds a profile's section in the config file: [profile NAME], or [default].
+// Spaces inside the brackets do not matter, as in botocore.
 func (f *Files) configSection(name string) *ini.Section {
-	if s, err := f.config.GetSection("profile " + name); err == nil {
-		return s
-	}
-	if name == "default" {
-		if s, err := f.config.GetSection("default"); err == nil {
+	var def *ini.Section
+	for _, s := range f.config.Sections() {
+		switch n := strings.Join(strings.Fields(s.Name()), " "); {
+		case n == "profile "+name:
 			return s
+		case n == "default" && name == "default":
+			def = s
 		}
 	}
-	return nil
+	return def
 }
 
 // value returns a key of a profile, from the config file.
@@ -132,6 +138,9 @@ func (f *Files) value(name, key string) string {
 	}
 	return ""
 }
+
+// Get returns a key of a profile in the config file, "" when unset.
+func (f *Files) Get(profile, key string) string { return f.value(profile, key) }
 
 // Exists reports whether a profile is in either file.
 func (f *Files) Exists(name string) bool {
@@ -150,7 +159,7 @@ func (f *Files) Profiles() []string {
 		case n == "default":
 			names = append(names, n)
 		case strings.HasPrefix(n, "profile "):
-			names = append(names, strings.TrimSpace(strings.TrimPrefix(n, "profile ")))
+			names = append(names, strings.Join(strings.Fields(strings.TrimPrefix(n, "profile ")), " "))
 		}
 	}
 	return names

@@ -26,6 +26,20 @@ type OSKeyring struct {
 	Timeout time.Duration
 }
 
+// Name says which keyring this is.
+func (OSKeyring) Name() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "macOS keychain"
+	case "windows":
+		return "Windows Credential Manager"
+	}
+	return "Secret Service (D-Bus session bus)"
+}
+
+// Name says which keyring this is.
+func (MapKeyring) Name() string { return "in-memory map (tests)" }
+
 // ErrNoKeyring is returned when the OS keyring cannot be reached.
 var ErrNoKeyring = errors.New("OS keyring unreachable")
 

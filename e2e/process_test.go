@@ -225,6 +225,7 @@ func TestWrongSerialIsExplained(t *testing.T) {
 // Long-term keys may come from the credentials file of a source profile; a session is only
 // served while the file holds the keys it was made with.
 func TestSourceProfileKeysFromCredentialsFile(t *testing.T) {
+	t.Parallel() // its last call waits for the next TOTP step
 	w := newWorld(t)
 	src := w.profile + "-keys"
 	creds := fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)

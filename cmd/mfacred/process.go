@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awscfg "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -153,22 +154,35 @@ func (e *env) codeSource(p *awsconfig.Profile) (prompt.Source, error) {
 	return prompt.Terminal{}, nil
 }
 
-// newSTS builds an STS client the SDK's way, so that AWS_ENDPOINT_URL(_STS), endpoint_url,
-// AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with keys: the
-// long-term ones, or a session's to assume a role.
-func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (*sts.Client, error) {
+// awsConfig builds an SDK config the SDK's way, so that AWS_ENDPOINT_URL(_STS/_IAM),
+// endpoint_url, AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with
+// keys: the long-term ones, or a session's to assume a role. The profile's own settings are
+// read only when it exists in the config file.
+func awsConfig(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (aws.Config, error) {
 	region := p.Region
 	if region == "" {
 		region = "us-east-1"
 	}
-	cfg, err := awscfg.LoadDefaultConfig(ctx,
-		awscfg.WithSharedConfigProfile(p.Name),
+	opts := []func(*awscfg.LoadOptions) error{
 		awscfg.WithRegion(region),
 		awscfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, keys.SessionToken)),
 		awscfg.WithRetryMaxAttempts(3),
-	)
+	}
+	if p.Name != "" {
+		opts = append(opts, awscfg.WithSharedConfigProfile(p.Name))
+	}
+	cfg, err := awscfg.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
+		return cfg, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}
+
+// newSTS builds an STS client signed with keys.
+func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (*sts.Client, error) {
+	cfg, err := awsConfig(ctx, p, keys)
+	if err != nil {
+		return nil, err
 	}
 	return sts.NewFromConfig(cfg), nil
 }

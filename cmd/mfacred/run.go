@@ -29,7 +29,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		processCmd, execCmd, addCmd, totpCmd, clearCmd, statusCmd,
+		processCmd, execCmd, setupCmd, doctorCmd, policyCmd, addCmd, totpCmd, clearCmd, statusCmd,
 		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, _ *flag.FlagSet, _ []string) error {
 			fmt.Fprintln(e.io.Out, "mfacred", version)
 			return nil

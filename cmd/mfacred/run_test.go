@@ -68,3 +68,37 @@ func TestExecEnv(t *testing.T) {
 		t.Fatalf("got  %v\nwant %v", got, want)
 	}
 }
+
+func TestPolicyCommand(t *testing.T) {
+	code, out, _ := runWith("policy", "check", "../../policy/testdata/single-device-era.json")
+	if code != 1 || !strings.Contains(out, `statement "AllowIndividualUserToManageTheirOwnMFA": iam:CreateVirtualMFADevice`) {
+		t.Fatalf("single-device-era: exit %d\n%s", code, out)
+	}
+	code, out, _ = runWith("policy", "check", "../../policy/testdata/named-devices-fixed.json")
+	if code != 0 || !strings.HasSuffix(out, "named-devices-fixed.json: no problems found\n") {
+		t.Fatalf("named-devices-fixed: exit %d\n%s", code, out)
+	}
+	code, _, errOut := runWith("policy", "check", "testdata/missing.json")
+	if code != 1 || !strings.Contains(errOut, "testdata/missing.json") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("missing file: exit %d %q", code, errOut)
+	}
+	code, out, _ = runWith("policy", "--partition", "aws-us-gov")
+	if code != 0 || !strings.Contains(out, `"arn:aws-us-gov:iam::*:mfa/*"`) {
+		t.Fatalf("policy --partition aws-us-gov: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runWith("policy", "--partition", "aws-mars"); code != 1 || !strings.Contains(errOut, `partition "aws-mars"`) {
+		t.Fatalf("bad partition: %d %q", code, errOut)
+	}
+}
+
+func TestShellQuoteRoundTrip(t *testing.T) {
+	for _, s := range []string{"/usr/local/bin/mfacred", "/opt/my tools/mfacred", `/odd/it's "here"/$HOME`, "work-prod"} {
+		line := shellQuote(s) + " process"
+		if got := splitCommand(line); len(got) != 2 || got[0] != s {
+			t.Errorf("%q quoted as %s splits into %q", s, line, got)
+		}
+	}
+	if q := shellQuote("/usr/bin/mfacred"); q != "/usr/bin/mfacred" {
+		t.Errorf("plain path quoted: %s", q)
+	}
+}

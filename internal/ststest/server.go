@@ -26,7 +26,8 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// Device is a virtual MFA device.
+// Device is an MFA device: a virtual one has a seed; a FIDO key (serial
+// arn:aws:iam::ACCOUNT:u2f/...) has none and STS cannot use it.
 type Device struct {
 	Serial string
 	Seed   string // base32
@@ -100,6 +101,13 @@ func New(users ...User) *Server {
 	return s
 }
 
+// SetDevices replaces the MFA devices of the user with the given access key.
+func (s *Server) SetDevices(accessKeyID string, devices ...Device) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[accessKeyID].Devices = devices
+}
+
 // AddRole makes a role assumable.
 func (s *Server) AddRole(r Role) {
 	if r.MaxSessionDuration == 0 {
@@ -171,6 +179,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		ns = "https://iam.amazonaws.com/doc/2010-05-08/"
 	}
 	w.Header().Set("Content-Type", "text/xml")
+	// The server's clock, so that tests can skew it against the caller's.
+	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	if aerr != nil {
 		w.WriteHeader(aerr.status)
 		fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
@@ -326,6 +336,20 @@ func (s *Server) dispatch(service, action string, form url.Values, c caller) (an
 			UserId  string
 			Account string
 		}{Arn: c.arn(), UserId: id, Account: account}, nil
+	case "iam:ListMFADevices":
+		// Allowed without MFA for oneself, as under AWS's self-manage-MFA example policy.
+		if u := form.Get("UserName"); u != "" && u != c.user.Name {
+			return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: iam:ListMFADevices on resource: user %s", c.arn(), u)}
+		}
+		type device struct{ UserName, SerialNumber, EnableDate string }
+		var list []device
+		for _, d := range c.user.Devices {
+			list = append(list, device{c.user.Name, d.Serial, "2023-01-02T03:04:05Z"})
+		}
+		return struct {
+			MFADevices  []device `xml:"MFADevices>member"`
+			IsTruncated bool
+		}{list, false}, nil
 	case "iam:GetUser":
 		if c.session == nil || !c.session.mfa {
 			return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: iam:GetUser on resource: %s with an explicit deny in an identity-based policy", c.arn(), c.arn())}
@@ -391,7 +415,7 @@ func (s *Server) checkCode(u *User, serial, code string) *apiError {
 	}
 	var dev *Device
 	for i := range u.Devices {
-		if u.Devices[i].Serial == serial {
+		if u.Devices[i].Serial == serial && u.Devices[i].Seed != "" {
 			dev = &u.Devices[i]
 		}
 	}

@@ -1,0 +1,101 @@
+package awsconfig
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Setting keys changes only those keys' lines: comments, odd spacing, [default], order and
+// the other profiles stay byte for byte; a second run changes nothing.
+func TestSetKeysGolden(t *testing.T) {
+	before, _ := os.ReadFile("testdata/edit/config.before")
+	want, _ := os.ReadFile("testdata/edit/config.after")
+	got := SetKeys(before, ConfigSection("legacy"),
+		KV{"credential_process", `"/opt/my tools/mfacred" process --profile legacy`},
+		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
+	got = SetKeys(got, ConfigSection("new"),
+		KV{"credential_process", "/usr/bin/mfacred process --profile new"},
+		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/phone"})
+	if string(got) != string(want) {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
+	}
+	again := SetKeys(got, ConfigSection("legacy"), KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
+	if string(again) != string(got) {
+		t.Fatal("setting the same value changed the file")
+	}
+	// What we wrote reads back as we meant it.
+	f := &Files{ConfigPath: "x"}
+	var err error
+	if f.config, err = parseINI(got); err != nil {
+		t.Fatal(err)
+	}
+	if v := f.value("legacy", "mfa_serial"); v != "arn:aws:iam::123456789012:mfa/googleAuthentication" {
+		t.Fatalf("mfa_serial reads back as %q", v)
+	}
+	if v := f.value("default", "region"); v != "eu-west-1" {
+		t.Fatalf("default region %q", v)
+	}
+}
+
+func TestSetKeysEdges(t *testing.T) {
+	for _, tc := range []struct{ name, before, section, want string }{
+		{"empty file", "", "profile a", "[profile a]\nk = v\n"},
+		{"no final newline", "[default]\nregion = x", "default", "[default]\nregion = x\nk = v\n"},
+		{"new section after text without newline", "[profile b]\nx = 1", "profile a", "[profile b]\nx = 1\n\n[profile a]\nk = v\n"},
+		{"CRLF kept", "[profile a]\r\nk = old\r\n", "profile a", "[profile a]\r\nk = v\r\n"},
+		{"CRLF new key", "[profile a]\r\nx = 1\r\n", "profile a", "[profile a]\r\nx = 1\r\nk = v\r\n"},
+		{"profile default is default", "[profile default]\nk=old\n", "default", "[profile default]\nk=v\n"},
+		{"indented look-alike untouched", "[profile a]\ns3 =\n  k = nested\n", "profile a", "[profile a]\ns3 =\n  k = nested\nk = v\n"},
+	} {
+		if got := string(SetKeys([]byte(tc.before), tc.section, KV{"k", "v"})); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDeleteKeys(t *testing.T) {
+	before := "[a]\naws_access_key_id = AKIA\n# keep\naws_secret_access_key = s\nregion = x\n\n[b]\naws_access_key_id = AKIB\n"
+	want := "[a]\n# keep\nregion = x\n\n[b]\naws_access_key_id = AKIB\n"
+	if got := string(DeleteKeys([]byte(before), "a", "aws_access_key_id", "aws_secret_access_key")); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got := string(DeleteKeys([]byte(before), "zzz", "aws_access_key_id")); got != before {
+		t.Fatal("a missing section changed the file")
+	}
+}
+
+func TestWriteFileAtomicKeepsModeAndLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real-config")
+	if err := os.WriteFile(real, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "config")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(link, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Fatalf("target holds %q", b)
+	}
+	if fi, _ := os.Lstat(link); fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the symlink was replaced by a file")
+	}
+	if fi, _ := os.Stat(real); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("mode %v, want 0640", fi.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Fatalf("temporary file left behind: %v", entries)
+	}
+	fresh := filepath.Join(dir, "sub", "new")
+	if err := WriteFileAtomic(fresh, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("new file mode %v", fi.Mode().Perm())
+	}
+}

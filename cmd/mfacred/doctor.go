@@ -1,0 +1,365 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/session"
+)
+
+var doctorCmd = &command{
+	name:    "doctor",
+	args:    "[--profile NAME] [--spend-code]",
+	summary: "check a profile's set-up, line by line",
+	help: `Checks everything a profile needs and prints one line per check: ok, problem or hint.
+Exits 1 if there is a problem. Never prints a secret, and works without a cached session.
+
+Checks: the keyring; the config file; that credential_process runs this mfacred for this
+profile, with no role_arn or source_profile beside it; the long-term keys and that AWS accepts
+them; the clock against AWS's (TOTP codes need less than 30 s of skew); that mfa_serial is one
+of the user's MFA devices (ListMFADevices), naming the real ones if not; with --spend-code, that
+the stored seed's code is accepted (this uses up a code); the cached session.`,
+	run: runDoctor,
+}
+
+// checklist prints ok / problem / hint lines and remembers whether there was a problem.
+type checklist struct {
+	env      *env
+	problems int
+}
+
+func (c *checklist) line(kind, format string, args ...any) {
+	fmt.Fprintf(c.env.io.Out, "%-8s %s\n", kind, oneLine(fmt.Sprintf(format, args...)))
+}
+func (c *checklist) ok(format string, args ...any)   { c.line("ok", format, args...) }
+func (c *checklist) hint(format string, args ...any) { c.line("hint", format, args...) }
+func (c *checklist) problem(format string, args ...any) {
+	c.problems++
+	c.line("problem", format, args...)
+}
+
+func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	profile := profileFlag(fs)
+	spend := fs.Bool("spend-code", false, "check the stored seed against AWS (uses up one code)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	defer cancel()
+	c := &checklist{env: e}
+	c.doctor(ctx, *profile, *spend)
+	if c.problems > 0 {
+		return exitError(1)
+	}
+	return nil
+}
+
+func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
+	e := c.env
+	keyringName := "keyring"
+	if n, ok := e.store.Keyring.(interface{ Name() string }); ok {
+		keyringName = n.Name()
+	}
+	if _, err := e.store.Keyring.Get(cache.Service, "index"); err != nil && !errors.Is(err, cache.ErrNotFound) {
+		c.problem("keyring: %s: %v", keyringName, err)
+		return
+	}
+	c.ok("keyring: %s reachable", keyringName)
+
+	files, err := awsconfig.Load()
+	if err != nil {
+		c.problem("config: %v", err)
+		return
+	}
+	c.ok("config: %s parses", files.ConfigPath)
+	if !files.Exists(name) {
+		c.problem("profile %s: not in %s", name, files.ConfigPath)
+		c.hint("run `mfacred setup --profile %s`", name)
+		return
+	}
+	c.checkCredentialProcess(files, name)
+	p, err := files.Resolve(name)
+	if err != nil {
+		c.problem("%v", err)
+		if strings.Contains(err.Error(), "no mfa_serial") {
+			c.hint("run `mfacred setup --profile %s` to find your device and write it", name)
+		}
+		return
+	}
+	if p.Role != nil {
+		c.ok("profile %s: assumes %s with the MFA session of profile %s", name, p.Role.ARN, p.KeySource)
+	}
+
+	keys, where, err := c.longTermKeys(files, p)
+	if err != nil {
+		c.problem("%v", err)
+		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", p.KeySource, p.KeySource)
+	} else {
+		c.ok("keys of profile %s: access key %s, %s", p.KeySource, keys.AccessKeyID, where)
+		c.checkAWS(ctx, p, keys, spend)
+	}
+
+	r := e.request(files, p)
+	if en, err := e.store.Session(r.Key()); err == nil {
+		if d := time.Until(en.Expiration); d > 0 {
+			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
+		} else {
+			c.hint("session: cached one has expired; the next call asks for a code")
+		}
+	} else {
+		c.hint("session: none cached; the next call asks for a code")
+	}
+}
+
+// checkCredentialProcess checks that the profile's credential_process runs this binary for
+// this profile, and that no SDK setting beside it gets in the way (aws-facts.md §3).
+func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) {
+	line := files.Get(name, "credential_process")
+	if line == "" {
+		c.problem("profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name)
+		c.hint("run `mfacred setup --profile %s`", name)
+	} else {
+		words := splitCommand(line)
+		self, _ := os.Executable()
+		prog := words[0]
+		if !strings.ContainsRune(prog, filepath.Separator) {
+			prog, _ = exec.LookPath(prog)
+		}
+		if !samePath(prog, self) {
+			c.problem("profile %s: credential_process runs %s, not this mfacred (%s)", name, words[0], self)
+		} else if len(words) < 4 || words[1] != "process" || words[2] != "--profile" || words[3] != name {
+			c.problem("profile %s: credential_process is %q: want `%s process --profile %s`", name, line, words[0], name)
+		} else {
+			c.ok("profile %s: credential_process runs this mfacred", name)
+		}
+	}
+	for _, k := range []string{"role_arn", "source_profile"} {
+		if files.Get(name, k) != "" {
+			c.problem("profile %s: %s beside credential_process makes the SDKs assume a role on top of mfacred (or refuse the profile)", name, k)
+			c.hint("rename it to mfacred_%s", k)
+		}
+	}
+	if k, ok, _ := files.StaticKeys(name); ok && line != "" {
+		c.problem("profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File)
+		c.hint("run `mfacred setup --profile %s --move-keys`", name)
+	}
+}
+
+// splitCommand splits a command line the way shlex does, enough for its first words.
+func splitCommand(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	quote := byte(0)
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0 && ch == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteByte(ch)
+		case ch == '"' || ch == '\'':
+			quote, inWord = ch, true
+		case ch == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case ch == ' ' || ch == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(ch)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	if len(words) == 0 {
+		return []string{""}
+	}
+	return words
+}
+
+func samePath(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
+func (c *checklist) longTermKeys(files *awsconfig.Files, p *awsconfig.Profile) (cache.Credentials, string, error) {
+	k, err := c.env.store.Keys(p.KeySource)
+	if err == nil {
+		return k, "in the keyring", nil
+	}
+	if !errors.Is(err, cache.ErrNotFound) {
+		return k, "", err
+	}
+	fk, ok, err := files.StaticKeys(p.KeySource)
+	switch {
+	case err != nil:
+		return k, "", err
+	case ok:
+		return cache.Credentials{AccessKeyID: fk.AccessKeyID, SecretAccessKey: fk.SecretAccessKey}, "in " + fk.File, nil
+	}
+	return k, "", fmt.Errorf("profile %s: %w stored in the keyring or the credentials file", p.KeySource, session.ErrNoKeys)
+}
+
+// clockProbe records how far the server's clock (its Date header) is from ours.
+type clockProbe struct {
+	inner aws.HTTPClient
+	skew  time.Duration
+	seen  bool
+}
+
+func (c *clockProbe) Do(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := c.inner.Do(r)
+	if err == nil {
+		if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
+			took := time.Since(start)
+			// Date is truncated to the second: the server's time lies in [d, d+1s).
+			c.skew, c.seen = d.Add(500*time.Millisecond).Sub(start.Add(took/2)), true
+		}
+	}
+	return resp, err
+}
+
+// checkAWS asks AWS whether it accepts the keys, how far the clocks are apart and which
+// devices the user has; with spend, whether the seed's code is accepted.
+func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials, spend bool) {
+	cfg, err := awsConfig(ctx, &awsconfig.Profile{Name: p.Name, Region: p.Region}, keys)
+	if err != nil {
+		c.problem("%v", err)
+		return
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
+	probe := &clockProbe{inner: cfg.HTTPClient}
+	cfg.HTTPClient = probe
+	user, err := whoAmI(ctx, cfg)
+	switch {
+	case err != nil && (strings.Contains(err.Error(), "InvalidClientTokenId") || strings.Contains(err.Error(), "SignatureDoesNotMatch")):
+		c.problem("keys: AWS does not accept access key %s", keys.AccessKeyID)
+		c.hint("store working keys with `mfacred add %s`", p.KeySource)
+	case err != nil:
+		c.problem("STS: GetCallerIdentity failed: %v", err)
+	default:
+		c.ok("keys: AWS accepts them: %s", user)
+	}
+	c.checkClock(probe)
+	if err != nil {
+		return
+	}
+
+	devs, err := listDevicesOf(ctx, cfg, user)
+	switch {
+	case err != nil:
+		c.hint("device: could not list the MFA devices (%v): compare mfa_serial = %s with the IAM console", err, p.MFASerial)
+	case devs.has(p.MFASerial):
+		c.ok("device: mfa_serial %s is one of the MFA devices of %s", p.MFASerial, user)
+	case len(devs.Usable) == 0:
+		c.problem("device: %s has no MFA device STS can use, so mfa_serial = %s cannot work", user, p.MFASerial)
+	default:
+		c.problem("device: mfa_serial = %s (in profile %s) is not one of the MFA devices of %s, which are: %s", p.MFASerial, p.DeviceProfile, user, devs.list())
+		c.hint("device: since November 2022 a device has the name it was given, so mfa/USERNAME is often wrong: set mfa_serial = %s in profile %s, or run `mfacred setup --profile %s --mfa-serial SERIAL`",
+			devs.Usable[0], p.DeviceProfile, p.DeviceProfile)
+	}
+	for _, f := range devs.FIDO {
+		c.hint("device: %s is a FIDO security key: it works in the console only, not with STS", f)
+	}
+	c.checkSeed(ctx, cfg, p, spend)
+}
+
+func (c *checklist) checkClock(probe *clockProbe) {
+	if !probe.seen {
+		c.hint("clock: not checked (no Date header from STS)")
+		return
+	}
+	skew := probe.skew.Round(time.Second)
+	way := "ahead of"
+	if skew > 0 {
+		way = "behind"
+	}
+	abs := skew.Abs()
+	switch {
+	case abs < 2*time.Second:
+		c.ok("clock: within a second of AWS's")
+	case abs < 30*time.Second:
+		c.ok("clock: %s %s AWS's (TOTP codes tolerate less than 30 s)", abs, way)
+	default:
+		c.problem("clock: this machine is %s %s AWS; TOTP codes need less than 30 s: turn on time sync (e.g. `timedatectl set-ntp true`)", abs, way)
+	}
+}
+
+// checkSeed checks a stored seed: that it parses, and with spend that AWS accepts its code.
+func (c *checklist) checkSeed(ctx context.Context, cfg aws.Config, p *awsconfig.Profile, spend bool) {
+	store := c.env.store
+	seed, err := store.Seed(p.MFASerial)
+	if errors.Is(err, cache.ErrNotFound) {
+		return
+	} else if err != nil {
+		c.problem("seed: %v", err)
+		return
+	}
+	if !spend {
+		c.hint("seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, p.Name)
+		return
+	}
+	// A code AWS has seen is rejected: wait for the next one, as process does.
+	var now time.Time
+	var code string
+	for try := 0; ; try++ {
+		now = time.Now()
+		if code, err = prompt.GenerateCode(seed, now); err != nil {
+			c.problem("seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
+			return
+		}
+		if _, used := store.CodeUsed(p.MFASerial, code); !used {
+			break
+		}
+		wait := now.Truncate(session.CodeStep).Add(session.CodeStep + 200*time.Millisecond).Sub(now)
+		if try > 0 || wait > 31*time.Second {
+			c.hint("seed: no unused code to check with; run again in a minute")
+			return
+		}
+		fmt.Fprintf(c.env.io.Err, "mfacred: the seed's current code was used already; waiting %s for the next one\n", wait.Truncate(time.Second))
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			c.hint("seed: not checked: %v", ctx.Err())
+			return
+		}
+	}
+	_, err = sts.NewFromConfig(cfg).GetSessionToken(ctx, &sts.GetSessionTokenInput{
+		DurationSeconds: aws.Int32(900), SerialNumber: &p.MFASerial, TokenCode: &code,
+	})
+	_ = store.MarkCodeUsed(p.MFASerial, code, now)
+	if err != nil {
+		c.problem("seed: AWS rejected the code the stored seed makes for %s: the seed belongs to another device, or the clock is off; store the right one with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
+		return
+	}
+	c.ok("seed: AWS accepted the code the stored seed makes for %s", p.MFASerial)
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/mfacred/mfacred/policy"
+)
+
+var policyCmd = &command{
+	name:    "policy",
+	args:    "[--partition aws|aws-cn|aws-us-gov] | check FILE",
+	summary: "print AWS's self-manage-MFA policy, or check one for named-device breakage",
+	help: `policy prints AWS's example policy that lets IAM users manage their own MFA devices and
+denies everything else until they use MFA, ready for
+
+  aws iam create-policy --policy-name SelfManageMFA --policy-document file://policy.json
+
+Device actions take arn:PARTITION:iam::*:mfa/* (any device name); user actions the user's own ARN.
+
+policy check FILE reads an IAM policy document (- for stdin) and reports, by statement: MFA device
+actions limited to mfa/${aws:username}, which breaks devices with names of their own; a
+Deny-unless-MFA statement that also denies what enrolling a device needs; Bool where BoolIfExists
+is needed for requests signed with long-term keys. Exit 0 when clean, 1 with findings.`,
+	run: runPolicy,
+}
+
+func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	if len(args) > 0 && args[0] == "check" {
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("usage: mfacred policy check FILE")
+		}
+		return checkPolicy(e, fs.Arg(0))
+	}
+	partition := fs.String("partition", "aws", "the partition of the ARNs: aws, aws-cn or aws-us-gov")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("policy: unexpected %q: run `mfacred help policy`", fs.Arg(0))
+	}
+	d, err := policy.SelfManage(*partition)
+	if err != nil {
+		return err
+	}
+	_, err = e.io.Out.Write(d.JSON())
+	return err
+}
+
+func checkPolicy(e *env, path string) error {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(io.LimitReader(e.io.In, 1<<20))
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return fmt.Errorf("policy check: %w", err)
+	}
+	d, err := policy.Parse(data)
+	if err != nil {
+		return fmt.Errorf("policy check %s: %w", path, err)
+	}
+	findings := policy.Check(d)
+	for _, f := range findings {
+		fmt.Fprintf(e.io.Out, "%s: %s\n", path, f)
+	}
+	if len(findings) > 0 {
+		return exitError(1)
+	}
+	fmt.Fprintf(e.io.Out, "%s: no problems found\n", path)
+	return nil
+}

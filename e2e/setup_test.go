@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
+)
+
+// runNoTTY runs mfacred in a new session, so that it has no controlling terminal, with the
+// user's long-term keys in its environment for --env.
+func (w *world) runNoTTY(args ...string) result {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(append([]string{}, w.env...), "AWS_ACCESS_KEY_ID="+w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+w.user.SecretAccessKey)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), err: err}
+	if cmd.ProcessState != nil {
+		r.code = cmd.ProcessState.ExitCode()
+	}
+	return r
+}
+
+func (w *world) readFile(path string) string {
+	w.t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// twoDevices gives the world's user a second named device and a FIDO key beside the first.
+func (w *world) twoDevices() (backup, fido string) {
+	n := strings.TrimPrefix(w.profile, "work")
+	backup = "arn:aws:iam::123456789012:mfa/backup-phone" + n
+	fido = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF" + n
+	w.sts.SetDevices(w.user.AccessKeyID,
+		ststest.Device{Serial: w.serial, Seed: w.seed},
+		ststest.Device{Serial: backup, Seed: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"},
+		ststest.Device{Serial: fido})
+	return backup, fido
+}
+
+// setup on a user with two named devices and a FIDO key: with no terminal it lists the two
+// usable names and stops; --mfa-serial must name one of them; then it writes the profile,
+// keeping every other byte of the file, and the profile works with the AWS CLI v2.
+func TestSetupWithNamedDevices(t *testing.T) {
+	t.Parallel() // doctor --spend-code may wait for the next code
+	aws := awsCLIv2(t)
+	w := newWorld(t)
+	backup, fido := w.twoDevices()
+	p := w.profile
+	before := fmt.Sprintf(`# my AWS config, hand-written
+[default]
+region=eu-west-1
+output  =  json
+
+[profile  %s ]
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+%s
+region = us-east-1
+
+# staging account
+[profile other]
+region	=	us-west-2
+`, p, w.mfaProcess())
+	if err := os.WriteFile(w.configPath(), []byte(before), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
+	creds := fmt.Sprintf("[other]\naws_access_key_id = AKIAOTHER00000000001\naws_secret_access_key = otherothersecret\n\n[%s]\n# old habit\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		p, w.user.AccessKeyID, w.user.SecretAccessKey)
+	if err := os.WriteFile(credsPath, []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(credsPath) }) // the user's own file, not a leak of mfacred's
+
+	// No terminal: the usable names, the flag, and nothing written.
+	r := w.runNoTTY("setup", "--profile", p, "--env")
+	if r.code != 1 {
+		t.Fatalf("setup with two devices and no terminal: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"googleAuthentication" + strings.TrimPrefix(p, "work") + "\t" + w.serial, "backup-phone" + strings.TrimPrefix(p, "work") + "\t" + backup,
+		"leaving out " + fido, "--mfa-serial SERIAL"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Fatalf("setup output does not show %q:\n%s", want, r.stderr)
+		}
+	}
+	if got := w.readFile(w.configPath()); got != before {
+		t.Fatalf("a stopped setup changed the config:\n%s", got)
+	}
+
+	// A serial that is not the user's: refused, with the real names.
+	r = w.runNoTTY("setup", "--profile", p, "--env", "--mfa-serial", "arn:aws:iam::123456789012:mfa/alice")
+	if r.code != 1 || !strings.Contains(r.stderr, "device arn:aws:iam::123456789012:mfa/alice is not one of the MFA devices of arn:aws:iam::123456789012:user/alice: googleAuthentication") {
+		t.Fatalf("wrong serial: exit %d\n%s", r.code, r.stderr)
+	}
+
+	// --mfa-serial: written in place, everything else byte for byte, and proven.
+	r = w.runNoTTY("setup", "--profile", p, "--env", "--mfa-serial", w.serial)
+	if r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	if want := "profile " + p + " works: arn:aws:iam::123456789012:user/alice, MFA session until "; !strings.HasPrefix(r.stdout, want) {
+		t.Fatalf("setup did not prove the profile: %q\n%s", r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "static keys for profile "+p) || !strings.Contains(r.stderr, "--move-keys") {
+		t.Fatalf("setup did not warn about the shadowing static keys:\n%s", r.stderr)
+	}
+	want := strings.Replace(before, "mfa_serial = arn:aws:iam::123456789012:mfa/alice", "mfa_serial = "+w.serial, 1)
+	want = strings.Replace(want, "region = us-east-1\n", "region = us-east-1\ncredential_process = "+binary+" process --profile "+p+"\n", 1)
+	if got := w.readFile(w.configPath()); got != want {
+		t.Fatalf("config after setup:\n%s\nwant:\n%s", got, want)
+	}
+	if fi, _ := os.Stat(w.configPath()); fi.Mode().Perm() != 0o640 {
+		t.Fatalf("config mode %v, want 0640 kept", fi.Mode().Perm())
+	}
+
+	// Again, with --move-keys: the config stays, the static keys go, the rest stays.
+	r = w.runNoTTY("setup", "--profile", p, "--env", "--mfa-serial", w.serial, "--move-keys")
+	if r.code != 0 || !strings.Contains(r.stderr, "set up already") {
+		t.Fatalf("second setup: exit %d\n%s", r.code, r.stderr)
+	}
+	if got := w.readFile(w.configPath()); got != want {
+		t.Fatalf("an idempotent setup changed the config:\n%s", got)
+	}
+	wantCreds := fmt.Sprintf("[other]\naws_access_key_id = AKIAOTHER00000000001\naws_secret_access_key = otherothersecret\n\n[%s]\n# old habit\n", p)
+	if got := w.readFile(credsPath); got != wantCreds {
+		t.Fatalf("credentials after --move-keys:\n%q\nwant\n%q", got, wantCreds)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("%d GetSessionToken, want 1 (the second setup uses the cached session)", n)
+	}
+
+	// The AWS CLI v2 uses the written profile, and the session setup made.
+	out := w.mustRun(aws, "sts", "get-caller-identity", "--profile", p, "--endpoint-url", w.sts.URL, "--query", "Arn", "--output", "text")
+	if strings.TrimSpace(out) != w.user.ARN() {
+		t.Fatalf("aws CLI: %q", out)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("%d GetSessionToken after the CLI call, want 1", n)
+	}
+
+	// doctor on the healthy profile: exit 0, no problem, with a seed checked against AWS.
+	seed := w.seed + "\n"
+	if r := w.run(&seed, nil, binary, "totp", "set", "--profile", p); r.err != nil {
+		t.Fatalf("totp set: %v %s", r.err, r.stderr)
+	}
+	r = w.runNoTTY("doctor", "--profile", p, "--spend-code")
+	if r.code != 0 || strings.Contains(r.stdout, "problem") {
+		t.Fatalf("doctor on a healthy profile: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"ok       keyring: Secret Service (D-Bus session bus) reachable",
+		"ok       profile " + p + ": credential_process runs this mfacred",
+		"ok       keys of profile " + p + ": access key " + w.user.AccessKeyID + ", in the keyring",
+		"ok       clock: within a second of AWS's",
+		"ok       device: mfa_serial " + w.serial + " is one of the MFA devices of arn:aws:iam::123456789012:user/alice",
+		"hint     device: " + fido + " is a FIDO security key",
+		"ok       seed: AWS accepted the code the stored seed makes",
+		"ok       session: cached, expires in 11h",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("doctor does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, s := range w.sts.Secrets() {
+		if len(s) >= 16 && strings.Contains(r.stdout+r.stderr, s) {
+			t.Fatal("doctor printed a secret")
+		}
+	}
+}
+
+// doctor on the classic mfa/USERNAME profile names the configured serial and the real
+// devices, and exits non-zero; a skewed clock is reported.
+func TestDoctorFindsWrongSerialAndSkew(t *testing.T) {
+	w := newWorld(t)
+	backup, _ := w.twoDevices()
+	w.serial = "arn:aws:iam::123456789012:mfa/alice"
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	r := w.runNoTTY("doctor", "--profile", w.profile)
+	if r.code != 1 {
+		t.Fatalf("doctor: exit %d, want 1\n%s", r.code, r.stdout)
+	}
+	n := strings.TrimPrefix(w.profile, "work")
+	want := fmt.Sprintf("problem  device: mfa_serial = arn:aws:iam::123456789012:mfa/alice (in profile %s) is not one of the MFA devices of arn:aws:iam::123456789012:user/alice, which are: googleAuthentication%s (arn:aws:iam::123456789012:mfa/googleAuthentication%s), backup-phone%s (%s)",
+		w.profile, n, n, n, backup)
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "hint     device: since November 2022") {
+		t.Fatalf("doctor output:\n%s\nwant a line\n%s", r.stdout, want)
+	}
+	if !strings.Contains(r.stdout, "hint     session: none cached") {
+		t.Fatalf("doctor without a session:\n%s", r.stdout)
+	}
+
+	// The STS clock two minutes behind this machine's.
+	w.sts.Now = func() time.Time { return time.Now().Add(-2 * time.Minute) }
+	r = w.runNoTTY("doctor", "--profile", w.profile)
+	if r.code != 1 || !strings.Contains(r.stdout, "problem  clock: this machine is 2m0s ahead of AWS") {
+		t.Fatalf("doctor with a skewed clock: exit %d\n%s", r.code, r.stdout)
+	}
+}
