@@ -214,3 +214,43 @@ func TestDoctorFindsWrongSerialAndSkew(t *testing.T) {
 		t.Fatalf("doctor with a skewed clock: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// On a terminal, setup asks for the keys (the secret not echoed), offers the usable devices
+// as a numbered list, asks again after a bad answer, offers to store a seed, and proves the
+// chosen profile.
+func TestSetupOnTerminal(t *testing.T) {
+	w := newWorld(t)
+	w.twoDevices()
+	n := strings.TrimPrefix(w.profile, "work")
+	// mfa_process makes the code for the proof; setup fills in the rest of the profile.
+	if err := os.WriteFile(w.configPath(), []byte(fmt.Sprintf("[profile %s]\n%s\n", w.profile, w.mfaProcess())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tm := startTmux(t, w, fmt.Sprintf("%s setup --profile %s\necho EXIT=$?", binary, w.profile))
+
+	tm.waitFor("Access key ID for profile "+w.profile+":", 20*time.Second)
+	tm.typeLine(w.user.AccessKeyID)
+	tm.waitFor("Secret access key:", 10*time.Second)
+	tm.typeLine(w.user.SecretAccessKey)
+	screen := tm.waitFor(fmt.Sprintf("Device for profile %s [1-2]:", w.profile), 20*time.Second)
+	for _, want := range []string{"1) googleAuthentication" + n + "  " + w.serial, "2) backup-phone" + n + "  arn:aws:iam::123456789012:mfa/backup-phone" + n} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("the list does not show %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, w.user.SecretAccessKey) {
+		t.Fatal("the secret access key was echoed")
+	}
+	tm.typeLine("3")
+	tm.waitFor("Type a number from 1 to 2:", 10*time.Second)
+	tm.typeLine("1")
+	tm.waitFor("[y/N]:", 10*time.Second)
+	tm.typeLine("n")
+	screen = tm.waitFor("EXIT=", 30*time.Second)
+	if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "profile "+w.profile+" works: "+w.user.ARN()) {
+		t.Fatalf("setup did not finish:\n%s", screen)
+	}
+	if cfg := w.readFile(w.configPath()); !strings.Contains(cfg, "mfa_serial = "+w.serial+"\n") {
+		t.Fatalf("config:\n%s", cfg)
+	}
+}

@@ -35,7 +35,11 @@ func startTmux(t *testing.T, w *world, script string) *tmuxSession {
 		t.Fatal(err)
 	}
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
-	if out, err := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path).CombinedOutput(); err != nil {
+	cmd := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path)
+	// The new tmux server passes its environment on to the script: the seed for mfa_process
+	// travels there, never in a file.
+	cmd.Env = append(os.Environ(), "MFACRED_TEST_SEED="+w.seed)
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
