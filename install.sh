@@ -1,6 +1,8 @@
 #!/bin/sh
 # Builds mfacred with the module versions pinned in go.mod and installs it into $PREFIX/bin
-# (default ~/.local/bin). Safe to run again.
+# (default ~/.local/bin): two files, mfacred (the cached path, no AWS SDK inside) and
+# mfacred-core (everything else; mfacred runs it when it must). Safe to run again.
+# Works on Linux and macOS; on Windows see README.md.
 set -eu
 cd "$(dirname "$0")"
 if ! command -v go >/dev/null 2>&1; then
@@ -10,8 +12,10 @@ fi
 PREFIX=${PREFIX:-$HOME/.local}
 mkdir -p "$PREFIX/bin"
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$PREFIX/bin/mfacred.tmp" ./cmd/mfacred
-mv "$PREFIX/bin/mfacred.tmp" "$PREFIX/bin/mfacred"
-echo "installed $PREFIX/bin/mfacred ($version)"
+for cmd in mfacred-core mfacred; do
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$PREFIX/bin/$cmd.tmp" "./cmd/$cmd"
+	mv "$PREFIX/bin/$cmd.tmp" "$PREFIX/bin/$cmd"
+done
+echo "installed $PREFIX/bin/mfacred and $PREFIX/bin/mfacred-core ($version)"
 case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "add $PREFIX/bin to your PATH" ;; esac
 "$PREFIX/bin/mfacred" version

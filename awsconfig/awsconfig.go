@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -230,11 +229,28 @@ type Role struct {
 	Direct bool
 }
 
-var (
-	roleARNRE     = regexp.MustCompile(`^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2..1224 long, checked apart
-)
+// charset reports whether s is min..max bytes of ASCII letters, digits, _ and extra. (A
+// regexp with such counts compiles to a large program at start-up, on every call.)
+func charset(s, extra string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// isRoleARN checks arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
+func isRoleARN(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && charset(parts[1], "-", 3, 32) &&
+		parts[2] == "iam" && parts[3] == "" && len(parts[4]) == 12 && charset(parts[4], "", 12, 12) && strings.Trim(parts[4], "0123456789") == "" &&
+		strings.HasPrefix(parts[5], "role/") && charset(parts[5][len("role/"):], "+=,.@/-", 1, 512)
+}
 
 // resolveRole reads a role profile's mfacred_role_* settings.
 func (f *Files) resolveRole(name string) (*Role, error) {
@@ -247,13 +263,13 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 	bad := func(key, v, want string) error {
 		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.ConfigPath, want)
 	}
-	if !roleARNRE.MatchString(r.ARN) {
+	if !isRoleARN(r.ARN) {
 		return nil, bad(KeyRoleARN, r.ARN, "want a role ARN such as arn:aws:iam::123456789012:role/NAME")
 	}
-	if n := len(r.ExternalID); n > 0 && (n < 2 || n > 1224 || !externalIDRE.MatchString(r.ExternalID)) {
+	if r.ExternalID != "" && !charset(r.ExternalID, "+=,.@:/-", 2, 1224) {
 		return nil, bad(KeyExternalID, r.ExternalID, "want 2 to 1224 of the characters A-Z a-z 0-9 +=,.@:/-_")
 	}
-	if r.SessionName != "" && !sessionNameRE.MatchString(r.SessionName) {
+	if r.SessionName != "" && !charset(r.SessionName, "+=,.@-", 2, 64) {
 		return nil, bad(KeyRoleSessionName, r.SessionName, "want 2 to 64 of the characters A-Z a-z 0-9 +=,.@-_")
 	}
 	if v := f.value(name, KeyRoleDirect); v != "" {
@@ -277,8 +293,6 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 	}
 	return r, nil
 }
-
-var serialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
 
 // Resolve reads a profile and follows its mfacred_source_profile chain.
 func (f *Files) Resolve(name string) (*Profile, error) {
@@ -338,7 +352,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if strings.Contains(p.MFASerial, ":u2f/") {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)
 	}
-	if !serialRE.MatchString(p.MFASerial) {
+	if !charset(p.MFASerial, "+=/:,.@-", 9, 256) {
 		return nil, fmt.Errorf("profile %s: mfa_serial %q is not a device serial or ARN", name, p.MFASerial)
 	}
 	if env := os.Getenv("AWS_REGION"); env != "" {

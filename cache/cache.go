@@ -82,6 +82,31 @@ type Entry struct {
 	ARN  string `json:"a,omitempty"`
 }
 
+// RenewBefore is how long before expiry cached credentials are renewed. botocore refreshes
+// when fewer than 15 minutes are left (10 mandatory), so credentials with less would make the
+// AWS CLI call the helper on every request (aws-facts.md §2).
+const RenewBefore = 15 * time.Minute
+
+// Serves reports whether a cached entry may be handed out at now. fileKeyID is the access key
+// id the source profile's credentials file holds now ("" if none): an entry made from file
+// keys is served only while the file still holds them. Entries made from keyring keys need no
+// check: `mfacred add` drops the entries of replaced keys.
+func (e Entry) Serves(now time.Time, fileKeyID string) bool {
+	if e.Expiration.Sub(now) <= RenewBefore {
+		return false
+	}
+	return !e.FromFile || fileKeyID == e.SourceKeyID
+}
+
+// ProfileKey names the item a profile's credentials are cached under: its session, or with
+// roleARN set, its role credentials.
+func ProfileKey(source, serial, roleARN, externalID, sessionName string, direct bool) Key {
+	if roleARN == "" {
+		return SessionKey(source, serial)
+	}
+	return RoleKey(source, serial, roleARN, externalID, sessionName, direct)
+}
+
 // entryVersion guards the item format: an item of another version is a miss.
 const entryVersion = 1
 

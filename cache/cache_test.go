@@ -170,3 +170,39 @@ func TestCodeUsed(t *testing.T) {
 		t.Fatal("other device says used")
 	}
 }
+
+// LockOrWait: the first caller holds the lock; the others wait until it is released and are
+// told so with a nil lock, then it is free again.
+func TestLockOrWait(t *testing.T) {
+	s := newStore(t)
+	held, err := s.LockOrWait("device|d", time.Second)
+	if err != nil || held == nil {
+		t.Fatalf("free lock not taken: %v %v", held, err)
+	}
+	done := make(chan time.Time, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			l, err := (&Store{Keyring: s.Keyring, LockDir: s.LockDir}).LockOrWait("device|d", 5*time.Second)
+			if err != nil || l != nil {
+				t.Errorf("waiter: %v %v", l, err)
+			}
+			done <- time.Now()
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("a waiter returned while the lock was held")
+	default:
+	}
+	at := time.Now()
+	held.Close()
+	for i := 0; i < 3; i++ {
+		if woke := <-done; woke.Before(at) {
+			t.Fatalf("waiter %d returned before the release", i)
+		}
+	}
+	if _, err := s.LockOrWait("device|d", time.Second); err != nil {
+		t.Fatal(err)
+	}
+}

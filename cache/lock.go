@@ -62,6 +62,35 @@ func (s *Store) Lock(name string, timeout time.Duration) (io.Closer, error) {
 	return s.lock(name, timeout)
 }
 
+// LockOrWait takes the lock called name if it is free and returns it. If another process
+// holds it, LockOrWait waits (up to timeout) until it is released and returns nil, nil: the
+// holder has done its work, and the caller should look at its result before trying again.
+// Waiters take a shared lock to learn of the release, so that all of them wake together
+// rather than one after another.
+func (s *Store) LockOrWait(name string, timeout time.Duration) (io.Closer, error) {
+	if err := checkDir(s.LockDir); err != nil {
+		return nil, err
+	}
+	fl := flock.New(filepath.Join(s.LockDir, lockName(name)+".lock"))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
+	}
+	if ok {
+		return fl, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	ok, err = fl.TryRLockContext(ctx, 10*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w after %s", ErrLockTimeout, timeout)
+	}
+	return nil, fl.Close()
+}
+
 func (s *Store) lock(name string, timeout time.Duration) (io.Closer, error) {
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err

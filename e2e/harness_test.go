@@ -6,7 +6,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/internal/testenv"
 )
 
 var (
@@ -61,62 +61,16 @@ func TestMain(m *testing.M) {
 }
 
 func setup() (stop func(), err error) {
-	var procs []*exec.Cmd
-	stop = func() {
-		for i := len(procs) - 1; i >= 0; i-- {
-			_ = procs[i].Process.Kill()
-			_, _ = procs[i].Process.Wait()
-		}
-	}
+	stop = func() {}
 	binary = filepath.Join(root, "bin", "mfacred")
-	if out, err := exec.Command("go", "build", "-o", binary, "../cmd/mfacred").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", filepath.Dir(binary)+"/", "../cmd/mfacred", "../cmd/mfacred-core").CombinedOutput(); err != nil {
 		return stop, fmt.Errorf("build mfacred: %v\n%s", err, out)
 	}
 	if p, err := exec.Command("python3", "-c", "import boto3, sys; print(sys.executable)").Output(); err == nil {
 		python = strings.TrimSpace(string(p))
 	}
-	for _, tool := range []string{"dbus-daemon", "gnome-keyring-daemon"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return stop, fmt.Errorf("%s not installed (Debian packages dbus, gnome-keyring)", tool)
-		}
-	}
-	// A private session bus, so the tests never touch the user's keyring.
-	dbus := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
-	out, _ := dbus.StdoutPipe()
-	if err := dbus.Start(); err != nil {
-		return stop, fmt.Errorf("start dbus-daemon: %v", err)
-	}
-	procs = append(procs, dbus)
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return stop, fmt.Errorf("read dbus address: %v", err)
-	}
-	busAddr = strings.TrimSpace(line)
-	kr := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
-	home := filepath.Join(root, "keyring-home")
-	kr.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr, "HOME="+home, "XDG_DATA_HOME="+home+"/data", "XDG_RUNTIME_DIR="+home)
-	kr.Stdin = strings.NewReader("test-password")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		return stop, err
-	}
-	if err := kr.Start(); err != nil {
-		return stop, fmt.Errorf("start gnome-keyring-daemon: %v", err)
-	}
-	procs = append(procs, kr)
-	// Wait until the Secret Service answers on the bus.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
-		c.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+busAddr)
-		if o, _ := c.Output(); bytes.Contains(o, []byte("true")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			return stop, fmt.Errorf("gnome-keyring did not take org.freedesktop.secrets within 10 s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return stop, nil
+	busAddr, stop, err = testenv.SecretService(root)
+	return stop, err
 }
 
 // need fails (CI) or skips (elsewhere) a test whose real part is missing.
@@ -290,7 +244,7 @@ func (w *world) mustRun(name string, args ...string) string {
 func scanForSecrets() []string {
 	var leaks []string
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() || path == binary {
+		if err != nil || !d.Type().IsRegular() || filepath.Dir(path) == filepath.Dir(binary) {
 			return nil
 		}
 		b, err := os.ReadFile(path)

@@ -254,3 +254,36 @@ func TestSourceProfileKeysFromCredentialsFile(t *testing.T) {
 		t.Fatalf("unexpected error: %s", r.stderr)
 	}
 }
+
+// The mfacred binary answers a cached call by itself, with no AWS SDK in it; for a miss it
+// needs mfacred-core beside it, and says so when that is missing.
+func TestFastPathNeedsNoCore(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	warm := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	alone := filepath.Join(w.dir, "alone")
+	if err := os.MkdirAll(alone, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	front := filepath.Join(alone, "mfacred")
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(front, b, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("go", "list", "-deps", "../cmd/mfacred").Output(); err != nil || strings.Contains(string(out), "aws-sdk-go") {
+		t.Fatalf("cmd/mfacred links the AWS SDK (or go list failed: %v)", err)
+	}
+	hit := parseCreds(t, w.mustRun(front, "process", "--profile", w.profile))
+	if hit.AccessKeyId != warm.AccessKeyId {
+		t.Fatal("the fast path did not serve the cached session")
+	}
+	w.mustRun(binary, "clear", "--profile", w.profile)
+	r := w.run(nil, nil, front, "process", "--profile", w.profile)
+	if r.err == nil || !strings.Contains(r.stderr, filepath.Join(alone, "mfacred-core")+" is missing") {
+		t.Fatalf("a miss without mfacred-core: %v %q", r.err, r.stderr)
+	}
+}

@@ -29,10 +29,8 @@ import (
 	"github.com/mfacred/mfacred/prompt"
 )
 
-// RenewBefore is how long before expiry a session is renewed. botocore refreshes when fewer
-// than 15 minutes are left (10 mandatory), so a session with less would make the AWS CLI call
-// the helper on every request (aws-facts.md §2).
-const RenewBefore = 15 * time.Minute
+// RenewBefore is how long before expiry a session is renewed (cache.RenewBefore).
+const RenewBefore = cache.RenewBefore
 
 // LockTimeout bounds the wait for another process's refresh, well inside the Go SDK's 60 s
 // kill (aws-facts.md §2).
@@ -56,7 +54,7 @@ type Store interface {
 	Session(k cache.Key) (cache.Entry, error)
 	PutSession(k cache.Key, e cache.Entry) error
 	Keys(profile string) (cache.Credentials, error)
-	Lock(name string, timeout time.Duration) (io.Closer, error)
+	LockOrWait(name string, timeout time.Duration) (io.Closer, error)
 	CodeUsed(device, code string) (time.Time, bool)
 	MarkCodeUsed(device, code string, at time.Time) error
 	Identity(k cache.Key) (string, error)
@@ -97,7 +95,7 @@ func (r Request) Key() cache.Key {
 	if r.Role == nil {
 		return cache.SessionKey(r.Source, r.Device)
 	}
-	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
+	return cache.ProfileKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
 }
 
 // Provider returns session credentials for a profile.
@@ -136,14 +134,11 @@ func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 
 // usable reports whether a cached entry may be served for r now.
 func (p *Provider) usable(e cache.Entry, r Request) bool {
-	if e.Expiration.Sub(p.now()) <= RenewBefore {
-		return false
+	fileKeyID := ""
+	if r.FileKeys != nil {
+		fileKeyID = r.FileKeys.AccessKeyID
 	}
-	if e.FromFile {
-		// Keys in a file can change under us: serve only for the keys the file holds now.
-		return r.FileKeys != nil && r.FileKeys.AccessKeyID == e.SourceKeyID
-	}
-	return true // `mfacred add` drops the sessions of replaced keys
+	return e.Serves(p.now(), fileKeyID)
 }
 
 // Credentials returns a session for r, or r.Role's credentials, from the cache or from STS.
@@ -166,18 +161,29 @@ func (p *Provider) cached(r Request) (cache.Entry, bool, error) {
 	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
 }
 
-// lockThenCached takes a lock and reads the cache again: another process may have renewed
-// the entry while this one waited.
+// lockThenCached takes the lock called name, or waits for the process that holds it and
+// serves what that one cached; only if it cached nothing usable does this process try to take
+// the lock itself. With the lock held it reads the cache once more: another process may have
+// renewed the entry just before.
 func (p *Provider) lockThenCached(r Request, name, what string) (io.Closer, cache.Entry, bool, error) {
-	lock, err := p.Store.Lock(name, LockTimeout)
-	if err != nil {
-		return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
+	deadline := time.Now().Add(LockTimeout)
+	for {
+		lock, err := p.Store.LockOrWait(name, time.Until(deadline))
+		if err != nil {
+			return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
+		}
+		e, ok, _ := p.cached(r)
+		switch {
+		case ok && lock != nil:
+			lock.Close()
+			return nil, e, true, nil
+		case ok:
+			return nil, e, true, nil
+		case lock != nil:
+			return lock, cache.Entry{}, false, nil
+		}
+		// The holder cached nothing usable (it failed): take over.
 	}
-	if e, ok, _ := p.cached(r); ok {
-		lock.Close()
-		return nil, e, true, nil
-	}
-	return lock, cache.Entry{}, false, nil
 }
 
 func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Entry, error) {

@@ -350,7 +350,7 @@ func TestLockTimeoutNamesDevice(t *testing.T) {
 
 type lockedStore struct{ *cache.Store }
 
-func (lockedStore) Lock(string, time.Duration) (io.Closer, error) {
+func (lockedStore) LockOrWait(string, time.Duration) (io.Closer, error) {
 	return nil, cache.ErrLockTimeout
 }
 
@@ -374,8 +374,8 @@ type renewingStore struct {
 	entry cache.Entry
 }
 
-func (s renewingStore) Lock(name string, d time.Duration) (io.Closer, error) {
-	l, err := s.Store.Lock(name, d)
+func (s renewingStore) LockOrWait(name string, d time.Duration) (io.Closer, error) {
+	l, err := s.Store.LockOrWait(name, d)
 	_ = s.Store.PutSession(s.key, s.entry) // the other process finished while we waited
 	return l, err
 }

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,19 +10,19 @@ import (
 	"os/signal"
 )
 
-// execve runs the command as a child (Windows has no exec), passing Ctrl-C on to it and its
-// exit code back.
-func execve(_ context.Context, path string, argv, env []string) error {
+// execCore runs mfacred-core as a child (Windows has no exec) and exits with its code.
+func execCore(path string, argv []string) error {
 	cmd := exec.Command(path, argv[1:]...)
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
-	// The console delivers Ctrl-C to the child as well; mfacred only has to outlive it.
-	signal.Ignore(os.Interrupt)
-	if err := cmd.Run(); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return exitError(exit.ExitCode())
-		}
-		return fmt.Errorf("exec %s: %w", path, err)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	signal.Ignore(os.Interrupt) // the console delivers Ctrl-C to the child as well
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		os.Exit(exit.ExitCode())
 	}
+	if err != nil {
+		return fmt.Errorf("run %s: %w", path, err)
+	}
+	os.Exit(0)
 	return nil
 }

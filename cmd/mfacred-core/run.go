@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/mfacred/mfacred/cache"
@@ -122,6 +124,24 @@ func run(ctx context.Context, args []string, io stdio) int {
 		return 1
 	}
 	return 0
+}
+
+// frontPath is the mfacred binary that profiles name in credential_process: the one beside
+// this mfacred-core, or this binary itself when there is none (as under `go run`).
+func frontPath() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("find the path of mfacred: %w", err)
+	}
+	name := "mfacred"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	front := filepath.Join(filepath.Dir(self), name)
+	if _, err := os.Stat(front); err != nil {
+		return self, nil
+	}
+	return front, nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

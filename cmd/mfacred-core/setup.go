@@ -152,9 +152,9 @@ func chooseDevice(e *env, profile string, d devices, serial string) (string, err
 // credentialProcess is the credential_process line for a profile, with the absolute path of
 // this binary, quoted for both shlex (botocore) and sh -c (the other SDKs) when needed.
 func credentialProcess(profile string) (string, error) {
-	self, err := os.Executable()
+	self, err := frontPath()
 	if err != nil {
-		return "", fmt.Errorf("find the path of mfacred: %w", err)
+		return "", err
 	}
 	return shellQuote(self) + " process --profile " + shellQuote(profile), nil
 }

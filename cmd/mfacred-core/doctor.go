@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -135,7 +134,7 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 		c.hint("run `mfacred setup --profile %s`", name)
 	} else {
 		words := splitCommand(line)
-		self, _ := os.Executable()
+		self, _ := frontPath()
 		prog := words[0]
 		if !strings.ContainsRune(prog, filepath.Separator) {
 			prog, _ = exec.LookPath(prog)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/fastpath"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -39,16 +39,6 @@ the role's MaxSessionDuration).`,
 	run: runProcess,
 }
 
-// output is the credential_process JSON (aws-facts.md §1).
-type output struct {
-	Version         int
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string
-	SessionToken    string
-	Expiration      string
-	AccountID       string `json:"AccountId,omitempty"`
-}
-
 // processTimeout keeps a whole call inside the Go SDK's 60 s kill.
 const processTimeout = 55 * time.Second
 
@@ -61,16 +51,7 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	if err != nil {
 		return err
 	}
-	b, _ := json.Marshal(output{
-		Version:         1,
-		AccessKeyID:     entry.AccessKeyID,
-		SecretAccessKey: entry.SecretAccessKey,
-		SessionToken:    entry.SessionToken,
-		Expiration:      entry.Expiration.UTC().Format(time.RFC3339),
-		AccountID:       accountOf(p),
-	})
-	_, err = fmt.Fprintf(e.io.Out, "%s\n", b)
-	return err
+	return fastpath.Print(e.io.Out, entry, fastpath.Account(p))
 }
 
 // credentials returns the credentials of a profile, from the cache or from STS, within
@@ -87,14 +68,6 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 		return nil, cache.Entry{}, explainNoCode(p, err)
 	}
 	return p, entry, nil
-}
-
-// accountOf is the account the credentials act in: the role's, else the device's.
-func accountOf(p *awsconfig.Profile) string {
-	if p.Role != nil {
-		return awsconfig.Account(p.Role.ARN)
-	}
-	return awsconfig.Account(p.MFASerial)
 }
 
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.

@@ -1,0 +1,17 @@
+// Command mfacred-core is mfacred's full program: every command, and `process` when the
+// credentials must be renewed. Users run `mfacred`, which answers a cached `process` itself and
+// becomes this program for everything else. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+}

@@ -1,0 +1,93 @@
+package fastpath
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/cache"
+)
+
+func TestProfileArgs(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "fromenv")
+	for _, tc := range []struct {
+		args []string
+		want string
+		ok   bool
+	}{
+		{nil, "fromenv", true},
+		{[]string{"--profile", "work"}, "work", true},
+		{[]string{"-profile", "work"}, "work", true},
+		{[]string{"--profile=work"}, "work", true},
+		{[]string{"--profile"}, "", false},
+		{[]string{"--help"}, "", false},
+		{[]string{"--profile", "work", "extra"}, "", false},
+	} {
+		got, ok := Profile(tc.args)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("Profile(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// Serve prints a servable cached entry and declines everything else, leaving it to the core.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	creds := filepath.Join(dir, "credentials")
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_PROFILE", "")
+	_ = os.WriteFile(cfg, []byte("[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/phone\n\n[profile prod]\nmfacred_source_profile = work\nmfacred_role_arn = arn:aws:iam::222222222222:role/Admin\n"), 0o600)
+	store := &cache.Store{Keyring: cache.MapKeyring{}, LockDir: dir}
+	fresh := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t"}, Expiration: time.Now().Add(time.Hour).UTC().Truncate(time.Second), SourceKeyID: "AKIA1"}
+	serve := func(args ...string) (bool, string) {
+		var out bytes.Buffer
+		ok := Serve(args, store, &out)
+		return ok, out.String()
+	}
+	if ok, _ := serve("--profile", "work"); ok {
+		t.Fatal("served from an empty cache")
+	}
+	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fresh)
+	ok, out := serve("--profile", "work")
+	var o Output
+	if !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIA1" || o.AccountID != "123456789012" || o.Expiration != fresh.Expiration.Format(time.RFC3339) {
+		t.Fatalf("served %v %q", ok, out)
+	}
+	if ok, _ := serve("--profile", "prod"); ok {
+		t.Fatal("the role profile was served the session")
+	}
+	role := fresh
+	role.AccessKeyID = "ASIAROLE"
+	_ = store.PutSession(cache.ProfileKey("work", "arn:aws:iam::123456789012:mfa/phone", "arn:aws:iam::222222222222:role/Admin", "", "", false), role)
+	if ok, out := serve("--profile", "prod"); !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIAROLE" || o.AccountID != "222222222222" {
+		t.Fatalf("role: %v %q", ok, out)
+	}
+	// Made from file keys: served only while the file holds them.
+	fromFile := fresh
+	fromFile.FromFile = true
+	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fromFile)
+	if ok, _ := serve("--profile", "work"); ok {
+		t.Fatal("served a file-key session with no keys in the file")
+	}
+	_ = os.WriteFile(creds, []byte("[work]\naws_access_key_id = AKIA1\naws_secret_access_key = x\n"), 0o600)
+	if ok, _ := serve("--profile", "work"); !ok {
+		t.Fatal("file-key session not served with the same keys in the file")
+	}
+	// Due for renewal: left to the core.
+	due := fresh
+	due.Expiration = time.Now().Add(10 * time.Minute)
+	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), due)
+	if ok, _ := serve("--profile", "work"); ok {
+		t.Fatal("served a session with 10 minutes left")
+	}
+	for _, args := range [][]string{{"--profile", "missing"}, {"--bogus"}} {
+		if ok, _ := serve(args...); ok {
+			t.Fatalf("served %q", args)
+		}
+	}
+}
