@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures mfacred against baselines taken in the same run and prints medians
 // and ratios:
 //

@@ -1,9 +1,11 @@
 package cache
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +206,34 @@ func TestLockOrWait(t *testing.T) {
 	}
 	if _, err := s.LockOrWait("device|d", time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A symlink planted where a lock or used-code file goes is never followed.
+func TestNoSymlinksFollowed(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no O_NOFOLLOW on Windows")
+	}
+	s := newStore(t)
+	if err := os.MkdirAll(s.LockDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "victim")
+	if err := os.Symlink(target, filepath.Join(s.LockDir, lockName("device|d")+".lock")); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.LockOrWait("device|d", time.Second); err == nil {
+		l.Close()
+		t.Fatal("locked through a symlink")
+	}
+	if _, err := os.Lstat(target); !os.IsNotExist(err) {
+		t.Fatal("the symlink's target was created")
+	}
+	other := filepath.Join(t.TempDir(), "used")
+	b, _ := json.Marshal(usedCode{At: time.Now(), Hash: codeHash("d", "123456")})
+	_ = os.WriteFile(other, b, 0o600)
+	_ = os.Symlink(other, s.usedPath("d"))
+	if _, used := s.CodeUsed("d", "123456"); used {
+		t.Fatal("read a used-code record through a symlink")
 	}
 }

@@ -71,7 +71,7 @@ func (s *Store) LockOrWait(name string, timeout time.Duration) (io.Closer, error
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err
 	}
-	fl := flock.New(filepath.Join(s.LockDir, lockName(name)+".lock"))
+	fl := s.flock(name)
 	ok, err := fl.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
@@ -91,11 +91,18 @@ func (s *Store) LockOrWait(name string, timeout time.Duration) (io.Closer, error
 	return nil, fl.Close()
 }
 
+// flock is the lock file of name: never a symlink planted in its place (O_NOFOLLOW), owner
+// only.
+func (s *Store) flock(name string) *flock.Flock {
+	return flock.New(filepath.Join(s.LockDir, lockName(name)+".lock"),
+		flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow), flock.SetPermissions(0o600))
+}
+
 func (s *Store) lock(name string, timeout time.Duration) (io.Closer, error) {
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err
 	}
-	fl := flock.New(filepath.Join(s.LockDir, lockName(name)+".lock"))
+	fl := s.flock(name)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ok, err := fl.TryLockContext(ctx, 25*time.Millisecond)
@@ -126,7 +133,12 @@ func codeHash(device, code string) string {
 
 // CodeUsed reports whether code is the last code sent for device and when it was sent.
 func (s *Store) CodeUsed(device, code string) (time.Time, bool) {
-	b, err := os.ReadFile(s.usedPath(device))
+	f, err := os.OpenFile(s.usedPath(device), os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return time.Time{}, false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 4096))
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
 )
@@ -70,6 +71,8 @@ func setup() (stop func(), err error) {
 		python = strings.TrimSpace(string(p))
 	}
 	busAddr, stop, err = testenv.SecretService(root)
+	// For the tests that look into the keyring themselves (world.store).
+	os.Setenv("DBUS_SESSION_BUS_ADDRESS", busAddr)
 	return stop, err
 }
 
@@ -171,6 +174,11 @@ func newWorld(t *testing.T) *world {
 		"MFACRED_TEST_SEED=" + w.seed,
 	}
 	return w
+}
+
+// store is the test's own view of the keyring and lock dir mfacred uses.
+func (w *world) store() *cache.Store {
+	return &cache.Store{Keyring: cache.OSKeyring{}, LockDir: filepath.Join(w.dir, "home", ".cache", "mfacred")}
 }
 
 func (w *world) configPath() string { return filepath.Join(w.dir, "home", ".aws", "config") }

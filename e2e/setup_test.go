@@ -43,6 +43,9 @@ func (w *world) readFile(path string) string {
 	return string(b)
 }
 
+// backupSeed is the seed of the second device of twoDevices.
+const backupSeed = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 // twoDevices gives the world's user a second named device and a FIDO key beside the first.
 func (w *world) twoDevices() (backup, fido string) {
 	n := strings.TrimPrefix(w.profile, "work")
@@ -50,7 +53,7 @@ func (w *world) twoDevices() (backup, fido string) {
 	fido = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF" + n
 	w.sts.SetDevices(w.user.AccessKeyID,
 		ststest.Device{Serial: w.serial, Seed: w.seed},
-		ststest.Device{Serial: backup, Seed: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"},
+		ststest.Device{Serial: backup, Seed: backupSeed},
 		ststest.Device{Serial: fido})
 	return backup, fido
 }

@@ -36,6 +36,10 @@ const RenewBefore = cache.RenewBefore
 // kill (aws-facts.md §2).
 const LockTimeout = 45 * time.Second
 
+// CallTimeout bounds one STS operation, its retries included: a hanging STS or proxy fails
+// with a sentence well inside the Go SDK's 60 s kill (aws-facts.md §2).
+const CallTimeout = 20 * time.Second
+
 // CodeStep is the TOTP period of AWS devices.
 const CodeStep = 30 * time.Second
 
@@ -209,6 +213,8 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 		return cache.Entry{}, err
 	}
 	e, err = p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
+		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		defer cancel()
 		out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
 			DurationSeconds: ptr(int32(r.Duration / time.Second)),
 			SerialNumber:    &r.Device,
@@ -289,6 +295,8 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		in.ExternalId = &r.Role.ExternalID
 	}
 	assume := func() (cache.Entry, error) {
+		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		defer cancel()
 		out, err := client.AssumeRole(ctx, in)
 		if err != nil {
 			return cache.Entry{}, explainRole(r, err)
@@ -323,6 +331,8 @@ func (p *Provider) sessionName(ctx context.Context, client STS, r Request, keyID
 	k := cache.IdentityKey(r.Source, keyID)
 	arn, err := p.Store.Identity(k)
 	if err != nil {
+		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		defer cancel()
 		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return "", fmt.Errorf("profile %s: GetCallerIdentity, for the role session name: %w (or set mfacred_role_session_name)", r.Profile, err)
@@ -397,10 +407,11 @@ func (p *Provider) withCode(ctx context.Context, r Request, src prompt.Source, c
 		if err != nil {
 			return cache.Entry{}, err
 		}
-		e, err := call(code)
-		// AWS has seen the code, accepted or not: it must never be sent again.
-		// A lost record only risks one rejected code later, so its error does not fail the call.
+		// Recorded before it is sent: once AWS may have seen a code, accepted or not, it must
+		// never be sent again, even if this process dies waiting for the answer. A lost record
+		// only risks one rejected code later, so its error does not fail the call.
 		_ = p.Store.MarkCodeUsed(r.Device, code, p.now())
+		e, err := call(code)
 		if err == nil {
 			return e, nil
 		}
@@ -452,8 +463,35 @@ var ErrBadCode = errors.New("AWS rejected the MFA code")
 // ErrNotYourDevice is returned when the serial is not one of the user's MFA devices.
 var ErrNotYourDevice = errors.New("not one of your MFA devices")
 
+// transient explains the failures that are nobody's fault in the request: a hanging STS,
+// throttling, AWS's own errors. ok is false for anything else.
+func transient(r Request, op string, err error) (error, bool) {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "deadline exceeded"):
+		return fmt.Errorf("profile %s: STS did not answer %s within %s: check the network, a proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL_STS", r.Profile, op, CallTimeout), true
+	case strings.Contains(msg, "Throttling"), strings.Contains(msg, "RequestLimitExceeded"), strings.Contains(msg, "TooManyRequests"):
+		return fmt.Errorf("profile %s: STS throttled %s, still after retries: try again in a minute (%v)", r.Profile, op, lastLine(err)), true
+	case strings.Contains(msg, "StatusCode: 5"):
+		return fmt.Errorf("profile %s: STS failed %s on its side, still after retries: try again shortly (%v)", r.Profile, op, lastLine(err)), true
+	}
+	return nil, false
+}
+
+// lastLine is the AWS error code and message of an SDK error, without the request details.
+func lastLine(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "api error "); i >= 0 {
+		return msg[i+len("api error "):]
+	}
+	return msg
+}
+
 // Explain turns the STS errors people meet into sentences that say what to do.
 func Explain(r Request, err error) error {
+	if e, ok := transient(r, "GetSessionToken", err); ok {
+		return e
+	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "invalid MFA one time pass code"):
@@ -468,6 +506,9 @@ func Explain(r Request, err error) error {
 
 // explainRole explains AssumeRole's errors.
 func explainRole(r Request, err error) error {
+	if e, ok := transient(r, "AssumeRole", err); ok {
+		return e
+	}
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "MultiFactorAuthentication failed"):

@@ -319,7 +319,10 @@ func TestErrorsAreExplained(t *testing.T) {
 		{"AccessDenied: MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.", "device arn:aws:iam::1:mfa/alice is not one of your MFA devices"},
 		{"AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.", "AWS rejected the MFA code for device arn:aws:iam::1:mfa/alice"},
 		{"InvalidClientTokenId: The security token included in the request is invalid.", "mfacred add work"},
-		{"Throttling: Rate exceeded", "profile work: GetSessionToken with device arn:aws:iam::1:mfa/alice: Throttling"},
+		{"operation error STS: GetSessionToken, exceeded maximum number of attempts, 3, https response error StatusCode: 400, RequestID: x, api error Throttling: Rate exceeded", "profile work: STS throttled GetSessionToken, still after retries: try again in a minute (Throttling: Rate exceeded)"},
+		{"operation error STS: GetSessionToken, exceeded maximum number of attempts, 3, https response error StatusCode: 503, RequestID: x, api error ServiceUnavailable: down", "profile work: STS failed GetSessionToken on its side, still after retries: try again shortly (ServiceUnavailable: down)"},
+		{"operation error STS: GetSessionToken, context deadline exceeded", "profile work: STS did not answer GetSessionToken within 20s"},
+		{"api error ValidationError: something new", "profile work: GetSessionToken with device arn:aws:iam::1:mfa/alice: api error ValidationError"},
 	} {
 		if got := Explain(r, errors.New(tc.aws)).Error(); !strings.Contains(got, tc.want) {
 			t.Errorf("Explain(%q) = %q, want it to contain %q", tc.aws, got, tc.want)
@@ -512,6 +515,61 @@ func TestRoleSessionName(t *testing.T) {
 	} {
 		if got := RoleSessionName(arn); got != want {
 			t.Errorf("RoleSessionName(%q) = %q, want %q", arn, got, want)
+		}
+	}
+}
+
+// The keyring failing mid-run (here: on the write after GetSessionToken) fails the call with
+// a clear error and leaves the session that was cached before as it was.
+func TestKeyringFailsOnWrite(t *testing.T) {
+	r := newRig(t)
+	first := r.get(t)
+	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
+	r.p.Store = failingWrites{r.store}
+	_, err := r.p.Credentials(context.Background(), r.req)
+	if err == nil || !strings.Contains(err.Error(), "store session") || !strings.Contains(err.Error(), "keyring locked") {
+		t.Fatalf("err = %v", err)
+	}
+	if kept, err := r.store.Session(r.req.Key()); err != nil || kept.AccessKeyID != first.AccessKeyID {
+		t.Fatalf("cached session damaged: %+v %v", kept, err)
+	}
+}
+
+type failingWrites struct{ *cache.Store }
+
+func (failingWrites) PutSession(cache.Key, cache.Entry) error {
+	return fmt.Errorf("store session: %w: keyring locked", cache.ErrNoKeyring)
+}
+
+// The process we waited for stored a session that is already due (its clock, or a slow
+// STS): the waiter does not serve it but renews.
+func TestSessionExpiringWhileWaiting(t *testing.T) {
+	r := newRig(t)
+	r.p.Store = renewingStore{Store: r.store, key: r.req.Key(), entry: cache.Entry{
+		Credentials: cache.Credentials{AccessKeyID: "ASIASTALE", SecretAccessKey: "s", SessionToken: "t"},
+		Expiration:  t0.Add(5 * time.Minute), SourceKeyID: "AKIAAAAAAAAAAAAAAAAA",
+	}}
+	if e := r.get(t); e.AccessKeyID == "ASIASTALE" || len(r.sts.calls) != 1 {
+		t.Fatalf("served a session with 5 minutes left: %+v, %d calls", e, len(r.sts.calls))
+	}
+}
+
+// Expiry is judged by the wall clock against the stored expiration, so a clock that jumps
+// (suspend and resume) is seen at once.
+func TestServesAfterClockJumps(t *testing.T) {
+	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA"}, Expiration: t0.Add(12 * time.Hour)}
+	for _, tc := range []struct {
+		now  time.Time
+		want bool
+	}{
+		{t0, true},
+		{t0.Add(11*time.Hour + 44*time.Minute), true},
+		{t0.Add(11*time.Hour + 46*time.Minute), false}, // resumed after a long suspend
+		{t0.Add(72 * time.Hour), false},
+		{t0.Add(-time.Hour), true}, // clock set back
+	} {
+		if got := e.Serves(tc.now, ""); got != tc.want {
+			t.Errorf("Serves at %s = %v, want %v", tc.now, got, tc.want)
 		}
 	}
 }

@@ -69,6 +69,18 @@ type session struct {
 	role    *Role
 }
 
+// Fault makes calls of Action fail before anything is checked: with Hang, the server
+// answers nothing for that long (or until the caller gives up); else with HTTP Status and
+// error Code. Times is how many calls it hits; 0 means every call.
+type Fault struct {
+	Action  string
+	Status  int
+	Code    string
+	Message string
+	Hang    time.Duration
+	Times   int
+}
+
 // Server is the test endpoint.
 type Server struct {
 	URL string
@@ -84,6 +96,7 @@ type Server struct {
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
 	counts   map[string]int
+	faults   []*Fault
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
 	assumed []string // role session names
@@ -108,6 +121,39 @@ func (s *Server) SetDevices(accessKeyID string, devices ...Device) {
 	s.users[accessKeyID].Devices = devices
 }
 
+// Inject adds a fault.
+func (s *Server) Inject(f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// fault returns the fault that hits this call of action, if any.
+func (s *Server) fault(action string) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.faults {
+		if f.Action != action {
+			continue
+		}
+		hit := *f
+		if f.Times > 0 {
+			if f.Times--; f.Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		return &hit
+	}
+	return nil
+}
+
 // AddRole makes a role assumable.
 func (s *Server) AddRole(r Role) {
 	if r.MaxSessionDuration == 0 {
@@ -119,7 +165,10 @@ func (s *Server) AddRole(r Role) {
 }
 
 // Close stops the server.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.srv.CloseClientConnections() // ends hanging calls
+	s.srv.Close()
+}
 
 // Count returns how many calls of action (as "GetSessionToken") were answered, ok or not.
 func (s *Server) Count(action string) int {
@@ -168,6 +217,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if action == "GetSessionToken" && s.Delay > 0 {
 		time.Sleep(s.Delay)
+	}
+	if f := s.fault(action); f != nil {
+		if f.Hang > 0 {
+			select {
+			case <-time.After(f.Hang):
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(f.Status)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
+			f.Code, xmlEscape(f.Message), newID(8))
+		return
 	}
 	caller, service, aerr := s.authenticate(r, body)
 	var result any
