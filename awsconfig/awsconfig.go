@@ -51,6 +51,17 @@ const (
 // ErrNoProfile is returned when a named profile is in neither file.
 var ErrNoProfile = errors.New("profile not found")
 
+type noProfileError struct {
+	name string
+	f    *Files
+}
+
+func (e *noProfileError) Error() string {
+	return fmt.Sprintf("profile %s is in neither %s nor %s: run `mfacred setup --profile %s`", e.name, e.f.ConfigPath, e.f.CredentialsPath, e.name)
+}
+
+func (e *noProfileError) Unwrap() error { return ErrNoProfile }
+
 // Files holds the parsed config and credentials files.
 type Files struct {
 	ConfigPath      string
@@ -106,6 +117,8 @@ func loadINI(path string) (*ini.File, error) {
 	}
 	return f, nil
 }
+
+func emptyINI() *ini.File { return ini.Empty() }
 
 func parseINI(data []byte) (*ini.File, error) {
 	return ini.LoadSources(ini.LoadOptions{
@@ -297,7 +310,7 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 // Resolve reads a profile and follows its mfacred_source_profile chain.
 func (f *Files) Resolve(name string) (*Profile, error) {
 	if !f.Exists(name) {
-		return nil, fmt.Errorf("profile %s: %w in %s", name, ErrNoProfile, f.ConfigPath)
+		return nil, &noProfileError{name, f}
 	}
 	p := &Profile{Name: name, Duration: DefaultDuration}
 	duration := ""
@@ -347,7 +360,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Role = r
 	}
 	if p.MFASerial == "" {
-		return nil, fmt.Errorf("profile %s: no mfa_serial in %s (set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME)", name, f.ConfigPath)
+		return nil, fmt.Errorf("profile %s: no mfa_serial in %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, f.ConfigPath, name)
 	}
 	if strings.Contains(p.MFASerial, ":u2f/") {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)

@@ -50,7 +50,7 @@ func TestResolve(t *testing.T) {
 func TestResolveErrors(t *testing.T) {
 	f := load(t)
 	for name, want := range map[string]string{
-		"missing":     "profile missing: profile not found in testdata/config",
+		"missing":     "profile missing is in neither testdata/config nor testdata/credentials: run `mfacred setup --profile missing`",
 		"loop-a":      "profile loop-a: mfacred_source_profile cycle: loop-a -> loop-b -> loop-a",
 		"fido":        "profile fido: device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key",
 		"noserial":    "profile noserial: no mfa_serial in testdata/config",

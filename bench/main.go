@@ -191,7 +191,7 @@ func run(n, nCLI int) error {
 	fmt.Printf("64 parallel floor reads   %8s\n", ms(time.Since(pstart)))
 
 	// Cold path: 64 parallel callers, STS answering in 200 ms.
-	b.sts.Delay = 200 * time.Millisecond
+	b.sts.SetDelay(200 * time.Millisecond)
 	before := b.sts.Count("GetSessionToken")
 	const callers = 64
 	var wg sync.WaitGroup

@@ -211,7 +211,7 @@ func TestDoctorFindsWrongSerialAndSkew(t *testing.T) {
 	}
 
 	// The STS clock two minutes behind this machine's.
-	w.sts.Now = func() time.Time { return time.Now().Add(-2 * time.Minute) }
+	w.sts.SetClock(func() time.Time { return time.Now().Add(-2 * time.Minute) })
 	r = w.runNoTTY("doctor", "--profile", w.profile)
 	if r.code != 1 || !strings.Contains(r.stdout, "problem  clock: this machine is 2m0s ahead of AWS") {
 		t.Fatalf("doctor with a skewed clock: exit %d\n%s", r.code, r.stdout)

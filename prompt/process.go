@@ -44,23 +44,24 @@ func (p Process) Code(ctx context.Context, r Request) (string, error) {
 	cmd.WaitDelay = time.Second
 	cmd.Env = os.Environ()
 	err := cmd.Run()
+	what := fmt.Sprintf("profile %s: mfa_process (%s)", r.Profile, p.Command)
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
-		return "", fmt.Errorf("mfa_process of profile %s gave no code within %s", r.Profile, timeout)
+		return "", fmt.Errorf("%s gave no code within %s", what, timeout)
 	case err != nil:
 		msg := lastLine(errOut.String())
 		var ee *exec.ExitError
 		if errors.As(err, &ee) && msg != "" {
-			return "", fmt.Errorf("mfa_process of profile %s failed: %v: %s", r.Profile, err, msg)
+			return "", fmt.Errorf("%s failed: %v: %s", what, err, msg)
 		}
-		return "", fmt.Errorf("mfa_process of profile %s failed: %v", r.Profile, err)
+		return "", fmt.Errorf("%s failed: %v", what, err)
 	}
 	code := strings.TrimSpace(out.String())
 	if code == "" {
-		return "", fmt.Errorf("mfa_process of profile %s printed nothing", r.Profile)
+		return "", fmt.Errorf("%s printed nothing: want a 6-digit code for device %s", what, r.Device)
 	}
 	if err := CheckCode(code); err != nil {
-		return "", fmt.Errorf("mfa_process of profile %s: %v", r.Profile, err)
+		return "", fmt.Errorf("%s did not print a code for device %s: %v", what, r.Device, err)
 	}
 	return code, nil
 }

@@ -7,10 +7,10 @@
 package prompt
 
 import (
+	"strings"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 )
 
 // ErrNoTerminal is returned when there is no controlling terminal to ask on.
@@ -34,12 +34,14 @@ type Source interface {
 	Name() string
 }
 
-var codeRE = regexp.MustCompile(`^[0-9]{6}$`)
-
-// CheckCode returns an error unless code is the 6 digits STS accepts (aws-facts.md §4).
+// CheckCode returns an error unless code is the 6 digits STS accepts (aws-facts.md §4). The
+// error never repeats what it got: a program asked for a code may print a password instead.
 func CheckCode(code string) error {
-	if !codeRE.MatchString(code) {
-		return fmt.Errorf("an MFA code is exactly 6 digits, got %d characters", len(code))
+	switch {
+	case len(code) != 6:
+		return fmt.Errorf("an MFA code is 6 digits, got %d characters", len(code))
+	case strings.Trim(code, "0123456789") != "":
+		return fmt.Errorf("an MFA code is 6 digits, got characters that are not digits")
 	}
 	return nil
 }

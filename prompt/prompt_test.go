@@ -53,15 +53,16 @@ func TestProcess(t *testing.T) {
 	r := Request{Profile: "work", Device: "d"}
 	for _, tc := range []struct{ cmd, want, err string }{
 		{cmd: "echo ' 123456 '", want: "123456"},
-		{cmd: "true", err: "mfa_process of profile work printed nothing"},
-		{cmd: "echo 12345", err: "exactly 6 digits"},
-		{cmd: "echo abcdef", err: "exactly 6 digits"},
-		{cmd: "echo locked >&2; exit 3", err: "mfa_process of profile work failed: exit status 3: locked"},
+		{cmd: "true", err: "profile work: mfa_process (true) printed nothing: want a 6-digit code for device d"},
+		{cmd: "echo 12345", err: "profile work: mfa_process (echo 12345) did not print a code for device d: an MFA code is 6 digits, got 5 characters"},
+		{cmd: "echo abcdef", err: "did not print a code for device d: an MFA code is 6 digits, got characters that are not digits"},
+		{cmd: "echo hunter2-password | tr a-z A-Z", err: "got 16 characters"}, // never echoed
+		{cmd: "echo locked >&2; exit 3", err: "profile work: mfa_process (echo locked >&2; exit 3) failed: exit status 3: locked"},
 		{cmd: "sleep 5", err: "gave no code within 200ms"},
 	} {
 		got, err := Process{Command: tc.cmd, Timeout: 200 * time.Millisecond}.Code(ctx, r)
 		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "HUNTER2") {
 				t.Errorf("%s: %q %v; want error %q", tc.cmd, got, err, tc.err)
 			}
 			continue

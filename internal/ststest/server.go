@@ -84,10 +84,9 @@ type Fault struct {
 // Server is the test endpoint.
 type Server struct {
 	URL string
-	// Now is the server's clock for TOTP checks and expirations.
-	Now func() time.Time
-	// Delay is added to each GetSessionToken.
-	Delay time.Duration
+	// clock is the server's clock for TOTP checks, expirations and the Date header.
+	clock func() time.Time
+	delay time.Duration // added to each GetSessionToken
 
 	srv      *httptest.Server
 	mu       sync.Mutex
@@ -104,7 +103,7 @@ type Server struct {
 
 // New starts a server on 127.0.0.1 with the given users.
 func New(users ...User) *Server {
-	s := &Server{Now: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
+	s := &Server{clock: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
 	for i := range users {
 		u := users[i]
 		s.users[u.AccessKeyID] = &u
@@ -112,6 +111,27 @@ func New(users ...User) *Server {
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
+}
+
+// SetDelay makes every GetSessionToken take d longer.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// SetClock sets the server's clock, to skew it against the caller's.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = now
+}
+
+func (s *Server) now() time.Time {
+	s.mu.Lock()
+	now := s.clock
+	s.mu.Unlock()
+	return now()
 }
 
 // SetDevices replaces the MFA devices of the user with the given access key.
@@ -215,8 +235,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.counts[action]++
 	s.mu.Unlock()
-	if action == "GetSessionToken" && s.Delay > 0 {
-		time.Sleep(s.Delay)
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if action == "GetSessionToken" && delay > 0 {
+		time.Sleep(delay)
 	}
 	if f := s.fault(action); f != nil {
 		if f.Hang > 0 {
@@ -243,7 +266,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	// The server's clock, so that tests can skew it against the caller's.
-	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if aerr != nil {
 		w.WriteHeader(aerr.status)
 		fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
@@ -325,7 +348,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 		if r.Header.Get("X-Amz-Security-Token") != c.session.token {
 			return denied("InvalidClientTokenId", "The security token included in the request is invalid.")
 		}
-		if s.Now().After(c.session.expires) {
+		if s.now().After(c.session.expires) {
 			return denied("ExpiredToken", "The security token included in the request is expired")
 		}
 	}
@@ -461,7 +484,7 @@ type creds struct {
 // Role session tokens are longer than GetSessionToken's, as AWS's are.
 func (s *Server) newSession(ss *session, duration, tokenBytes int) creds {
 	ss.secret, ss.token = newID(20), "FwoGZXIvYXdzE"+newID(tokenBytes)
-	ss.expires = s.Now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
+	ss.expires = s.now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
 	akid := "ASIA" + newID(8)
 	s.mu.Lock()
 	s.sessions[akid] = ss
@@ -485,7 +508,7 @@ func (s *Server) checkCode(u *User, serial, code string) *apiError {
 	if dev == nil {
 		return &apiError{403, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user."}
 	}
-	now := s.Now()
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, reused := s.used[serial+"|"+code]

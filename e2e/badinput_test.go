@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Each bad input gets one line on stderr that names the profile, the device or the file, and
+// says what to do; nothing reaches stdout.
+func TestBadInputs(t *testing.T) {
+	t.Parallel() // mfa_process hangs for 20 s
+	w := newWorld(t)
+	w.addKeys()
+	cfg, creds := w.configPath(), filepath.Join(w.dir, "home", ".aws", "credentials")
+	p, dev := w.profile, w.serial
+	profile := func(lines ...string) string {
+		return "[profile " + p + "]\n" + strings.Join(lines, "\n") + "\n"
+	}
+	serial := "mfa_serial = " + dev
+	for _, tc := range []struct {
+		name, config, credentials string
+		stdin                     string
+		args                      []string
+		want                      string
+	}{
+		{name: "unknown profile", config: profile(serial), args: []string{"process", "--profile", "nope"},
+			want: "mfacred: profile nope is in neither " + cfg + " nor " + creds + ": run `mfacred setup --profile nope`"},
+		{name: "malformed INI", config: "[profile " + p + "\nmfa_serial = x\n",
+			want: "mfacred: parse " + cfg + ": unclosed section: [profile " + p},
+		{name: "no mfa_serial", config: profile("region = us-east-1"),
+			want: "mfacred: profile " + p + ": no mfa_serial in " + cfg + ": run `mfacred setup --profile " + p + "` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME"},
+		{name: "FIDO serial", config: profile("mfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
+			want: "mfacred: profile " + p + ": device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device"},
+		{name: "five-digit code", config: profile(serial, "mfa_process = echo 12345"),
+			want: "mfacred: profile " + p + ": mfa_process (echo 12345) did not print a code for device " + dev + ": an MFA code is 6 digits, got 5 characters"},
+		{name: "non-numeric code", config: profile(serial, "mfa_process = echo abcdef"),
+			want: "mfacred: profile " + p + ": mfa_process (echo abcdef) did not print a code for device " + dev + ": an MFA code is 6 digits, got characters that are not digits"},
+		{name: "empty mfa_process output", config: profile(serial, "mfa_process = true"),
+			want: "mfacred: profile " + p + ": mfa_process (true) printed nothing: want a 6-digit code for device " + dev},
+		{name: "mfa_process fails", config: profile(serial, "mfa_process = echo locked >&2; exit 3"),
+			want: "mfacred: profile " + p + ": mfa_process (echo locked >&2; exit 3) failed: exit status 3: locked"},
+		{name: "source-profile cycle", config: profile(serial, "mfacred_source_profile = loop") + "[profile loop]\nmfacred_source_profile = " + p + "\n",
+			want: "mfacred: profile " + p + ": mfacred_source_profile cycle: " + p + " -> loop -> " + p},
+		{name: "half a key pair", config: profile(serial, w.mfaProcess(), "mfacred_source_profile = half") + "[profile half]\n",
+			credentials: "[half]\naws_access_key_id = AKIAHALF000000000000\n",
+			want:        "mfacred: profile half in " + creds + " has only half a key pair: set both aws_access_key_id and aws_secret_access_key"},
+		{name: "seed not base32", config: profile(serial), args: []string{"totp", "set", "--profile", p}, stdin: "not base32 at all!\n",
+			want: "mfacred: profile " + p + ": seed is not valid base32 (letters A-Z and digits 2-7)"},
+		{name: "otpauth SHA256", config: profile(serial), args: []string{"totp", "set", "--profile", p}, stdin: "otpauth://totp/aws?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256\n",
+			want: "mfacred: profile " + p + ": otpauth URI uses algorithm SHA256: AWS devices use SHA1"},
+		{name: "otpauth 8 digits", config: profile(serial), args: []string{"totp", "set", "--profile", p}, stdin: "otpauth://totp/aws?secret=JBSWY3DPEHPK3PXP&digits=8\n",
+			want: "mfacred: profile " + p + ": otpauth URI has 8 digits: AWS devices use 6"},
+		{name: "mfa_process hangs", config: profile(serial, "mfa_process = sleep 60"),
+			want: "mfacred: profile " + p + ": mfa_process (sleep 60) gave no code within 20s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(cfg, []byte(tc.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			os.Remove(creds)
+			if tc.credentials != "" {
+				if err := os.WriteFile(creds, []byte(tc.credentials), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := tc.args
+			if args == nil {
+				args = []string{"process", "--profile", p}
+			}
+			var in *string
+			if tc.stdin != "" {
+				in = &tc.stdin
+			}
+			r := w.run(in, nil, binary, args...)
+			if r.err == nil || r.stdout != "" {
+				t.Fatalf("exit %v, stdout %q", r.err, r.stdout)
+			}
+			if got := strings.TrimSuffix(r.stderr, "\n"); got != tc.want {
+				t.Fatalf("error\n got: %s\nwant: %s", got, tc.want)
+			}
+		})
+	}
+}

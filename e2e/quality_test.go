@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// goTool runs the go command in the repository root.
+func goTool(t *testing.T, env []string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// go vet and staticcheck (pinned in go.mod as a tool) find nothing.
+func TestVetAndStaticcheck(t *testing.T) {
+	goTool(t, nil, "vet", "./...")
+	goTool(t, nil, "tool", "staticcheck", "./...")
+}
+
+// mfacred builds without cgo for every OS and CPU its users have; OS code stays in OS files.
+func TestCrossBuilds(t *testing.T) {
+	for _, target := range []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"} {
+		goos, goarch, _ := strings.Cut(target, "/")
+		t.Run(strings.ReplaceAll(target, "/", "-"), func(t *testing.T) {
+			goTool(t, []string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch},
+				"build", "-trimpath", "-o", t.TempDir()+"/", "./cmd/mfacred", "./cmd/mfacred-core")
+		})
+	}
+}
+
+// Each fuzz target runs briefly beyond its seed corpus (which every `go test` runs).
+func TestFuzzBriefly(t *testing.T) {
+	for _, target := range []struct{ name, pkg string }{
+		{"FuzzResolve", "./awsconfig"}, {"FuzzSetKeys", "./awsconfig"}, {"FuzzSessionItem", "./cache"},
+		{"FuzzPolicy", "./policy"}, {"FuzzParseSeed", "./prompt"},
+	} {
+		t.Run(target.name, func(t *testing.T) {
+			goTool(t, nil, "test", "-run=^$", "-fuzz=^"+target.name+"$", "-fuzztime=3s", target.pkg)
+		})
+	}
+}
