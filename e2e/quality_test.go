@@ -18,10 +18,14 @@ func goTool(t *testing.T, env []string, args ...string) {
 	}
 }
 
-// go vet and staticcheck (pinned in go.mod as a tool) find nothing.
+// gofmt, go vet and staticcheck (pinned in go.mod as a tool) find nothing.
 func TestVetAndStaticcheck(t *testing.T) {
 	goTool(t, nil, "vet", "./...")
 	goTool(t, nil, "tool", "staticcheck", "./...")
+	out, err := exec.Command("gofmt", "-l", "..").CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Fatalf("gofmt -l: %v\n%s", err, out)
+	}
 }
 
 // mfacred builds without cgo for every OS and CPU its users have; OS code stays in OS files.

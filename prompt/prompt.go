@@ -7,10 +7,10 @@
 package prompt
 
 import (
-	"strings"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNoTerminal is returned when there is no controlling terminal to ask on.
