@@ -124,10 +124,111 @@ type Store struct {
 	mu sync.Mutex // guards the index within this process
 }
 
+// ErrSessionsOnly is returned for long-term keys and seeds on a keyring that holds sessions only.
+var ErrSessionsOnly = errors.New("the kernel keyring holds sessions only, not long-term keys or seeds")
+
+// SessionsOnly reports whether the keyring is a cache that vanishes (the kernel keyring), where
+// long-term keys and seeds do not belong: they come from the credentials file and mfa_process.
+func (s *Store) SessionsOnly() bool {
+	_, ok := s.Keyring.(KernelKeyring)
+	return ok
+}
+
+// maxItem is the keyring's item size limit, 0 for none.
+func (s *Store) maxItem() int {
+	if m, ok := s.Keyring.(interface{ MaxItem() int }); ok {
+		return m.MaxItem()
+	}
+	return 0
+}
+
+// chunks is the head of an item too large for the keyring, stored as parts KEY#1..KEY#N.
+type chunks struct {
+	V      int `json:"v"`
+	Chunks int `json:"chunks"`
+}
+
+func chunkKey(k Key, i int) string { return fmt.Sprintf("%s#%d", k, i) }
+
+func (s *Store) chunked(raw string) int {
+	var c chunks
+	if !strings.HasPrefix(raw, `{"v":`) || json.Unmarshal([]byte(raw), &c) != nil || c.V != entryVersion || c.Chunks < 1 || c.Chunks > 64 {
+		return 0
+	}
+	return c.Chunks
+}
+
+// get reads an item, joining its parts if it was split.
+func (s *Store) get(k Key) (string, error) {
+	raw, err := s.Keyring.Get(Service, string(k))
+	if err != nil {
+		return "", err
+	}
+	n := s.chunked(raw)
+	if n == 0 {
+		return raw, nil
+	}
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		part, err := s.Keyring.Get(Service, chunkKey(k, i))
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(part)
+	}
+	return b.String(), nil
+}
+
+// set writes an item that expires at expires (zero: never), split into parts that fit the
+// keyring's item limit when it is larger. Parts are written before the head that names them.
+func (s *Store) set(k Key, v string, expires time.Time) error {
+	put := func(name, v string) error {
+		if ek, ok := s.Keyring.(interface {
+			SetExpiring(service, user, secret string, expires time.Time) error
+		}); ok {
+			return ek.SetExpiring(Service, name, v, expires)
+		}
+		return s.Keyring.Set(Service, name, v)
+	}
+	old := 0
+	if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
+		old = s.chunked(raw)
+	}
+	max := s.maxItem()
+	n := 0
+	if max > 0 && len(v) > max {
+		for i := 0; i < len(v); i += max {
+			n++
+			if err := put(chunkKey(k, n), v[i:min(i+max, len(v))]); err != nil {
+				return err
+			}
+		}
+		head, _ := json.Marshal(chunks{V: entryVersion, Chunks: n})
+		v = string(head)
+	}
+	if err := put(string(k), v); err != nil {
+		return err
+	}
+	for i := n + 1; i <= old; i++ {
+		_ = s.Keyring.Delete(Service, chunkKey(k, i))
+	}
+	return nil
+}
+
+// del removes an item and its parts.
+func (s *Store) del(k Key) error {
+	if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
+		for i := 1; i <= s.chunked(raw); i++ {
+			_ = s.Keyring.Delete(Service, chunkKey(k, i))
+		}
+	}
+	return s.Keyring.Delete(Service, string(k))
+}
+
 // Session returns a cached session. An item that cannot be decoded, or of another format
 // version, is reported as ErrNotFound: it will be replaced by the next refresh.
 func (s *Store) Session(k Key) (Entry, error) {
-	raw, err := s.Keyring.Get(Service, string(k))
+	raw, err := s.get(k)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -141,7 +242,7 @@ func (s *Store) Session(k Key) (Entry, error) {
 // PutSession stores a session and records its key in the index.
 func (s *Store) PutSession(k Key, e Entry) error {
 	b, _ := json.Marshal(item{V: entryVersion, Entry: e})
-	if err := s.Keyring.Set(Service, string(k), string(b)); err != nil {
+	if err := s.set(k, string(b), e.Expiration); err != nil {
 		return fmt.Errorf("store session: %w", err)
 	}
 	return s.updateIndex(func(idx map[Key]bool) { idx[k] = true })
@@ -149,7 +250,7 @@ func (s *Store) PutSession(k Key, e Entry) error {
 
 // DeleteSession forgets one session.
 func (s *Store) DeleteSession(k Key) error {
-	if err := s.Keyring.Delete(Service, string(k)); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.del(k); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return s.updateIndex(func(idx map[Key]bool) { delete(idx, k) })
@@ -269,6 +370,9 @@ func (s *Store) updateIndex(edit func(map[Key]bool)) error {
 
 // Keys returns the long-term keys stored for a profile.
 func (s *Store) Keys(profile string) (Credentials, error) {
+	if s.SessionsOnly() {
+		return Credentials{}, ErrNotFound
+	}
 	raw, err := s.Keyring.Get(Service, string(KeysKey(profile)))
 	if err != nil {
 		return Credentials{}, err
@@ -283,6 +387,9 @@ func (s *Store) Keys(profile string) (Credentials, error) {
 // PutKeys stores long-term keys for a profile. Sessions made with other keys of that
 // profile are dropped first, so they can never be served for the new keys.
 func (s *Store) PutKeys(profile string, c Credentials) error {
+	if s.SessionsOnly() {
+		return fmt.Errorf("profile %s: %w: put the keys in a profile of the credentials file and name it in mfacred_source_profile", profile, ErrSessionsOnly)
+	}
 	old, err := s.Keys(profile)
 	if err == nil && old.AccessKeyID == c.AccessKeyID && old.SecretAccessKey == c.SecretAccessKey {
 		return nil
@@ -313,11 +420,17 @@ func (s *Store) DropSessionsOf(source string) error {
 
 // Seed returns the TOTP seed stored for a device.
 func (s *Store) Seed(serial string) (string, error) {
+	if s.SessionsOnly() {
+		return "", ErrNotFound
+	}
 	return s.Keyring.Get(Service, string(SeedKey(serial)))
 }
 
 // PutSeed stores a TOTP seed for a device.
 func (s *Store) PutSeed(serial, seed string) error {
+	if s.SessionsOnly() {
+		return fmt.Errorf("device %s: %w: use mfa_process or type the codes", serial, ErrSessionsOnly)
+	}
 	if err := s.Keyring.Set(Service, string(SeedKey(serial)), seed); err != nil {
 		return fmt.Errorf("store seed for device %s: %w", serial, err)
 	}

@@ -47,7 +47,7 @@ func (k OSKeyring) check() error {
 	// godbus autolaunches dbus-launch when no session bus is set, leaving daemons behind and
 	// then failing to unlock (aws-facts.md §5): refuse before the library gets the chance.
 	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		return fmt.Errorf("%w: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service", ErrNoKeyring)
+		return fmt.Errorf("%w: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service; MFACRED_KEYRING=kernel caches sessions in the kernel keyring instead", ErrNoKeyring)
 	}
 	return nil
 }
@@ -116,4 +116,48 @@ func (m MapKeyring) Delete(service, user string) error {
 	}
 	delete(m, service+"\x00"+user)
 	return nil
+}
+
+// MaxItem is the largest item go-keyring stores on this OS: Windows caps a credential at 2560
+// bytes; macOS passes items to `security` in a command of at most 4096 bytes with the names.
+// 0: no limit (the Secret Service).
+func (OSKeyring) MaxItem() int {
+	switch runtime.GOOS {
+	case "windows":
+		return 2560
+	case "darwin":
+		return 2000
+	}
+	return 0
+}
+
+// KeyringEnv names the environment variable that picks the keyring: os, kernel, or unset for
+// the OS keyring where there is one and the kernel keyring on Linux without a session bus.
+const KeyringEnv = "MFACRED_KEYRING"
+
+// OpenKeyring returns the keyring choice names ("" for automatic).
+func OpenKeyring(choice string) (Keyring, error) {
+	switch choice {
+	case "os":
+		return OSKeyring{}, nil
+	case "kernel":
+		if runtime.GOOS != "linux" {
+			return nil, fmt.Errorf("%s=kernel: the kernel keyring exists on Linux only", KeyringEnv)
+		}
+		return KernelKeyring{}, nil
+	case "":
+		if runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+			return KernelKeyring{}, nil
+		}
+		return OSKeyring{}, nil
+	}
+	return nil, fmt.Errorf("%s=%s: want os or kernel", KeyringEnv, choice)
+}
+
+// KeyringName says which keyring k is.
+func KeyringName(k Keyring) string {
+	if n, ok := k.(interface{ Name() string }); ok {
+		return n.Name()
+	}
+	return "keyring"
 }

@@ -130,8 +130,8 @@ func TestBadCacheItemsAndNoKeyring(t *testing.T) {
 
 	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + w.dir + "/no-such-bus"}, binary, "process", "--profile", w.profile)
 	oneLineErr(t, r, "profile "+w.profile, "OS keyring unreachable")
-	r = w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS="}, binary, "process", "--profile", w.profile)
-	oneLineErr(t, r, "OS keyring unreachable: no D-Bus session bus")
+	r = w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=", "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "OS keyring unreachable: no D-Bus session bus", "MFACRED_KEYRING=kernel")
 }
 
 // A cached session is served only for the device it was made with: another mfa_serial in

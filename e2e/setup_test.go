@@ -257,3 +257,7 @@ func TestSetupOnTerminal(t *testing.T) {
 		t.Fatalf("config:\n%s", cfg)
 	}
 }
+
+func ststestDevice(serial, seed string) ststest.Device {
+	return ststest.Device{Serial: serial, Seed: seed}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,28 @@ func TestNoTerminal(t *testing.T) {
 	_, err := Terminal{Open: func() (io.ReadWriteCloser, error) { return nil, ErrNoTerminal }}.Code(context.Background(), Request{})
 	if !errors.Is(err, ErrNoTerminal) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Each dialog driver names the profile and device, with the quoting its program needs.
+func TestDialogDrivers(t *testing.T) {
+	title, text := `mfacred: MFA code for profile o'brien`, "MFA code for profile o'brien\n(device \"d\")"
+	for _, tc := range []struct {
+		d    dialogDriver
+		want string
+	}{
+		{zenity, `--entry --title mfacred: MFA code for profile o'brien --text MFA code for profile o'brien` + "\n" + `(device "d") --timeout 40`},
+		{kdialog, `--title mfacred: MFA code for profile o'brien --inputbox`},
+		{osascript, `display dialog "MFA code for profile o'brien` + "\n" + `(device \"d\")" default answer "" with title "mfacred: MFA code for profile o'brien" giving up after 40`},
+		{powershell, `[Microsoft.VisualBasic.Interaction]::InputBox('MFA code for profile o''brien` + "\n" + `(device "d")', 'mfacred: MFA code for profile o''brien')`},
+	} {
+		if got := strings.Join(tc.d.args(title, text, DialogTimeout), " "); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %s\nwant it to contain %s", tc.d.name, got, tc.want)
+		}
+	}
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	if runtime.GOOS == "linux" && DesktopDialog() != nil {
+		t.Error("a dialog without a display")
 	}
 }

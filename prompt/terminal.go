@@ -3,6 +3,7 @@ package prompt
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -12,6 +13,8 @@ import (
 type Terminal struct {
 	// Open opens the terminal for reading and writing; OpenTTY in production.
 	Open func() (io.ReadWriteCloser, error)
+	// Fallback is asked when there is no terminal: a desktop dialog, or nil.
+	Fallback Source
 }
 
 // Name implements Source.
@@ -27,6 +30,9 @@ func (t Terminal) Code(ctx context.Context, r Request) (string, error) {
 		open = OpenTTY
 	}
 	tty, err := open()
+	if errors.Is(err, ErrNoTerminal) && t.Fallback != nil {
+		return t.Fallback.Code(ctx, r)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -70,15 +70,15 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 
 func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	e := c.env
-	keyringName := "keyring"
-	if n, ok := e.store.Keyring.(interface{ Name() string }); ok {
-		keyringName = n.Name()
-	}
+	keyringName := cache.KeyringName(e.store.Keyring)
 	if _, err := e.store.Keyring.Get(cache.Service, "index"); err != nil && !errors.Is(err, cache.ErrNotFound) {
 		c.problem("keyring: %s: %v", keyringName, err)
 		return
 	}
 	c.ok("keyring: %s reachable", keyringName)
+	if e.store.SessionsOnly() {
+		c.hint("keyring: sessions only: long-term keys come from the credentials file (mfacred_source_profile), codes from mfa_process or the terminal")
+	}
 
 	files, err := awsconfig.Load()
 	if err != nil {

@@ -65,18 +65,25 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 	}
 	entry, err := e.provider(files, p).Credentials(ctx, e.request(files, p))
 	if err != nil {
-		return nil, cache.Entry{}, explainNoCode(p, err)
+		return nil, cache.Entry{}, e.explainNoCode(p, err)
 	}
 	return p, entry, nil
 }
 
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.
-func explainNoCode(p *awsconfig.Profile, err error) error {
+func (e *env) explainNoCode(p *awsconfig.Profile, err error) error {
 	if errors.Is(err, prompt.ErrNoTerminal) {
-		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal to ask on: run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
+		if e.store.SessionsOnly() {
+			return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, or set mfa_process in profile %s",
+				p.Name, p.MFASerial, p.DeviceProfile)
+		}
+		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
 			p.Name, p.MFASerial, p.DeviceProfile, p.Name)
 	}
 	if errors.Is(err, session.ErrNoKeys) {
+		if e.store.SessionsOnly() {
+			return fmt.Errorf("%v (the kernel keyring holds sessions only): put the keys in a profile of the credentials file and name it in mfacred_source_profile of profile %s", err, p.Name)
+		}
 		return fmt.Errorf("%v: run `mfacred add %s`", err, p.KeySource)
 	}
 	return err
@@ -124,7 +131,11 @@ func (e *env) codeSource(p *awsconfig.Profile) (prompt.Source, error) {
 	case p.MFAProcess != "":
 		return prompt.Process{Command: p.MFAProcess}, nil
 	}
-	return prompt.Terminal{}, nil
+	t := prompt.Terminal{}
+	if d := prompt.DesktopDialog(); d != nil {
+		t.Fallback = d
+	}
+	return t, nil
 }
 
 // awsConfig builds an SDK config the SDK's way, so that AWS_ENDPOINT_URL(_STS/_IAM),

@@ -48,7 +48,11 @@ const usage = `mfacred makes MFA-protected AWS access invisible: wire it into ~/
 and every aws, boto3, SDK and Terraform call gets MFA session credentials, cached in the OS
 keyring, asking for a code only when the session must be renewed.
 
-Usage: mfacred COMMAND [flags]
+Usage: mfacred [--keyring os|kernel] COMMAND [flags]
+
+--keyring (or MFACRED_KEYRING) picks where sessions are cached: os (the Secret Service, the
+macOS keychain, the Windows Credential Manager) or kernel (the Linux kernel keyring, sessions
+only). Unset: the OS keyring, except on Linux with no D-Bus session bus, where the kernel's.
 
 Commands:
 `
@@ -78,7 +82,28 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// keyringFlag takes a leading --keyring NAME (or --keyring=NAME) off args; the environment's
+// MFACRED_KEYRING otherwise.
+func keyringFlag(args []string) (choice string, rest []string, err error) {
+	choice = os.Getenv(cache.KeyringEnv)
+	if len(args) > 0 && (args[0] == "--keyring" || args[0] == "-keyring") {
+		if len(args) < 2 {
+			return "", nil, errors.New("--keyring needs a value: os or kernel")
+		}
+		return args[1], args[2:], nil
+	}
+	if len(args) > 0 && (strings.HasPrefix(args[0], "--keyring=") || strings.HasPrefix(args[0], "-keyring=")) {
+		return args[0][strings.IndexByte(args[0], '=')+1:], args[1:], nil
+	}
+	return choice, args, nil
+}
+
 func run(ctx context.Context, args []string, io stdio) int {
+	choice, args, err := keyringFlag(args)
+	if err != nil {
+		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
+		return 2
+	}
 	if len(args) == 0 {
 		printUsage(io.Err)
 		return 2
@@ -107,7 +132,12 @@ func run(ctx context.Context, args []string, io stdio) int {
 		return 2
 	}
 	fs := newFlagSet(c, io.Err)
-	e := newEnv(io)
+	kr, err := cache.OpenKeyring(choice)
+	if err != nil {
+		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
+		return 2
+	}
+	e := newEnv(io, kr)
 	if err := c.run(ctx, e, fs, args[1:]); err != nil {
 		var code exitError
 		switch {
@@ -190,6 +220,6 @@ type env struct {
 	store *cache.Store
 }
 
-func newEnv(io stdio) *env {
-	return &env{io: io, store: &cache.Store{Keyring: cache.OSKeyring{}, LockDir: cache.DefaultLockDir()}}
+func newEnv(io stdio, kr cache.Keyring) *env {
+	return &env{io: io, store: &cache.Store{Keyring: kr, LockDir: cache.DefaultLockDir()}}
 }

@@ -28,7 +28,9 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"help", "totp"}, 0, "one factor", ""},
 		{[]string{"version"}, 0, "mfacred dev", ""},
 		{[]string{"frobnicate"}, 2, "", `mfacred: no command "frobnicate": run ` + "`mfacred --help`"},
-		{nil, 2, "", "Usage: mfacred COMMAND"},
+		{nil, 2, "", "Usage: mfacred [--keyring os|kernel] COMMAND"},
+		{[]string{"--keyring", "file", "status"}, 2, "", "mfacred: MFACRED_KEYRING=file: want os or kernel"},
+		{[]string{"--keyring"}, 2, "", "--keyring needs a value"},
 		{[]string{"add"}, 1, "", "usage: mfacred add NAME [--env]"},
 	} {
 		code, out, errOut := runWith(tc.args...)

@@ -101,6 +101,7 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 			sessions = append(sessions, parent) // roles whose session is gone
 		}
 	}
+	fmt.Fprintf(e.io.Out, "keyring: %s\n", cache.KeyringName(e.store.Keyring))
 	if len(sessions) == 0 {
 		fmt.Fprintln(e.io.Out, "no cached sessions")
 		return nil

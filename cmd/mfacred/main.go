@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/fastpath"
@@ -19,10 +20,18 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	if len(args) > 0 && args[0] == "process" {
-		out := bufio.NewWriter(os.Stdout)
-		if fastpath.Serve(args[1:], &cache.Store{Keyring: cache.OSKeyring{}}, out) && out.Flush() == nil {
-			return
+	choice, cmd := os.Getenv(cache.KeyringEnv), args
+	if len(cmd) > 1 && (cmd[0] == "--keyring" || cmd[0] == "-keyring") {
+		choice, cmd = cmd[1], cmd[2:]
+	} else if len(cmd) > 0 && (strings.HasPrefix(cmd[0], "--keyring=") || strings.HasPrefix(cmd[0], "-keyring=")) {
+		choice, cmd = cmd[0][strings.IndexByte(cmd[0], '=')+1:], cmd[1:]
+	}
+	if len(cmd) > 0 && cmd[0] == "process" {
+		if kr, err := cache.OpenKeyring(choice); err == nil {
+			out := bufio.NewWriter(os.Stdout)
+			if fastpath.Serve(cmd[1:], &cache.Store{Keyring: kr}, out) && out.Flush() == nil {
+				return
+			}
 		}
 	}
 	core, err := corePath()

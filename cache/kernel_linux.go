@@ -1,0 +1,111 @@
+//go:build linux
+
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// KernelKeyring keeps items in the Linux kernel's per-user keyring (keyutils): in memory only,
+// never on disk, reachable by the user's processes, gone at reboot. An item stored with an
+// expiry is removed by the kernel at that time. It holds sessions only: long-term keys and seeds
+// do not belong in a cache that vanishes, so a Store over it refuses them (SessionsOnly).
+type KernelKeyring struct{}
+
+// Name says which keyring this is.
+func (KernelKeyring) Name() string { return "Linux kernel keyring (user keyring, keyutils)" }
+
+// MaxItem keeps items well inside the user's kernel key quota (20000 bytes by default).
+func (KernelKeyring) MaxItem() int { return 8000 }
+
+// permissions: the possessor and the user (this uid's processes) may use the key, no one else.
+const kernelPerm = 0x3f3f0000
+
+func kernelDesc(service, user string) string { return service + ":" + user }
+
+func kernelErr(err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EACCES) {
+		return fmt.Errorf("%w: the kernel keyring is blocked (%v; a container's seccomp profile may forbid keyctl): "+
+			"allow keyctl, or run a Secret Service (gnome-keyring on a D-Bus session bus) and set MFACRED_KEYRING=os", ErrNoKeyring, err)
+	}
+	return fmt.Errorf("%w: kernel keyring: %v", ErrNoKeyring, err)
+}
+
+func (KernelKeyring) find(service, user string) (int, error) {
+	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", kernelDesc(service, user), 0)
+	switch {
+	case errors.Is(err, unix.ENOKEY), errors.Is(err, unix.EKEYEXPIRED), errors.Is(err, unix.EKEYREVOKED):
+		return 0, ErrNotFound
+	case err != nil:
+		return 0, kernelErr(err)
+	}
+	return id, nil
+}
+
+// Get reads one item.
+func (k KernelKeyring) Get(service, user string) (string, error) {
+	id, err := k.find(service, user)
+	if err != nil {
+		return "", err
+	}
+	for size := 2048; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, id, buf, 0)
+		switch {
+		case errors.Is(err, unix.ENOKEY), errors.Is(err, unix.EKEYEXPIRED), errors.Is(err, unix.EKEYREVOKED):
+			return "", ErrNotFound
+		case err != nil:
+			return "", kernelErr(err)
+		case n <= size:
+			return string(buf[:n]), nil
+		}
+	}
+}
+
+// Set writes one item that does not expire.
+func (k KernelKeyring) Set(service, user, secret string) error {
+	return k.SetExpiring(service, user, secret, time.Time{})
+}
+
+// SetExpiring writes one item that the kernel removes at expires (never, if zero).
+func (k KernelKeyring) SetExpiring(service, user, secret string, expires time.Time) error {
+	timeout := 0
+	if !expires.IsZero() {
+		left := time.Until(expires)
+		if left <= 0 {
+			return k.Delete(service, user)
+		}
+		timeout = int(math.Ceil(left.Seconds()))
+	}
+	id, err := unix.AddKey("user", kernelDesc(service, user), []byte(secret), unix.KEY_SPEC_USER_KEYRING)
+	if err != nil {
+		return kernelErr(err)
+	}
+	if err := unix.KeyctlSetperm(id, kernelPerm); err != nil {
+		return kernelErr(err)
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_SET_TIMEOUT, id, timeout, 0, 0); err != nil {
+		return kernelErr(err)
+	}
+	return nil
+}
+
+// Delete removes one item; a missing item is ErrNotFound.
+func (k KernelKeyring) Delete(service, user string) error {
+	id, err := k.find(service, user)
+	if err != nil {
+		return err
+	}
+	if _, err := unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_USER_KEYRING, 0, 0); err != nil {
+		return kernelErr(err)
+	}
+	return nil
+}
+
+// kernelBlocked is the error of a keyctl that seccomp refused, for tests.
+func kernelBlocked() error { return kernelErr(unix.EPERM) }

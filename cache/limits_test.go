@@ -1,0 +1,155 @@
+package cache
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// limited is a map keyring that refuses items over max bytes, as Windows (2560) and macOS do.
+type limited struct {
+	MapKeyring
+	max int
+}
+
+func (l limited) MaxItem() int { return l.max }
+func (l limited) Set(service, user, secret string) error {
+	if len(secret) > l.max {
+		return errors.New("data passed to Set was too big")
+	}
+	return l.MapKeyring.Set(service, user, secret)
+}
+
+// bigRole is the largest item mfacred writes: role credentials whose session token carries
+// session tags and a policy (AWS's can pass 1 KB; this one is 4 KB), with a long role ARN.
+func bigRole() Entry {
+	return Entry{
+		Credentials: Credentials{AccessKeyID: "ASIAROLEROLEROLEROLE", SecretAccessKey: strings.Repeat("s", 40), SessionToken: "IQoJb3JpZ2luX2VjE" + strings.Repeat("Ab9+/", 800)},
+		Expiration:  time.Now().Add(time.Hour).UTC().Truncate(time.Second), SourceKeyID: "AKIAAAAAAAAAAAAAAAAA",
+		Source: "work", Device: "arn:aws:iam::123456789012:mfa/googleAuthentication",
+		Role: "arn:aws:iam::222222222222:role/" + strings.Repeat("path/", 20) + "Admin", ARN: "arn:aws:sts::222222222222:assumed-role/Admin/alice",
+	}
+}
+
+// Items larger than a keyring's limit are split into parts that fit, read back whole, and
+// their parts go with them; a later small item leaves no parts behind.
+func TestLargestItemPerBackendLimit(t *testing.T) {
+	for _, max := range []int{2560, 2000, 8000} {
+		kr := limited{MapKeyring{}, max}
+		s := &Store{Keyring: kr, LockDir: t.TempDir()}
+		k := RoleKey("work", "d", "arn:aws:iam::222222222222:role/Admin", "", "", false)
+		big := bigRole()
+		if err := s.PutSession(k, big); err != nil {
+			t.Fatalf("limit %d: %v", max, err)
+		}
+		for name, v := range kr.MapKeyring {
+			if len(v) > max {
+				t.Fatalf("limit %d: item %q is %d bytes", max, name, len(v))
+			}
+		}
+		if got, err := s.Session(k); err != nil || got != big {
+			t.Fatalf("limit %d: read back %v", max, err)
+		}
+		small := big
+		small.SessionToken = "short"
+		if err := s.PutSession(k, small); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Session(k); err != nil || got != small {
+			t.Fatalf("limit %d: small after big: %v", max, err)
+		}
+		if err := s.DeleteSession(k); err != nil {
+			t.Fatal(err)
+		}
+		if len(kr.MapKeyring) != 1 { // the index
+			t.Fatalf("limit %d: items left behind: %d", max, len(kr.MapKeyring))
+		}
+	}
+}
+
+func TestOpenKeyring(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	k, err := OpenKeyring("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, kernel := k.(KernelKeyring); kernel != (runtime.GOOS == "linux") {
+		t.Fatalf("no session bus: got %s", KeyringName(k))
+	}
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1/bus")
+	if k, _ := OpenKeyring(""); KeyringName(k) != (OSKeyring{}).Name() {
+		t.Fatalf("with a session bus: got %s", KeyringName(k))
+	}
+	if k, _ := OpenKeyring("os"); KeyringName(k) != (OSKeyring{}).Name() {
+		t.Fatal("os")
+	}
+	if _, err := OpenKeyring("file"); err == nil || err.Error() != "MFACRED_KEYRING=file: want os or kernel" {
+		t.Fatalf("bad choice: %v", err)
+	}
+}
+
+// needKernelKeyring fails under CI when keyctl is blocked, and skips elsewhere.
+func needKernelKeyring(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	err := KernelKeyring{}.Set(Service, "probe|"+t.Name(), "x")
+	if err == nil {
+		_ = KernelKeyring{}.Delete(Service, "probe|"+t.Name())
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("kernel keyring: %v", err)
+	}
+	t.Skipf("kernel keyring: %v", err)
+}
+
+// The kernel keyring holds sessions, large ones too, which expire with the session; it refuses
+// long-term keys and seeds.
+func TestKernelKeyring(t *testing.T) {
+	needKernelKeyring(t)
+	s := &Store{Keyring: KernelKeyring{}, LockDir: t.TempDir()}
+	id := time.Now().UnixNano()
+	k := RoleKey("kernel-test", "d", "arn:aws:iam::222222222222:role/Admin", "", "", false) + Key(strings.Repeat("x", int(id%7)))
+	t.Cleanup(func() { _ = s.DeleteSession(k) })
+	big := bigRole()
+	big.Expiration = time.Now().Add(2 * time.Second).UTC().Truncate(time.Millisecond)
+	if err := s.PutSession(k, big); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Session(k); err != nil || got.SessionToken != big.SessionToken {
+		t.Fatalf("read back: %v", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := s.Session(k)
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the item outlived its session: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err := s.PutKeys("work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"}); !errors.Is(err, ErrSessionsOnly) {
+		t.Fatalf("stored long-term keys: %v", err)
+	}
+	if err := s.PutSeed("d", "JBSWY3DPEHPK3PXP"); !errors.Is(err, ErrSessionsOnly) {
+		t.Fatalf("stored a seed: %v", err)
+	}
+}
+
+// A blocked kernel keyring names the way out.
+func TestKernelBlockedMessage(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	err := kernelBlocked()
+	if !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "allow keyctl, or run a Secret Service") || !strings.Contains(err.Error(), "MFACRED_KEYRING=os") {
+		t.Fatalf("%v", err)
+	}
+}
