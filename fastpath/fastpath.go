@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -108,4 +110,17 @@ func Serve(args []string, store *cache.Store, out io.Writer) bool {
 		return false
 	}
 	return Print(out, e, Account(p)) == nil
+}
+
+// Sibling is the path of the program name (name.exe on Windows) in the folder of the running
+// one, where install.sh puts mfacred and mfacred-core side by side; self is the running one.
+func Sibling(name string) (path, self string, err error) {
+	self, err = os.Executable()
+	if err != nil {
+		return "", "", fmt.Errorf("find the path of %s: %w", name, err)
+	}
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return filepath.Join(filepath.Dir(self), name), self, nil
 }

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/fastpath"
 )
 
 // version is set at build time by install.sh.
@@ -159,15 +158,10 @@ func run(ctx context.Context, args []string, io stdio) int {
 // frontPath is the mfacred binary that profiles name in credential_process: the one beside
 // this mfacred-core, or this binary itself when there is none (as under `go run`).
 func frontPath() (string, error) {
-	self, err := os.Executable()
+	front, self, err := fastpath.Sibling("mfacred")
 	if err != nil {
-		return "", fmt.Errorf("find the path of mfacred: %w", err)
+		return "", err
 	}
-	name := "mfacred"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	front := filepath.Join(filepath.Dir(self), name)
 	if _, err := os.Stat(front); err != nil {
 		return self, nil
 	}

@@ -10,8 +10,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/mfacred/mfacred/cache"
@@ -44,15 +42,10 @@ func main() {
 
 // corePath is mfacred-core beside this binary.
 func corePath() (string, error) {
-	self, err := os.Executable()
+	core, _, err := fastpath.Sibling("mfacred-core")
 	if err != nil {
-		return "", fmt.Errorf("find mfacred-core: %w", err)
+		return "", err
 	}
-	name := "mfacred-core"
-	if runtime.GOOS == "windows" {
-		name += ".exe"
-	}
-	core := filepath.Join(filepath.Dir(self), name)
 	if _, err := os.Stat(core); err != nil {
 		return "", fmt.Errorf("%s is missing: mfacred needs it beside itself; install both with ./install.sh", core)
 	}
