@@ -394,8 +394,11 @@ func (s *Store) PutKeys(profile string, c Credentials) error {
 	if err == nil && old.AccessKeyID == c.AccessKeyID && old.SecretAccessKey == c.SecretAccessKey {
 		return nil
 	}
+	if errors.Is(err, ErrNoKeyring) {
+		return fmt.Errorf("profile %s: %w", profile, err)
+	}
 	if err := s.DropSessionsOf(profile); err != nil {
-		return err
+		return fmt.Errorf("profile %s: %w", profile, err)
 	}
 	b, _ := json.Marshal(c)
 	if err := s.Keyring.Set(Service, string(KeysKey(profile)), string(b)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -68,6 +69,9 @@ func (k OSKeyring) call(f func() error) error {
 	case err := <-done:
 		if errors.Is(err, keyring.ErrNotFound) {
 			return ErrNotFound
+		}
+		if err != nil && strings.Contains(err.Error(), "unlock") {
+			return fmt.Errorf("%w: the keyring is locked and cannot be unlocked without a desktop (%v): unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` with its password on stdin), or set MFACRED_KEYRING=kernel", ErrNoKeyring, err)
 		}
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrNoKeyring, err)

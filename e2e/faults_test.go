@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/internal/testenv"
 )
 
 // oneLineErr checks that a failed call printed nothing on stdout and one line on stderr.
@@ -149,4 +152,32 @@ func TestChangedSerialNeverServesOldSession(t *testing.T) {
 	if second.AccessKeyId == first.AccessKeyId || w.sts.Count("GetSessionToken") != 2 {
 		t.Fatal("the session of one device was served for another")
 	}
+}
+
+// The keyring locked mid-run (here: its default collection locked over D-Bus after a session
+// was cached): a one-line error that names the profile and says how to unlock, at once.
+func TestKeyringLockedMidRun(t *testing.T) {
+	w := newWorld(t)
+	// A keyring of this test's own, since it gets locked.
+	bus, stop, err := testenv.SecretService(filepath.Join(w.dir, "own-keyring"))
+	t.Cleanup(stop)
+	if err != nil {
+		need(t, "a second Secret Service", err)
+	}
+	for i, kv := range w.env {
+		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
+			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
+		}
+	}
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	lock := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
+		"org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/aliases/default")
+	lock.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+bus)
+	if out, err := lock.CombinedOutput(); err != nil {
+		t.Fatalf("lock the keyring: %v %s", err, out)
+	}
+	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "profile "+w.profile, "the keyring is locked", "MFACRED_KEYRING=kernel")
 }
