@@ -47,10 +47,42 @@ var ErrNoKeyring = errors.New("OS keyring unreachable")
 func (k OSKeyring) check() error {
 	// godbus autolaunches dbus-launch when no session bus is set, leaving daemons behind and
 	// then failing to unlock (aws-facts.md §5): refuse before the library gets the chance.
-	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return nil
+	}
+	addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
 		return fmt.Errorf("%w: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service; MFACRED_KEYRING=kernel caches sessions in the kernel keyring instead", ErrNoKeyring)
 	}
+	if !busReachable(addr) {
+		return fmt.Errorf("%w: the D-Bus session bus %s is gone (a stale DBUS_SESSION_BUS_ADDRESS?), so no Secret Service; MFACRED_KEYRING=kernel caches sessions in the kernel keyring instead", ErrNoKeyring, addr)
+	}
 	return nil
+}
+
+// busReachable reports whether a D-Bus address can be connected to, as far as a stat tells:
+// a unix:path= socket must exist (a stale address from another login points nowhere); other
+// transports (abstract sockets, tcp) are assumed to be there.
+func busReachable(addr string) bool {
+	for _, entry := range strings.Split(addr, ";") {
+		transport, params, _ := strings.Cut(entry, ":")
+		if transport != "unix" {
+			return true
+		}
+		path := ""
+		for _, kv := range strings.Split(params, ",") {
+			if k, v, _ := strings.Cut(kv, "="); k == "path" {
+				path = v
+			}
+		}
+		if path == "" {
+			return true
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (k OSKeyring) call(f func() error) error {
@@ -150,7 +182,7 @@ func OpenKeyring(choice string) (Keyring, error) {
 		}
 		return KernelKeyring{}, nil
 	case "":
-		if runtime.GOOS == "linux" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); runtime.GOOS == "linux" && (addr == "" || !busReachable(addr)) {
 			return KernelKeyring{}, nil
 		}
 		return OSKeyring{}, nil

@@ -79,9 +79,18 @@ func TestOpenKeyring(t *testing.T) {
 	if _, kernel := k.(KernelKeyring); kernel != (runtime.GOOS == "linux") {
 		t.Fatalf("no session bus: got %s", KeyringName(k))
 	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1/bus")
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:abstract=/tmp/dbus-x,guid=1")
 	if k, _ := OpenKeyring(""); KeyringName(k) != (OSKeyring{}).Name() {
 		t.Fatalf("with a session bus: got %s", KeyringName(k))
+	}
+	if runtime.GOOS == "linux" {
+		t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus,guid=1")
+		if _, kernel := mustOpen(t, "").(KernelKeyring); !kernel {
+			t.Fatal("a stale bus address: not the kernel keyring")
+		}
+		if err := (OSKeyring{}).Set(Service, "x", "y"); !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "is gone") {
+			t.Fatalf("OS keyring on a stale bus: %v", err)
+		}
 	}
 	if k, _ := OpenKeyring("os"); KeyringName(k) != (OSKeyring{}).Name() {
 		t.Fatal("os")
@@ -152,4 +161,13 @@ func TestKernelBlockedMessage(t *testing.T) {
 	if !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "allow keyctl, or run a Secret Service") || !strings.Contains(err.Error(), "MFACRED_KEYRING=os") {
 		t.Fatalf("%v", err)
 	}
+}
+
+func mustOpen(t *testing.T, choice string) Keyring {
+	t.Helper()
+	k, err := OpenKeyring(choice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -131,8 +131,8 @@ func TestBadCacheItemsAndNoKeyring(t *testing.T) {
 		t.Fatalf("the bad item was not replaced: %+v %v", got, err)
 	}
 
-	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + w.dir + "/no-such-bus"}, binary, "process", "--profile", w.profile)
-	oneLineErr(t, r, "profile "+w.profile, "OS keyring unreachable")
+	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + w.dir + "/no-such-bus", "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "profile "+w.profile, "OS keyring unreachable", "is gone")
 	r = w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=", "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
 	oneLineErr(t, r, "OS keyring unreachable: no D-Bus session bus", "MFACRED_KEYRING=kernel")
 }
