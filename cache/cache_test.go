@@ -237,3 +237,21 @@ func TestNoSymlinksFollowed(t *testing.T) {
 		t.Fatal("read a used-code record through a symlink")
 	}
 }
+
+// A lock dir that belongs to another user is refused (an attacker's dir could hold planted
+// files). Needs root to hand the dir to someone else.
+func TestLockDirOfAnotherUserRefused(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Getuid() != 0 {
+		t.Skip("needs root to chown (CI runs as root)")
+	}
+	s := newStore(t)
+	if err := os.MkdirAll(s.LockDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(s.LockDir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LockOrWait("x", time.Second); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+		t.Fatalf("used a lock dir of another user: %v", err)
+	}
+}
