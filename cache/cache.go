@@ -130,8 +130,8 @@ var ErrSessionsOnly = errors.New("the kernel keyring holds sessions only, not lo
 // SessionsOnly reports whether the keyring is a cache that vanishes (the kernel keyring), where
 // long-term keys and seeds do not belong: they come from the credentials file and mfa_process.
 func (s *Store) SessionsOnly() bool {
-	_, ok := s.Keyring.(KernelKeyring)
-	return ok
+	so, ok := s.Keyring.(interface{ SessionsOnly() bool })
+	return ok && so.SessionsOnly()
 }
 
 // maxItem is the keyring's item size limit, 0 for none.

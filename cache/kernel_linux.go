@@ -20,6 +20,9 @@ type KernelKeyring struct{}
 // Name says which keyring this is.
 func (KernelKeyring) Name() string { return "Linux kernel keyring (user keyring, keyutils)" }
 
+// SessionsOnly: long-term keys and seeds do not belong in a cache that vanishes at reboot.
+func (KernelKeyring) SessionsOnly() bool { return true }
+
 // MaxItem keeps items well inside the user's kernel key quota (20000 bytes by default).
 func (KernelKeyring) MaxItem() int { return 8000 }
 

@@ -15,6 +15,9 @@ var errNoKernelKeyring = errors.New("the kernel keyring exists on Linux only: us
 // Name says which keyring this is.
 func (KernelKeyring) Name() string { return "kernel keyring (Linux only)" }
 
+// SessionsOnly is as on Linux.
+func (KernelKeyring) SessionsOnly() bool { return true }
+
 // MaxItem is of no use here.
 func (KernelKeyring) MaxItem() int { return 0 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -43,6 +44,9 @@ func (MapKeyring) Name() string { return "in-memory map (tests)" }
 
 // ErrNoKeyring is returned when the OS keyring cannot be reached.
 var ErrNoKeyring = errors.New("OS keyring unreachable")
+
+// ErrNoSecretService is returned when the session bus has no Secret Service on it.
+var ErrNoSecretService = fmt.Errorf("%w: no Secret Service on the D-Bus session bus (install gnome-keyring or KeePassXC's), so MFACRED_KEYRING=kernel", ErrNoKeyring)
 
 func (k OSKeyring) check() error {
 	// godbus autolaunches dbus-launch when no session bus is set, leaving daemons behind and
@@ -101,6 +105,9 @@ func (k OSKeyring) call(f func() error) error {
 	case err := <-done:
 		if errors.Is(err, keyring.ErrNotFound) {
 			return ErrNotFound
+		}
+		if err != nil && strings.Contains(err.Error(), "was not provided by any .service files") {
+			return ErrNoSecretService
 		}
 		if err != nil && strings.Contains(err.Error(), "unlock") {
 			return fmt.Errorf("%w: the keyring is locked and cannot be unlocked without a desktop (%v): unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` with its password on stdin), or set MFACRED_KEYRING=kernel", ErrNoKeyring, err)
@@ -182,12 +189,111 @@ func OpenKeyring(choice string) (Keyring, error) {
 		}
 		return KernelKeyring{}, nil
 	case "":
-		if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); runtime.GOOS == "linux" && (addr == "" || !busReachable(addr)) {
+		if runtime.GOOS != "linux" {
+			return OSKeyring{}, nil
+		}
+		if addr := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); addr == "" || !busReachable(addr) {
 			return KernelKeyring{}, nil
 		}
-		return OSKeyring{}, nil
+		return &AutoKeyring{}, nil
 	}
 	return nil, fmt.Errorf("%s=%s: want os or kernel", KeyringEnv, choice)
+}
+
+// AutoKeyring is the Secret Service until a call finds none on the session bus (a headless
+// server with a systemd user bus, say); from then on, in this process, the kernel keyring.
+// The first call decides, so a cached call still makes one keyring read.
+type AutoKeyring struct {
+	mu      sync.Mutex
+	decided bool
+	kernel  bool
+}
+
+func (a *AutoKeyring) useKernel() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.kernel
+}
+
+// settle records what a call of the OS keyring showed, and whether to go on with the kernel.
+func (a *AutoKeyring) settle(err error) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if errors.Is(err, ErrNoSecretService) {
+		a.kernel = true
+	}
+	a.decided = a.decided || err == nil || a.kernel
+	return a.kernel
+}
+
+func (a *AutoKeyring) decide() {
+	a.mu.Lock()
+	decided := a.decided
+	a.mu.Unlock()
+	if !decided {
+		_, err := OSKeyring{}.Get(Service, string(indexKey))
+		a.settle(err)
+	}
+}
+
+// Get reads one item.
+func (a *AutoKeyring) Get(service, user string) (string, error) {
+	if !a.useKernel() {
+		v, err := OSKeyring{}.Get(service, user)
+		if !a.settle(err) {
+			return v, err
+		}
+	}
+	return KernelKeyring{}.Get(service, user)
+}
+
+// Set writes one item.
+func (a *AutoKeyring) Set(service, user, secret string) error {
+	return a.SetExpiring(service, user, secret, time.Time{})
+}
+
+// SetExpiring writes one item; only the kernel keyring makes it expire.
+func (a *AutoKeyring) SetExpiring(service, user, secret string, expires time.Time) error {
+	if !a.useKernel() {
+		err := OSKeyring{}.Set(service, user, secret)
+		if !a.settle(err) {
+			return err
+		}
+	}
+	return KernelKeyring{}.SetExpiring(service, user, secret, expires)
+}
+
+// Delete removes one item.
+func (a *AutoKeyring) Delete(service, user string) error {
+	if !a.useKernel() {
+		err := OSKeyring{}.Delete(service, user)
+		if !a.settle(err) {
+			return err
+		}
+	}
+	return KernelKeyring{}.Delete(service, user)
+}
+
+// SessionsOnly reports whether the kernel keyring is in use (deciding first).
+func (a *AutoKeyring) SessionsOnly() bool {
+	a.decide()
+	return a.useKernel()
+}
+
+// Name says which keyring is in use (deciding first).
+func (a *AutoKeyring) Name() string {
+	if a.SessionsOnly() {
+		return KernelKeyring{}.Name() + ", as the session bus has no Secret Service"
+	}
+	return OSKeyring{}.Name()
+}
+
+// MaxItem is the item limit of the keyring in use.
+func (a *AutoKeyring) MaxItem() int {
+	if a.SessionsOnly() {
+		return KernelKeyring{}.MaxItem()
+	}
+	return OSKeyring{}.MaxItem()
 }
 
 // KeyringName says which keyring k is.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/testenv"
 )
 
 // daemons lists the PIDs of the D-Bus and keyring daemons running now.
@@ -85,4 +87,36 @@ func TestKernelKeyringWithoutDBus(t *testing.T) {
 	seed := w.seed
 	r = w.run(&seed, nil, binary, "totp", "set", "--profile", w.profile)
 	oneLineErr(t, r, "the kernel keyring holds sessions only", "mfa_process")
+}
+
+// A session bus with no Secret Service on it (a headless server's systemd user bus): the
+// first keyring call finds none, and the kernel keyring serves instead, with no error.
+func TestKernelKeyringWhenTheBusHasNoSecretService(t *testing.T) {
+	w := newWorld(t)
+	bus, stop, err := testenv.BareSessionBus(filepath.Join(w.dir, "bus"))
+	t.Cleanup(stop)
+	need(t, "dbus-daemon", err)
+	w.serial = fmt.Sprintf("%s-%d", w.serial, time.Now().UnixNano())
+	w.sts.SetDevices(w.user.AccessKeyID, ststestDevice(w.serial, w.seed))
+	for i, kv := range w.env {
+		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
+			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
+		}
+	}
+	src := w.profile + "-keys"
+	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
+	if err := os.WriteFile(credsPath, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(credsPath) })
+	w.writeConfig(w.mfaProcess(), "mfacred_source_profile = "+src, "", "[profile "+src+"]")
+	t.Cleanup(func() { w.run(nil, nil, binary, "clear", "--profile", w.profile) })
+	first := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	second := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	if first.AccessKeyId != second.AccessKeyId || w.sts.Count("GetSessionToken") != 1 {
+		t.Fatal("the second call was not a cache hit")
+	}
+	if status := w.mustRun(binary, "status"); !strings.HasPrefix(status, "keyring: Linux kernel keyring (user keyring, keyutils), as the session bus has no Secret Service") {
+		t.Fatalf("status:\n%s", status)
+	}
 }
