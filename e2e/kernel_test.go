@@ -31,9 +31,6 @@ func TestKernelKeyringWithoutDBus(t *testing.T) {
 	_, err := exec.LookPath("dbus-launch")
 	need(t, "dbus-launch (Debian package dbus-x11), which a careless keyring library would run", err)
 	w := newWorld(t)
-	// Kernel keyring items outlive the test run: a device unique to this run keeps runs apart.
-	w.serial = fmt.Sprintf("%s-%d", w.serial, time.Now().UnixNano())
-	w.sts.SetDevices(w.user.AccessKeyID, ststestDevice(w.serial, w.seed))
 	var env []string
 	for _, kv := range w.env {
 		if !strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
@@ -41,14 +38,7 @@ func TestKernelKeyringWithoutDBus(t *testing.T) {
 		}
 	}
 	w.env = append(env, "DISPLAY=") // no desktop either
-	src := w.profile + "-keys"
-	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
-	if err := os.WriteFile(credsPath, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(credsPath) }) // the user's own file
-	w.writeConfig(w.mfaProcess(), "mfacred_source_profile = "+src, "", "[profile "+src+"]")
-	t.Cleanup(func() { w.run(nil, nil, binary, "clear", "--profile", w.profile) })
+	w.kernelReady()
 
 	before := daemons()
 	var took []time.Duration
@@ -96,21 +86,12 @@ func TestKernelKeyringWhenTheBusHasNoSecretService(t *testing.T) {
 	bus, stop, err := testenv.BareSessionBus(filepath.Join(w.dir, "bus"))
 	t.Cleanup(stop)
 	need(t, "dbus-daemon", err)
-	w.serial = fmt.Sprintf("%s-%d", w.serial, time.Now().UnixNano())
-	w.sts.SetDevices(w.user.AccessKeyID, ststestDevice(w.serial, w.seed))
 	for i, kv := range w.env {
 		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
 			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
 		}
 	}
-	src := w.profile + "-keys"
-	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
-	if err := os.WriteFile(credsPath, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(credsPath) })
-	w.writeConfig(w.mfaProcess(), "mfacred_source_profile = "+src, "", "[profile "+src+"]")
-	t.Cleanup(func() { w.run(nil, nil, binary, "clear", "--profile", w.profile) })
+	w.kernelReady()
 	first := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 	second := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 	if first.AccessKeyId != second.AccessKeyId || w.sts.Count("GetSessionToken") != 1 {
@@ -119,4 +100,22 @@ func TestKernelKeyringWhenTheBusHasNoSecretService(t *testing.T) {
 	if status := w.mustRun(binary, "status"); !strings.HasPrefix(status, "keyring: Linux kernel keyring (user keyring, keyutils), as the session bus has no Secret Service") {
 		t.Fatalf("status:\n%s", status)
 	}
+}
+
+// kernelReady sets a world up for the kernel keyring, which holds sessions only: a device
+// unique to this run (kernel items outlive the test run and must not meet another run's), the
+// long-term keys in a credentials-file profile named in mfacred_source_profile, codes from
+// mfa_process; the session is cleared at the end.
+func (w *world) kernelReady() {
+	w.t.Helper()
+	w.serial = fmt.Sprintf("%s-%d", w.serial, time.Now().UnixNano())
+	w.sts.SetDevices(w.user.AccessKeyID, ststestDevice(w.serial, w.seed))
+	src := w.profile + "-keys"
+	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
+	if err := os.WriteFile(credsPath, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { os.Remove(credsPath) }) // the user's own file, not a leak of mfacred's
+	w.writeConfig(w.mfaProcess(), "mfacred_source_profile = "+src, "", "[profile "+src+"]")
+	w.t.Cleanup(func() { w.run(nil, nil, binary, "clear", "--profile", w.profile) })
 }
