@@ -121,6 +121,20 @@ print(boto3.Session(profile_name=%q).client("sts", endpoint_url=%q).get_caller_i
 			t.Fatal("status printed a secret")
 		}
 	}
+
+	// doctor tries the role with the cached session, spending no code.
+	r := w.run(nil, nil, binary, "doctor", "--profile", prod)
+	if r.code != 0 || !strings.Contains(r.stdout, "ok       role: "+adminRole+" can be assumed with the MFA session (as arn:aws:sts::222222222222:assumed-role/Admin/mfacred-doctor)") {
+		t.Fatalf("doctor on prod: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	w.writeConfig(w.mfaProcess(), fmt.Sprintf("\n[profile %s]\ncredential_process = %s process --profile %s\nmfacred_source_profile = %s\nmfacred_role_arn = arn:aws:iam::444444444444:role/NotTrusted\n", prod, binary, prod, w.profile))
+	r = w.run(nil, nil, binary, "doctor", "--profile", prod)
+	if r.code != 1 || !strings.Contains(r.stdout, "problem  role: profile "+prod+": AWS refused to let you assume role arn:aws:iam::444444444444:role/NotTrusted with the MFA session of profile "+w.profile) {
+		t.Fatalf("doctor on an untrusted role: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("doctor spent a code: %d GetSessionToken", n)
+	}
 }
 
 // A role duration over AWS's one-hour chaining cap is explained before any STS call, and

@@ -299,7 +299,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		defer cancel()
 		out, err := client.AssumeRole(ctx, in)
 		if err != nil {
-			return cache.Entry{}, explainRole(r, err)
+			return cache.Entry{}, ExplainRole(r, err)
 		}
 		e, err := entry(r, "AssumeRole", out.Credentials)
 		if out.AssumedRoleUser != nil && out.AssumedRoleUser.Arn != nil {
@@ -504,8 +504,8 @@ func Explain(r Request, err error) error {
 	return fmt.Errorf("profile %s: GetSessionToken with device %s: %w", r.Profile, r.Device, err)
 }
 
-// explainRole explains AssumeRole's errors.
-func explainRole(r Request, err error) error {
+// ExplainRole explains AssumeRole's errors.
+func ExplainRole(r Request, err error) error {
 	if e, ok := transient(r, "AssumeRole", err); ok {
 		return e
 	}

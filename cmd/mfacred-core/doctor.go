@@ -32,7 +32,8 @@ Checks: the keyring; the config file; that credential_process runs this mfacred 
 profile, with no role_arn or source_profile beside it; the long-term keys and that AWS accepts
 them; the clock against AWS's (TOTP codes need less than 30 s of skew); that mfa_serial is one
 of the user's MFA devices (ListMFADevices), naming the real ones if not; with --spend-code, that
-the stored seed's code is accepted (this uses up a code); the cached session.`,
+the stored seed's code is accepted (this uses up a code); for a role profile, that the role can
+be assumed with the cached MFA session (no code spent); the cached session.`,
 	run: runDoctor,
 }
 
@@ -114,6 +115,9 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	}
 
 	r := e.request(files, p)
+	if p.Role != nil {
+		c.checkRole(ctx, p, r)
+	}
 	if en, err := e.store.Session(r.Key()); err == nil {
 		if d := time.Until(en.Expiration); d > 0 {
 			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
@@ -123,6 +127,44 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	} else {
 		c.hint("session: none cached; the next call asks for a code")
 	}
+}
+
+// checkRole assumes the role once with the cached MFA session, as process would, without
+// caching the result: the trust policy, MFA condition and external id are then proven, at no
+// cost of a code. With no cached session (or in direct mode) that would take a code: a hint.
+func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r session.Request) {
+	if p.Role.Direct {
+		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", p.Role.ARN)
+		return
+	}
+	src, err := c.env.store.Session(cache.SessionKey(p.KeySource, p.MFASerial))
+	if err != nil || time.Until(src.Expiration) < time.Minute {
+		c.hint("role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", p.KeySource, p.KeySource)
+		return
+	}
+	client, err := newSTS(ctx, p, src.Credentials)
+	if err != nil {
+		c.problem("role: %v", err)
+		return
+	}
+	name := p.Role.SessionName
+	if name == "" {
+		name = "mfacred-doctor"
+	}
+	in := &sts.AssumeRoleInput{RoleArn: &p.Role.ARN, RoleSessionName: &name, DurationSeconds: aws.Int32(900)}
+	if p.Role.ExternalID != "" {
+		in.ExternalId = &p.Role.ExternalID
+	}
+	out, err := client.AssumeRole(ctx, in)
+	if err != nil {
+		c.problem("role: %v", session.ExplainRole(r, err))
+		return
+	}
+	as := ""
+	if out.AssumedRoleUser != nil {
+		as = " (as " + aws.ToString(out.AssumedRoleUser.Arn) + ")"
+	}
+	c.ok("role: %s can be assumed with the MFA session%s", p.Role.ARN, as)
 }
 
 // checkCredentialProcess checks that the profile's credential_process runs this binary for
