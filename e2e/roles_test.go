@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/ststest"
 )
 
@@ -120,6 +121,17 @@ print(boto3.Session(profile_name=%q).client("sts", endpoint_url=%q).get_caller_i
 		if strings.Contains(status, s) {
 			t.Fatal("status printed a secret")
 		}
+	}
+
+	// The largest real item: role credentials (AWS's role session tokens pass 1 KB). It must fit
+	// the strictest backend (Windows, 2560 bytes), or be split (cache: TestLargestItemPerBackendLimit).
+	item, err := cache.OSKeyring{}.Get(cache.Service, string(cache.RoleKey(w.profile, w.serial, adminRole, "", "", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("role credentials item: %d bytes (session item: see bench)", len(item))
+	if len(item) < 1000 {
+		t.Fatalf("role item of %d bytes: the test STS hands out tokens shorter than AWS's", len(item))
 	}
 
 	// doctor tries the role with the cached session, spending no code.
