@@ -33,10 +33,13 @@ const (
 	KeyRoleDirect = "mfacred_role_direct"
 )
 
-// Session duration limits of GetSessionToken for IAM users (aws-facts.md §4).
+// Session duration limits of GetSessionToken for IAM users (aws-facts.md §4). AWS allows
+// 900 s, but botocore calls the helper again whenever less than 15 minutes are left and fails
+// under 10, so mfacred renews 15 minutes ahead (cache.RenewBefore): a session must last 30
+// minutes to be served from the cache for 15 of them.
 const (
 	DefaultDuration = 43200
-	MinDuration     = 900
+	MinDuration     = 1800
 	MaxDuration     = 129600
 )
 
@@ -295,7 +298,7 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 	if v := f.value(name, KeyRoleDuration); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinDuration || n > MaxRoleDuration {
-			return nil, bad(KeyRoleDuration, v, fmt.Sprintf("want whole seconds from %d to %d", MinDuration, MaxRoleDuration))
+			return nil, bad(KeyRoleDuration, v, fmt.Sprintf("want whole seconds from %d to %d (less would be renewed at nearly every call: the AWS CLI wants 15 minutes left)", MinDuration, MaxRoleDuration))
 		}
 		if n > MaxChainedDuration && !r.Direct {
 			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at %d seconds; "+
@@ -348,7 +351,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if d := duration; d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < MinDuration || n > MaxDuration {
-			return nil, fmt.Errorf("profile %s: %s = %q: want whole seconds from %d to %d", name, KeyDuration, d, MinDuration, MaxDuration)
+			return nil, fmt.Errorf("profile %s: %s = %q: want whole seconds from %d to %d (less would be renewed at nearly every call: the AWS CLI wants 15 minutes left)", name, KeyDuration, d, MinDuration, MaxDuration)
 		}
 		p.Duration = n
 	}

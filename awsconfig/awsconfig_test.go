@@ -54,7 +54,7 @@ func TestResolveErrors(t *testing.T) {
 		"loop-a":      "profile loop-a: mfacred_source_profile cycle: loop-a -> loop-b -> loop-a",
 		"fido":        "profile fido: device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key",
 		"noserial":    "profile noserial: no mfa_serial in testdata/config",
-		"badduration": `profile badduration: mfacred_duration_seconds = "12h": want whole seconds from 900 to 129600`,
+		"badduration": `profile badduration: mfacred_duration_seconds = "12h": want whole seconds from 1800 to 129600`,
 		"prod-too-long": "profile prod-too-long: mfacred_role_duration_seconds = 7200 is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds; " +
 			"set mfacred_role_duration_seconds = 3600 or less, or set mfacred_role_direct = true",
 		"role-of-role": "profile role-of-role: its mfacred_source_profile prod assumes a role itself",

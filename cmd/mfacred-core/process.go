@@ -31,7 +31,7 @@ With mfacred_role_arn, prints the credentials of that role instead, assumed with
 session of mfacred_source_profile (so no further code) and cached in the same way.
 
 Profile settings: mfa_serial, mfa_process, region, mfacred_source_profile,
-mfacred_duration_seconds (900..129600, default 43200); for roles mfacred_role_arn,
+mfacred_duration_seconds (1800..129600, default 43200); for roles mfacred_role_arn,
 mfacred_external_id, mfacred_role_session_name (default: the IAM user's name),
 mfacred_role_duration_seconds (default 3600, the most AWS allows from a session),
 mfacred_role_direct (true: assume from the long-term keys with a code of its own, up to
