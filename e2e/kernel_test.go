@@ -77,6 +77,14 @@ func TestKernelKeyringWithoutDBus(t *testing.T) {
 	seed := w.seed
 	r = w.run(&seed, nil, binary, "totp", "set", "--profile", w.profile)
 	oneLineErr(t, r, "the kernel keyring holds sessions only", "mfa_process")
+	r = w.run(nil, nil, binary, "setup", "--profile", w.profile, "--env")
+	oneLineErr(t, r, "setup stores long-term keys, and Linux kernel keyring", "holds sessions only", "mfacred doctor --profile "+w.profile)
+	// doctor still works there: keys from the file, devices from AWS.
+	r = w.run(nil, nil, binary, "doctor", "--profile", w.profile)
+	if r.code != 0 || !strings.Contains(r.stdout, "ok       keys of profile "+w.profile+"-keys: access key "+w.user.AccessKeyID+", in "+filepath.Join(w.dir, "home", ".aws", "credentials")) ||
+		!strings.Contains(r.stdout, "ok       device: mfa_serial "+w.serial) {
+		t.Fatalf("doctor with the kernel keyring: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 }
 
 // A session bus with no Secret Service on it (a headless server's systemd user bus): the

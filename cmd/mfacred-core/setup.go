@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -46,6 +47,10 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return err
 	}
 	name := *profile
+	if e.store.SessionsOnly() {
+		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
+			name, cache.KeyringName(e.store.Keyring), name)
+	}
 	files, err := awsconfig.Load()
 	if err != nil {
 		return err
