@@ -67,6 +67,9 @@ func Profile(args []string) (string, bool) {
 		name = "default"
 	}
 	for i := 0; i < len(args); i++ {
+		if !strings.HasPrefix(args[i], "-") {
+			return "", false
+		}
 		switch a := strings.TrimPrefix(args[i], "-"); {
 		case a == "-profile" || a == "profile":
 			if i+1 >= len(args) {

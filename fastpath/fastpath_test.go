@@ -25,6 +25,7 @@ func TestProfileArgs(t *testing.T) {
 		{[]string{"--profile"}, "", false},
 		{[]string{"--help"}, "", false},
 		{[]string{"--profile", "work", "extra"}, "", false},
+		{[]string{"profile", "work"}, "", false},
 	} {
 		got, ok := Profile(tc.args)
 		if got != tc.want || ok != tc.ok {
