@@ -7,6 +7,7 @@ package fastpath
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,4 +127,19 @@ func Sibling(name string) (path, self string, err error) {
 		name += ".exe"
 	}
 	return filepath.Join(filepath.Dir(self), name), self, nil
+}
+
+// KeyringChoice takes a leading --keyring NAME (or --keyring=NAME) off args; without one the
+// choice is $MFACRED_KEYRING. Both binaries read it the same way.
+func KeyringChoice(args []string) (choice string, rest []string, err error) {
+	if len(args) > 0 && (args[0] == "--keyring" || args[0] == "-keyring") {
+		if len(args) < 2 {
+			return "", nil, errors.New("--keyring needs a value: os or kernel")
+		}
+		return args[1], args[2:], nil
+	}
+	if len(args) > 0 && (strings.HasPrefix(args[0], "--keyring=") || strings.HasPrefix(args[0], "-keyring=")) {
+		return args[0][strings.IndexByte(args[0], '=')+1:], args[1:], nil
+	}
+	return os.Getenv(cache.KeyringEnv), args, nil
 }

@@ -81,24 +81,8 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// keyringFlag takes a leading --keyring NAME (or --keyring=NAME) off args; the environment's
-// MFACRED_KEYRING otherwise.
-func keyringFlag(args []string) (choice string, rest []string, err error) {
-	choice = os.Getenv(cache.KeyringEnv)
-	if len(args) > 0 && (args[0] == "--keyring" || args[0] == "-keyring") {
-		if len(args) < 2 {
-			return "", nil, errors.New("--keyring needs a value: os or kernel")
-		}
-		return args[1], args[2:], nil
-	}
-	if len(args) > 0 && (strings.HasPrefix(args[0], "--keyring=") || strings.HasPrefix(args[0], "-keyring=")) {
-		return args[0][strings.IndexByte(args[0], '=')+1:], args[1:], nil
-	}
-	return choice, args, nil
-}
-
 func run(ctx context.Context, args []string, io stdio) int {
-	choice, args, err := keyringFlag(args)
+	choice, args, err := fastpath.KeyringChoice(args)
 	if err != nil {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/fastpath"
@@ -18,13 +17,9 @@ import (
 
 func main() {
 	args := os.Args[1:]
-	choice, cmd := os.Getenv(cache.KeyringEnv), args
-	if len(cmd) > 1 && (cmd[0] == "--keyring" || cmd[0] == "-keyring") {
-		choice, cmd = cmd[1], cmd[2:]
-	} else if len(cmd) > 0 && (strings.HasPrefix(cmd[0], "--keyring=") || strings.HasPrefix(cmd[0], "-keyring=")) {
-		choice, cmd = cmd[0][strings.IndexByte(cmd[0], '=')+1:], cmd[1:]
-	}
-	if len(cmd) > 0 && cmd[0] == "process" {
+	// A bad --keyring is left for mfacred-core to report.
+	choice, cmd, err := fastpath.KeyringChoice(args)
+	if err == nil && len(cmd) > 0 && cmd[0] == "process" {
 		if kr, err := cache.OpenKeyring(choice); err == nil {
 			out := bufio.NewWriter(os.Stdout)
 			if fastpath.Serve(cmd[1:], &cache.Store{Keyring: kr}, out) && out.Flush() == nil {
