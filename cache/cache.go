@@ -98,15 +98,6 @@ func (e Entry) Serves(now time.Time, fileKeyID string) bool {
 	return !e.FromFile || fileKeyID == e.SourceKeyID
 }
 
-// ProfileKey names the item a profile's credentials are cached under: its session, or with
-// roleARN set, its role credentials.
-func ProfileKey(source, serial, roleARN, externalID, sessionName string, direct bool) Key {
-	if roleARN == "" {
-		return SessionKey(source, serial)
-	}
-	return RoleKey(source, serial, roleARN, externalID, sessionName, direct)
-}
-
 // entryVersion guards the item format: an item of another version is a miss.
 const entryVersion = 1
 

@@ -57,7 +57,7 @@ func Key(p *awsconfig.Profile) cache.Key {
 	if p.Role == nil {
 		return cache.SessionKey(p.KeySource, p.MFASerial)
 	}
-	return cache.ProfileKey(p.KeySource, p.MFASerial, p.Role.ARN, p.Role.ExternalID, p.Role.SessionName, p.Role.Direct)
+	return cache.RoleKey(p.KeySource, p.MFASerial, p.Role.ARN, p.Role.ExternalID, p.Role.SessionName, p.Role.Direct)
 }
 
 // Profile returns the profile named by the arguments of `process` (--profile NAME or

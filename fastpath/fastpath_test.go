@@ -64,7 +64,7 @@ func TestServe(t *testing.T) {
 	}
 	role := fresh
 	role.AccessKeyID = "ASIAROLE"
-	_ = store.PutSession(cache.ProfileKey("work", "arn:aws:iam::123456789012:mfa/phone", "arn:aws:iam::222222222222:role/Admin", "", "", false), role)
+	_ = store.PutSession(cache.RoleKey("work", "arn:aws:iam::123456789012:mfa/phone", "arn:aws:iam::222222222222:role/Admin", "", "", false), role)
 	if ok, out := serve("--profile", "prod"); !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIAROLE" || o.AccountID != "222222222222" {
 		t.Fatalf("role: %v %q", ok, out)
 	}

@@ -99,7 +99,7 @@ func (r Request) Key() cache.Key {
 	if r.Role == nil {
 		return cache.SessionKey(r.Source, r.Device)
 	}
-	return cache.ProfileKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
+	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
 }
 
 // Provider returns session credentials for a profile.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/fastpath"
 )
 
 var clearCmd = &command{
@@ -35,11 +36,11 @@ func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error 
 	}
 	var keys []cache.Key
 	if *profile != "" {
-		files, p, err := loadProfile(*profile)
+		_, p, err := loadProfile(*profile)
 		if err != nil {
 			return err
 		}
-		keys = []cache.Key{e.request(files, p).Key()}
+		keys = []cache.Key{fastpath.Key(p)}
 	} else {
 		var err error
 		if keys, err = e.store.Cached(); err != nil {
@@ -72,7 +73,7 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if files, err := awsconfig.Load(); err == nil {
 		for _, name := range files.Profiles() {
 			if p, err := files.Resolve(name); err == nil {
-				k := e.request(files, p).Key()
+				k := fastpath.Key(p)
 				served[k] = append(served[k], name)
 			}
 		}
