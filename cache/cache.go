@@ -181,11 +181,13 @@ func (s *Store) set(k Key, v string, expires time.Time) error {
 		}
 		return s.Keyring.Set(Service, name, v)
 	}
-	old := 0
-	if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
-		old = s.chunked(raw)
-	}
 	max := s.maxItem()
+	old := 0 // parts of the item being replaced, to remove those the new one does not reuse
+	if max > 0 {
+		if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
+			old = s.chunked(raw)
+		}
+	}
 	n := 0
 	if max > 0 && len(v) > max {
 		for i := 0; i < len(v); i += max {
@@ -206,8 +208,11 @@ func (s *Store) set(k Key, v string, expires time.Time) error {
 	return nil
 }
 
-// del removes an item and its parts.
+// del removes an item and its parts (a keyring with no item limit has none).
 func (s *Store) del(k Key) error {
+	if s.maxItem() == 0 {
+		return s.Keyring.Delete(Service, string(k))
+	}
 	if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
 		for i := 1; i <= s.chunked(raw); i++ {
 			_ = s.Keyring.Delete(Service, chunkKey(k, i))

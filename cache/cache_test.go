@@ -122,16 +122,16 @@ func TestRoleKey(t *testing.T) {
 
 func TestLockExcludesAndTimesOut(t *testing.T) {
 	s := newStore(t)
-	l, err := s.Lock("device|d", time.Second)
+	l, err := s.lock("device|d", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := &Store{Keyring: s.Keyring, LockDir: s.LockDir}
-	if _, err := other.Lock("device|d", 100*time.Millisecond); !errors.Is(err, ErrLockTimeout) {
+	if _, err := other.lock("device|d", 100*time.Millisecond); !errors.Is(err, ErrLockTimeout) {
 		t.Fatalf("second holder: %v", err)
 	}
 	l.Close()
-	l2, err := other.Lock("device|d", 100*time.Millisecond)
+	l2, err := other.lock("device|d", 100*time.Millisecond)
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
@@ -148,7 +148,7 @@ func TestLockDirWritableByOthersRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = os.Chmod(s.LockDir, 0o777)
-	if _, err := s.Lock("x", time.Second); err == nil {
+	if _, err := s.lock("x", time.Second); err == nil {
 		t.Fatal("used a world-writable lock dir")
 	}
 }

@@ -56,12 +56,6 @@ func lockName(name string) string {
 	return hex.EncodeToString(h[:12])
 }
 
-// Lock takes the lock called name, waiting up to timeout. Closing the result releases it.
-// The kernel releases a flock when its holder dies, so a killed process leaves no stale lock.
-func (s *Store) Lock(name string, timeout time.Duration) (io.Closer, error) {
-	return s.lock(name, timeout)
-}
-
 // LockOrWait takes the lock called name if it is free and returns it. If another process
 // holds it, LockOrWait waits (up to timeout) until it is released and returns nil, nil: the
 // holder has done its work, and the caller should look at its result before trying again.
@@ -98,6 +92,8 @@ func (s *Store) flock(name string) *flock.Flock {
 		flock.SetFlag(os.O_CREATE|os.O_RDWR|noFollow), flock.SetPermissions(0o600))
 }
 
+// lock takes the lock called name, waiting up to timeout. Closing the result releases it.
+// The kernel releases a flock when its holder dies, so a killed process leaves no stale lock.
 func (s *Store) lock(name string, timeout time.Duration) (io.Closer, error) {
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err
