@@ -178,10 +178,10 @@ func (p *Provider) lockThenCached(r Request, name, what string) (io.Closer, cach
 		}
 		e, ok, _ := p.cached(r)
 		switch {
-		case ok && lock != nil:
-			lock.Close()
-			return nil, e, true, nil
 		case ok:
+			if lock != nil {
+				lock.Close()
+			}
 			return nil, e, true, nil
 		case lock != nil:
 			return lock, cache.Entry{}, false, nil
@@ -200,15 +200,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 	}
 	defer lock.Close()
 
-	keys, fromFile, err := p.longTermKeys(r)
-	if err != nil {
-		return cache.Entry{}, err
-	}
-	client, err := p.NewSTS(ctx, keys)
-	if err != nil {
-		return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
-	}
-	src, err := p.Codes()
+	client, base, src, err := p.withKeys(ctx, r)
 	if err != nil {
 		return cache.Entry{}, err
 	}
@@ -228,7 +220,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 	if err != nil {
 		return cache.Entry{}, err
 	}
-	e.SourceKeyID, e.FromFile, e.Source, e.Device = keys.AccessKeyID, fromFile, r.Source, r.Device
+	e.SourceKeyID, e.FromFile, e.Source, e.Device = base.SourceKeyID, base.FromFile, r.Source, r.Device
 	if err := p.Store.PutSession(r.Key(), e); err != nil {
 		return cache.Entry{}, err
 	}
@@ -259,15 +251,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		src    prompt.Source
 	)
 	if r.Role.Direct {
-		keys, fromFile, err := p.longTermKeys(r)
-		if err != nil {
-			return cache.Entry{}, err
-		}
-		base = cache.Entry{SourceKeyID: keys.AccessKeyID, FromFile: fromFile}
-		if client, err = p.NewSTS(ctx, keys); err != nil {
-			return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
-		}
-		if src, err = p.Codes(); err != nil {
+		if client, base, src, err = p.withKeys(ctx, r); err != nil {
 			return cache.Entry{}, err
 		}
 	} else {
@@ -376,6 +360,23 @@ func entry(r Request, op string, c *types.Credentials) (cache.Entry, error) {
 		Credentials: cache.Credentials{AccessKeyID: *c.AccessKeyId, SecretAccessKey: *c.SecretAccessKey, SessionToken: *c.SessionToken},
 		Expiration:  c.Expiration.UTC(),
 	}, nil
+}
+
+// withKeys prepares a call signed with the long-term keys that sends a code: the client, the
+// code source, and base, which records the keys the result derives from.
+func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base cache.Entry, src prompt.Source, err error) {
+	keys, fromFile, err := p.longTermKeys(r)
+	if err != nil {
+		return nil, base, nil, err
+	}
+	base = cache.Entry{SourceKeyID: keys.AccessKeyID, FromFile: fromFile}
+	if client, err = p.NewSTS(ctx, keys); err != nil {
+		return nil, base, nil, fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	if src, err = p.Codes(); err != nil {
+		return nil, base, nil, err
+	}
+	return client, base, src, nil
 }
 
 // ErrNoKeys is returned when a profile has no long-term keys anywhere.
