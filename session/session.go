@@ -499,10 +499,17 @@ func Explain(r Request, err error) error {
 		return fmt.Errorf("profile %s: %w for device %s (wrong, expired or already used; check the clock if this repeats)", r.Profile, ErrBadCode, r.Device)
 	case strings.Contains(msg, "verify your MFA serial number"):
 		return fmt.Errorf("profile %s: device %s is %w: since November 2022 a device is named when it is created, so mfa/USERNAME may be wrong; list yours with `aws iam list-mfa-devices`", r.Profile, r.Device, ErrNotYourDevice)
-	case strings.Contains(msg, "InvalidClientTokenId"), strings.Contains(msg, "SignatureDoesNotMatch"):
+	case KeysRejected(err):
 		return fmt.Errorf("profile %s: AWS does not accept the long-term keys of profile %s: store working ones with `mfacred add %s`", r.Profile, r.Source, r.Source)
 	}
 	return fmt.Errorf("profile %s: GetSessionToken with device %s: %w", r.Profile, r.Device, err)
+}
+
+// KeysRejected reports whether AWS refused the keys a request was signed with: an unknown
+// access key id, or a secret that does not match it.
+func KeysRejected(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "InvalidClientTokenId") || strings.Contains(msg, "SignatureDoesNotMatch")
 }
 
 // ExplainRole explains AssumeRole's errors.
@@ -526,7 +533,7 @@ func ExplainRole(r Request, err error) error {
 		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (principal, MFA condition, external id)", r.Profile, r.Role.ARN, how)
 	case strings.Contains(msg, "ExpiredToken"), strings.Contains(msg, "InvalidClientTokenId") && !r.Role.Direct:
 		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, r.Source)
-	case strings.Contains(msg, "InvalidClientTokenId"), strings.Contains(msg, "SignatureDoesNotMatch"):
+	case KeysRejected(err):
 		return Explain(r, err)
 	}
 	return fmt.Errorf("profile %s: AssumeRole %s: %w", r.Profile, r.Role.ARN, err)

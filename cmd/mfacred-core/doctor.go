@@ -302,7 +302,7 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 	cfg.HTTPClient = probe
 	user, err := whoAmI(ctx, cfg)
 	switch {
-	case err != nil && (strings.Contains(err.Error(), "InvalidClientTokenId") || strings.Contains(err.Error(), "SignatureDoesNotMatch")):
+	case err != nil && session.KeysRejected(err):
 		c.problem("keys: AWS does not accept access key %s", keys.AccessKeyID)
 		c.hint("store working keys with `mfacred add %s`", p.KeySource)
 	case err != nil:

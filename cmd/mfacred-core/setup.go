@@ -16,6 +16,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/session"
 )
 
 var setupCmd = &command{
@@ -103,7 +104,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 func explainKeys(profile string, err error) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "InvalidClientTokenId"), strings.Contains(msg, "SignatureDoesNotMatch"):
+	case session.KeysRejected(err):
 		return fmt.Errorf("AWS does not accept these keys: check the access key id and secret of profile %s", profile)
 	case strings.Contains(msg, "ListMFADevices") && strings.Contains(msg, "AccessDenied"):
 		return fmt.Errorf("%w (name your device with --mfa-serial, or allow iam:ListMFADevices: `mfacred policy` prints AWS's example)", err)
