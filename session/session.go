@@ -74,6 +74,8 @@ type Request struct {
 	// FileKeys are the source profile's static keys from the credentials or config file,
 	// used when no keys are stored in the keyring for Source. Nil when there are none.
 	FileKeys *cache.Credentials
+	// FileKeysIn is the file FileKeys were read from.
+	FileKeysIn string
 	// FileKeysErr is reported if the file keys are needed but could not be read.
 	FileKeysErr error
 	// Role, when set, is assumed with the session (or the keys, if Direct) and its
@@ -365,7 +367,7 @@ func entry(r Request, op string, c *types.Credentials) (cache.Entry, error) {
 // withKeys prepares a call signed with the long-term keys that sends a code: the client, the
 // code source, and base, which records the keys the result derives from.
 func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base cache.Entry, src prompt.Source, err error) {
-	keys, fromFile, err := p.longTermKeys(r)
+	keys, fromFile, err := p.LongTermKeys(r)
 	if err != nil {
 		return nil, base, nil, err
 	}
@@ -382,8 +384,10 @@ func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base ca
 // ErrNoKeys is returned when a profile has no long-term keys anywhere.
 var ErrNoKeys = errors.New("no long-term keys")
 
-func (p *Provider) longTermKeys(r Request) (cache.Credentials, bool, error) {
-	keys, err := p.Store.Keys(r.Source)
+// LongTermKeys returns the keys r.Source signs with: stored in the keyring, else r.FileKeys
+// (fromFile).
+func (p *Provider) LongTermKeys(r Request) (keys cache.Credentials, fromFile bool, err error) {
+	keys, err = p.Store.Keys(r.Source)
 	if err == nil {
 		return keys, false, nil
 	}

@@ -105,16 +105,20 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 		c.ok("profile %s: assumes %s with the MFA session of profile %s", name, p.Role.ARN, p.KeySource)
 	}
 
-	keys, where, err := c.longTermKeys(files, p)
+	r := e.request(files, p)
+	keys, fromFile, err := (&session.Provider{Store: e.store}).LongTermKeys(r)
 	if err != nil {
 		c.problem("%v", err)
 		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", p.KeySource, p.KeySource)
 	} else {
+		where := "in the keyring"
+		if fromFile {
+			where = "in " + r.FileKeysIn
+		}
 		c.ok("keys of profile %s: access key %s, %s", p.KeySource, keys.AccessKeyID, where)
 		c.checkAWS(ctx, p, keys, spend)
 	}
 
-	r := e.request(files, p)
 	if p.Role != nil {
 		c.checkRole(ctx, p, r)
 	}
@@ -247,24 +251,6 @@ func samePath(a, b string) bool {
 	ra, err1 := filepath.EvalSymlinks(a)
 	rb, err2 := filepath.EvalSymlinks(b)
 	return err1 == nil && err2 == nil && ra == rb
-}
-
-func (c *checklist) longTermKeys(files *awsconfig.Files, p *awsconfig.Profile) (cache.Credentials, string, error) {
-	k, err := c.env.store.Keys(p.KeySource)
-	if err == nil {
-		return k, "in the keyring", nil
-	}
-	if !errors.Is(err, cache.ErrNotFound) {
-		return k, "", err
-	}
-	fk, ok, err := files.StaticKeys(p.KeySource)
-	switch {
-	case err != nil:
-		return k, "", err
-	case ok:
-		return cache.Credentials{AccessKeyID: fk.AccessKeyID, SecretAccessKey: fk.SecretAccessKey}, "in " + fk.File, nil
-	}
-	return k, "", fmt.Errorf("profile %s: %w stored in the keyring or the credentials file", p.KeySource, session.ErrNoKeys)
 }
 
 // clockProbe records how far the server's clock (its Date header) is from ours.

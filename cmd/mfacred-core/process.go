@@ -106,6 +106,7 @@ func (e *env) request(files *awsconfig.Files, p *awsconfig.Profile) session.Requ
 		r.FileKeysErr = err
 	case ok:
 		r.FileKeys = &cache.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
+		r.FileKeysIn = k.File
 	}
 	return r
 }
