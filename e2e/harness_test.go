@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -218,13 +219,17 @@ type result struct {
 	took           time.Duration
 }
 
-// run runs a program in the world's environment, with stdin from in (nil: /dev/null).
+// run runs a program in the world's environment, with stdin from in (nil: /dev/null) and no
+// controlling terminal.
 func (w *world) run(in *string, extraEnv []string, name string, args ...string) result {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
+	// A new session: no controlling terminal, whether or not `go test` runs in one. Terminal
+	// tests get theirs from tmux.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if in != nil {
 		cmd.Stdin = strings.NewReader(*in)
 	}

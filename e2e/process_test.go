@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -125,22 +124,17 @@ func TestNoTerminalFailsFast(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig()
 	w.addKeys()
-	cmd := exec.Command(binary, "process", "--profile", w.profile)
-	cmd.Env = w.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	start := time.Now()
-	out, err := cmd.Output()
-	took := time.Since(start)
-	if err == nil {
-		t.Fatalf("process succeeded without a code source: %s", out)
+	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
+	if r.err == nil {
+		t.Fatalf("process succeeded without a code source: %s", r.stdout)
 	}
-	if took > 5*time.Second {
-		t.Fatalf("failing took %s, want < 5 s", took)
+	if r.took > 5*time.Second {
+		t.Fatalf("failing took %s, want < 5 s", r.took)
 	}
-	if len(out) != 0 {
-		t.Fatalf("stdout must stay empty on failure, got %q", out)
+	if len(r.stdout) != 0 {
+		t.Fatalf("stdout must stay empty on failure, got %q", r.stdout)
 	}
-	msg := string(err.(*exec.ExitError).Stderr)
+	msg := r.stderr
 	for _, want := range []string{w.profile, w.serial, "no terminal", "mfacred totp set", "mfa_process"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)

@@ -1,37 +1,21 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mfacred/mfacred/internal/ststest"
 )
 
-// runNoTTY runs mfacred in a new session, so that it has no controlling terminal, with the
-// user's long-term keys in its environment for --env.
+// runNoTTY runs mfacred (with no controlling terminal, as every run does) with the user's
+// long-term keys in its environment for --env.
 func (w *world) runNoTTY(args ...string) result {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(append([]string{}, w.env...), "AWS_ACCESS_KEY_ID="+w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+w.user.SecretAccessKey)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String(), err: err}
-	if cmd.ProcessState != nil {
-		r.code = cmd.ProcessState.ExitCode()
-	}
-	return r
+	return w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + w.user.SecretAccessKey}, binary, args...)
 }
 
 func (w *world) readFile(path string) string {
