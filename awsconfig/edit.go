@@ -187,6 +187,20 @@ func DeleteKeys(data []byte, section string, keys ...string) []byte {
 	return join(append(out, lines[end:]...))
 }
 
+// EditFile applies edit to a file's bytes (a missing file reads as empty) and writes the
+// result atomically if it differs; it reports whether it wrote.
+func EditFile(path string, edit func([]byte) []byte) (bool, error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("read %s: %w", path, err)
+	}
+	data := edit(old)
+	if bytes.Equal(data, old) {
+		return false, nil
+	}
+	return true, WriteFileAtomic(path, data, 0o600)
+}
+
 // WriteFileAtomic replaces a file's contents through a temporary file in the same directory
 // and a rename, keeping its mode (perm for a new file). A symlinked file is written at its
 // target, so the link stays.

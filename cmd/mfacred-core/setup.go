@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -183,20 +182,18 @@ func writeProfile(e *env, files *awsconfig.Files, profile, device string) error 
 		return err
 	}
 	path := files.ConfigPath
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	data := awsconfig.SetKeys(old, awsconfig.ConfigSection(profile),
-		awsconfig.KV{Key: "credential_process", Value: line},
-		awsconfig.KV{Key: awsconfig.KeyMFASerial, Value: device})
-	if bytes.Equal(data, old) {
-		fmt.Fprintf(e.io.Err, "mfacred: profile %s in %s is set up already\n", profile, path)
-	} else {
-		if err := awsconfig.WriteFileAtomic(path, data, 0o600); err != nil {
-			return err
-		}
+	wrote, err := awsconfig.EditFile(path, func(old []byte) []byte {
+		return awsconfig.SetKeys(old, awsconfig.ConfigSection(profile),
+			awsconfig.KV{Key: "credential_process", Value: line},
+			awsconfig.KV{Key: awsconfig.KeyMFASerial, Value: device})
+	})
+	switch {
+	case err != nil:
+		return err
+	case wrote:
 		fmt.Fprintf(e.io.Err, "mfacred: wrote credential_process and mfa_serial = %s into profile %s in %s\n", device, profile, path)
+	default:
+		fmt.Fprintf(e.io.Err, "mfacred: profile %s in %s is set up already\n", profile, path)
 	}
 	for _, k := range []string{"role_arn", "source_profile"} {
 		if files.Exists(profile) && files.Get(profile, k) != "" {
@@ -221,17 +218,13 @@ func handleStaticKeys(e *env, files *awsconfig.Files, profile string, move bool)
 		{files.CredentialsPath, profile},
 		{files.ConfigPath, awsconfig.ConfigSection(profile)},
 	} {
-		old, err := os.ReadFile(f.path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		} else if err != nil {
-			return fmt.Errorf("read %s: %w", f.path, err)
+		wrote, err := awsconfig.EditFile(f.path, func(old []byte) []byte {
+			return awsconfig.DeleteKeys(old, f.section, "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+		})
+		if err != nil {
+			return err
 		}
-		data := awsconfig.DeleteKeys(old, f.section, "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-		if !bytes.Equal(data, old) {
-			if err := awsconfig.WriteFileAtomic(f.path, data, 0o600); err != nil {
-				return err
-			}
+		if wrote {
 			fmt.Fprintf(e.io.Err, "mfacred: removed the static keys of profile %s from %s\n", profile, f.path)
 		}
 	}
