@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -33,6 +34,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/fastpath"
 	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
 )
@@ -160,7 +162,10 @@ func run(n, nCLI int) error {
 	fmt.Printf("  (of mfacred-core        %8s   heaviest: %s)\n\n", ms(coreInit), coreTop)
 
 	// The AWS CLI with mfacred against the same command with the keys in the environment.
-	creds := parseCreds(warm)
+	var creds fastpath.Output
+	if err := json.Unmarshal([]byte(warm), &creds); err != nil {
+		return fmt.Errorf("mfacred process printed no credentials: %v", err)
+	}
 	cli := "/usr/bin/aws"
 	if _, err := os.Stat(cli); err != nil {
 		return fmt.Errorf("%s (AWS CLI v2, Debian package awscli) not installed", cli)
@@ -174,7 +179,7 @@ func run(n, nCLI int) error {
 			c := exec.Command(cli, append([]string{"sts", "get-caller-identity", "--endpoint-url", b.sts.URL}, args...)...)
 			c.Env = b.env
 			if args == nil {
-				c.Env = append(append([]string{}, b.env...), "AWS_ACCESS_KEY_ID="+creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY="+creds["SecretAccessKey"], "AWS_SESSION_TOKEN="+creds["SessionToken"])
+				c.Env = append(append([]string{}, b.env...), "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey, "AWS_SESSION_TOKEN="+creds.SessionToken)
 			}
 			start := time.Now()
 			if out, err := c.CombinedOutput(); err != nil {
@@ -349,17 +354,3 @@ func median(d []time.Duration) time.Duration {
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-
-// parseCreds reads the few fields of credential_process JSON the bench needs.
-func parseCreds(s string) map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"AccessKeyId", "SecretAccessKey", "SessionToken"} {
-		i := strings.Index(s, `"`+k+`":"`)
-		if i < 0 {
-			continue
-		}
-		rest := s[i+len(k)+4:]
-		m[k] = rest[:strings.IndexByte(rest, '"')]
-	}
-	return m
-}
