@@ -353,6 +353,17 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 		}
 	}
 	signed := strings.Split(fields["SignedHeaders"], ";")
+	// AWS refuses a signature that does not cover the host, the date and, for session
+	// credentials, the token: otherwise a captured request could be replayed elsewhere or later.
+	must := []string{"host", "x-amz-date"}
+	if c.session != nil {
+		must = append(must, "x-amz-security-token")
+	}
+	for _, h := range must {
+		if !contains(signed, h) {
+			return denied("SignatureDoesNotMatch", "'"+h+"' must be a signed header.")
+		}
+	}
 	var canon strings.Builder
 	for _, h := range signed {
 		v := r.Header.Values(h)
@@ -361,19 +372,21 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 		}
 		canon.WriteString(h + ":" + strings.Join(strings.Fields(strings.Join(v, ",")), " ") + "\n")
 	}
-	payload := r.Header.Get("X-Amz-Content-Sha256")
-	if payload == "" {
-		sum := sha256.Sum256(body)
-		payload = hex.EncodeToString(sum[:])
+	// The payload hash is computed from the body that arrived, never taken from the caller:
+	// a claimed X-Amz-Content-Sha256 that differs is refused, as AWS does.
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" && claimed != payload {
+		return denied("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
 	creq := strings.Join([]string{r.Method, path, canonicalQuery(r.URL.Query()), canon.String(), fields["SignedHeaders"], payload}, "\n")
-	sum := sha256.Sum256([]byte(creq))
+	creqSum := sha256.Sum256([]byte(creq))
 	credScope := strings.Join(scope[1:], "/")
-	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + credScope + "\n" + hex.EncodeToString(sum[:])
+	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + credScope + "\n" + hex.EncodeToString(creqSum[:])
 	key := []byte("AWS4" + secret)
 	for _, part := range []string{date, region, service, "aws4_request"} {
 		key = hmacSHA256(key, part)
@@ -383,6 +396,15 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
 	}
 	return c, service, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func hmacSHA256(key []byte, data string) []byte {
