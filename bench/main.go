@@ -34,7 +34,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/credproc"
 	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
 )
@@ -162,7 +162,7 @@ func run(n, nCLI int) error {
 	fmt.Printf("  (of mfacred-core        %8s   heaviest: %s)\n\n", ms(coreInit), coreTop)
 
 	// The AWS CLI with mfacred against the same command with the keys in the environment.
-	var creds fastpath.Output
+	var creds credproc.Output
 	if err := json.Unmarshal([]byte(warm), &creds); err != nil {
 		return fmt.Errorf("mfacred process printed no credentials: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/credproc"
 )
 
 func TestProfileArgs(t *testing.T) {
@@ -55,7 +56,7 @@ func TestServe(t *testing.T) {
 	}
 	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fresh)
 	ok, out := serve("--profile", "work")
-	var o Output
+	var o credproc.Output
 	if !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIA1" || o.AccountID != "123456789012" || o.Expiration != fresh.Expiration.Format(time.RFC3339) {
 		t.Fatalf("served %v %q", ok, out)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -65,44 +66,9 @@ type Store interface {
 	PutIdentity(k cache.Key, arn string) error
 }
 
-// Request names what to get credentials for.
-type Request struct {
-	Profile  string // the profile asked for, for messages
-	Source   string // the profile whose long-term keys are used
-	Device   string // mfa_serial
-	Duration time.Duration
-	// FileKeys are the source profile's static keys from the credentials or config file,
-	// used when no keys are stored in the keyring for Source. Nil when there are none.
-	FileKeys *cache.Credentials
-	// FileKeysIn is the file FileKeys were read from.
-	FileKeysIn string
-	// FileKeysErr is reported if the file keys are needed but could not be read.
-	FileKeysErr error
-	// Role, when set, is assumed with the session (or the keys, if Direct) and its
-	// credentials are returned instead of the session's.
-	Role *Role
-}
-
-// Role is a role to assume.
-type Role struct {
-	ARN        string
-	ExternalID string
-	// SessionName is the role session name; empty means the IAM user's name, so that
-	// CloudTrail shows who acted.
-	SessionName string
-	Duration    time.Duration
-	// Direct assumes the role from the long-term keys with a code of its own (up to the
-	// role's MaxSessionDuration) instead of from the MFA session (role chaining, one hour).
-	Direct bool
-}
-
-// Key is the cache item r's credentials are kept under.
-func (r Request) Key() cache.Key {
-	if r.Role == nil {
-		return cache.SessionKey(r.Source, r.Device)
-	}
-	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
-}
+// Request names what to get credentials for; its key and whether a cached item serves it are
+// package hit's rule, the one the fast path applies too.
+type Request = hit.Request
 
 // Provider returns session credentials for a profile.
 type Provider struct {
@@ -138,15 +104,6 @@ func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// usable reports whether a cached entry may be served for r now.
-func (p *Provider) usable(e cache.Entry, r Request) bool {
-	fileKeyID := ""
-	if r.FileKeys != nil {
-		fileKeyID = r.FileKeys.AccessKeyID
-	}
-	return e.Serves(p.now(), fileKeyID)
-}
-
 // Credentials returns a session for r, or r.Role's credentials, from the cache or from STS.
 func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, error) {
 	if r.Role != nil {
@@ -157,14 +114,7 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, err
 
 // cached returns the entry under r's key if it may be served.
 func (p *Provider) cached(r Request) (cache.Entry, bool, error) {
-	e, err := p.Store.Session(r.Key())
-	switch {
-	case err == nil:
-		return e, p.usable(e, r), nil
-	case errors.Is(err, cache.ErrNotFound):
-		return cache.Entry{}, false, nil
-	}
-	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+	return hit.Lookup(p.Store, r, p.now())
 }
 
 // lockThenCached takes the lock called name, or waits for the process that holds it and
@@ -275,7 +225,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 	in := &sts.AssumeRoleInput{
 		RoleArn:         &r.Role.ARN,
 		RoleSessionName: &name,
-		DurationSeconds: ptr(int32(r.Role.Duration / time.Second)),
+		DurationSeconds: ptr(int32(r.Role.Duration)),
 	}
 	if r.Role.ExternalID != "" {
 		in.ExternalId = &r.Role.ExternalID
@@ -398,7 +348,7 @@ func (p *Provider) LongTermKeys(r Request) (keys cache.Credentials, fromFile boo
 		return cache.Credentials{}, false, r.FileKeysErr
 	}
 	if r.FileKeys != nil {
-		return *r.FileKeys, true, nil
+		return cache.Credentials{AccessKeyID: r.FileKeys.AccessKeyID, SecretAccessKey: r.FileKeys.SecretAccessKey}, true, nil
 	}
 	return cache.Credentials{}, false, fmt.Errorf("profile %s: %w stored in the keyring or the credentials file", r.Source, ErrNoKeys)
 }
@@ -528,7 +478,7 @@ func ExplainRole(r Request, err error) error {
 	case strings.Contains(msg, "1 hour session limit"):
 		return fmt.Errorf("profile %s: role %s: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true", r.Profile, r.Role.ARN)
 	case strings.Contains(msg, "MaxSessionDuration"):
-		return fmt.Errorf("profile %s: role %s allows shorter sessions than %d seconds (its MaxSessionDuration): lower mfacred_role_duration_seconds or raise the role's limit", r.Profile, r.Role.ARN, int(r.Role.Duration/time.Second))
+		return fmt.Errorf("profile %s: role %s allows shorter sessions than %d seconds (its MaxSessionDuration): lower mfacred_role_duration_seconds or raise the role's limit", r.Profile, r.Role.ARN, r.Role.Duration)
 	case strings.Contains(msg, "not authorized to perform: sts:AssumeRole"):
 		how := "with the MFA session of profile " + r.Source
 		if r.Role.Direct {

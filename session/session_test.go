@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/prompt"
 )
@@ -220,7 +221,7 @@ func TestReplacedKeysNeverServeOldSession(t *testing.T) {
 func TestFileKeysMustMatch(t *testing.T) {
 	r := newRig(t)
 	r.req.Source = "filekeys"
-	r.req.FileKeys = &cache.Credentials{AccessKeyID: "AKIAFILE000000000001", SecretAccessKey: "x"}
+	r.req.FileKeys = &awsconfig.StaticKeys{AccessKeyID: "AKIAFILE000000000001", SecretAccessKey: "x"}
 	first := r.get(t)
 	if !first.FromFile || first.SourceKeyID != "AKIAFILE000000000001" {
 		t.Fatalf("entry does not record the file keys: %+v", first)
@@ -228,7 +229,7 @@ func TestFileKeysMustMatch(t *testing.T) {
 	if again := r.get(t); again.AccessKeyID != first.AccessKeyID {
 		t.Fatal("same file keys: not served from cache")
 	}
-	r.req.FileKeys = &cache.Credentials{AccessKeyID: "AKIAFILE000000000002", SecretAccessKey: "y"}
+	r.req.FileKeys = &awsconfig.StaticKeys{AccessKeyID: "AKIAFILE000000000002", SecretAccessKey: "y"}
 	if other := r.get(t); other.AccessKeyID == first.AccessKeyID {
 		t.Fatal("session served for other file keys")
 	}
@@ -387,7 +388,7 @@ func (r *rig) role(t *testing.T, arn string) cache.Entry {
 	t.Helper()
 	req := r.req
 	req.Profile = "prod"
-	req.Role = &Role{ARN: arn, Duration: time.Hour}
+	req.Role = &awsconfig.Role{ARN: arn, Duration: 3600}
 	e, err := r.p.Credentials(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +452,7 @@ func TestRoleRenewal(t *testing.T) {
 func TestDirectRoleUsesKeysAndCode(t *testing.T) {
 	r := newRig(t)
 	req := r.req
-	req.Role = &Role{ARN: "arn:aws:iam::222222222222:role/Admin", SessionName: "alice@example.com", ExternalID: "ext-1234", Duration: 8 * time.Hour, Direct: true}
+	req.Role = &awsconfig.Role{ARN: "arn:aws:iam::222222222222:role/Admin", SessionName: "alice@example.com", ExternalID: "ext-1234", Duration: 8 * 3600, Direct: true}
 	e, err := r.p.Credentials(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -476,12 +477,12 @@ func TestRoleErrorsCacheNothing(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		roleErr error
-		dur     time.Duration
+		dur     int // seconds
 		want    string
 	}{
-		{"chaining cap", nil, 2 * time.Hour, "role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true"},
-		{"trust policy", errors.New("api error AccessDenied: User: arn:aws:iam::1:user/alice is not authorized to perform: sts:AssumeRole on resource: arn"), time.Hour, "AWS refused to let you assume role arn:aws:iam::222222222222:role/Admin with the MFA session of profile work: check the role's trust policy"},
-		{"max duration", errors.New("api error ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), time.Hour, "allows shorter sessions than 3600 seconds"},
+		{"chaining cap", nil, 7200, "role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true"},
+		{"trust policy", errors.New("api error AccessDenied: User: arn:aws:iam::1:user/alice is not authorized to perform: sts:AssumeRole on resource: arn"), 3600, "AWS refused to let you assume role arn:aws:iam::222222222222:role/Admin with the MFA session of profile work: check the role's trust policy"},
+		{"max duration", errors.New("api error ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), 3600, "allows shorter sessions than 3600 seconds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
@@ -489,7 +490,7 @@ func TestRoleErrorsCacheNothing(t *testing.T) {
 			r.sts.roleErr = tc.roleErr
 			req := r.req
 			req.Profile = "prod"
-			req.Role = &Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: tc.dur}
+			req.Role = &awsconfig.Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: tc.dur}
 			_, err := r.p.Credentials(context.Background(), req)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "profile prod: ") {
 				t.Fatalf("err = %v\nwant %q", err, tc.want)

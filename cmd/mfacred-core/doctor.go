@@ -17,6 +17,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -105,7 +106,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 		c.ok("profile %s: assumes %s with the MFA session of profile %s", name, p.Role.ARN, p.KeySource)
 	}
 
-	r := e.request(files, p)
+	r := hit.For(files, p)
 	keys, fromFile, err := (&session.Provider{Store: e.store}).LongTermKeys(r)
 	if err != nil {
 		c.problem("%v", err)
@@ -113,7 +114,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	} else {
 		where := "in the keyring"
 		if fromFile {
-			where = "in " + r.FileKeysIn
+			where = "in " + r.FileKeys.File
 		}
 		c.ok("keys of profile %s: access key %s, %s", p.KeySource, keys.AccessKeyID, where)
 		c.checkAWS(ctx, p, keys, spend)
@@ -136,7 +137,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 // checkRole assumes the role once with the cached MFA session, as process would, without
 // caching the result: the trust policy, MFA condition and external id are then proven, at no
 // cost of a code. With no cached session (or in direct mode) that would take a code: a hint.
-func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r session.Request) {
+func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r hit.Request) {
 	if p.Role.Direct {
 		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", p.Role.ARN)
 		return

@@ -14,7 +14,8 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/credproc"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -51,7 +52,7 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	if err != nil {
 		return err
 	}
-	return fastpath.Print(e.io.Out, entry, fastpath.Account(p))
+	return credproc.Print(e.io.Out, entry, hit.Of(p).Account())
 }
 
 // credentials returns the credentials of a profile, from the cache or from STS, within
@@ -63,7 +64,7 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 	if err != nil {
 		return nil, cache.Entry{}, err
 	}
-	entry, err := e.provider(files, p).Credentials(ctx, e.request(files, p))
+	entry, err := e.provider(files, p).Credentials(ctx, hit.For(files, p))
 	if err != nil {
 		return nil, cache.Entry{}, e.explainNoCode(p, err)
 	}
@@ -87,28 +88,6 @@ func (e *env) explainNoCode(p *awsconfig.Profile, err error) error {
 		return fmt.Errorf("%v: run `mfacred add %s`", err, p.KeySource)
 	}
 	return err
-}
-
-func (e *env) request(files *awsconfig.Files, p *awsconfig.Profile) session.Request {
-	r := session.Request{Profile: p.Name, Source: p.KeySource, Device: p.MFASerial, Duration: time.Duration(p.Duration) * time.Second}
-	if p.Role != nil {
-		r.Role = &session.Role{
-			ARN:         p.Role.ARN,
-			ExternalID:  p.Role.ExternalID,
-			SessionName: p.Role.SessionName,
-			Duration:    time.Duration(p.Role.Duration) * time.Second,
-			Direct:      p.Role.Direct,
-		}
-	}
-	k, ok, err := files.StaticKeys(p.KeySource)
-	switch {
-	case err != nil:
-		r.FileKeysErr = err
-	case ok:
-		r.FileKeys = &cache.Credentials{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey}
-		r.FileKeysIn = k.File
-	}
-	return r
 }
 
 func (e *env) provider(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {

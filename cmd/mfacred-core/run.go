@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 // version is set at build time by install.sh.
@@ -82,7 +82,7 @@ type exitError int
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func run(ctx context.Context, args []string, io stdio) int {
-	choice, args, err := fastpath.KeyringChoice(args)
+	choice, args, err := cli.KeyringChoice(args)
 	if err != nil {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2
@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 // frontPath is the mfacred binary that profiles name in credential_process: the one beside
 // this mfacred-core, or this binary itself when there is none (as under `go run`).
 func frontPath() (string, error) {
-	front, self, err := fastpath.Sibling("mfacred")
+	front, self, err := cli.Sibling("mfacred")
 	if err != nil {
 		return "", err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/hit"
 )
 
 var clearCmd = &command{
@@ -40,7 +40,7 @@ func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error 
 		if err != nil {
 			return err
 		}
-		keys = []cache.Key{fastpath.Key(p)}
+		keys = []cache.Key{hit.Of(p).Key()}
 	} else {
 		var err error
 		if keys, err = e.store.Cached(); err != nil {
@@ -73,7 +73,7 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if files, err := awsconfig.Load(); err == nil {
 		for _, name := range files.Profiles() {
 			if p, err := files.Resolve(name); err == nil {
-				k := fastpath.Key(p)
+				k := hit.Of(p).Key()
 				served[k] = append(served[k], name)
 			}
 		}

@@ -13,12 +13,13 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 func main() {
 	args := os.Args[1:]
 	// A bad --keyring is left for mfacred-core to report.
-	choice, cmd, err := fastpath.KeyringChoice(args)
+	choice, cmd, err := cli.KeyringChoice(args)
 	if err == nil && len(cmd) > 0 && cmd[0] == "process" {
 		if kr, err := cache.OpenKeyring(choice); err == nil {
 			out := bufio.NewWriter(os.Stdout)
@@ -37,7 +38,7 @@ func main() {
 
 // corePath is mfacred-core beside this binary.
 func corePath() (string, error) {
-	core, _, err := fastpath.Sibling("mfacred-core")
+	core, _, err := cli.Sibling("mfacred-core")
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/cache"
+)
+
+// plant is a cache item a parity case puts in the keyring before the call.
+type plant struct {
+	label    string // names the item in the case's want, and makes its access key id
+	role     string // the role of a role item ("" for the MFA session)
+	ext      string // the role item's external id
+	direct   bool   // the role item was assumed directly from the keys
+	left     time.Duration
+	fromFile string // the file key id a session was made from ("": from the keyring's keys)
+}
+
+func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.label) }
+
+// A table of config, credentials-file and cache states, run through both binaries: the
+// fast path in mfacred (beside a stand-in core that only says it was run) and mfacred-core
+// itself (with no way to get a code, so whatever it does not serve from the cache it cannot
+// renew). Both must make the same decision: serve the same cached item, or none.
+func TestFastPathAndCoreDecideAlike(t *testing.T) {
+	needKeyring(t)
+	// The fast binary finds the core beside itself; here that is a stand-in that reports.
+	fastDir := filepath.Join(root, "parity-bin")
+	if err := os.MkdirAll(fastDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fast := filepath.Join(fastDir, "mfacred")
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fast, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(fastDir, "mfacred-core"), []byte("#!/bin/sh\necho core ran >&2\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
+
+	const fileKey, otherKey = "AKIAPARITYFILE000001", "AKIAPARITYFILE000002"
+	session := plant{label: "session", left: time.Hour}
+	for _, tc := range []struct {
+		name    string
+		config  []string // lines of the user's profile; "[profile %[1]s-prod]" etc. may follow
+		creds   string   // the credentials file; %[1]s is the user's profile
+		profile string   // the profile asked for; %[1]s is the user's profile
+		env     []string
+		plants  []plant
+		want    string // the label of the item served, "" for none
+	}{
+		{name: "fresh session", plants: []plant{session}, want: "session"},
+		{name: "session due for renewal", plants: []plant{{label: "due", left: 10 * time.Minute}}},
+		{name: "nothing cached"},
+		{name: "session from file keys the file still holds", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\naws_secret_access_key = s\n",
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, want: "file"},
+		{name: "session from file keys the file no longer holds", creds: "[%[1]s]\naws_access_key_id = " + otherKey + "\naws_secret_access_key = s\n",
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
+		{name: "session from file keys, file empty", plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
+		{name: "half a key pair in the credentials file, session from keyring keys", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\n",
+			plants: []plant{session}, want: "session"},
+		{name: "half a key pair in the credentials file, session from file keys", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\n",
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
+		{name: "role cached", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, want: "role"},
+		{name: "role not cached, its session is", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
+			plants: []plant{session}},
+		{name: "role cached without the external id the profile sets", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_external_id = vendor-1"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+		{name: "role cached with the external id", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_external_id = vendor-1"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roleext", role: adminRole, ext: "vendor-1", left: time.Hour}}, want: "roleext"},
+		{name: "direct role", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_role_direct = true"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "direct", role: adminRole, direct: true, left: time.Hour}}, want: "direct"},
+		{name: "role with its session's file keys gone", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
+			plants: []plant{{label: "role", role: adminRole, left: time.Hour, fromFile: fileKey}}},
+		{name: "AWS_PROFILE names the profile", profile: "-", env: []string{"AWS_PROFILE=%[1]s"}, plants: []plant{session}, want: "session"},
+		{name: "bad duration in the config", config: []string{"mfacred_duration_seconds = 60"}, plants: []plant{session}},
+		{name: "profile not in the config", profile: "%[1]s-missing", plants: []plant{session}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			arg := func(s string) string { return strings.ReplaceAll(s, "%[1]s", w.profile) }
+			var cfg []string
+			for _, l := range tc.config {
+				cfg = append(cfg, arg(l))
+			}
+			w.writeConfig(cfg...)
+			if tc.creds != "" {
+				if err := os.WriteFile(filepath.Join(w.dir, "home", ".aws", "credentials"), []byte(arg(tc.creds)), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			store := w.store()
+			for _, p := range tc.plants {
+				k := cache.SessionKey(w.profile, w.serial)
+				if p.role != "" {
+					k = cache.RoleKey(w.profile, w.serial, p.role, p.ext, "", p.direct)
+				}
+				e := cache.Entry{
+					Credentials: cache.Credentials{AccessKeyID: p.accessKeyID(), SecretAccessKey: "parity-secret", SessionToken: "parity-token"},
+					Expiration:  time.Now().Add(p.left).UTC().Truncate(time.Second),
+					SourceKeyID: w.user.AccessKeyID, Source: w.profile, Device: w.serial, Role: p.role,
+				}
+				if p.fromFile != "" {
+					e.SourceKeyID, e.FromFile = p.fromFile, true
+				}
+				if err := store.PutSession(k, e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := []string{"process"}
+			switch tc.profile {
+			case "":
+				args = append(args, "--profile", w.profile)
+			case "-":
+			default:
+				args = append(args, "--profile", arg(tc.profile))
+			}
+			var env []string
+			for _, e := range tc.env {
+				env = append(env, arg(e))
+			}
+			served := func(who string, res result) string {
+				if res.err != nil {
+					return ""
+				}
+				var out struct{ AccessKeyId string }
+				if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+					t.Fatalf("%s printed %q: %v", who, res.stdout, err)
+				}
+				for _, p := range tc.plants {
+					if out.AccessKeyId == p.accessKeyID() {
+						return p.label
+					}
+				}
+				return "" // renewed from STS, not served from the cache
+			}
+			fastRes := w.run(nil, env, fast, args...)
+			if fastRes.err != nil && !strings.Contains(fastRes.stderr, "core ran") {
+				t.Fatalf("the fast path failed by itself (it must leave failures to the core): %v\n%s", fastRes.err, fastRes.stderr)
+			}
+			coreRes := w.run(nil, env, core, args...)
+			fastGot, coreGot := served("fast path", fastRes), served("core", coreRes)
+			if fastGot != coreGot || fastGot != tc.want {
+				t.Fatalf("fast path served %q, core served %q; want %q for both\nfast stderr: %s\ncore stderr: %s", fastGot, coreGot, tc.want, fastRes.stderr, coreRes.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+// Package hit is the one rule for a cache hit: which keyring item holds a profile's
+// credentials, and whether that item may be served now. Both binaries use it — the fast path
+// in mfacred, which must not link the AWS SDK (README, Performance), and session in
+// mfacred-core — so that a call is never served by one and refused by the other.
+//
+// The chain reads top to bottom: a resolved profile (awsconfig.Profile) and the static keys
+// the files hold for its key source make a Request; the Request names its Key; Lookup reads
+// that one item and says whether it serves.
+package hit
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+)
+
+// Request names what to get credentials for, with everything the hit decision reads.
+type Request struct {
+	Profile  string // the profile asked for, for messages
+	Source   string // the profile whose long-term keys are used
+	Device   string // mfa_serial
+	Duration time.Duration
+	// FileKeys are the source profile's static keys from the credentials or config file,
+	// used when no keys are stored in the keyring for Source. Nil when there are none.
+	FileKeys *awsconfig.StaticKeys
+	// FileKeysErr is why the files' keys could not be read (half a key pair). It matters only
+	// when those keys are needed, to sign a refresh: a cached session does not depend on it.
+	FileKeysErr error
+	// Role, when set, is assumed with the session (or the keys, if Direct) and its
+	// credentials are returned instead of the session's.
+	Role *awsconfig.Role
+}
+
+// Of is the request for a resolved profile, without looking at static keys: enough for its
+// Key, not for deciding whether an item serves (For).
+func Of(p *awsconfig.Profile) Request {
+	return Request{
+		Profile:  p.Name,
+		Source:   p.KeySource,
+		Device:   p.MFASerial,
+		Duration: time.Duration(p.Duration) * time.Second,
+		Role:     p.Role,
+	}
+}
+
+// For is the request for a resolved profile, with the static keys files holds for its key
+// source.
+func For(files *awsconfig.Files, p *awsconfig.Profile) Request {
+	r := Of(p)
+	switch k, ok, err := files.StaticKeys(p.KeySource); {
+	case err != nil:
+		r.FileKeysErr = err
+	case ok:
+		r.FileKeys = &k
+	}
+	return r
+}
+
+// Key is the cache item r's credentials are kept under.
+func (r Request) Key() cache.Key {
+	if r.Role == nil {
+		return cache.SessionKey(r.Source, r.Device)
+	}
+	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
+}
+
+// fileKeyID is the access key id the files hold for the key source now, "" when they hold
+// no complete pair.
+func (r Request) fileKeyID() string {
+	if r.FileKeys == nil {
+		return ""
+	}
+	return r.FileKeys.AccessKeyID
+}
+
+// Serves reports whether the cached entry e may be handed out for r at now: it lives longer
+// than the renewal margin and, if it was made from keys in the files, the files still hold
+// those keys (cache.Entry.Serves).
+func (r Request) Serves(e cache.Entry, now time.Time) bool {
+	return e.Serves(now, r.fileKeyID())
+}
+
+// Account is the account the credentials act in: the role's, else the device's ("" for a
+// hardware serial).
+func (r Request) Account() string {
+	if r.Role != nil {
+		return awsconfig.Account(r.Role.ARN)
+	}
+	return awsconfig.Account(r.Device)
+}
+
+// Sessions is the part of cache.Store Lookup reads.
+type Sessions interface {
+	Session(k cache.Key) (cache.Entry, error)
+}
+
+// Lookup reads the item under r's key (one keyring read) and reports whether it serves at
+// now. A missing item is a miss, not an error; err is set only when the keyring failed.
+func Lookup(s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
+	e, err = s.Session(r.Key())
+	switch {
+	case err == nil:
+		return e, r.Serves(e, now), nil
+	case errors.Is(err, cache.ErrNotFound):
+		return cache.Entry{}, false, nil
+	}
+	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+}

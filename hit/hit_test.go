@@ -1,0 +1,110 @@
+package hit
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+)
+
+const serial = "arn:aws:iam::123456789012:mfa/phone"
+
+// sessions is an in-memory cache for Lookup.
+type sessions map[cache.Key]cache.Entry
+
+func (s sessions) Session(k cache.Key) (cache.Entry, error) {
+	if e, ok := s[k]; ok {
+		return e, nil
+	}
+	return cache.Entry{}, cache.ErrNotFound
+}
+
+func load(t *testing.T, config, credentials string) *awsconfig.Files {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, creds := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(creds, []byte(credentials), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := awsconfig.LoadFiles(cfg, creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestLookup(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	config := "[profile work]\nmfa_serial = " + serial + "\n\n[profile prod]\nmfacred_source_profile = work\nmfacred_role_arn = arn:aws:iam::222222222222:role/Admin\n"
+	fresh := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t"}, Expiration: now.Add(time.Hour), SourceKeyID: "AKIAKEYRING"}
+	fromFile := fresh
+	fromFile.SourceKeyID, fromFile.FromFile = "AKIAFILE", true
+	due := fresh
+	due.Expiration = now.Add(cache.RenewBefore)
+	sessionKey := cache.SessionKey("work", serial)
+	roleKey := cache.RoleKey("work", serial, "arn:aws:iam::222222222222:role/Admin", "", "", false)
+	for _, tc := range []struct {
+		name, credentials, profile string
+		cached                     sessions
+		want                       cache.Key // "" for a miss
+	}{
+		{"fresh", "", "work", sessions{sessionKey: fresh}, sessionKey},
+		{"due", "", "work", sessions{sessionKey: due}, ""},
+		{"empty", "", "work", sessions{}, ""},
+		{"file keys held", "[work]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s\n", "work", sessions{sessionKey: fromFile}, sessionKey},
+		{"file keys replaced", "[work]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = s\n", "work", sessions{sessionKey: fromFile}, ""},
+		{"file keys gone", "", "work", sessions{sessionKey: fromFile}, ""},
+		// Half a pair is no pair: it matters when keys sign a refresh, not to a cached session.
+		{"half a pair, keyring session", "[work]\naws_access_key_id = AKIAFILE\n", "work", sessions{sessionKey: fresh}, sessionKey},
+		{"half a pair, file session", "[work]\naws_access_key_id = AKIAFILE\n", "work", sessions{sessionKey: fromFile}, ""},
+		{"role", "", "prod", sessions{sessionKey: fresh, roleKey: fresh}, roleKey},
+		{"role not cached", "", "prod", sessions{sessionKey: fresh}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := load(t, config, tc.credentials)
+			p, err := files.Resolve(tc.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := For(files, p)
+			_, ok, err := Lookup(tc.cached, r, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok != (tc.want != "") || ok && r.Key() != tc.want {
+				t.Fatalf("served %v under %s, want %q", ok, r.Key(), tc.want)
+			}
+		})
+	}
+}
+
+// A half key pair is kept as the error a refresh reports, naming the file.
+func TestForKeepsHalfPairError(t *testing.T) {
+	files := load(t, "[profile work]\nmfa_serial = "+serial+"\n", "[work]\naws_secret_access_key = s\n")
+	p, err := files.Resolve("work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := For(files, p)
+	if r.FileKeys != nil || r.FileKeysErr == nil || r.Account() != "123456789012" {
+		t.Fatalf("request %+v", r)
+	}
+}
+
+type broken struct{}
+
+func (broken) Session(cache.Key) (cache.Entry, error) { return cache.Entry{}, errors.New("bus closed") }
+
+func TestLookupReportsKeyringFailure(t *testing.T) {
+	_, ok, err := Lookup(broken{}, Request{Profile: "work", Source: "work", Device: serial}, time.Now())
+	if ok || err == nil || err.Error() != "read cached credentials of profile work: bus closed" {
+		t.Fatalf("ok %v err %v", ok, err)
+	}
+}
