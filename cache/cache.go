@@ -8,8 +8,7 @@
 package cache
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,38 +23,6 @@ const Service = "mfacred"
 
 // ErrNotFound is returned for an item the keyring does not have.
 var ErrNotFound = errors.New("not found in keyring")
-
-// Key names one keyring item.
-type Key string
-
-// SessionKey names the session made from the long-term keys of profile source with device serial.
-func SessionKey(source, serial string) Key { return Key("session:" + source + "|" + serial) }
-
-// RoleKey names role credentials assumed with the session SessionKey(source, serial), or,
-// when direct, with source's long-term keys and a code of serial. The key does not change
-// when that session is renewed, so role credentials outlive the session they were made with.
-// An external id is kept out of the name (item names are not encrypted): only a hash is.
-func RoleKey(source, serial, roleARN, externalID, sessionName string, direct bool) Key {
-	ext := ""
-	if externalID != "" {
-		sum := sha256.Sum256([]byte(externalID))
-		ext = hex.EncodeToString(sum[:8])
-	}
-	mode := "session"
-	if direct {
-		mode = "direct"
-	}
-	return Key("role:" + source + "|" + serial + "|" + roleARN + "|" + ext + "|" + sessionName + "|" + mode)
-}
-
-// IdentityKey names the caller ARN of the long-term keys keyID of profile source.
-func IdentityKey(source, keyID string) Key { return Key("whoami:" + source + "|" + keyID) }
-
-// KeysKey names the long-term keys stored for a profile.
-func KeysKey(profile string) Key { return Key("keys:" + profile) }
-
-// SeedKey names the TOTP seed stored for a device.
-func SeedKey(serial string) Key { return Key("seed:" + serial) }
 
 const indexKey = Key("index")
 
@@ -120,14 +87,15 @@ var ErrSessionsOnly = errors.New("the kernel keyring holds sessions only, not lo
 
 // SessionsOnly reports whether the keyring is a cache that vanishes (the kernel keyring), where
 // long-term keys and seeds do not belong: they come from the credentials file and mfa_process.
-func (s *Store) SessionsOnly() bool {
-	so, ok := s.Keyring.(interface{ SessionsOnly() bool })
-	return ok && so.SessionsOnly()
+func (s *Store) SessionsOnly(ctx context.Context) bool {
+	so, ok := s.Keyring.(SessionCache)
+	return ok && so.SessionsOnly(ctx)
 }
 
 // maxItem is the keyring's item size limit, 0 for none.
-func (s *Store) maxItem() int {
-	if m, ok := s.Keyring.(interface{ MaxItem() int }); ok {
+func (s *Store) maxItem(ctx context.Context) int {
+	s.SessionsOnly(ctx) // an AutoKeyring knows its limit once it has decided which it is
+	if m, ok := s.Keyring.(Limited); ok {
 		return m.MaxItem()
 	}
 	return 0
@@ -150,8 +118,8 @@ func (s *Store) chunked(raw string) int {
 }
 
 // get reads an item, joining its parts if it was split.
-func (s *Store) get(k Key) (string, error) {
-	raw, err := s.Keyring.Get(Service, string(k))
+func (s *Store) get(ctx context.Context, k Key) (string, error) {
+	raw, err := s.Keyring.Get(ctx, Service, string(k))
 	if err != nil {
 		return "", err
 	}
@@ -161,7 +129,7 @@ func (s *Store) get(k Key) (string, error) {
 	}
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
-		part, err := s.Keyring.Get(Service, chunkKey(k, i))
+		part, err := s.Keyring.Get(ctx, Service, chunkKey(k, i))
 		if err != nil {
 			return "", err
 		}
@@ -172,19 +140,17 @@ func (s *Store) get(k Key) (string, error) {
 
 // set writes an item that expires at expires (zero: never), split into parts that fit the
 // keyring's item limit when it is larger. Parts are written before the head that names them.
-func (s *Store) set(k Key, v string, expires time.Time) error {
+func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) error {
 	put := func(name, v string) error {
-		if ek, ok := s.Keyring.(interface {
-			SetExpiring(service, user, secret string, expires time.Time) error
-		}); ok {
-			return ek.SetExpiring(Service, name, v, expires)
+		if ek, ok := s.Keyring.(Expiring); ok {
+			return ek.SetExpiring(ctx, Service, name, v, expires)
 		}
-		return s.Keyring.Set(Service, name, v)
+		return s.Keyring.Set(ctx, Service, name, v)
 	}
-	max := s.maxItem()
+	max := s.maxItem(ctx)
 	old := 0 // parts of the item being replaced, to remove those the new one does not reuse
 	if max > 0 {
-		if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
+		if raw, err := s.Keyring.Get(ctx, Service, string(k)); err == nil {
 			old = s.chunked(raw)
 		}
 	}
@@ -203,28 +169,28 @@ func (s *Store) set(k Key, v string, expires time.Time) error {
 		return err
 	}
 	for i := n + 1; i <= old; i++ {
-		_ = s.Keyring.Delete(Service, chunkKey(k, i))
+		_ = s.Keyring.Delete(ctx, Service, chunkKey(k, i))
 	}
 	return nil
 }
 
 // del removes an item and its parts (a keyring with no item limit has none).
-func (s *Store) del(k Key) error {
-	if s.maxItem() == 0 {
-		return s.Keyring.Delete(Service, string(k))
+func (s *Store) del(ctx context.Context, k Key) error {
+	if s.maxItem(ctx) == 0 {
+		return s.Keyring.Delete(ctx, Service, string(k))
 	}
-	if raw, err := s.Keyring.Get(Service, string(k)); err == nil {
+	if raw, err := s.Keyring.Get(ctx, Service, string(k)); err == nil {
 		for i := 1; i <= s.chunked(raw); i++ {
-			_ = s.Keyring.Delete(Service, chunkKey(k, i))
+			_ = s.Keyring.Delete(ctx, Service, chunkKey(k, i))
 		}
 	}
-	return s.Keyring.Delete(Service, string(k))
+	return s.Keyring.Delete(ctx, Service, string(k))
 }
 
 // Session returns a cached session. An item that cannot be decoded, or of another format
 // version, is reported as ErrNotFound: it will be replaced by the next refresh.
-func (s *Store) Session(k Key) (Entry, error) {
-	raw, err := s.get(k)
+func (s *Store) Session(ctx context.Context, k Key) (Entry, error) {
+	raw, err := s.get(ctx, k)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -236,25 +202,25 @@ func (s *Store) Session(k Key) (Entry, error) {
 }
 
 // PutSession stores a session and records its key in the index.
-func (s *Store) PutSession(k Key, e Entry) error {
+func (s *Store) PutSession(ctx context.Context, k Key, e Entry) error {
 	b, _ := json.Marshal(item{V: entryVersion, Entry: e})
-	if err := s.set(k, string(b), e.Expiration); err != nil {
+	if err := s.set(ctx, k, string(b), e.Expiration); err != nil {
 		return fmt.Errorf("store session: %w", err)
 	}
-	return s.updateIndex(func(idx map[Key]bool) { idx[k] = true })
+	return s.updateIndex(ctx, func(idx map[Key]bool) { idx[k] = true })
 }
 
 // DeleteSession forgets one session.
-func (s *Store) DeleteSession(k Key) error {
-	if err := s.del(k); err != nil && !errors.Is(err, ErrNotFound) {
+func (s *Store) DeleteSession(ctx context.Context, k Key) error {
+	if err := s.del(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("delete session: %w", err)
 	}
-	return s.updateIndex(func(idx map[Key]bool) { delete(idx, k) })
+	return s.updateIndex(ctx, func(idx map[Key]bool) { delete(idx, k) })
 }
 
 // Cached lists the keys of every cached item (sessions, role credentials, identities), sorted.
-func (s *Store) Cached() ([]Key, error) {
-	idx, err := s.index()
+func (s *Store) Cached(ctx context.Context) ([]Key, error) {
+	idx, err := s.index(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +228,8 @@ func (s *Store) Cached() ([]Key, error) {
 }
 
 // Sessions lists the keys of the cached sessions and role credentials, sorted.
-func (s *Store) Sessions() ([]Key, error) {
-	all, err := s.Cached()
+func (s *Store) Sessions(ctx context.Context) ([]Key, error) {
+	all, err := s.Cached(ctx)
 	var out []Key
 	for _, k := range all {
 		if k.IsSession() || k.IsRole() {
@@ -273,15 +239,9 @@ func (s *Store) Sessions() ([]Key, error) {
 	return out, err
 }
 
-// IsSession reports whether k names a GetSessionToken session.
-func (k Key) IsSession() bool { return strings.HasPrefix(string(k), "session:") }
-
-// IsRole reports whether k names role credentials.
-func (k Key) IsRole() bool { return strings.HasPrefix(string(k), "role:") }
-
 // Identity returns the caller ARN cached under k.
-func (s *Store) Identity(k Key) (string, error) {
-	raw, err := s.Keyring.Get(Service, string(k))
+func (s *Store) Identity(ctx context.Context, k Key) (string, error) {
+	raw, err := s.Keyring.Get(ctx, Service, string(k))
 	if err != nil {
 		return "", err
 	}
@@ -296,12 +256,12 @@ func (s *Store) Identity(k Key) (string, error) {
 }
 
 // PutIdentity caches a caller ARN.
-func (s *Store) PutIdentity(k Key, arn string) error {
+func (s *Store) PutIdentity(ctx context.Context, k Key, arn string) error {
 	b, _ := json.Marshal(map[string]any{"v": entryVersion, "a": arn})
-	if err := s.Keyring.Set(Service, string(k), string(b)); err != nil {
+	if err := s.Keyring.Set(ctx, Service, string(k), string(b)); err != nil {
 		return fmt.Errorf("store identity: %w", err)
 	}
-	return s.updateIndex(func(idx map[Key]bool) { idx[k] = true })
+	return s.updateIndex(ctx, func(idx map[Key]bool) { idx[k] = true })
 }
 
 func sortedKeys(idx map[Key]bool) []Key {
@@ -315,20 +275,20 @@ func sortedKeys(idx map[Key]bool) []Key {
 
 // SessionsOf lists the cached items made from the keys of profile source: its sessions, the
 // role credentials assumed with them or with the keys, its identity.
-func (s *Store) SessionsOf(source string) ([]Key, error) {
-	all, err := s.Cached()
+func (s *Store) SessionsOf(ctx context.Context, source string) ([]Key, error) {
+	all, err := s.Cached(ctx)
 	var out []Key
 	for _, k := range all {
-		if _, rest, _ := strings.Cut(string(k), ":"); strings.HasPrefix(rest, source+"|") {
+		if k.madeFrom(source) {
 			out = append(out, k)
 		}
 	}
 	return out, err
 }
 
-func (s *Store) index() (map[Key]bool, error) {
+func (s *Store) index(ctx context.Context) (map[Key]bool, error) {
 	idx := map[Key]bool{}
-	raw, err := s.Keyring.Get(Service, string(indexKey))
+	raw, err := s.Keyring.Get(ctx, Service, string(indexKey))
 	if errors.Is(err, ErrNotFound) {
 		return idx, nil
 	}
@@ -344,32 +304,32 @@ func (s *Store) index() (map[Key]bool, error) {
 }
 
 // updateIndex edits the index under a lock shared by all processes of this user.
-func (s *Store) updateIndex(edit func(map[Key]bool)) error {
+func (s *Store) updateIndex(ctx context.Context, edit func(map[Key]bool)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l, err := s.lock("index", 10*time.Second)
+	l, err := s.lock(ctx, "index", 10*time.Second)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	idx, err := s.index()
+	idx, err := s.index(ctx)
 	if err != nil {
 		return err
 	}
 	edit(idx)
 	b, _ := json.Marshal(sortedKeys(idx))
-	if err := s.Keyring.Set(Service, string(indexKey), string(b)); err != nil {
+	if err := s.Keyring.Set(ctx, Service, string(indexKey), string(b)); err != nil {
 		return fmt.Errorf("store index: %w", err)
 	}
 	return nil
 }
 
 // Keys returns the long-term keys stored for a profile.
-func (s *Store) Keys(profile string) (Credentials, error) {
-	if s.SessionsOnly() {
+func (s *Store) Keys(ctx context.Context, profile string) (Credentials, error) {
+	if s.SessionsOnly(ctx) {
 		return Credentials{}, ErrNotFound
 	}
-	raw, err := s.Keyring.Get(Service, string(KeysKey(profile)))
+	raw, err := s.stored(ctx, KeysKey(profile), legacyKeysKey(profile))
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -380,37 +340,54 @@ func (s *Store) Keys(profile string) (Credentials, error) {
 	return c, nil
 }
 
+// stored reads a long-term item (keys, seed) under its name, or under the name an older
+// mfacred gave it, moving it to its name: an upgrade never loses stored keys.
+func (s *Store) stored(ctx context.Context, k, legacy Key) (string, error) {
+	raw, err := s.Keyring.Get(ctx, Service, string(k))
+	if !errors.Is(err, ErrNotFound) || legacy == k {
+		return raw, err
+	}
+	raw, err = s.Keyring.Get(ctx, Service, string(legacy))
+	if err != nil {
+		return "", err
+	}
+	if s.Keyring.Set(ctx, Service, string(k), raw) == nil {
+		_ = s.Keyring.Delete(ctx, Service, string(legacy))
+	}
+	return raw, nil
+}
+
 // PutKeys stores long-term keys for a profile. Sessions made with other keys of that
 // profile are dropped first, so they can never be served for the new keys.
-func (s *Store) PutKeys(profile string, c Credentials) error {
-	if s.SessionsOnly() {
+func (s *Store) PutKeys(ctx context.Context, profile string, c Credentials) error {
+	if s.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: %w: put the keys in a profile of the credentials file and name it in mfacred_source_profile", profile, ErrSessionsOnly)
 	}
-	old, err := s.Keys(profile)
+	old, err := s.Keys(ctx, profile)
 	if err == nil && old.AccessKeyID == c.AccessKeyID && old.SecretAccessKey == c.SecretAccessKey {
 		return nil
 	}
 	if errors.Is(err, ErrNoKeyring) {
 		return fmt.Errorf("profile %s: %w", profile, err)
 	}
-	if err := s.DropSessionsOf(profile); err != nil {
+	if err := s.DropSessionsOf(ctx, profile); err != nil {
 		return fmt.Errorf("profile %s: %w", profile, err)
 	}
 	b, _ := json.Marshal(c)
-	if err := s.Keyring.Set(Service, string(KeysKey(profile)), string(b)); err != nil {
+	if err := s.Keyring.Set(ctx, Service, string(KeysKey(profile)), string(b)); err != nil {
 		return fmt.Errorf("store keys for profile %s: %w", profile, err)
 	}
 	return nil
 }
 
 // DropSessionsOf forgets every session made from profile source's keys.
-func (s *Store) DropSessionsOf(source string) error {
-	keys, err := s.SessionsOf(source)
+func (s *Store) DropSessionsOf(ctx context.Context, source string) error {
+	keys, err := s.SessionsOf(ctx, source)
 	if err != nil {
 		return err
 	}
 	for _, k := range keys {
-		if err := s.DeleteSession(k); err != nil {
+		if err := s.DeleteSession(ctx, k); err != nil {
 			return err
 		}
 	}
@@ -418,25 +395,36 @@ func (s *Store) DropSessionsOf(source string) error {
 }
 
 // Seed returns the TOTP seed stored for a device.
-func (s *Store) Seed(serial string) (string, error) {
-	if s.SessionsOnly() {
+func (s *Store) Seed(ctx context.Context, serial string) (string, error) {
+	if s.SessionsOnly(ctx) {
 		return "", ErrNotFound
 	}
-	return s.Keyring.Get(Service, string(SeedKey(serial)))
+	return s.stored(ctx, SeedKey(serial), legacySeedKey(serial))
 }
 
 // PutSeed stores a TOTP seed for a device.
-func (s *Store) PutSeed(serial, seed string) error {
-	if s.SessionsOnly() {
+func (s *Store) PutSeed(ctx context.Context, serial, seed string) error {
+	if s.SessionsOnly(ctx) {
 		return fmt.Errorf("device %s: %w: use mfa_process or type the codes", serial, ErrSessionsOnly)
 	}
-	if err := s.Keyring.Set(Service, string(SeedKey(serial)), seed); err != nil {
+	if err := s.Keyring.Set(ctx, Service, string(SeedKey(serial)), seed); err != nil {
 		return fmt.Errorf("store seed for device %s: %w", serial, err)
 	}
 	return nil
 }
 
 // DeleteSeed removes a device's seed.
-func (s *Store) DeleteSeed(serial string) error {
-	return s.Keyring.Delete(Service, string(SeedKey(serial)))
+func (s *Store) DeleteSeed(ctx context.Context, serial string) error {
+	if _, err := s.Seed(ctx, serial); err != nil { // moves a seed stored under an older name
+		return err
+	}
+	return s.Keyring.Delete(ctx, Service, string(SeedKey(serial)))
+}
+
+// Reachable reports whether the keyring answers at all, with the error that says why not.
+func (s *Store) Reachable(ctx context.Context) error {
+	if _, err := s.Keyring.Get(ctx, Service, string(indexKey)); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }

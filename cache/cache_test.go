@@ -12,28 +12,28 @@ import (
 )
 
 func newStore(t *testing.T) *Store {
-	return &Store{Keyring: MapKeyring{}, LockDir: filepath.Join(t.TempDir(), "mfacred")}
+	return &Store{Keyring: mapKeyring{}, LockDir: filepath.Join(t.TempDir(), "mfacred")}
 }
 
 func TestSessionRoundTripAndIndex(t *testing.T) {
 	s := newStore(t)
 	k := SessionKey("work", "arn:aws:iam::1:mfa/phone")
 	e := Entry{Credentials: Credentials{"ASIA1", "s", "t"}, Expiration: time.Unix(2000000000, 0).UTC(), SourceKeyID: "AKIA1", Source: "work", Device: "arn:aws:iam::1:mfa/phone"}
-	if err := s.PutSession(k, e); err != nil {
+	if err := s.PutSession(ctx, k, e); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Session(k)
+	got, err := s.Session(ctx, k)
 	if err != nil || got != e {
 		t.Fatalf("%+v %v", got, err)
 	}
-	keys, _ := s.Sessions()
+	keys, _ := s.Sessions(ctx)
 	if len(keys) != 1 || keys[0] != k {
 		t.Fatalf("index %v", keys)
 	}
-	if err := s.DeleteSession(k); err != nil {
+	if err := s.DeleteSession(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(k); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, k); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("after delete: %v", err)
 	}
 }
@@ -49,8 +49,8 @@ func TestDamagedItemsAreMisses(t *testing.T) {
 	} {
 		s := newStore(t)
 		k := SessionKey("p", "d")
-		_ = s.Keyring.Set(Service, string(k), raw)
-		if _, err := s.Session(k); !errors.Is(err, ErrNotFound) {
+		_ = s.Keyring.Set(ctx, Service, string(k), raw)
+		if _, err := s.Session(ctx, k); !errors.Is(err, ErrNotFound) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -58,15 +58,15 @@ func TestDamagedItemsAreMisses(t *testing.T) {
 
 func TestPutKeysDropsSessionsOfOldKeys(t *testing.T) {
 	s := newStore(t)
-	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"})
-	_ = s.PutSession(SessionKey("work", "d1"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: time.Now()})
-	_ = s.PutSession(SessionKey("work2", "d1"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: time.Now()})
-	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"}) // same keys: keep
-	if keys, _ := s.Sessions(); len(keys) != 2 {
+	_ = s.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"})
+	_ = s.PutSession(ctx, SessionKey("work", "d1"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: time.Now()})
+	_ = s.PutSession(ctx, SessionKey("work2", "d1"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: time.Now()})
+	_ = s.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"}) // same keys: keep
+	if keys, _ := s.Sessions(ctx); len(keys) != 2 {
 		t.Fatalf("same keys dropped sessions: %v", keys)
 	}
-	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"})
-	keys, _ := s.Sessions()
+	_ = s.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"})
+	keys, _ := s.Sessions(ctx)
 	if len(keys) != 1 || keys[0] != SessionKey("work2", "d1") {
 		t.Fatalf("sessions after replacing keys: %v", keys)
 	}
@@ -76,24 +76,24 @@ func TestPutKeysDropsSessionsOfOldKeys(t *testing.T) {
 // leave other sources' items alone.
 func TestPutKeysDropsRolesAndIdentity(t *testing.T) {
 	s := newStore(t)
-	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"})
+	_ = s.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"})
 	exp := time.Now().Add(time.Hour)
 	role := RoleKey("work", "d1", "arn:aws:iam::222222222222:role/Admin", "", "", false)
 	other := RoleKey("work2", "d1", "arn:aws:iam::222222222222:role/Admin", "", "", false)
 	for _, k := range []Key{role, other} {
-		if err := s.PutSession(k, Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: exp}); err != nil {
+		if err := s.PutSession(ctx, k, Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: exp}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_ = s.PutIdentity(IdentityKey("work", "AKIA1"), "arn:aws:iam::1:user/alice")
-	if arn, err := s.Identity(IdentityKey("work", "AKIA1")); err != nil || arn != "arn:aws:iam::1:user/alice" {
+	_ = s.PutIdentity(ctx, IdentityKey("work", "AKIA1"), "arn:aws:iam::1:user/alice")
+	if arn, err := s.Identity(ctx, IdentityKey("work", "AKIA1")); err != nil || arn != "arn:aws:iam::1:user/alice" {
 		t.Fatalf("identity %q %v", arn, err)
 	}
-	_ = s.PutKeys("work", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"})
-	if all, _ := s.Cached(); len(all) != 1 || all[0] != other {
+	_ = s.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"})
+	if all, _ := s.Cached(ctx); len(all) != 1 || all[0] != other {
 		t.Fatalf("cached after replacing keys: %v", all)
 	}
-	if _, err := s.Session(role); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Session(ctx, role); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("role credentials of old keys still there: %v", err)
 	}
 }
@@ -122,16 +122,16 @@ func TestRoleKey(t *testing.T) {
 
 func TestLockExcludesAndTimesOut(t *testing.T) {
 	s := newStore(t)
-	l, err := s.lock("device|d", time.Second)
+	l, err := s.lock(ctx, "device|d", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := &Store{Keyring: s.Keyring, LockDir: s.LockDir}
-	if _, err := other.lock("device|d", 100*time.Millisecond); !errors.Is(err, ErrLockTimeout) {
+	if _, err := other.lock(ctx, "device|d", 100*time.Millisecond); !errors.Is(err, ErrLockTimeout) {
 		t.Fatalf("second holder: %v", err)
 	}
 	l.Close()
-	l2, err := other.lock("device|d", 100*time.Millisecond)
+	l2, err := other.lock(ctx, "device|d", 100*time.Millisecond)
 	if err != nil {
 		t.Fatalf("after release: %v", err)
 	}
@@ -148,7 +148,7 @@ func TestLockDirWritableByOthersRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = os.Chmod(s.LockDir, 0o777)
-	if _, err := s.lock("x", time.Second); err == nil {
+	if _, err := s.lock(ctx, "x", time.Second); err == nil {
 		t.Fatal("used a world-writable lock dir")
 	}
 }
@@ -177,14 +177,14 @@ func TestCodeUsed(t *testing.T) {
 // told so with a nil lock, then it is free again.
 func TestLockOrWait(t *testing.T) {
 	s := newStore(t)
-	held, err := s.LockOrWait("device|d", time.Second)
+	held, err := s.LockOrWait(ctx, "device|d", time.Second)
 	if err != nil || held == nil {
 		t.Fatalf("free lock not taken: %v %v", held, err)
 	}
 	done := make(chan time.Time, 3)
 	for i := 0; i < 3; i++ {
 		go func() {
-			l, err := (&Store{Keyring: s.Keyring, LockDir: s.LockDir}).LockOrWait("device|d", 5*time.Second)
+			l, err := (&Store{Keyring: s.Keyring, LockDir: s.LockDir}).LockOrWait(ctx, "device|d", 5*time.Second)
 			if err != nil || l != nil {
 				t.Errorf("waiter: %v %v", l, err)
 			}
@@ -204,7 +204,7 @@ func TestLockOrWait(t *testing.T) {
 			t.Fatalf("waiter %d returned before the release", i)
 		}
 	}
-	if _, err := s.LockOrWait("device|d", time.Second); err != nil {
+	if _, err := s.LockOrWait(ctx, "device|d", time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -222,7 +222,7 @@ func TestNoSymlinksFollowed(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(s.LockDir, lockName("device|d")+".lock")); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := s.LockOrWait("device|d", time.Second); err == nil {
+	if l, err := s.LockOrWait(ctx, "device|d", time.Second); err == nil {
 		l.Close()
 		t.Fatal("locked through a symlink")
 	}
@@ -251,7 +251,7 @@ func TestLockDirOfAnotherUserRefused(t *testing.T) {
 	if err := os.Chown(s.LockDir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LockOrWait("x", time.Second); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
+	if _, err := s.LockOrWait(ctx, "x", time.Second); err == nil || !strings.Contains(err.Error(), "belongs to another user") {
 		t.Fatalf("used a lock dir of another user: %v", err)
 	}
 }

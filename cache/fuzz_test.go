@@ -16,10 +16,10 @@ func FuzzSessionItem(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		s := &Store{Keyring: MapKeyring{}, LockDir: t.TempDir()}
+		s := &Store{Keyring: mapKeyring{}, LockDir: t.TempDir()}
 		k := SessionKey("p", "d")
-		_ = s.Keyring.Set(Service, string(k), raw)
-		e, err := s.Session(k)
+		_ = s.Keyring.Set(ctx, Service, string(k), raw)
+		e, err := s.Session(ctx, k)
 		if err != nil {
 			return
 		}
@@ -27,10 +27,10 @@ func FuzzSessionItem(f *testing.F) {
 			t.Fatalf("served an entry without keys or expiry from %q: %+v", raw, e)
 		}
 		e.Expiration = e.Expiration.UTC().Truncate(time.Second)
-		if err := s.PutSession(k, e); err != nil {
+		if err := s.PutSession(ctx, k, e); err != nil {
 			t.Fatal(err)
 		}
-		if back, err := s.Session(k); err != nil || back != e {
+		if back, err := s.Session(ctx, k); err != nil || back != e {
 			t.Fatalf("round trip: %+v, %v; want %+v", back, err, e)
 		}
 	})

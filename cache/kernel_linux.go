@@ -3,6 +3,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -21,7 +22,7 @@ type KernelKeyring struct{}
 func (KernelKeyring) Name() string { return "Linux kernel keyring (user keyring, keyutils)" }
 
 // SessionsOnly: long-term keys and seeds do not belong in a cache that vanishes at reboot.
-func (KernelKeyring) SessionsOnly() bool { return true }
+func (KernelKeyring) SessionsOnly(context.Context) bool { return true }
 
 // MaxItem keeps items well inside the user's kernel key quota (20000 bytes by default).
 func (KernelKeyring) MaxItem() int { return 8000 }
@@ -51,7 +52,10 @@ func (KernelKeyring) find(service, user string) (int, error) {
 }
 
 // Get reads one item.
-func (k KernelKeyring) Get(service, user string) (string, error) {
+func (k KernelKeyring) Get(ctx context.Context, service, user string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNoKeyring, err)
+	}
 	id, err := k.find(service, user)
 	if err != nil {
 		return "", err
@@ -71,17 +75,20 @@ func (k KernelKeyring) Get(service, user string) (string, error) {
 }
 
 // Set writes one item that does not expire.
-func (k KernelKeyring) Set(service, user, secret string) error {
-	return k.SetExpiring(service, user, secret, time.Time{})
+func (k KernelKeyring) Set(ctx context.Context, service, user, secret string) error {
+	return k.SetExpiring(ctx, service, user, secret, time.Time{})
 }
 
 // SetExpiring writes one item that the kernel removes at expires (never, if zero).
-func (k KernelKeyring) SetExpiring(service, user, secret string, expires time.Time) error {
+func (k KernelKeyring) SetExpiring(ctx context.Context, service, user, secret string, expires time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
+	}
 	timeout := 0
 	if !expires.IsZero() {
 		left := time.Until(expires)
 		if left <= 0 {
-			return k.Delete(service, user)
+			return k.Delete(ctx, service, user)
 		}
 		timeout = int(math.Ceil(left.Seconds()))
 	}
@@ -99,7 +106,10 @@ func (k KernelKeyring) SetExpiring(service, user, secret string, expires time.Ti
 }
 
 // Delete removes one item; a missing item is ErrNotFound.
-func (k KernelKeyring) Delete(service, user string) error {
+func (k KernelKeyring) Delete(ctx context.Context, service, user string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
+	}
 	id, err := k.find(service, user)
 	if err != nil {
 		return err
@@ -109,6 +119,3 @@ func (k KernelKeyring) Delete(service, user string) error {
 	}
 	return nil
 }
-
-// kernelBlocked is the error of a keyctl that seccomp refused, for tests.
-func kernelBlocked() error { return kernelErr(unix.EPERM) }

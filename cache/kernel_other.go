@@ -3,6 +3,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -16,14 +17,23 @@ var errNoKernelKeyring = errors.New("the kernel keyring exists on Linux only: us
 func (KernelKeyring) Name() string { return "kernel keyring (Linux only)" }
 
 // SessionsOnly is as on Linux.
-func (KernelKeyring) SessionsOnly() bool { return true }
+func (KernelKeyring) SessionsOnly(context.Context) bool { return true }
 
 // MaxItem is of no use here.
 func (KernelKeyring) MaxItem() int { return 0 }
 
-func (KernelKeyring) Get(string, string) (string, error)                  { return "", errNoKernelKeyring }
-func (KernelKeyring) Set(string, string, string) error                    { return errNoKernelKeyring }
-func (KernelKeyring) Delete(string, string) error                         { return errNoKernelKeyring }
-func (KernelKeyring) SetExpiring(string, string, string, time.Time) error { return errNoKernelKeyring }
+// Get fails: there is no kernel keyring here.
+func (KernelKeyring) Get(context.Context, string, string) (string, error) {
+	return "", errNoKernelKeyring
+}
 
-func kernelBlocked() error { return errNoKernelKeyring }
+// Set fails: there is no kernel keyring here.
+func (KernelKeyring) Set(context.Context, string, string, string) error { return errNoKernelKeyring }
+
+// Delete fails: there is no kernel keyring here.
+func (KernelKeyring) Delete(context.Context, string, string) error { return errNoKernelKeyring }
+
+// SetExpiring fails: there is no kernel keyring here.
+func (KernelKeyring) SetExpiring(context.Context, string, string, string, time.Time) error {
+	return errNoKernelKeyring
+}

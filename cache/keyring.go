@@ -13,13 +13,39 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// Keyring is the small part of an OS keyring the Store needs. OSKeyring is the real one;
-// tests of other packages pass a map.
+// Keyring is the small part of an OS keyring the Store needs: OSKeyring, KernelKeyring,
+// AutoKeyring; tests pass an in-memory one (internal/cachetest). Every call takes a context
+// and returns once it is done, even if the keyring behind it does not answer. A missing item
+// is ErrNotFound.
 type Keyring interface {
-	Get(service, user string) (string, error)
-	Set(service, user, secret string) error
-	Delete(service, user string) error
+	Get(ctx context.Context, service, user string) (string, error)
+	Set(ctx context.Context, service, user, secret string) error
+	Delete(ctx context.Context, service, user string) error
 }
+
+// The optional capabilities of a Keyring. The Store looks for each with a type assertion and
+// does without it when a keyring lacks it.
+type (
+	// Named is a keyring that says which it is, in words, for status, doctor and errors.
+	Named interface{ Name() string }
+
+	// Limited is a keyring with an item size limit in bytes (0: none). The Store splits a
+	// larger item into parts that fit.
+	Limited interface{ MaxItem() int }
+
+	// Expiring is a keyring that removes an item itself at a given time (zero: never), so an
+	// expired session does not linger where nothing would delete it.
+	Expiring interface {
+		SetExpiring(ctx context.Context, service, user, secret string, expires time.Time) error
+	}
+
+	// SessionCache is a keyring that is only a cache, gone at reboot (the kernel keyring):
+	// it holds sessions, never long-term keys or seeds. SessionsOnly may have to ask the
+	// keyring (AutoKeyring decides on its first call), hence the context.
+	SessionCache interface {
+		SessionsOnly(ctx context.Context) bool
+	}
+)
 
 // OSKeyring stores items in the OS keyring through go-keyring: the Secret Service on Linux,
 // the login keychain on macOS, the Credential Manager on Windows.
@@ -38,9 +64,6 @@ func (OSKeyring) Name() string {
 	}
 	return "Secret Service (D-Bus session bus)"
 }
-
-// Name says which keyring this is.
-func (MapKeyring) Name() string { return "in-memory map (tests)" }
 
 // ErrNoKeyring is returned when the OS keyring cannot be reached.
 var ErrNoKeyring = errors.New("OS keyring unreachable")
@@ -89,15 +112,21 @@ func busReachable(addr string) bool {
 	return false
 }
 
-func (k OSKeyring) call(f func() error) error {
+// call runs f, a go-keyring call, for at most k.Timeout and not past ctx. go-keyring's calls
+// cannot be cancelled: on a timeout f is left to finish in the background (the process
+// exits soon after), but the caller is answered at once.
+func (k OSKeyring) call(ctx context.Context, f func() error) error {
 	if err := k.check(); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
 	}
 	t := k.Timeout
 	if t == 0 {
 		t = 10 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), t)
+	ctx, cancel := context.WithTimeoutCause(ctx, t, fmt.Errorf("no answer within %s", t))
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- f() }()
@@ -117,48 +146,24 @@ func (k OSKeyring) call(f func() error) error {
 		}
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("%w: no answer within %s", ErrNoKeyring, t)
+		return fmt.Errorf("%w: %w", ErrNoKeyring, context.Cause(ctx))
 	}
 }
 
 // Get reads one item.
-func (k OSKeyring) Get(service, user string) (s string, err error) {
-	err = k.call(func() (e error) { s, e = keyring.Get(service, user); return e })
+func (k OSKeyring) Get(ctx context.Context, service, user string) (s string, err error) {
+	err = k.call(ctx, func() (e error) { s, e = keyring.Get(service, user); return e })
 	return s, err
 }
 
 // Set writes one item.
-func (k OSKeyring) Set(service, user, secret string) error {
-	return k.call(func() error { return keyring.Set(service, user, secret) })
+func (k OSKeyring) Set(ctx context.Context, service, user, secret string) error {
+	return k.call(ctx, func() error { return keyring.Set(service, user, secret) })
 }
 
 // Delete removes one item; a missing item is ErrNotFound.
-func (k OSKeyring) Delete(service, user string) error {
-	return k.call(func() error { return keyring.Delete(service, user) })
-}
-
-// MapKeyring is an in-memory Keyring for unit tests.
-type MapKeyring map[string]string
-
-func (m MapKeyring) Get(service, user string) (string, error) {
-	v, ok := m[service+"\x00"+user]
-	if !ok {
-		return "", ErrNotFound
-	}
-	return v, nil
-}
-
-func (m MapKeyring) Set(service, user, secret string) error {
-	m[service+"\x00"+user] = secret
-	return nil
-}
-
-func (m MapKeyring) Delete(service, user string) error {
-	if _, ok := m[service+"\x00"+user]; !ok {
-		return ErrNotFound
-	}
-	delete(m, service+"\x00"+user)
-	return nil
+func (k OSKeyring) Delete(ctx context.Context, service, user string) error {
+	return k.call(ctx, func() error { return keyring.Delete(service, user) })
 }
 
 // MaxItem is the largest item go-keyring stores on this OS: Windows caps a credential at 2560
@@ -226,71 +231,71 @@ func (a *AutoKeyring) settle(err error) bool {
 	return a.kernel
 }
 
-func (a *AutoKeyring) decide() {
+func (a *AutoKeyring) decide(ctx context.Context) {
 	a.mu.Lock()
 	decided := a.decided
 	a.mu.Unlock()
 	if !decided {
-		_, err := OSKeyring{}.Get(Service, string(indexKey))
+		_, err := OSKeyring{}.Get(ctx, Service, string(indexKey))
 		a.settle(err)
 	}
 }
 
 // Get reads one item.
-func (a *AutoKeyring) Get(service, user string) (string, error) {
+func (a *AutoKeyring) Get(ctx context.Context, service, user string) (string, error) {
 	if !a.useKernel() {
-		v, err := OSKeyring{}.Get(service, user)
+		v, err := OSKeyring{}.Get(ctx, service, user)
 		if !a.settle(err) {
 			return v, err
 		}
 	}
-	return KernelKeyring{}.Get(service, user)
+	return KernelKeyring{}.Get(ctx, service, user)
 }
 
 // Set writes one item.
-func (a *AutoKeyring) Set(service, user, secret string) error {
-	return a.SetExpiring(service, user, secret, time.Time{})
+func (a *AutoKeyring) Set(ctx context.Context, service, user, secret string) error {
+	return a.SetExpiring(ctx, service, user, secret, time.Time{})
 }
 
 // SetExpiring writes one item; only the kernel keyring makes it expire.
-func (a *AutoKeyring) SetExpiring(service, user, secret string, expires time.Time) error {
+func (a *AutoKeyring) SetExpiring(ctx context.Context, service, user, secret string, expires time.Time) error {
 	if !a.useKernel() {
-		err := OSKeyring{}.Set(service, user, secret)
+		err := OSKeyring{}.Set(ctx, service, user, secret)
 		if !a.settle(err) {
 			return err
 		}
 	}
-	return KernelKeyring{}.SetExpiring(service, user, secret, expires)
+	return KernelKeyring{}.SetExpiring(ctx, service, user, secret, expires)
 }
 
 // Delete removes one item.
-func (a *AutoKeyring) Delete(service, user string) error {
+func (a *AutoKeyring) Delete(ctx context.Context, service, user string) error {
 	if !a.useKernel() {
-		err := OSKeyring{}.Delete(service, user)
+		err := OSKeyring{}.Delete(ctx, service, user)
 		if !a.settle(err) {
 			return err
 		}
 	}
-	return KernelKeyring{}.Delete(service, user)
+	return KernelKeyring{}.Delete(ctx, service, user)
 }
 
 // SessionsOnly reports whether the kernel keyring is in use (deciding first).
-func (a *AutoKeyring) SessionsOnly() bool {
-	a.decide()
+func (a *AutoKeyring) SessionsOnly(ctx context.Context) bool {
+	a.decide(ctx)
 	return a.useKernel()
 }
 
-// Name says which keyring is in use (deciding first).
+// Name says which keyring is in use, as far as the calls so far have shown.
 func (a *AutoKeyring) Name() string {
-	if a.SessionsOnly() {
+	if a.useKernel() {
 		return KernelKeyring{}.Name() + ", as the session bus has no Secret Service"
 	}
 	return OSKeyring{}.Name()
 }
 
-// MaxItem is the item limit of the keyring in use.
+// MaxItem is the item limit of the keyring in use, as far as the calls so far have shown.
 func (a *AutoKeyring) MaxItem() int {
-	if a.SessionsOnly() {
+	if a.useKernel() {
 		return KernelKeyring{}.MaxItem()
 	}
 	return OSKeyring{}.MaxItem()
@@ -298,7 +303,7 @@ func (a *AutoKeyring) MaxItem() int {
 
 // KeyringName says which keyring k is.
 func KeyringName(k Keyring) string {
-	if n, ok := k.(interface{ Name() string }); ok {
+	if n, ok := k.(Named); ok {
 		return n.Name()
 	}
 	return "keyring"

@@ -57,11 +57,11 @@ func lockName(name string) string {
 }
 
 // LockOrWait takes the lock called name if it is free and returns it. If another process
-// holds it, LockOrWait waits (up to timeout) until it is released and returns nil, nil: the
-// holder has done its work, and the caller should look at its result before trying again.
-// Waiters take a shared lock to learn of the release, so that all of them wake together
-// rather than one after another.
-func (s *Store) LockOrWait(name string, timeout time.Duration) (io.Closer, error) {
+// holds it, LockOrWait waits (up to timeout, and no longer than ctx lasts) until it is
+// released and returns nil, nil: the holder has done its work, and the caller should look at
+// its result before trying again. Waiters take a shared lock to learn of the release, so that
+// all of them wake together rather than one after another.
+func (s *Store) LockOrWait(ctx context.Context, name string, timeout time.Duration) (io.Closer, error) {
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err
 	}
@@ -73,14 +73,11 @@ func (s *Store) LockOrWait(name string, timeout time.Duration) (io.Closer, error
 	if ok {
 		return fl, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	wait, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ok, err = fl.TryRLockContext(ctx, 10*time.Millisecond)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
-	}
+	ok, err = fl.TryRLockContext(wait, 10*time.Millisecond)
 	if !ok {
-		return nil, fmt.Errorf("%w after %s", ErrLockTimeout, timeout)
+		return nil, waitErr(ctx, fl, timeout, err)
 	}
 	return nil, fl.Close()
 }
@@ -94,21 +91,30 @@ func (s *Store) flock(name string) *flock.Flock {
 
 // lock takes the lock called name, waiting up to timeout. Closing the result releases it.
 // The kernel releases a flock when its holder dies, so a killed process leaves no stale lock.
-func (s *Store) lock(name string, timeout time.Duration) (io.Closer, error) {
+func (s *Store) lock(ctx context.Context, name string, timeout time.Duration) (io.Closer, error) {
 	if err := checkDir(s.LockDir); err != nil {
 		return nil, err
 	}
 	fl := s.flock(name)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	wait, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	ok, err := fl.TryLockContext(ctx, 25*time.Millisecond)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
-	}
+	ok, err := fl.TryLockContext(wait, 25*time.Millisecond)
 	if !ok {
-		return nil, fmt.Errorf("%w after %s", ErrLockTimeout, timeout)
+		return nil, waitErr(ctx, fl, timeout, err)
 	}
 	return fl, nil
+}
+
+// waitErr says why a wait for a lock ended without it: ctx ended (Ctrl-C), the wait timed
+// out, or the lock file failed.
+func waitErr(ctx context.Context, fl *flock.Flock, timeout time.Duration, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("wait for another mfacred: %w", context.Cause(ctx))
+	case err == nil || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w after %s", ErrLockTimeout, timeout.Round(time.Second))
+	}
+	return fmt.Errorf("lock %s: %w", fl.Path(), err)
 }
 
 // usedCode records the last one-time code sent for a device. AWS accepts a code once, so

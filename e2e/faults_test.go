@@ -81,7 +81,7 @@ func TestKilledRefresh(t *testing.T) {
 	// A session due for renewal (10 minutes left) but still valid.
 	before := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIABEFORE0000000001", SecretAccessKey: "before-secret-0000000001", SessionToken: "before-token"},
 		Expiration: time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second), SourceKeyID: w.user.AccessKeyID, Source: w.profile, Device: w.serial}
-	if err := store.PutSession(key, before); err != nil {
+	if err := store.PutSession(t.Context(), key, before); err != nil {
 		t.Fatal(err)
 	}
 	w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
@@ -97,7 +97,7 @@ func TestKilledRefresh(t *testing.T) {
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
-	if got, err := store.Session(key); err != nil || got != before {
+	if got, err := store.Session(t.Context(), key); err != nil || got != before {
 		t.Fatalf("the session from before was damaged: %+v %v", got, err)
 	}
 	w.sts.ClearFaults()
@@ -120,14 +120,14 @@ func TestBadCacheItemsAndNoKeyring(t *testing.T) {
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
 	key := cache.SessionKey(w.profile, w.serial)
-	if err := (cache.OSKeyring{}).Set(cache.Service, string(key), `{"v":0,"k":"ASIAOLDFORMAT","s":"s","t":"t","e":"2099-01-01T00:00:00Z"}`); err != nil {
+	if err := (cache.OSKeyring{}).Set(t.Context(), cache.Service, string(key), `{"v":0,"k":"ASIAOLDFORMAT","s":"s","t":"t","e":"2099-01-01T00:00:00Z"}`); err != nil {
 		t.Fatal(err)
 	}
 	c := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 	if c.AccessKeyId == "ASIAOLDFORMAT" {
 		t.Fatal("served an item of an old format")
 	}
-	if got, err := w.store().Session(key); err != nil || got.AccessKeyID != c.AccessKeyId {
+	if got, err := w.store().Session(t.Context(), key); err != nil || got.AccessKeyID != c.AccessKeyId {
 		t.Fatalf("the bad item was not replaced: %+v %v", got, err)
 	}
 

@@ -116,7 +116,7 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 				if p.fromFile != "" {
 					e.SourceKeyID, e.FromFile = p.fromFile, true
 				}
-				if err := store.PutSession(k, e); err != nil {
+				if err := store.PutSession(t.Context(), k, e); err != nil {
 					t.Fatal(err)
 				}
 			}

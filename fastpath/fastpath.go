@@ -6,6 +6,7 @@
 package fastpath
 
 import (
+	"context"
 	"io"
 	"os"
 	"strings"
@@ -46,7 +47,7 @@ func Profile(args []string) (string, bool) {
 // Serve prints the cached credentials of the profile `process args` names, if the cache holds
 // ones that may be served now, and reports whether it did. It never fails: whatever it cannot
 // do is left to the full path, which reports errors properly.
-func Serve(args []string, store hit.Sessions, out io.Writer) bool {
+func Serve(ctx context.Context, args []string, store hit.Sessions, out io.Writer) bool {
 	name, ok := Profile(args)
 	if !ok {
 		return false
@@ -60,6 +61,6 @@ func Serve(args []string, store hit.Sessions, out io.Writer) bool {
 		return false
 	}
 	r := hit.For(files, p)
-	e, ok, _ := hit.Lookup(store, r, time.Now())
+	e, ok, _ := hit.Lookup(ctx, store, r, time.Now())
 	return ok && credproc.Print(out, e, r.Account()) == nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
+	"github.com/mfacred/mfacred/internal/cachetest"
 )
 
 func TestProfileArgs(t *testing.T) {
@@ -44,17 +45,17 @@ func TestServe(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 	t.Setenv("AWS_PROFILE", "")
 	_ = os.WriteFile(cfg, []byte("[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/phone\n\n[profile prod]\nmfacred_source_profile = work\nmfacred_role_arn = arn:aws:iam::222222222222:role/Admin\n"), 0o600)
-	store := &cache.Store{Keyring: cache.MapKeyring{}, LockDir: dir}
+	store := cachetest.NewStore(dir)
 	fresh := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t"}, Expiration: time.Now().Add(time.Hour).UTC().Truncate(time.Second), SourceKeyID: "AKIA1"}
 	serve := func(args ...string) (bool, string) {
 		var out bytes.Buffer
-		ok := Serve(args, store, &out)
+		ok := Serve(t.Context(), args, store, &out)
 		return ok, out.String()
 	}
 	if ok, _ := serve("--profile", "work"); ok {
 		t.Fatal("served from an empty cache")
 	}
-	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fresh)
+	_ = store.PutSession(t.Context(), cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fresh)
 	ok, out := serve("--profile", "work")
 	var o credproc.Output
 	if !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIA1" || o.AccountID != "123456789012" || o.Expiration != fresh.Expiration.Format(time.RFC3339) {
@@ -65,14 +66,14 @@ func TestServe(t *testing.T) {
 	}
 	role := fresh
 	role.AccessKeyID = "ASIAROLE"
-	_ = store.PutSession(cache.RoleKey("work", "arn:aws:iam::123456789012:mfa/phone", "arn:aws:iam::222222222222:role/Admin", "", "", false), role)
+	_ = store.PutSession(t.Context(), cache.RoleKey("work", "arn:aws:iam::123456789012:mfa/phone", "arn:aws:iam::222222222222:role/Admin", "", "", false), role)
 	if ok, out := serve("--profile", "prod"); !ok || json.Unmarshal([]byte(out), &o) != nil || o.AccessKeyID != "ASIAROLE" || o.AccountID != "222222222222" {
 		t.Fatalf("role: %v %q", ok, out)
 	}
 	// Made from file keys: served only while the file holds them.
 	fromFile := fresh
 	fromFile.FromFile = true
-	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fromFile)
+	_ = store.PutSession(t.Context(), cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), fromFile)
 	if ok, _ := serve("--profile", "work"); ok {
 		t.Fatal("served a file-key session with no keys in the file")
 	}
@@ -83,7 +84,7 @@ func TestServe(t *testing.T) {
 	// Due for renewal: left to the core.
 	due := fresh
 	due.Expiration = time.Now().Add(10 * time.Minute)
-	_ = store.PutSession(cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), due)
+	_ = store.PutSession(t.Context(), cache.SessionKey("work", "arn:aws:iam::123456789012:mfa/phone"), due)
 	if ok, _ := serve("--profile", "work"); ok {
 		t.Fatal("served a session with 10 minutes left")
 	}

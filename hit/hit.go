@@ -9,6 +9,7 @@
 package hit
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -94,13 +95,13 @@ func (r Request) Account() string {
 
 // Sessions is the part of cache.Store Lookup reads.
 type Sessions interface {
-	Session(k cache.Key) (cache.Entry, error)
+	Session(ctx context.Context, k cache.Key) (cache.Entry, error)
 }
 
 // Lookup reads the item under r's key (one keyring read) and reports whether it serves at
 // now. A missing item is a miss, not an error; err is set only when the keyring failed.
-func Lookup(s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
-	e, err = s.Session(r.Key())
+func Lookup(ctx context.Context, s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
+	e, err = s.Session(ctx, r.Key())
 	switch {
 	case err == nil:
 		return e, r.Serves(e, now), nil

@@ -1,6 +1,7 @@
 package hit
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ const serial = "arn:aws:iam::123456789012:mfa/phone"
 // sessions is an in-memory cache for Lookup.
 type sessions map[cache.Key]cache.Entry
 
-func (s sessions) Session(k cache.Key) (cache.Entry, error) {
+func (s sessions) Session(_ context.Context, k cache.Key) (cache.Entry, error) {
 	if e, ok := s[k]; ok {
 		return e, nil
 	}
@@ -74,7 +75,7 @@ func TestLookup(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := For(files, p)
-			_, ok, err := Lookup(tc.cached, r, now)
+			_, ok, err := Lookup(t.Context(), tc.cached, r, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,10 +101,12 @@ func TestForKeepsHalfPairError(t *testing.T) {
 
 type broken struct{}
 
-func (broken) Session(cache.Key) (cache.Entry, error) { return cache.Entry{}, errors.New("bus closed") }
+func (broken) Session(context.Context, cache.Key) (cache.Entry, error) {
+	return cache.Entry{}, errors.New("bus closed")
+}
 
 func TestLookupReportsKeyringFailure(t *testing.T) {
-	_, ok, err := Lookup(broken{}, Request{Profile: "work", Source: "work", Device: serial}, time.Now())
+	_, ok, err := Lookup(t.Context(), broken{}, Request{Profile: "work", Source: "work", Device: serial}, time.Now())
 	if ok || err == nil || err.Error() != "read cached credentials of profile work: bus closed" {
 		t.Fatalf("ok %v err %v", ok, err)
 	}

@@ -56,14 +56,14 @@ type STS interface {
 
 // Store is the part of cache.Store a Provider needs.
 type Store interface {
-	Session(k cache.Key) (cache.Entry, error)
-	PutSession(k cache.Key, e cache.Entry) error
-	Keys(profile string) (cache.Credentials, error)
-	LockOrWait(name string, timeout time.Duration) (io.Closer, error)
+	Session(ctx context.Context, k cache.Key) (cache.Entry, error)
+	PutSession(ctx context.Context, k cache.Key, e cache.Entry) error
+	Keys(ctx context.Context, profile string) (cache.Credentials, error)
+	LockOrWait(ctx context.Context, name string, timeout time.Duration) (io.Closer, error)
 	CodeUsed(device, code string) (time.Time, bool)
 	MarkCodeUsed(device, code string, at time.Time) error
-	Identity(k cache.Key) (string, error)
-	PutIdentity(k cache.Key, arn string) error
+	Identity(ctx context.Context, k cache.Key) (string, error)
+	PutIdentity(ctx context.Context, k cache.Key, arn string) error
 }
 
 // Request names what to get credentials for; its key and whether a cached item serves it are
@@ -113,22 +113,22 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, err
 }
 
 // cached returns the entry under r's key if it may be served.
-func (p *Provider) cached(r Request) (cache.Entry, bool, error) {
-	return hit.Lookup(p.Store, r, p.now())
+func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, error) {
+	return hit.Lookup(ctx, p.Store, r, p.now())
 }
 
 // lockThenCached takes the lock called name, or waits for the process that holds it and
 // serves what that one cached; only if it cached nothing usable does this process try to take
 // the lock itself. With the lock held it reads the cache once more: another process may have
 // renewed the entry just before.
-func (p *Provider) lockThenCached(r Request, name, what string) (io.Closer, cache.Entry, bool, error) {
+func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what string) (io.Closer, cache.Entry, bool, error) {
 	deadline := time.Now().Add(LockTimeout)
 	for {
-		lock, err := p.Store.LockOrWait(name, time.Until(deadline))
+		lock, err := p.Store.LockOrWait(ctx, name, time.Until(deadline))
 		if err != nil {
 			return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
 		}
-		e, ok, _ := p.cached(r)
+		e, ok, _ := p.cached(ctx, r)
 		switch {
 		case ok:
 			if lock != nil {
@@ -143,10 +143,10 @@ func (p *Provider) lockThenCached(r Request, name, what string) (io.Closer, cach
 }
 
 func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Entry, error) {
-	if e, ok, err := p.cached(r); ok || err != nil {
+	if e, ok, err := p.cached(ctx, r); ok || err != nil {
 		return e, err
 	}
-	lock, e, ok, err := p.lockThenCached(r, "device|"+r.Device, "device "+r.Device)
+	lock, e, ok, err := p.lockThenCached(ctx, r, "device|"+r.Device, "device "+r.Device)
 	if ok || err != nil {
 		return e, err
 	}
@@ -173,7 +173,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 		return cache.Entry{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device = base.SourceKeyID, base.FromFile, r.Source, r.Device
-	if err := p.Store.PutSession(r.Key(), e); err != nil {
+	if err := p.Store.PutSession(ctx, r.Key(), e); err != nil {
 		return cache.Entry{}, err
 	}
 	return e, nil
@@ -183,7 +183,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 // with a code, under the device's lock as any session), or in Direct mode with the
 // long-term keys and a code of its own.
 func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry, error) {
-	if e, ok, err := p.cached(r); ok || err != nil {
+	if e, ok, err := p.cached(ctx, r); ok || err != nil {
 		return e, err
 	}
 	// Direct mode sends a code, so it queues with the device's other refreshes.
@@ -191,7 +191,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 	if r.Role.Direct {
 		lockName = "device|" + r.Device
 	}
-	lock, e, ok, err := p.lockThenCached(r, lockName, "role "+r.Role.ARN)
+	lock, e, ok, err := p.lockThenCached(ctx, r, lockName, "role "+r.Role.ARN)
 	if ok || err != nil {
 		return e, err
 	}
@@ -255,7 +255,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		return cache.Entry{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device, e.Role = base.SourceKeyID, base.FromFile, r.Source, r.Device, r.Role.ARN
-	if err := p.Store.PutSession(r.Key(), e); err != nil {
+	if err := p.Store.PutSession(ctx, r.Key(), e); err != nil {
 		return cache.Entry{}, err
 	}
 	return e, nil
@@ -265,7 +265,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 // used, from GetCallerIdentity, asked once per access key and cached.
 func (p *Provider) sessionName(ctx context.Context, client STS, r Request, keyID string) (string, error) {
 	k := cache.IdentityKey(r.Source, keyID)
-	arn, err := p.Store.Identity(k)
+	arn, err := p.Store.Identity(ctx, k)
 	if err != nil {
 		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
 		defer cancel()
@@ -278,7 +278,7 @@ func (p *Provider) sessionName(ctx context.Context, client STS, r Request, keyID
 		}
 		arn = *out.Arn
 		// Only a cache: the name is asked again next time if this fails.
-		_ = p.Store.PutIdentity(k, arn)
+		_ = p.Store.PutIdentity(ctx, k, arn)
 	}
 	return RoleSessionName(arn), nil
 }
@@ -317,7 +317,7 @@ func entry(r Request, op string, c *types.Credentials) (cache.Entry, error) {
 // withKeys prepares a call signed with the long-term keys that sends a code: the client, the
 // code source, and base, which records the keys the result derives from.
 func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base cache.Entry, src prompt.Source, err error) {
-	keys, fromFile, err := p.LongTermKeys(r)
+	keys, fromFile, err := p.LongTermKeys(ctx, r)
 	if err != nil {
 		return nil, base, nil, err
 	}
@@ -336,8 +336,8 @@ var ErrNoKeys = errors.New("no long-term keys")
 
 // LongTermKeys returns the keys r.Source signs with: stored in the keyring, else r.FileKeys
 // (fromFile).
-func (p *Provider) LongTermKeys(r Request) (keys cache.Credentials, fromFile bool, err error) {
-	keys, err = p.Store.Keys(r.Source)
+func (p *Provider) LongTermKeys(ctx context.Context, r Request) (keys cache.Credentials, fromFile bool, err error) {
+	keys, err = p.Store.Keys(ctx, r.Source)
 	if err == nil {
 		return keys, false, nil
 	}

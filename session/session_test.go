@@ -16,6 +16,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cachetest"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -142,7 +143,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	c := &clock{t: t0}
 	r := &rig{
-		store: &cache.Store{Keyring: cache.MapKeyring{}, LockDir: t.TempDir()},
+		store: cachetest.NewStore(t.TempDir()),
 		sts:   &fakeSTS{good: map[string]bool{"111111": true, "222222": true, "333333": true}, now: c.now},
 		codes: &codes{list: []string{"111111", "222222", "333333"}},
 		clock: c,
@@ -155,7 +156,7 @@ func newRig(t *testing.T) *rig {
 		Now:    c.now,
 		Sleep:  c.sleep,
 	}
-	if err := r.store.PutKeys("work", cache.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secretsecretsecret"}); err != nil {
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secretsecretsecret"}); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -209,7 +210,7 @@ func TestDurationIsSent(t *testing.T) {
 func TestReplacedKeysNeverServeOldSession(t *testing.T) {
 	r := newRig(t)
 	first := r.get(t)
-	if err := r.store.PutKeys("work", cache.Credentials{AccessKeyID: "AKIABBBBBBBBBBBBBBBB", SecretAccessKey: "othersecretother"}); err != nil {
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: "AKIABBBBBBBBBBBBBBBB", SecretAccessKey: "othersecretother"}); err != nil {
 		t.Fatal(err)
 	}
 	second := r.get(t)
@@ -239,7 +240,7 @@ func TestUsedGeneratedCodeWaitsForNextStep(t *testing.T) {
 	r := newRig(t)
 	r.codes.list = []string{"111111", "111111", "222222"} // a seed gives the same code within a step
 	r.get(t)
-	if err := r.p.Store.(*cache.Store).DeleteSession(cache.SessionKey("work", r.req.Device)); err != nil {
+	if err := r.p.Store.(*cache.Store).DeleteSession(t.Context(), cache.SessionKey("work", r.req.Device)); err != nil {
 		t.Fatal(err)
 	}
 	start := r.clock.t
@@ -257,7 +258,7 @@ func TestUsedTypedCodeIsAskedAgain(t *testing.T) {
 	r.codes.interactive = true
 	r.codes.list = []string{"111111", "111111", "222222"}
 	r.get(t)
-	_ = r.store.DeleteSession(cache.SessionKey("work", r.req.Device))
+	_ = r.store.DeleteSession(t.Context(), cache.SessionKey("work", r.req.Device))
 	r.get(t)
 	if strings.Join(r.sts.calls, ",") != "111111,222222" {
 		t.Fatalf("codes sent: %v", r.sts.calls)
@@ -305,11 +306,11 @@ func TestFailedRefreshKeepsCachedSession(t *testing.T) {
 	if _, err := r.p.Credentials(context.Background(), r.req); err == nil {
 		t.Fatal("refresh did not fail")
 	}
-	kept, err := r.store.Session(cache.SessionKey("work", r.req.Device))
+	kept, err := r.store.Session(t.Context(), cache.SessionKey("work", r.req.Device))
 	if err != nil || kept.AccessKeyID != first.AccessKeyID {
 		t.Fatalf("cached session damaged by a failed refresh: %+v %v", kept, err)
 	}
-	if _, err := r.store.Keys("work"); err != nil {
+	if _, err := r.store.Keys(t.Context(), "work"); err != nil {
 		t.Fatalf("keys damaged: %v", err)
 	}
 }
@@ -354,7 +355,7 @@ func TestLockTimeoutNamesDevice(t *testing.T) {
 
 type lockedStore struct{ *cache.Store }
 
-func (lockedStore) LockOrWait(string, time.Duration) (io.Closer, error) {
+func (lockedStore) LockOrWait(context.Context, string, time.Duration) (io.Closer, error) {
 	return nil, cache.ErrLockTimeout
 }
 
@@ -378,9 +379,9 @@ type renewingStore struct {
 	entry cache.Entry
 }
 
-func (s renewingStore) LockOrWait(name string, d time.Duration) (io.Closer, error) {
-	l, err := s.Store.LockOrWait(name, d)
-	_ = s.Store.PutSession(s.key, s.entry) // the other process finished while we waited
+func (s renewingStore) LockOrWait(ctx context.Context, name string, d time.Duration) (io.Closer, error) {
+	l, err := s.Store.LockOrWait(ctx, name, d)
+	_ = s.Store.PutSession(ctx, s.key, s.entry) // the other process finished while we waited
 	return l, err
 }
 
@@ -434,7 +435,7 @@ func awsString(in sts.AssumeRoleInput) string {
 func TestRoleRenewal(t *testing.T) {
 	r := newRig(t)
 	first := r.role(t, "arn:aws:iam::222222222222:role/Admin")
-	_ = r.store.DeleteSession(cache.SessionKey("work", r.req.Device))
+	_ = r.store.DeleteSession(t.Context(), cache.SessionKey("work", r.req.Device))
 	r.get(t) // a new session
 	if e := r.role(t, "arn:aws:iam::222222222222:role/Admin"); e.AccessKeyID != first.AccessKeyID {
 		t.Fatal("a renewed session dropped still-valid role credentials")
@@ -467,7 +468,7 @@ func TestDirectRoleUsesKeysAndCode(t *testing.T) {
 	if got := e.Expiration.Sub(t0); got != 8*time.Hour {
 		t.Fatalf("lives %s", got)
 	}
-	if _, err := r.store.Session(cache.SessionKey("work", r.req.Device)); !errors.Is(err, cache.ErrNotFound) {
+	if _, err := r.store.Session(t.Context(), cache.SessionKey("work", r.req.Device)); !errors.Is(err, cache.ErrNotFound) {
 		t.Fatal("direct mode made a session")
 	}
 }
@@ -495,7 +496,7 @@ func TestRoleErrorsCacheNothing(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "profile prod: ") {
 				t.Fatalf("err = %v\nwant %q", err, tc.want)
 			}
-			if _, err := r.store.Session(req.Key()); !errors.Is(err, cache.ErrNotFound) {
+			if _, err := r.store.Session(t.Context(), req.Key()); !errors.Is(err, cache.ErrNotFound) {
 				t.Fatal("a failed AssumeRole cached something")
 			}
 			if kept := r.get(t); kept.AccessKeyID != session.AccessKeyID {
@@ -531,14 +532,14 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "store session") || !strings.Contains(err.Error(), "keyring locked") {
 		t.Fatalf("err = %v", err)
 	}
-	if kept, err := r.store.Session(r.req.Key()); err != nil || kept.AccessKeyID != first.AccessKeyID {
+	if kept, err := r.store.Session(t.Context(), r.req.Key()); err != nil || kept.AccessKeyID != first.AccessKeyID {
 		t.Fatalf("cached session damaged: %+v %v", kept, err)
 	}
 }
 
 type failingWrites struct{ *cache.Store }
 
-func (failingWrites) PutSession(cache.Key, cache.Entry) error {
+func (failingWrites) PutSession(context.Context, cache.Key, cache.Entry) error {
 	return fmt.Errorf("store session: %w: keyring locked", cache.ErrNoKeyring)
 }
 

@@ -25,7 +25,7 @@ sessions made with the old ones.`,
 
 var accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
-func runAdd(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	fromEnv := fs.Bool("env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	// Accept the flag after the name too: `mfacred add work --env`.
 	var name string
@@ -44,7 +44,7 @@ func runAdd(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := e.store.PutKeys(name, keys); err != nil {
+	if err := e.store.PutKeys(ctx, name, keys); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: stored the keys of profile %s (access key %s) in the keyring\n", name, keys.AccessKeyID)

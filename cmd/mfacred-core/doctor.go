@@ -73,12 +73,12 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	e := c.env
 	keyringName := cache.KeyringName(e.store.Keyring)
-	if _, err := e.store.Keyring.Get(cache.Service, "index"); err != nil && !errors.Is(err, cache.ErrNotFound) {
+	if err := e.store.Reachable(ctx); err != nil {
 		c.problem("keyring: %s: %v", keyringName, err)
 		return
 	}
 	c.ok("keyring: %s reachable", keyringName)
-	if e.store.SessionsOnly() {
+	if e.store.SessionsOnly(ctx) {
 		c.hint("keyring: sessions only: long-term keys come from the credentials file (mfacred_source_profile), codes from mfa_process or the terminal")
 	}
 
@@ -107,7 +107,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	}
 
 	r := hit.For(files, p)
-	keys, fromFile, err := (&session.Provider{Store: e.store}).LongTermKeys(r)
+	keys, fromFile, err := (&session.Provider{Store: e.store}).LongTermKeys(ctx, r)
 	if err != nil {
 		c.problem("%v", err)
 		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", p.KeySource, p.KeySource)
@@ -123,7 +123,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	if p.Role != nil {
 		c.checkRole(ctx, p, r)
 	}
-	if en, err := e.store.Session(r.Key()); err == nil {
+	if en, err := e.store.Session(ctx, r.Key()); err == nil {
 		if d := time.Until(en.Expiration); d > 0 {
 			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
 		} else {
@@ -142,7 +142,7 @@ func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r hit.R
 		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", p.Role.ARN)
 		return
 	}
-	src, err := c.env.store.Session(cache.SessionKey(p.KeySource, p.MFASerial))
+	src, err := c.env.store.Session(ctx, cache.SessionKey(p.KeySource, p.MFASerial))
 	if err != nil || time.Until(src.Expiration) < time.Minute {
 		c.hint("role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", p.KeySource, p.KeySource)
 		return
@@ -345,7 +345,7 @@ func (c *checklist) checkClock(probe *clockProbe) {
 // checkSeed checks a stored seed: that it parses, and with spend that AWS accepts its code.
 func (c *checklist) checkSeed(ctx context.Context, cfg aws.Config, p *awsconfig.Profile, spend bool) {
 	store := c.env.store
-	seed, err := store.Seed(p.MFASerial)
+	seed, err := store.Seed(ctx, p.MFASerial)
 	if errors.Is(err, cache.ErrNotFound) {
 		return
 	} else if err != nil {

@@ -64,17 +64,17 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 	if err != nil {
 		return nil, cache.Entry{}, err
 	}
-	entry, err := e.provider(files, p).Credentials(ctx, hit.For(files, p))
+	entry, err := e.provider(ctx, files, p).Credentials(ctx, hit.For(files, p))
 	if err != nil {
-		return nil, cache.Entry{}, e.explainNoCode(p, err)
+		return nil, cache.Entry{}, e.explainNoCode(ctx, p, err)
 	}
 	return p, entry, nil
 }
 
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.
-func (e *env) explainNoCode(p *awsconfig.Profile, err error) error {
+func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error) error {
 	if errors.Is(err, prompt.ErrNoTerminal) {
-		if e.store.SessionsOnly() {
+		if e.store.SessionsOnly(ctx) {
 			return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, or set mfa_process in profile %s",
 				p.Name, p.MFASerial, p.DeviceProfile)
 		}
@@ -82,7 +82,7 @@ func (e *env) explainNoCode(p *awsconfig.Profile, err error) error {
 			p.Name, p.MFASerial, p.DeviceProfile, p.Name)
 	}
 	if errors.Is(err, session.ErrNoKeys) {
-		if e.store.SessionsOnly() {
+		if e.store.SessionsOnly(ctx) {
 			return fmt.Errorf("%v (the kernel keyring holds sessions only): put the keys in a profile of the credentials file and name it in mfacred_source_profile of profile %s", err, p.Name)
 		}
 		return fmt.Errorf("%v: run `mfacred add %s`", err, p.KeySource)
@@ -90,19 +90,19 @@ func (e *env) explainNoCode(p *awsconfig.Profile, err error) error {
 	return err
 }
 
-func (e *env) provider(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+func (e *env) provider(ctx context.Context, files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
 	return &session.Provider{
 		Store: e.store,
 		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.STS, error) {
 			return newSTS(ctx, p, keys)
 		},
-		Codes: func() (prompt.Source, error) { return e.codeSource(p) },
+		Codes: func() (prompt.Source, error) { return e.codeSource(ctx, p) },
 	}
 }
 
 // codeSource picks the first code source that applies: a stored seed, mfa_process, the terminal.
-func (e *env) codeSource(p *awsconfig.Profile) (prompt.Source, error) {
-	seed, err := e.store.Seed(p.MFASerial)
+func (e *env) codeSource(ctx context.Context, p *awsconfig.Profile) (prompt.Source, error) {
+	seed, err := e.store.Seed(ctx, p.MFASerial)
 	switch {
 	case err == nil:
 		return prompt.Seed{Secret: seed}, nil

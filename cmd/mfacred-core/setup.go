@@ -47,7 +47,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return err
 	}
 	name := *profile
-	if e.store.SessionsOnly() {
+	if e.store.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
 			name, cache.KeyringName(e.store.Keyring), name)
 	}
@@ -82,7 +82,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return err
 	}
 
-	if err := e.store.PutKeys(name, keys); err != nil {
+	if err := e.store.PutKeys(ctx, name, keys); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: stored the keys of %s (access key %s) in the keyring\n", devs.User, keys.AccessKeyID)
@@ -92,7 +92,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := handleStaticKeys(e, files, name, *moveKeys); err != nil {
 		return err
 	}
-	offerSeed(e, name, device)
+	offerSeed(ctx, e, name, device)
 	if !*verify {
 		return nil
 	}
@@ -232,8 +232,8 @@ func handleStaticKeys(e *env, files *awsconfig.Files, profile string, move bool)
 }
 
 // offerSeed offers, on a terminal only, to store the device's TOTP seed.
-func offerSeed(e *env, profile, device string) {
-	if _, err := e.store.Seed(device); err == nil {
+func offerSeed(ctx context.Context, e *env, profile, device string) {
+	if _, err := e.store.Seed(ctx, device); err == nil {
 		return
 	}
 	answer, err := prompt.Ask(fmt.Sprintf("Store the TOTP seed of %s so that mfacred makes the codes itself?\n"+
@@ -245,7 +245,7 @@ func offerSeed(e *env, profile, device string) {
 	if err == nil {
 		var seed string
 		if seed, err = prompt.ParseSeed(raw); err == nil {
-			err = e.store.PutSeed(device, seed)
+			err = e.store.PutSeed(ctx, device, seed)
 		}
 	}
 	if err != nil {

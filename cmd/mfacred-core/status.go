@@ -29,7 +29,7 @@ var statusCmd = &command{
 	run:     runStatus,
 }
 
-func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	profile := fs.String("profile", "", "forget only the session (or role credentials) of this profile")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,13 +43,13 @@ func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error 
 		keys = []cache.Key{hit.Of(p).Key()}
 	} else {
 		var err error
-		if keys, err = e.store.Cached(); err != nil {
+		if keys, err = e.store.Cached(ctx); err != nil {
 			return fmt.Errorf("list sessions: %w", err)
 		}
 	}
 	n := 0
 	for _, k := range keys {
-		if err := e.store.DeleteSession(k); err != nil {
+		if err := e.store.DeleteSession(ctx, k); err != nil {
 			return err
 		}
 		if k.IsSession() || k.IsRole() {
@@ -60,11 +60,11 @@ func runClear(_ context.Context, e *env, fs *flag.FlagSet, args []string) error 
 	return nil
 }
 
-func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	keys, err := e.store.Sessions()
+	keys, err := e.store.Sessions(ctx)
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
@@ -83,7 +83,7 @@ func runStatus(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	roles := map[cache.Key][]cache.Key{}
 	entries := map[cache.Key]cache.Entry{}
 	for _, k := range keys {
-		en, err := e.store.Session(k)
+		en, err := e.store.Session(ctx, k)
 		if errors.Is(err, cache.ErrNotFound) {
 			continue
 		} else if err != nil {

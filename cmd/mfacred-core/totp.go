@@ -29,7 +29,7 @@ has both. Prefer a code from your phone, or mfa_process with a password manager,
 	run: runTOTP,
 }
 
-func runTOTP(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) == 0 || (args[0] != "set" && args[0] != "remove") {
 		fs.Usage()
 		return errSilent
@@ -44,7 +44,7 @@ func runTOTP(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if action == "remove" {
-		if err := e.store.DeleteSeed(p.MFASerial); err != nil {
+		if err := e.store.DeleteSeed(ctx, p.MFASerial); err != nil {
 			if errors.Is(err, cache.ErrNotFound) {
 				return fmt.Errorf("profile %s: no seed stored for device %s", p.Name, p.MFASerial)
 			}
@@ -61,7 +61,7 @@ func runTOTP(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("profile %s: %w", p.Name, err)
 	}
-	if err := e.store.PutSeed(p.MFASerial, seed); err != nil {
+	if err := e.store.PutSeed(ctx, p.MFASerial, seed); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: stored the seed of device %s; mfacred now makes its codes.\n", p.MFASerial)

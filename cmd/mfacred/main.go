@@ -8,6 +8,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 
@@ -23,7 +24,7 @@ func main() {
 	if err == nil && len(cmd) > 0 && cmd[0] == "process" {
 		if kr, err := cache.OpenKeyring(choice); err == nil {
 			out := bufio.NewWriter(os.Stdout)
-			if fastpath.Serve(cmd[1:], &cache.Store{Keyring: kr}, out) && out.Flush() == nil {
+			if fastpath.Serve(context.Background(), cmd[1:], &cache.Store{Keyring: kr}, out) && out.Flush() == nil {
 				return
 			}
 		}

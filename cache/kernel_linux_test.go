@@ -1,0 +1,17 @@
+package cache
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// A blocked kernel keyring (a keyctl refused by seccomp) names the way out.
+func TestKernelBlockedMessage(t *testing.T) {
+	err := kernelErr(unix.EPERM)
+	if !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "allow keyctl, or run a Secret Service") || !strings.Contains(err.Error(), "MFACRED_KEYRING=os") {
+		t.Fatalf("%v", err)
+	}
+}

@@ -1,0 +1,131 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Names are unambiguous for any profile name: `mfacred add a` with new keys leaves the
+// sessions of profile "a|b" alone (issue 10 defect 9), and no two profiles share a name.
+func TestNamesOfHostileProfiles(t *testing.T) {
+	profiles := []string{"a", "a|b", "a|b|c", "a b", `a"b`, "a'b", "a:b", "a%7Cb", "a#1", "a\\b", "ä", "", strings.Repeat("p", 600)}
+	s := newStore(t)
+	exp := time.Now().Add(time.Hour)
+	seen := map[Key]string{}
+	for _, p := range profiles {
+		for _, k := range []Key{SessionKey(p, "d"), RoleKey(p, "d", "arn:aws:iam::2:role/R", "", "", false), IdentityKey(p, "AKIA1")} {
+			if other, dup := seen[k]; dup {
+				t.Fatalf("profiles %q and %q share the name %s", p, other, k)
+			}
+			seen[k] = p
+			if k.IsRole() == k.IsSession() && !strings.HasPrefix(string(k), "whoami:") {
+				t.Fatalf("%s is not told apart", k)
+			}
+		}
+		if err := s.PutSession(ctx, SessionKey(p, "d"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutKeys(ctx, "a", Credentials{AccessKeyID: "AKIA1", SecretAccessKey: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutKeys(ctx, "a", Credentials{AccessKeyID: "AKIA2", SecretAccessKey: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range profiles {
+		_, err := s.Session(ctx, SessionKey(p, "d"))
+		if gone := errors.Is(err, ErrNotFound); gone != (p == "a") {
+			t.Errorf("profile %q: session gone %v after new keys of profile a (%v)", p, gone, err)
+		}
+	}
+}
+
+// Names stay under the 513 characters Windows allows a credential's user name, with the
+// longest fields AWS allows (role ARN 2048, serial 256) and a long profile name.
+func TestLongNamesFitWindows(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	for _, k := range []Key{
+		RoleKey(long, long, "arn:aws:iam::222222222222:role/"+strings.Repeat("p/", 1000), "ext", long, true),
+		SessionKey(long, long), IdentityKey(long, long), KeysKey(long), SeedKey(long),
+	} {
+		if n := len(chunkKey(k, 64)); n > 513 {
+			t.Errorf("name of %d characters: %.60s…", n, k)
+		}
+		if _, _, ok := k.Fields(); !ok {
+			t.Errorf("%.60s… does not parse", k)
+		}
+	}
+	if RoleKey(long, "d", "r", "", "", false) == RoleKey(long+"y", "d", "r", "", "", false) {
+		t.Fatal("long fields collide")
+	}
+}
+
+// Keys and seeds stored by an older mfacred under the unescaped name are found, and moved.
+func TestKeysAndSeedsUnderOldNames(t *testing.T) {
+	s := newStore(t)
+	kr := s.Keyring.(mapKeyring)
+	_ = kr.Set(ctx, Service, "keys:my prof", `{"k":"AKIAOLD","s":"secret"}`)
+	_ = kr.Set(ctx, Service, "seed:arn:aws:iam::1:mfa/my phone", "JBSWY3DPEHPK3PXP")
+	c, err := s.Keys(ctx, "my prof")
+	if err != nil || c.AccessKeyID != "AKIAOLD" {
+		t.Fatalf("keys under the old name: %+v %v", c, err)
+	}
+	if _, err := kr.Get(ctx, Service, "keys:my prof"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("old item not moved")
+	}
+	if c, err := s.Keys(ctx, "my prof"); err != nil || c.AccessKeyID != "AKIAOLD" {
+		t.Fatalf("keys after the move: %+v %v", c, err)
+	}
+	if seed, err := s.Seed(ctx, "arn:aws:iam::1:mfa/my phone"); err != nil || seed != "JBSWY3DPEHPK3PXP" {
+		t.Fatalf("seed under the old name: %q %v", seed, err)
+	}
+	if err := s.DeleteSeed(ctx, "arn:aws:iam::1:mfa/my phone"); err != nil {
+		t.Fatal(err)
+	}
+	if len(kr) != 1 { // the keys
+		t.Fatalf("left behind: %v", kr.users(Service))
+	}
+}
+
+// A wait for another process's lock ends at once when the context is cancelled (Ctrl-C).
+func TestLockWaitEndsOnCancel(t *testing.T) {
+	s := newStore(t)
+	held, err := s.LockOrWait(ctx, "device|d", time.Second)
+	if err != nil || held == nil {
+		t.Fatalf("free lock: %v", err)
+	}
+	defer held.Close()
+	c, cancel := context.WithCancel(ctx)
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = s.LockOrWait(c, "device|d", time.Minute)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrLockTimeout) {
+		t.Fatalf("cancelled wait: %v", err)
+	}
+	if waited := time.Since(start); waited > 30*time.Second {
+		t.Fatalf("the wait went on for %s after the cancel", waited)
+	}
+	if _, err := s.lock(c, "other", time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("lock with a cancelled context: %v", err)
+	}
+}
+
+// A keyring that does not answer costs at most its timeout, and a cancel ends the wait.
+func TestHungKeyringCallIsBounded(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:abstract=/tmp/none")
+	hang := make(chan struct{})
+	defer close(hang)
+	k := OSKeyring{Timeout: 50 * time.Millisecond}
+	if err := k.call(ctx, func() error { <-hang; return nil }); !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "no answer within 50ms") {
+		t.Fatalf("hung call: %v", err)
+	}
+	c, cancel := context.WithCancel(ctx)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	k.Timeout = time.Hour
+	if err := k.call(c, func() error { <-hang; return nil }); !errors.Is(err, ErrNoKeyring) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call: %v", err)
+	}
+}

@@ -1,0 +1,59 @@
+// Package cachetest holds test aids for packages that use the cache: an in-memory keyring.
+// Tests only; no production code imports it.
+package cachetest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/mfacred/mfacred/cache"
+)
+
+// Keyring is an in-memory cache.Keyring. The zero value is ready to use.
+type Keyring struct {
+	mu    sync.Mutex
+	items map[string]string
+}
+
+func name(service, user string) string { return service + "\x00" + user }
+
+// Get reads one item.
+func (m *Keyring) Get(ctx context.Context, service, user string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.items[name(service, user)]
+	if !ok {
+		return "", cache.ErrNotFound
+	}
+	return v, nil
+}
+
+// Set writes one item.
+func (m *Keyring) Set(ctx context.Context, service, user, secret string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.items == nil {
+		m.items = map[string]string{}
+	}
+	m.items[name(service, user)] = secret
+	return nil
+}
+
+// Delete removes one item.
+func (m *Keyring) Delete(ctx context.Context, service, user string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.items[name(service, user)]; !ok {
+		return cache.ErrNotFound
+	}
+	delete(m.items, name(service, user))
+	return nil
+}
+
+// Name says which keyring this is.
+func (m *Keyring) Name() string { return "in-memory keyring (tests)" }
+
+// NewStore returns a Store over an in-memory keyring with its lock files in dir.
+func NewStore(dir string) *cache.Store {
+	return &cache.Store{Keyring: &Keyring{}, LockDir: dir}
+}
