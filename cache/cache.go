@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -23,8 +22,6 @@ const Service = "mfacred"
 
 // ErrNotFound is returned for an item the keyring does not have.
 var ErrNotFound = errors.New("not found in keyring")
-
-const indexKey = Key("index")
 
 // Credentials are AWS keys, long-term or temporary.
 type Credentials struct {
@@ -201,13 +198,16 @@ func (s *Store) Session(ctx context.Context, k Key) (Entry, error) {
 	return it.Entry, nil
 }
 
-// PutSession stores a session and records its key in the index.
+// PutSession stores a session, recorded first where the keyring cannot list its items.
 func (s *Store) PutSession(ctx context.Context, k Key, e Entry) error {
+	if err := s.record(ctx, k, e.Expiration); err != nil {
+		return err
+	}
 	b, _ := json.Marshal(item{V: entryVersion, Entry: e})
 	if err := s.set(ctx, k, string(b), e.Expiration); err != nil {
 		return fmt.Errorf("store session: %w", err)
 	}
-	return s.updateIndex(ctx, func(idx map[Key]bool) { idx[k] = true })
+	return nil
 }
 
 // DeleteSession forgets one session.
@@ -215,16 +215,7 @@ func (s *Store) DeleteSession(ctx context.Context, k Key) error {
 	if err := s.del(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("delete session: %w", err)
 	}
-	return s.updateIndex(ctx, func(idx map[Key]bool) { delete(idx, k) })
-}
-
-// Cached lists the keys of every cached item (sessions, role credentials, identities), sorted.
-func (s *Store) Cached(ctx context.Context) ([]Key, error) {
-	idx, err := s.index(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return sortedKeys(idx), nil
+	return s.unrecord(ctx, k)
 }
 
 // Sessions lists the keys of the cached sessions and role credentials, sorted.
@@ -257,20 +248,14 @@ func (s *Store) Identity(ctx context.Context, k Key) (string, error) {
 
 // PutIdentity caches a caller ARN.
 func (s *Store) PutIdentity(ctx context.Context, k Key, arn string) error {
+	if err := s.record(ctx, k, time.Time{}); err != nil {
+		return err
+	}
 	b, _ := json.Marshal(map[string]any{"v": entryVersion, "a": arn})
 	if err := s.Keyring.Set(ctx, Service, string(k), string(b)); err != nil {
 		return fmt.Errorf("store identity: %w", err)
 	}
-	return s.updateIndex(ctx, func(idx map[Key]bool) { idx[k] = true })
-}
-
-func sortedKeys(idx map[Key]bool) []Key {
-	keys := make([]Key, 0, len(idx))
-	for k := range idx {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	return keys
+	return nil
 }
 
 // SessionsOf lists the cached items made from the keys of profile source: its sessions, the
@@ -284,44 +269,6 @@ func (s *Store) SessionsOf(ctx context.Context, source string) ([]Key, error) {
 		}
 	}
 	return out, err
-}
-
-func (s *Store) index(ctx context.Context) (map[Key]bool, error) {
-	idx := map[Key]bool{}
-	raw, err := s.Keyring.Get(ctx, Service, string(indexKey))
-	if errors.Is(err, ErrNotFound) {
-		return idx, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var keys []Key
-	_ = json.Unmarshal([]byte(raw), &keys) // a damaged index is rebuilt by later writes
-	for _, k := range keys {
-		idx[k] = true
-	}
-	return idx, nil
-}
-
-// updateIndex edits the index under a lock shared by all processes of this user.
-func (s *Store) updateIndex(ctx context.Context, edit func(map[Key]bool)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	l, err := s.lock(ctx, "index", 10*time.Second)
-	if err != nil {
-		return err
-	}
-	defer l.Close()
-	idx, err := s.index(ctx)
-	if err != nil {
-		return err
-	}
-	edit(idx)
-	b, _ := json.Marshal(sortedKeys(idx))
-	if err := s.Keyring.Set(ctx, Service, string(indexKey), string(b)); err != nil {
-		return fmt.Errorf("store index: %w", err)
-	}
-	return nil
 }
 
 // Keys returns the long-term keys stored for a profile.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,9 @@ func TestKernelKeyring(t *testing.T) {
 	}
 	if got, err := s.Session(ctx, k); err != nil || got.SessionToken != big.SessionToken {
 		t.Fatalf("read back: %v", err)
+	}
+	if all, err := s.Cached(ctx); err != nil || !slices.Contains(all, k) {
+		t.Fatalf("the kernel keyring does not list %s: %v %v", k, all, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -1,0 +1,86 @@
+//go:build linux
+
+package cache
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"strings"
+
+	ss "github.com/zalando/go-keyring/secret_service"
+	"golang.org/x/sys/unix"
+)
+
+// List names every item of service in the login collection, where go-keyring keeps them,
+// from the attributes go-keyring gives each item ("service", "username"). Reading
+// attributes needs no unlocking.
+func (k OSKeyring) List(ctx context.Context, service string) (users []string, err error) {
+	err = k.call(ctx, func() error {
+		svc, err := ss.NewSecretService()
+		if err != nil {
+			return err
+		}
+		paths, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"service": service})
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			v, err := svc.Object("org.freedesktop.secrets", p).GetProperty("org.freedesktop.Secret.Item.Attributes")
+			if err != nil {
+				return err
+			}
+			if attrs, ok := v.Value().(map[string]string); ok && attrs["service"] == service {
+				users = append(users, attrs["username"])
+			}
+		}
+		return nil
+	})
+	return users, err
+}
+
+// List names every item of service in the user keyring: the keyring's key ids, each
+// described as "type;uid;gid;perm;description".
+func (KernelKeyring) List(ctx context.Context, service string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, errors.Join(ErrNoKeyring, err)
+	}
+	var ids []byte
+	for size := 1024; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.KeyctlBuffer(unix.KEYCTL_READ, unix.KEY_SPEC_USER_KEYRING, buf, 0)
+		if err != nil {
+			return nil, kernelErr(err)
+		}
+		if n <= size {
+			ids = buf[:n]
+			break
+		}
+	}
+	var users []string
+	for i := 0; i+4 <= len(ids); i += 4 {
+		id := int(int32(binary.NativeEndian.Uint32(ids[i:])))
+		desc, err := unix.KeyctlString(unix.KEYCTL_DESCRIBE, id)
+		if err != nil {
+			continue // expired or removed meanwhile
+		}
+		parts := strings.SplitN(desc, ";", 5)
+		if len(parts) == 5 && parts[0] == "user" {
+			if user, ok := strings.CutPrefix(parts[4], service+":"); ok {
+				users = append(users, user)
+			}
+		}
+	}
+	return users, nil
+}
+
+// List names every item of service in the keyring in use.
+func (a *AutoKeyring) List(ctx context.Context, service string) ([]string, error) {
+	if !a.useKernel() {
+		users, err := OSKeyring{}.List(ctx, service)
+		if !a.settle(err) {
+			return users, err
+		}
+	}
+	return KernelKeyring{}.List(ctx, service)
+}

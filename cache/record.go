@@ -1,0 +1,157 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The record of cached items. `status` must list and `clear` must remove whatever mfacred
+// stored, so no item may exist that nothing records. Where the keyring can list its items
+// (Lister: the Secret Service, the kernel keyring), the keyring itself is the record: nothing
+// can get out of step with it. Where it cannot (the macOS keychain, the Windows Credential
+// Manager), the Store keeps one, the item "index":
+//   - written before the item it names, so an item is never stored unrecorded (a record
+//     whose item was never written costs nothing: clear finds nothing to remove);
+//   - holding each item's expiry, so each update removes expired items and drops them,
+//     and the record stays small however long mfacred is used;
+//   - stored like any large item, in parts that fit the keyring's item limit;
+//   - replaced by an empty one when it cannot be read (damaged), rather than failing.
+
+// indexKey names the record where the keyring cannot list its items.
+const indexKey = Key("index")
+
+// recordVersion is the format of the record: {"v":2,"items":{name: expiry in unix seconds
+// or 0}}. Version 1 was a plain list of names, read as items with no expiry.
+const recordVersion = 2
+
+type recordItem struct {
+	V     int           `json:"v"`
+	Items map[Key]int64 `json:"items"`
+}
+
+// Lister is a keyring that can name every item of a service: the Store then needs no record
+// of its own.
+type Lister interface {
+	List(ctx context.Context, service string) ([]string, error)
+}
+
+// recordTimeout bounds the wait for another process's update of the record.
+const recordTimeout = 10 * time.Second
+
+func (s *Store) lists() bool {
+	_, ok := s.Keyring.(Lister)
+	return ok
+}
+
+// record adds k, expiring at expires (zero: never), to the record.
+func (s *Store) record(ctx context.Context, k Key, expires time.Time) error {
+	var exp int64
+	if !expires.IsZero() {
+		exp = expires.Unix()
+	}
+	if err := s.editRecord(ctx, k, exp, true); err != nil {
+		return fmt.Errorf("record cached item: %w", err)
+	}
+	return nil
+}
+
+// unrecord drops k from the record.
+func (s *Store) unrecord(ctx context.Context, k Key) error {
+	if err := s.editRecord(ctx, k, 0, false); err != nil {
+		return fmt.Errorf("record cached item: %w", err)
+	}
+	return nil
+}
+
+// readRecord returns the recorded items; a damaged record reads as empty.
+func (s *Store) readRecord(ctx context.Context) (map[Key]int64, error) {
+	items := map[Key]int64{}
+	raw, err := s.get(ctx, indexKey)
+	switch {
+	case errors.Is(err, ErrNotFound): // none yet, or a part of it is gone: damaged
+		return items, nil
+	case err != nil:
+		return nil, err
+	}
+	var r recordItem
+	if json.Unmarshal([]byte(raw), &r) == nil && r.V == recordVersion {
+		for k, exp := range r.Items {
+			items[k] = exp
+		}
+		return items, nil
+	}
+	var old []Key
+	if json.Unmarshal([]byte(raw), &old) == nil {
+		for _, k := range old {
+			items[k] = 0
+		}
+	}
+	return items, nil
+}
+
+// editRecord records k with expiry exp (keep) or drops it, under a lock shared by all
+// processes of this user, and removes the other items that have expired.
+func (s *Store) editRecord(ctx context.Context, k Key, exp int64, keep bool) error {
+	if s.lists() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, err := s.lock(ctx, "index", recordTimeout)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	items, err := s.readRecord(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now().Unix()
+	for old, oldExp := range items {
+		if old != k && oldExp != 0 && oldExp < now {
+			if err := s.del(ctx, old); err == nil || errors.Is(err, ErrNotFound) {
+				delete(items, old)
+			}
+		}
+	}
+	if keep {
+		items[k] = exp
+	} else {
+		delete(items, k)
+	}
+	b, _ := json.Marshal(recordItem{V: recordVersion, Items: items})
+	return s.set(ctx, indexKey, string(b), time.Time{})
+}
+
+// Cached lists the names of every cached item, sorted: sessions, role credentials,
+// identities, and whatever else mfacred left in the cache (items of an older format, parts
+// of split items), so that clear can remove it. Stored keys and seeds are not cache items.
+func (s *Store) Cached(ctx context.Context) ([]Key, error) {
+	var keys []Key
+	if l, ok := s.Keyring.(Lister); ok {
+		users, err := l.List(ctx, Service)
+		if err != nil {
+			return nil, fmt.Errorf("list cached items: %w", err)
+		}
+		for _, u := range users {
+			if !strings.HasPrefix(u, "keys:") && !strings.HasPrefix(u, "seed:") {
+				keys = append(keys, Key(u))
+			}
+		}
+	} else {
+		items, err := s.readRecord(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list cached items: %w", err)
+		}
+		for k := range items {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys, nil
+}

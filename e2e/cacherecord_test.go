@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/cache"
+)
+
+// Whatever mfacred stored, status lists and clear removes, even an item no record names (an
+// older mfacred whose index update failed after the item was stored) beside a damaged index
+// (issue 10 defect 2): the Secret Service is asked for its items.
+func TestStatusAndClearSeeEveryItem(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	w.mustRun(binary, "process", "--profile", w.profile)
+
+	kr := cache.OSKeyring{}
+	orphan := cache.RoleKey(w.profile, w.serial, "arn:aws:iam::222222222222:role/Orphan", "", "", false)
+	item := fmt.Sprintf(`{"v":1,"k":"ASIAORPHANORPHANORPH","s":"s","t":"t","e":%q,"src":%q,"p":%q,"d":%q,"r":"arn:aws:iam::222222222222:role/Orphan","a":"arn:aws:sts::222222222222:assumed-role/Orphan/alice"}`,
+		time.Now().Add(time.Hour).UTC().Format(time.RFC3339), w.user.AccessKeyID, w.profile, w.serial)
+	for name, v := range map[string]string{string(orphan): item, "index": "\x00damaged", "session:" + w.profile + "|old|format": "{}"} {
+		if err := kr.Set(t.Context(), cache.Service, name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	status := w.mustRun(binary, "status")
+	if !strings.Contains(status, "role arn:aws:iam::222222222222:role/Orphan") || !strings.Contains(status, w.serial) {
+		t.Fatalf("status does not list every cached item:\n%s", status)
+	}
+	w.mustRun(binary, "clear")
+	left, err := kr.List(t.Context(), cache.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range left {
+		if !strings.HasPrefix(name, "keys:") && !strings.HasPrefix(name, "seed:") {
+			t.Errorf("clear left %s", name)
+		}
+	}
+	if _, err := w.store().Keys(t.Context(), w.profile); err != nil {
+		t.Fatalf("clear removed the stored keys: %v", err)
+	}
+}
