@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Runs mfacred's test suite the way CI does, on a machine where only Go is installed.
+#
+# First it looks for every program the tests start (a private D-Bus with gnome-keyring, the AWS
+# CLI v2 at /usr/bin/aws, boto3, moto, oathtool, tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for
+# the race detector, node/npm for the JS SDK tests). What is missing is installed with apt-get
+# when this runs as root or sudo works (Debian, Ubuntu); otherwise the script names exactly what
+# is missing and how to get it, and stops. Then it runs
+#
+#   CI=true go test -race -count=1 -parallel 8 -timeout 30m ./...
+#
+# Arguments replace the package list: ./test.sh ./e2e -run TestDemo
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v go >/dev/null 2>&1; then
+	echo "test.sh: Go is not installed: get it from your package manager or https://go.dev/dl" >&2
+	exit 1
+fi
+
+# moto is not packaged by Debian: it goes into a virtualenv (on top of the system's boto3) here.
+venv=${XDG_CACHE_HOME:-$HOME/.cache}/mfacred-test/venv
+moto_spec='moto[server]==5.2.1' # the version the suite runs against on CI
+if [ -x "$venv/bin/python3" ]; then
+	export PATH="$venv/bin:$PATH"
+fi
+
+missing_pkgs=() # Debian packages to install
+missing_text=() # one line per missing part, for a machine where we cannot install
+
+need() { # need PACKAGE DESCRIPTION
+	missing_pkgs+=("$1")
+	missing_text+=("$2 (Debian/Ubuntu package $1)")
+}
+
+check() {
+	missing_pkgs=()
+	missing_text=()
+	local prog
+	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
+		oathtool:oathtool tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
+		gcc:gcc pgrep:procps ps:procps git:git; do
+		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
+	done
+	[ -e /etc/ssl/certs/ca-certificates.crt ] || need ca-certificates "CA certificates (for npm and pip)"
+	if ! /usr/bin/aws --version 2>&1 | grep -q '^aws-cli/2'; then
+		need awscli "the AWS CLI v2 at /usr/bin/aws"
+	fi
+	if ! command -v python3 >/dev/null 2>&1; then
+		need python3 python3
+	elif ! python3 -c 'import boto3' >/dev/null 2>&1; then
+		need python3-boto3 "boto3 for python3"
+	fi
+	if [ -d e2e/jsclient ]; then
+		command -v node >/dev/null 2>&1 || need nodejs "node (the JS SDK tests in e2e/jsclient)"
+		command -v npm >/dev/null 2>&1 || need npm "npm (the JS SDK tests in e2e/jsclient)"
+	fi
+}
+
+moto_ok() { python3 -c 'import boto3, moto.server' >/dev/null 2>&1; }
+
+check
+if [ ${#missing_pkgs[@]} -gt 0 ] || ! moto_ok; then
+	sudo=
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
+			sudo=sudo
+		else
+			sudo=none
+		fi
+	fi
+	pkgs=("${missing_pkgs[@]}")
+	moto_ok || pkgs+=(python3-venv)
+	if [ "$sudo" != none ] && command -v apt-get >/dev/null 2>&1; then
+		echo "test.sh: installing ${pkgs[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		$sudo apt-get update -qq
+		$sudo apt-get install -y -qq "${pkgs[@]}" >/dev/null
+		check
+	fi
+	if [ ${#missing_pkgs[@]} -eq 0 ] && ! moto_ok && python3 -m venv --help >/dev/null 2>&1; then
+		echo "test.sh: installing $moto_spec into $venv (from PyPI)"
+		if python3 -m venv --system-site-packages "$venv" &&
+			"$venv/bin/python3" -m pip install -q --disable-pip-version-check "$moto_spec"; then
+			export PATH="$venv/bin:$PATH"
+		else
+			rm -rf "$venv"
+		fi
+	fi
+	if ! moto_ok; then
+		missing_text+=("moto for python3: python3 -m venv --system-site-packages $venv && $venv/bin/pip install '$moto_spec' (PyPI)")
+	fi
+	if [ ${#missing_text[@]} -gt 0 ]; then
+		echo "test.sh: the tests need these, which are missing:" >&2
+		printf '  %s\n' "${missing_text[@]}" >&2
+		if [ ${#missing_pkgs[@]} -gt 0 ]; then
+			echo "on Debian/Ubuntu: sudo apt-get install $(printf '%s\n' "${missing_pkgs[@]}" python3-venv | sort -u | tr '\n' ' ')&& ./test.sh" >&2
+		fi
+		exit 1
+	fi
+fi
+
+if [ -d e2e/jsclient ]; then
+	(cd e2e/jsclient && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ $# -eq 0 ]; then
+	set -- ./...
+fi
+CI=true exec go test -race -count=1 -parallel 8 -timeout 30m "$@"
