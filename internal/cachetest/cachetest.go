@@ -4,6 +4,7 @@ package cachetest
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/mfacred/mfacred/cache"
@@ -48,6 +49,19 @@ func (m *Keyring) Delete(ctx context.Context, service, user string) error {
 	}
 	delete(m.items, name(service, user))
 	return nil
+}
+
+// List names every item of service (the Store then keeps no record of its own).
+func (m *Keyring) List(ctx context.Context, service string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var users []string
+	for k := range m.items {
+		if s, u, _ := strings.Cut(k, "\x00"); s == service {
+			users = append(users, u)
+		}
+	}
+	return users, nil
 }
 
 // Name says which keyring this is.
