@@ -13,7 +13,6 @@ require (
 	github.com/zalando/go-keyring v0.2.8
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
-	gopkg.in/ini.v1 v1.67.3
 )
 
 require (

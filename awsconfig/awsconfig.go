@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"gopkg.in/ini.v1"
 )
 
 // Keys mfacred reads from a profile.
@@ -69,8 +67,8 @@ func (e *noProfileError) Unwrap() error { return ErrNoProfile }
 type Files struct {
 	ConfigPath      string
 	CredentialsPath string
-	config          *ini.File
-	credentials     *ini.File
+	config          *iniFile
+	credentials     *iniFile
 }
 
 // Paths returns the config and credentials file paths, from the environment or the defaults.
@@ -106,52 +104,24 @@ func LoadFiles(configPath, credentialsPath string) (*Files, error) {
 	return f, nil
 }
 
-func loadINI(path string) (*ini.File, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return ini.Empty(), nil
-	}
+func loadINI(path string) (*iniFile, error) {
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
 	f, err := parseINI(data)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %v", path, err)
+		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return f, nil
 }
 
-func emptyINI() *ini.File { return ini.Empty() }
-
-func parseINI(data []byte) (*ini.File, error) {
-	return ini.LoadSources(ini.LoadOptions{
-		AllowNestedValues:        true, // s3 = \n  max_concurrent_requests = 10
-		SpaceBeforeInlineComment: true,
-		SkipUnrecognizableLines:  false,
-	}, data)
-}
-
-// configSection finds a profile's section in the config file: [profile NAME], or [default].
-// Spaces inside the brackets do not matter, as in botocore.
-func (f *Files) configSection(name string) *ini.Section {
-	var def *ini.Section
-	for _, s := range f.config.Sections() {
-		switch n := strings.Join(strings.Fields(s.Name()), " "); {
-		case n == "profile "+name:
-			return s
-		case n == "default" && name == "default":
-			def = s
-		}
-	}
-	return def
-}
+// configSection finds a profile's section in the config file, as botocore does.
+func (f *Files) configSection(name string) *section { return f.config.profileSection(name) }
 
 // value returns a key of a profile, from the config file.
 func (f *Files) value(name, key string) string {
-	if s := f.configSection(name); s != nil && s.HasKey(key) {
-		return strings.TrimSpace(s.Key(key).String())
-	}
-	return ""
+	return f.config.value(f.configSection(name), key)
 }
 
 // Get returns a key of a profile in the config file, "" when unset.
@@ -159,26 +129,11 @@ func (f *Files) Get(profile, key string) string { return f.value(profile, key) }
 
 // Exists reports whether a profile is in either file.
 func (f *Files) Exists(name string) bool {
-	if f.configSection(name) != nil {
-		return true
-	}
-	_, err := f.credentials.GetSection(name)
-	return err == nil
+	return f.configSection(name) != nil || f.credentials.find(name) >= 0
 }
 
 // Profiles lists the profile names of the config file, in file order.
-func (f *Files) Profiles() []string {
-	var names []string
-	for _, s := range f.config.Sections() {
-		switch n := s.Name(); {
-		case n == "default":
-			names = append(names, n)
-		case strings.HasPrefix(n, "profile "):
-			names = append(names, strings.Join(strings.Fields(strings.TrimPrefix(n, "profile ")), " "))
-		}
-	}
-	return names
-}
+func (f *Files) Profiles() []string { return f.config.profiles() }
 
 // StaticKeys are long-term keys written in the credentials or config file.
 type StaticKeys struct {
@@ -190,12 +145,12 @@ type StaticKeys struct {
 // StaticKeys returns a profile's keys from the credentials file, else the config file.
 // ok is false when the profile has none; half a key pair is an error.
 func (f *Files) StaticKeys(name string) (keys StaticKeys, ok bool, err error) {
-	try := func(s *ini.Section, file string) (bool, error) {
+	try := func(ini *iniFile, s *section, file string) (bool, error) {
 		if s == nil {
 			return false, nil
 		}
-		id := strings.TrimSpace(s.Key("aws_access_key_id").String())
-		secret := strings.TrimSpace(s.Key("aws_secret_access_key").String())
+		id := ini.value(s, "aws_access_key_id")
+		secret := ini.value(s, "aws_secret_access_key")
 		switch {
 		case id == "" && secret == "":
 			return false, nil
@@ -205,12 +160,12 @@ func (f *Files) StaticKeys(name string) (keys StaticKeys, ok bool, err error) {
 		keys = StaticKeys{AccessKeyID: id, SecretAccessKey: secret, File: file}
 		return true, nil
 	}
-	if s, e := f.credentials.GetSection(name); e == nil {
-		if ok, err = try(s, f.CredentialsPath); ok || err != nil {
+	if i := f.credentials.find(name); i >= 0 {
+		if ok, err = try(f.credentials, &f.credentials.sections[i], f.CredentialsPath); ok || err != nil {
 			return keys, ok, err
 		}
 	}
-	ok, err = try(f.configSection(name), f.ConfigPath)
+	ok, err = try(f.config, f.configSection(name), f.ConfigPath)
 	return keys, ok, err
 }
 

@@ -16,37 +16,43 @@ import (
 // KV is a key and value to set.
 type KV struct{ Key, Value string }
 
-// ConfigSection is a profile's section name in the config file.
-func ConfigSection(profile string) string {
-	if profile == "default" {
-		return "default"
-	}
-	return "profile " + profile
-}
-
-// line is one line of a file, with its line ending.
+// line is one line of a file, with its line ending and what configparser reads it as.
 type line struct {
 	text string // without the ending
 	end  string
+	kind lineKind
+	name string // lineHeader: the section; lineOption: the key, lower case
 }
 
+// split cuts a file into lines where configparser does (\n, \r\n, a lone \r) and classifies
+// them with the reader that parses the file.
 func split(data []byte) []line {
+	s := string(data)
+	r := newReader(s)
 	var out []line
-	for _, raw := range bytes.SplitAfter(data, []byte("\n")) {
-		if len(raw) == 0 {
-			continue
+	for {
+		k := r.next()
+		if k == lineEOF {
+			return out
 		}
-		s := string(raw)
-		end := ""
+		l := line{text: s[r.start:r.off], kind: k}
 		switch {
-		case strings.HasSuffix(s, "\r\n"):
-			end = "\r\n"
-		case strings.HasSuffix(s, "\n"):
-			end = "\n"
+		case strings.HasSuffix(l.text, "\r\n"):
+			l.end = "\r\n"
+		case strings.HasSuffix(l.text, "\n"):
+			l.end = "\n"
+		case strings.HasSuffix(l.text, "\r"):
+			l.end = "\r"
 		}
-		out = append(out, line{strings.TrimSuffix(s, end), end})
+		l.text = l.text[:len(l.text)-len(l.end)]
+		switch k {
+		case lineHeader:
+			l.name = r.name
+		case lineOption:
+			l.name = strings.ToLower(r.key)
+		}
+		out = append(out, l)
 	}
-	return out
 }
 
 func join(lines []line) []byte {
@@ -57,56 +63,48 @@ func join(lines []line) []byte {
 	return b.Bytes()
 }
 
-// header returns the section a header line opens, its words joined by one space.
-func header(text string) (string, bool) {
-	t := strings.TrimSpace(text)
-	if !strings.HasPrefix(t, "[") {
-		return "", false
-	}
-	end := strings.LastIndex(t, "]")
-	if end < 0 {
-		return "", false
-	}
-	return strings.Join(strings.Fields(t[1:end]), " "), true
-}
-
-// sectionMatches reports whether a header names section; [profile default] is [default].
+// sectionMatches reports whether a header names section, as botocore reads both: the same
+// name, or the same profile ([profile "a"] is [profile a]; [profile default] is [default]).
 func sectionMatches(name, section string) bool {
-	return name == section || section == "default" && name == "profile default"
+	if name == section {
+		return true
+	}
+	a, ok1 := sectionProfile(name)
+	b, ok2 := sectionProfile(section)
+	return ok1 && ok2 && a == b
 }
 
-// keyOf returns the key an unindented key = value line sets.
-func keyOf(text string) (string, bool) {
-	if text == "" || text[0] == ' ' || text[0] == '\t' || text[0] == '#' || text[0] == ';' {
-		return "", false
-	}
-	i := strings.IndexAny(text, "=:")
-	if i < 0 {
-		return "", false
-	}
-	return strings.TrimSpace(text[:i]), true
-}
-
-// span finds a section: the index of its header and one past its last key or continuation
-// line (comments and blank lines before the next header belong to what follows).
+// span finds the section botocore reads (the last of those that match): the index of its
+// header and one past its last key or continuation line (comments and blank lines before the
+// next header belong to what follows).
 func span(lines []line, section string) (head, end int, ok bool) {
 	head = -1
 	for i, l := range lines {
-		name, isHeader := header(l.text)
-		if head < 0 {
-			if isHeader && sectionMatches(name, section) {
-				head, end = i, i+1
-			}
-			continue
+		if l.kind == lineHeader && sectionMatches(l.name, section) {
+			head = i
 		}
-		if isHeader {
-			break
-		}
-		if t := strings.TrimSpace(l.text); t != "" && t[0] != '#' && t[0] != ';' {
+	}
+	if head < 0 {
+		return -1, 0, false
+	}
+	end = head + 1
+	for i := head + 1; i < len(lines) && lines[i].kind != lineHeader; i++ {
+		if k := lines[i].kind; k == lineOption || k == lineMore || k == lineBad {
 			end = i + 1
 		}
 	}
-	return head, end, head >= 0
+	return head, end, true
+}
+
+// valueEnd is one past the last continuation line of the key on line i.
+func valueEnd(lines []line, i, end int) int {
+	last := i + 1
+	for j := i + 1; j < end && lines[j].kind != lineOption && lines[j].kind != lineBad; j++ {
+		if lines[j].kind == lineMore {
+			last = j + 1
+		}
+	}
+	return last
 }
 
 func newline(lines []line) string {
@@ -131,21 +129,32 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 				lines[n-1].end = nl
 			}
 			if strings.TrimSpace(lines[n-1].text) != "" {
-				lines = append(lines, line{"", nl})
+				lines = append(lines, line{end: nl, kind: lineBlank})
 			}
 		}
-		lines = append(lines, line{"[" + section + "]", nl})
+		lines = append(lines, line{text: "[" + section + "]", end: nl, kind: lineHeader, name: section})
 		head, end = len(lines)-1, len(lines)
 	}
 	for _, kv := range kvs {
 		done := false
 		for i := head + 1; i < end && !done; i++ {
-			if k, ok := keyOf(lines[i].text); ok && k == kv.Key {
+			if lines[i].kind == lineOption && lines[i].name == strings.ToLower(kv.Key) {
 				t := lines[i].text
 				eq := strings.IndexAny(t, "=:")
 				rest := t[eq+1:]
 				ws := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))] // keep the user's spacing
 				lines[i].text = t[:eq+1] + ws + kv.Value
+				// The old value's continuation lines go with it.
+				if last := valueEnd(lines, i, end); last > i+1 {
+					var kept []line
+					for j := i + 1; j < last; j++ {
+						if lines[j].kind != lineMore {
+							kept = append(kept, lines[j])
+						}
+					}
+					lines = append(lines[:i+1], append(kept, lines[last:]...)...)
+					end -= last - (i + 1) - len(kept)
+				}
 				done = true
 			}
 		}
@@ -155,7 +164,7 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 		if end > 0 && lines[end-1].end == "" {
 			lines[end-1].end = nl
 		}
-		lines = append(lines[:end], append([]line{{kv.Key + " = " + kv.Value, nl}}, lines[end:]...)...)
+		lines = append(lines[:end], append([]line{{text: kv.Key + " = " + kv.Value, end: nl, kind: lineOption, name: strings.ToLower(kv.Key)}}, lines[end:]...)...)
 		end++
 	}
 	return join(lines)
@@ -175,13 +184,14 @@ func DeleteKeys(data []byte, section string, keys ...string) []byte {
 	}
 	out := append([]line{}, lines[:head+1]...)
 	for i := head + 1; i < end; i++ {
-		k, isKey := keyOf(lines[i].text)
-		if !isKey || !drop[k] {
+		if lines[i].kind != lineOption || !drop[lines[i].name] {
 			out = append(out, lines[i])
 			continue
 		}
-		for i+1 < end && (strings.HasPrefix(lines[i+1].text, " ") || strings.HasPrefix(lines[i+1].text, "\t")) {
-			i++ // the key's continuation lines
+		for last := valueEnd(lines, i, end); i+1 < last; i++ {
+			if lines[i+1].kind != lineMore {
+				out = append(out, lines[i+1]) // a comment among the continuation lines stays
+			}
 		}
 	}
 	return join(append(out, lines[end:]...))

@@ -11,23 +11,23 @@ import (
 func TestSetKeysGolden(t *testing.T) {
 	before, _ := os.ReadFile("testdata/edit/config.before")
 	want, _ := os.ReadFile("testdata/edit/config.after")
-	got := SetKeys(before, ConfigSection("legacy"),
+	got := SetKeys(before, sectionOf(t, "legacy"),
 		KV{"credential_process", `"/opt/my tools/mfacred" process --profile legacy`},
 		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
-	got = SetKeys(got, ConfigSection("new"),
+	got = SetKeys(got, sectionOf(t, "new"),
 		KV{"credential_process", "/usr/bin/mfacred process --profile new"},
 		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/phone"})
 	if string(got) != string(want) {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
-	again := SetKeys(got, ConfigSection("legacy"), KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
+	again := SetKeys(got, sectionOf(t, "legacy"), KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
 	if string(again) != string(got) {
 		t.Fatal("setting the same value changed the file")
 	}
 	// What we wrote reads back as we meant it.
 	f := &Files{ConfigPath: "x"}
 	var err error
-	if f.config, err = parseINI(got); err != nil {
+	if f.config, err = parseINI(string(got)); err != nil {
 		t.Fatal(err)
 	}
 	if v := f.value("legacy", "mfa_serial"); v != "arn:aws:iam::123456789012:mfa/googleAuthentication" {
@@ -98,4 +98,13 @@ func TestWriteFileAtomicKeepsModeAndLink(t *testing.T) {
 	if fi, _ := os.Stat(fresh); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("new file mode %v", fi.Mode().Perm())
 	}
+}
+
+func sectionOf(t testing.TB, profile string) string {
+	t.Helper()
+	s, err := ConfigSection(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

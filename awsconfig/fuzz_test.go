@@ -19,11 +19,11 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s, "work")
 	}
 	f.Fuzz(func(t *testing.T, config, name string) {
-		cf, err := parseINI([]byte(config))
+		cf, err := parseINI(config)
 		if err != nil {
 			return
 		}
-		files := &Files{ConfigPath: "config", CredentialsPath: "credentials", config: cf, credentials: emptyINI()}
+		files := &Files{ConfigPath: "config", CredentialsPath: "credentials", config: cf, credentials: &iniFile{}}
 		p, err := files.Resolve(name)
 		if err != nil {
 			if strings.ContainsAny(err.Error(), "\n\r") && !strings.ContainsAny(config+name, "\n\r") {
@@ -54,18 +54,18 @@ func FuzzSetKeys(f *testing.F) {
 		}) >= 0 {
 			return // values mfacred writes: serials, paths, commands
 		}
-		if _, err := parseINI([]byte(data)); err != nil || strings.Contains(data, "fz") || strings.ContainsAny(data, "\"'`\\") {
+		if _, err := parseINI(data); err != nil || strings.Contains(data, "fz") || strings.ContainsAny(data, "\"'`\\") {
 			return
 		}
-		out := SetKeys([]byte(data), ConfigSection("fz"), KV{"mfa_serial", value})
-		if again := SetKeys(out, ConfigSection("fz"), KV{"mfa_serial", value}); string(again) != string(out) {
+		out := SetKeys([]byte(data), sectionOf(t, "fz"), KV{"mfa_serial", value})
+		if again := SetKeys(out, sectionOf(t, "fz"), KV{"mfa_serial", value}); string(again) != string(out) {
 			t.Fatalf("not idempotent:\n%q\n%q", out, again)
 		}
-		cf, err := parseINI(out)
+		cf, err := parseINI(string(out))
 		if err != nil {
 			t.Fatalf("the result does not parse: %v\n%q", err, out)
 		}
-		files := &Files{config: cf, credentials: emptyINI()}
+		files := &Files{config: cf, credentials: &iniFile{}}
 		if got := files.value("fz", "mfa_serial"); got != value {
 			t.Fatalf("mfa_serial reads back %q, want %q, from\n%q", got, value, out)
 		}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -28,7 +29,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "unknown profile", config: profile(serial), args: []string{"process", "--profile", "nope"},
 			want: "mfacred: profile nope is in neither " + cfg + " nor " + creds + ": run `mfacred setup --profile nope`"},
 		{name: "malformed INI", config: "[profile " + p + "\nmfa_serial = x\n",
-			want: "mfacred: parse " + cfg + ": unclosed section: [profile " + p},
+			want: "mfacred: parse " + cfg + ": line 1: unclosed section: [profile " + p},
 		{name: "no mfa_serial", config: profile("region = us-east-1"),
 			want: "mfacred: profile " + p + ": no mfa_serial in " + cfg + ": run `mfacred setup --profile " + p + "` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME"},
 		{name: "FIDO serial", config: profile("mfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
@@ -81,5 +82,22 @@ func TestBadInputs(t *testing.T) {
 				t.Fatalf("error\n got: %s\nwant: %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// A config that is not a regular file fails at once, in both binaries (the fast one declines,
+// the core reports), with one line naming it: a fifo used to hang, /dev/zero to exhaust memory.
+func TestBadInputConfigNotAFile(t *testing.T) {
+	w := newWorld(t)
+	fifo := filepath.Join(w.dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, what := range map[string]string{fifo: "a fifo", "/dev/zero": "a character device", w.dir: "a directory"} {
+		r := w.run(nil, []string{"AWS_CONFIG_FILE=" + path}, binary, "process", "--profile", w.profile)
+		want := "mfacred: read " + path + ": not a regular file (" + what + ")"
+		if got := strings.TrimSuffix(r.stderr, "\n"); r.err == nil || r.stdout != "" || got != want {
+			t.Errorf("%s: exit %v after %s, stdout %q\n got: %s\nwant: %s", path, r.err, r.took, r.stdout, got, want)
+		}
 	}
 }

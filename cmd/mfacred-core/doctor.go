@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -179,8 +180,9 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 	if line == "" {
 		c.problem("profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name)
 		c.hint("run `mfacred setup --profile %s`", name)
+	} else if words, err := awsconfig.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
+		c.problem("profile %s: credential_process %q cannot be split into words as the AWS CLI does it: %v", name, line, err)
 	} else {
-		words := splitCommand(line)
 		self, _ := frontPath()
 		prog := words[0]
 		if !strings.ContainsRune(prog, filepath.Separator) {
@@ -204,45 +206,6 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 		c.problem("profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File)
 		c.hint("run `mfacred setup --profile %s --move-keys`", name)
 	}
-}
-
-// splitCommand splits a command line the way shlex does, enough for its first words.
-func splitCommand(s string) []string {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	quote := byte(0)
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case quote != 0 && ch == quote:
-			quote = 0
-		case quote != 0:
-			cur.WriteByte(ch)
-		case ch == '"' || ch == '\'':
-			quote, inWord = ch, true
-		case ch == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			inWord = true
-		case ch == ' ' || ch == '\t':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(ch)
-			inWord = true
-		}
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	if len(words) == 0 {
-		return []string{""}
-	}
-	return words
 }
 
 func samePath(a, b string) bool {

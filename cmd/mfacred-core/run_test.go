@@ -92,15 +92,3 @@ func TestPolicyCommand(t *testing.T) {
 		t.Fatalf("bad partition: %d %q", code, errOut)
 	}
 }
-
-func TestShellQuoteRoundTrip(t *testing.T) {
-	for _, s := range []string{"/usr/local/bin/mfacred", "/opt/my tools/mfacred", `/odd/it's "here"/$HOME`, "work-prod"} {
-		line := shellQuote(s) + " process"
-		if got := splitCommand(line); len(got) != 2 || got[0] != s {
-			t.Errorf("%q quoted as %s splits into %q", s, line, got)
-		}
-	}
-	if q := shellQuote("/usr/bin/mfacred"); q != "/usr/bin/mfacred" {
-		t.Errorf("plain path quoted: %s", q)
-	}
-}

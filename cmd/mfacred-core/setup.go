@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,12 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return err
 	}
 	name := *profile
+	if _, err := credentialProcess(name); err != nil {
+		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
+	}
+	if _, err := awsconfig.ConfigSection(name); err != nil {
+		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
+	}
 	if e.store.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
 			name, cache.KeyringName(e.store.Keyring), name)
@@ -155,23 +162,13 @@ func chooseDevice(e *env, profile string, d devices, serial string) (string, err
 }
 
 // credentialProcess is the credential_process line for a profile, with the absolute path of
-// this binary, quoted for both shlex (botocore) and sh -c (the other SDKs) when needed.
+// this binary, quoted for the callers on this platform.
 func credentialProcess(profile string) (string, error) {
 	self, err := frontPath()
 	if err != nil {
 		return "", err
 	}
-	return shellQuote(self) + " process --profile " + shellQuote(profile), nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=,@:") == "" {
-		return s
-	}
-	if !strings.ContainsAny(s, "\"$`\\!") {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return awsconfig.CredentialProcess(self, profile, runtime.GOOS)
 }
 
 // writeProfile sets credential_process and mfa_serial in the profile, editing the file in
@@ -181,9 +178,13 @@ func writeProfile(e *env, files *awsconfig.Files, profile, device string) error 
 	if err != nil {
 		return err
 	}
+	section, err := awsconfig.ConfigSection(profile)
+	if err != nil {
+		return err
+	}
 	path := files.ConfigPath
 	wrote, err := awsconfig.EditFile(path, func(old []byte) []byte {
-		return awsconfig.SetKeys(old, awsconfig.ConfigSection(profile),
+		return awsconfig.SetKeys(old, section,
 			awsconfig.KV{Key: "credential_process", Value: line},
 			awsconfig.KV{Key: awsconfig.KeyMFASerial, Value: device})
 	})
@@ -214,9 +215,13 @@ func handleStaticKeys(e *env, files *awsconfig.Files, profile string, move bool)
 		fmt.Fprintf(e.io.Err, "mfacred: warning: %s has static keys for profile %s, which the AWS CLI uses instead of credential_process: run setup again with --move-keys to remove them (they are in the keyring now)\n", k.File, profile)
 		return nil
 	}
+	section, err := awsconfig.ConfigSection(profile)
+	if err != nil {
+		return err
+	}
 	for _, f := range []struct{ path, section string }{
 		{files.CredentialsPath, profile},
-		{files.ConfigPath, awsconfig.ConfigSection(profile)},
+		{files.ConfigPath, section},
 	} {
 		wrote, err := awsconfig.EditFile(f.path, func(old []byte) []byte {
 			return awsconfig.DeleteKeys(old, f.section, "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
