@@ -327,6 +327,18 @@ func (s *Store) PutKeys(ctx context.Context, profile string, c Credentials) erro
 	return nil
 }
 
+// DeleteKeys removes the long-term keys stored for a profile; the caller forgets its
+// sessions (DropSessionsOf).
+func (s *Store) DeleteKeys(ctx context.Context, profile string) error {
+	if s.SessionsOnly(ctx) {
+		return ErrNotFound
+	}
+	if _, err := s.stored(ctx, KeysKey(profile), legacyKeysKey(profile)); err != nil { // moves keys stored under an older name
+		return err
+	}
+	return s.Keyring.Delete(ctx, Service, string(KeysKey(profile)))
+}
+
 // DropSessionsOf forgets every session made from profile source's keys.
 func (s *Store) DropSessionsOf(ctx context.Context, source string) error {
 	keys, err := s.SessionsOf(ctx, source)

@@ -47,7 +47,7 @@ func CheckCode(code string) error {
 }
 
 // Ask asks a question on the controlling terminal and reads one line; with secret set the
-// answer is not echoed.
-func Ask(question string, secret bool) (string, error) {
-	return ask(question, secret)
+// answer is not echoed. It gives up when ctx ends.
+func Ask(ctx context.Context, question string, secret bool) (string, error) {
+	return ask(ctx, question, secret)
 }

@@ -3,6 +3,7 @@
 package prompt
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +19,11 @@ func OpenTTY() (io.ReadWriteCloser, error) {
 	return f, nil
 }
 
-func ask(question string, secret bool) (string, error) {
+func ask(ctx context.Context, question string, secret bool) (string, error) {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return "", fmt.Errorf("%w (%v)", ErrNoTerminal, err)
 	}
 	defer tty.Close()
-	return askOn(tty, tty, int(tty.Fd()), question, secret)
+	return askOn(ctx, tty, tty, int(tty.Fd()), question, secret)
 }

@@ -1,6 +1,7 @@
 package prompt
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,12 +27,17 @@ func OpenTTY() (io.ReadWriteCloser, error) {
 	return console{in, out}, nil
 }
 
-func ask(question string, secret bool) (string, error) {
+func ask(ctx context.Context, question string, secret bool) (string, error) {
 	c, err := OpenTTY()
 	if err != nil {
 		return "", err
 	}
-	defer c.Close()
 	cc := c.(console)
-	return askOn(cc.in, cc.out, int(cc.in.Fd()), question, secret)
+	answer, err := askOn(ctx, cc.in, cc.out, int(cc.in.Fd()), question, secret)
+	// Closing CONIN$ under a pending read blocks: when the read was abandoned, the handles are
+	// left to the process's exit.
+	if ctx.Err() == nil {
+		c.Close()
+	}
+	return answer, err
 }

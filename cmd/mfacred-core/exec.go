@@ -30,10 +30,15 @@ AWS_CREDENTIAL_EXPIRATION (one hour for a role).`,
 
 func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	profile := profileFlag(fs)
-	if err := parse(fs, args); err != nil {
+	if err := parseArgs(fs, args, 0, -1); err != nil {
 		return err
 	}
 	argv := fs.Args()
+	// The command comes after --, so that a forgotten --profile (`exec prod terraform plan`)
+	// is an error rather than a run of prod with the default profile's credentials.
+	if n := len(args) - len(argv) - 1; len(argv) > 0 && (n < 0 || args[n] != "--") {
+		return usageError{"exec", fmt.Sprintf("unexpected argument %q: put the command after --: mfacred exec --profile NAME -- COMMAND", argv[0])}
+	}
 	if len(argv) == 0 {
 		shell := os.Getenv("SHELL")
 		if shell == "" {
@@ -43,7 +48,7 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
-		return fmt.Errorf("exec: %w", err)
+		return fmt.Errorf("profile %s: %w", *profile, err)
 	}
 	p, entry, err := e.credentials(ctx, *profile)
 	if err != nil {

@@ -11,7 +11,21 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+}
+
+// signalContext ends at the first SIGINT or SIGTERM, with the signal as its cause, so that
+// every wait ends and run exits with the shell's status for it (128 + signal number).
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if s, ok := (<-sigs).(syscall.Signal); ok {
+			cancel(signalError{s})
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel(nil) }
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,20 +30,14 @@ is needed for requests signed with long-term keys. Exit 0 when clean, 1 with fin
 
 func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 && args[0] == "check" {
-		if err := parse(fs, args[1:]); err != nil {
+		if err := parseArgs(fs, args[1:], 1, 1); err != nil {
 			return err
-		}
-		if fs.NArg() != 1 {
-			return errors.New("usage: mfacred policy check FILE")
 		}
 		return checkPolicy(e, fs.Arg(0))
 	}
 	partition := fs.String("partition", "aws", "the partition of the ARNs: aws, aws-cn or aws-us-gov")
 	if err := parse(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("policy: unexpected %q: run `mfacred help policy`", fs.Arg(0))
 	}
 	d, err := policy.SelfManage(*partition)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
@@ -30,8 +31,11 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		processCmd, execCmd, setupCmd, doctorCmd, policyCmd, addCmd, totpCmd, clearCmd, statusCmd,
-		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, _ *flag.FlagSet, _ []string) error {
+		processCmd, execCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
+		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
+			if err := parse(fs, args); err != nil {
+				return err
+			}
 			fmt.Fprintln(e.io.Out, "mfacred", version)
 			return nil
 		}},
@@ -76,6 +80,16 @@ func find(name string) *command {
 // errSilent marks an error already reported.
 var errSilent = errors.New("")
 
+// signalError is the cause of a context ended by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string {
+	if e.sig == syscall.SIGTERM {
+		return "stopped by SIGTERM"
+	}
+	return "stopped by Ctrl-C (SIGINT)"
+}
+
 // exitError carries a child's exit code.
 type exitError int
 
@@ -93,7 +107,11 @@ func run(ctx context.Context, args []string, io stdio) int {
 	}
 	switch args[0] {
 	case "-h", "--help", "help":
-		if len(args) > 1 && args[0] == "help" {
+		if n := map[bool]int{true: 2, false: 1}[args[0] == "help"]; len(args) > n {
+			fmt.Fprintf(io.Err, "mfacred: %s: unexpected argument %q: run `mfacred --help`\n", args[0], args[n])
+			return 2
+		}
+		if len(args) > 1 {
 			c := find(args[1])
 			if c == nil {
 				fmt.Fprintf(io.Err, "mfacred: no command %q: run `mfacred --help`\n", args[1])
@@ -123,6 +141,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 	e := newEnv(io, kr)
 	if err := c.run(ctx, e, fs, args[1:]); err != nil {
 		var code exitError
+		var usage usageError
 		switch {
 		case errors.As(err, &code):
 			return int(code)
@@ -130,6 +149,16 @@ func run(ctx context.Context, args []string, io stdio) int {
 			return 0
 		case errors.Is(err, errSilent):
 			return 2
+		case errors.As(err, &usage):
+			fmt.Fprintf(io.Err, "mfacred: %s\n", oneLine(err.Error()))
+			return 2
+		}
+		// Interrupted: whatever the wait was, it ended because of the signal; the status says so
+		// as a shell's does (130 for Ctrl-C, 143 for SIGTERM).
+		var sig signalError
+		if errors.As(context.Cause(ctx), &sig) {
+			fmt.Fprintf(io.Err, "mfacred: %s (%s)\n", oneLine(err.Error()), sig)
+			return 128 + int(sig.sig)
 		}
 		// The AWS CLI shows a helper's stderr only when it fails, as the error text: one
 		// complete sentence (aws-facts.md §1).
@@ -173,15 +202,53 @@ func hasFlags(fs *flag.FlagSet) bool {
 	return n > 0
 }
 
-// parse parses flags, turning usage errors into errSilent after the flag package reported them.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errSilent
+// usageError is a command line a command does not understand. It exits 2, as a bad flag
+// always has, and names what was not understood.
+type usageError struct{ cmd, msg string }
+
+func (u usageError) Error() string {
+	return fmt.Sprintf("%s: %s: run `mfacred help %s`", u.cmd, u.msg, u.cmd)
+}
+
+// parse parses flags and takes no other argument: a stray word (`process work`, the flag
+// forgotten) is an error, never a fallback to the default profile.
+func parse(fs *flag.FlagSet, args []string) error { return parseArgs(fs, args, 0, 0) }
+
+// parseArgs parses flags and wants min to max other arguments (max < 0: any number). The flag package's own report
+// goes nowhere: the usage error is one line that names the argument.
+func parseArgs(fs *flag.FlagSet, args []string, min, max int) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return err
+	case err != nil:
+		return usageError{fs.Name(), err.Error()}
+	case max >= 0 && fs.NArg() > max:
+		return unexpected(fs, fs.Arg(max))
+	case fs.NArg() == 0 && max == 0 && len(args) > 0 && args[len(args)-1] == "--":
+		return unexpected(fs, "--")
+	case fs.NArg() < min:
+		return usageError{fs.Name(), "missing argument"}
 	}
-	return nil
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "profile" && f.Value.String() == "" {
+			err = usageError{fs.Name(), "--profile needs a name"}
+		}
+	})
+	return err
+}
+
+// unexpected is the usage error for an argument a command does not take.
+func unexpected(fs *flag.FlagSet, arg string) error {
+	msg := fmt.Sprintf("unexpected argument %q", arg)
+	if fs.Lookup("profile") != nil && !strings.HasPrefix(arg, "-") {
+		msg += fmt.Sprintf(" (a profile is named with --profile %s)", arg)
+	}
+	return usageError{fs.Name(), msg}
 }
 
 func profileFlag(fs *flag.FlagSet) *string {

@@ -31,7 +31,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{nil, 2, "", "Usage: mfacred [--keyring os|kernel] COMMAND"},
 		{[]string{"--keyring", "file", "status"}, 2, "", "mfacred: MFACRED_KEYRING=file: want os or kernel"},
 		{[]string{"--keyring"}, 2, "", "--keyring needs a value"},
-		{[]string{"add"}, 1, "", "usage: mfacred add NAME [--env]"},
+		{[]string{"add"}, 2, "", "mfacred: add: missing argument: run `mfacred help add`"},
 	} {
 		code, out, errOut := runWith(tc.args...)
 		if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.err) {

@@ -62,7 +62,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	keys, err := readKeys(name, *fromEnv)
+	keys, err := readKeys(ctx, name, *fromEnv)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	for _, f := range devs.FIDO {
 		fmt.Fprintf(e.io.Err, "mfacred: leaving out %s: a FIDO security key, which works only in the console, not with STS\n", f)
 	}
-	device, err := chooseDevice(e, name, devs, *serial)
+	device, err := chooseDevice(ctx, e, name, devs, *serial)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func explainKeys(profile string, err error) error {
 }
 
 // chooseDevice picks the device: --mfa-serial, the only one, or the person's choice.
-func chooseDevice(e *env, profile string, d devices, serial string) (string, error) {
+func chooseDevice(ctx context.Context, e *env, profile string, d devices, serial string) (string, error) {
 	pick := fmt.Sprintf("`mfacred setup --profile %s --mfa-serial SERIAL`", profile)
 	switch {
 	case serial != "":
@@ -143,7 +143,7 @@ func chooseDevice(e *env, profile string, d devices, serial string) (string, err
 	}
 	fmt.Fprintf(&q, "Device for profile %s [1-%d]: ", profile, len(d.Usable))
 	for {
-		answer, err := prompt.Ask(q.String(), false)
+		answer, err := prompt.Ask(ctx, q.String(), false)
 		if errors.Is(err, prompt.ErrNoTerminal) {
 			fmt.Fprintf(e.io.Err, "mfacred: %s has %d MFA devices:\n", d.User, len(d.Usable))
 			for _, s := range d.Usable {
@@ -241,12 +241,12 @@ func offerSeed(ctx context.Context, e *env, profile, device string) {
 	if _, err := e.store.Seed(ctx, device); err == nil {
 		return
 	}
-	answer, err := prompt.Ask(fmt.Sprintf("Store the TOTP seed of %s so that mfacred makes the codes itself?\n"+
+	answer, err := prompt.Ask(ctx, fmt.Sprintf("Store the TOTP seed of %s so that mfacred makes the codes itself?\n"+
 		"Then whoever can read your keyring has both factors. [y/N]: ", device), false)
 	if err != nil || !strings.HasPrefix(strings.ToLower(answer), "y") {
 		return
 	}
-	raw, err := prompt.Ask("TOTP seed (base32 or otpauth:// URI): ", true)
+	raw, err := prompt.Ask(ctx, "TOTP seed (base32 or otpauth:// URI): ", true)
 	if err == nil {
 		var seed string
 		if seed, err = prompt.ParseSeed(raw); err == nil {

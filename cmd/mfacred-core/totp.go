@@ -30,9 +30,11 @@ has both. Prefer a code from your phone, or mfa_process with a password manager,
 }
 
 func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	if len(args) == 0 || (args[0] != "set" && args[0] != "remove") {
-		fs.Usage()
-		return errSilent
+	if len(args) == 0 {
+		return usageError{"totp", "missing set or remove"}
+	}
+	if args[0] != "set" && args[0] != "remove" {
+		return usageError{"totp", fmt.Sprintf("unexpected argument %q: want set or remove", args[0])}
 	}
 	action := args[0]
 	profile := profileFlag(fs)
@@ -53,7 +55,7 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		fmt.Fprintf(e.io.Err, "mfacred: removed the seed of device %s\n", p.MFASerial)
 		return nil
 	}
-	raw, err := readSeed(e, p)
+	raw, err := readSeed(ctx, e, p)
 	if err != nil {
 		return err
 	}
@@ -69,13 +71,34 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	return nil
 }
 
-func readSeed(e *env, p *awsconfig.Profile) (string, error) {
+// maxSeedInput is more than any seed or otpauth URI needs.
+const maxSeedInput = 4096
+
+// readSeed reads the seed from the terminal or stdin, until ctx ends: a stdin that never
+// closes is given up on at Ctrl-C or SIGTERM. Input over maxSeedInput is refused, not cut.
+func readSeed(ctx context.Context, e *env, p *awsconfig.Profile) (string, error) {
 	if f, ok := e.io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return prompt.Ask(fmt.Sprintf("TOTP seed (base32 or otpauth:// URI) for device %s: ", p.MFASerial), true)
+		return prompt.Ask(ctx, fmt.Sprintf("TOTP seed (base32 or otpauth:// URI) for device %s: ", p.MFASerial), true)
 	}
-	b, err := io.ReadAll(io.LimitReader(e.io.In, 4096))
-	if err != nil {
-		return "", fmt.Errorf("read seed from stdin: %w", err)
+	type input struct {
+		b   []byte
+		err error
 	}
-	return string(b), nil
+	got := make(chan input, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(e.io.In, maxSeedInput+1))
+		got <- input{b, err}
+	}()
+	select {
+	case in := <-got:
+		switch {
+		case in.err != nil:
+			return "", fmt.Errorf("profile %s: read seed from stdin: %w", p.Name, in.err)
+		case len(in.b) > maxSeedInput:
+			return "", fmt.Errorf("profile %s: stdin holds more than %d bytes, more than any seed or otpauth URI: nothing was stored", p.Name, maxSeedInput)
+		}
+		return string(in.b), nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("profile %s: stdin did not end (nothing was stored): %w", p.Name, ctx.Err())
+	}
 }
