@@ -19,27 +19,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 )
 
 // RenewBefore is how long before expiry a session is renewed (cache.RenewBefore).
 const RenewBefore = cache.RenewBefore
-
-// LockTimeout bounds the wait for another process's refresh, well inside the Go SDK's 60 s
-// kill (aws-facts.md §2).
-const LockTimeout = 45 * time.Second
-
-// CallTimeout bounds one STS operation, its retries included: a hanging STS or proxy fails
-// with a sentence well inside the Go SDK's 60 s kill (aws-facts.md §2).
-const CallTimeout = 20 * time.Second
 
 // CodeStep is the TOTP period of AWS devices.
 const CodeStep = 30 * time.Second
@@ -122,9 +119,10 @@ func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, er
 // the lock itself. With the lock held it reads the cache once more: another process may have
 // renewed the entry just before.
 func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what string) (io.Closer, cache.Entry, bool, error) {
-	deadline := time.Now().Add(LockTimeout)
+	// The wait leaves room to read what the other process stored (docs/aws-contract.md §2).
+	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
 	for {
-		lock, err := p.Store.LockOrWait(ctx, name, time.Until(deadline))
+		lock, err := p.Store.LockOrWait(ctx, name, time.Until(until))
 		if err != nil {
 			return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
 		}
@@ -157,7 +155,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 		return cache.Entry{}, err
 	}
 	e, err = p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
-		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 		defer cancel()
 		out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
 			DurationSeconds: ptr(int32(r.Duration / time.Second)),
@@ -231,7 +229,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		in.ExternalId = &r.Role.ExternalID
 	}
 	assume := func() (cache.Entry, error) {
-		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 		defer cancel()
 		out, err := client.AssumeRole(ctx, in)
 		if err != nil {
@@ -267,7 +265,7 @@ func (p *Provider) sessionName(ctx context.Context, client STS, r Request, keyID
 	k := cache.IdentityKey(r.Source, keyID)
 	arn, err := p.Store.Identity(ctx, k)
 	if err != nil {
-		ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+		ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 		defer cancel()
 		out, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
@@ -418,28 +416,65 @@ var ErrBadCode = errors.New("AWS rejected the MFA code")
 // ErrNotYourDevice is returned when the serial is not one of the user's MFA devices.
 var ErrNotYourDevice = errors.New("not one of your MFA devices")
 
+// apiError is the AWS error in err's chain: its code (InvalidClientTokenId, AccessDenied...)
+// and message. ok is false for errors AWS did not send (docs/aws-contract.md §4).
+func apiError(err error) (code, message string, ok bool) {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return "", "", false
+	}
+	return ae.ErrorCode(), ae.ErrorMessage(), true
+}
+
+// httpStatus is the HTTP status of the answer in err's chain, 0 if there was none.
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// ErrSTSUnavailable is wrapped by the errors of a refresh that failed through nobody's fault in
+// the request: STS (or a proxy in between) did not answer in time, throttled, or failed on its
+// side, still after the SDK's retries. A caller may serve a session that is still valid instead.
+var ErrSTSUnavailable = errors.New("STS unavailable")
+
+// sentence is an error worded for a person that still tells callers its kind.
+type sentence struct {
+	text string
+	kind error
+}
+
+func (s sentence) Error() string { return s.text }
+func (s sentence) Unwrap() error { return s.kind }
+
 // transient explains the failures that are nobody's fault in the request: a hanging STS,
 // throttling, AWS's own errors. ok is false for anything else.
 func transient(r Request, op string, err error) (error, bool) {
-	msg := err.Error()
+	code, _, _ := apiError(err)
+	_, throttled := retry.DefaultThrottleErrorCodes[code]
+	status := httpStatus(err)
+	var text string
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "deadline exceeded"):
-		return fmt.Errorf("profile %s: STS did not answer %s within %s: check the network, a proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL_STS", r.Profile, op, CallTimeout), true
-	case strings.Contains(msg, "Throttling"), strings.Contains(msg, "RequestLimitExceeded"), strings.Contains(msg, "TooManyRequests"):
-		return fmt.Errorf("profile %s: STS throttled %s, still after retries: try again in a minute (%v)", r.Profile, op, lastLine(err)), true
-	case strings.Contains(msg, "StatusCode: 5"):
-		return fmt.Errorf("profile %s: STS failed %s on its side, still after retries: try again shortly (%v)", r.Profile, op, lastLine(err)), true
+	case errors.Is(err, context.DeadlineExceeded):
+		text = fmt.Sprintf("profile %s: STS did not answer %s within %s: check the network, a proxy (HTTPS_PROXY) or AWS_ENDPOINT_URL_STS", r.Profile, op, deadline.Call)
+	case throttled || status == http.StatusTooManyRequests:
+		text = fmt.Sprintf("profile %s: STS throttled %s, still after retries: try again in a minute (%s)", r.Profile, op, awsText(err, status))
+	case status >= 500:
+		text = fmt.Sprintf("profile %s: STS failed %s on its side, still after retries: try again shortly (%s)", r.Profile, op, awsText(err, status))
+	default:
+		return nil, false
 	}
-	return nil, false
+	return sentence{text, ErrSTSUnavailable}, true
 }
 
-// lastLine is the AWS error code and message of an SDK error, without the request details.
-func lastLine(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "api error "); i >= 0 {
-		return msg[i+len("api error "):]
+// awsText is what AWS said: the error code and message, else the HTTP status.
+func awsText(err error, status int) string {
+	if code, msg, ok := apiError(err); ok {
+		return code + ": " + msg
 	}
-	return msg
+	return fmt.Sprintf("HTTP %d", status)
 }
 
 // Explain turns the STS errors people meet into sentences that say what to do.
@@ -447,11 +482,12 @@ func Explain(r Request, err error) error {
 	if e, ok := transient(r, "GetSessionToken", err); ok {
 		return e
 	}
-	msg := err.Error()
+	code, msg, _ := apiError(err)
 	switch {
-	case strings.Contains(msg, "invalid MFA one time pass code"):
+	// AWS names both MFA failures AccessDenied; only the message tells them apart.
+	case code == "AccessDenied" && strings.Contains(msg, "invalid MFA one time pass code"):
 		return fmt.Errorf("profile %s: %w for device %s (wrong, expired or already used; check the clock if this repeats)", r.Profile, ErrBadCode, r.Device)
-	case strings.Contains(msg, "verify your MFA serial number"):
+	case code == "AccessDenied" && strings.Contains(msg, "verify your MFA serial number"):
 		return fmt.Errorf("profile %s: device %s is %w: since November 2022 a device is named when it is created, so mfa/USERNAME may be wrong; list yours with `aws iam list-mfa-devices`", r.Profile, r.Device, ErrNotYourDevice)
 	case KeysRejected(err):
 		return fmt.Errorf("profile %s: AWS does not accept the long-term keys of profile %s: store working ones with `mfacred add %s`", r.Profile, r.Source, r.Source)
@@ -462,8 +498,8 @@ func Explain(r Request, err error) error {
 // KeysRejected reports whether AWS refused the keys a request was signed with: an unknown
 // access key id, or a secret that does not match it.
 func KeysRejected(err error) bool {
-	msg := err.Error()
-	return strings.Contains(msg, "InvalidClientTokenId") || strings.Contains(msg, "SignatureDoesNotMatch")
+	code, _, _ := apiError(err)
+	return code == "InvalidClientTokenId" || code == "SignatureDoesNotMatch"
 }
 
 // ExplainRole explains AssumeRole's errors.
@@ -471,21 +507,22 @@ func ExplainRole(r Request, err error) error {
 	if e, ok := transient(r, "AssumeRole", err); ok {
 		return e
 	}
-	msg := err.Error()
+	code, msg, _ := apiError(err)
 	switch {
-	case strings.Contains(msg, "MultiFactorAuthentication failed"):
+	case code == "AccessDenied" && strings.Contains(msg, "MultiFactorAuthentication failed"):
 		return Explain(r, err)
-	case strings.Contains(msg, "1 hour session limit"):
+	// Both duration refusals are ValidationError; only the message tells which limit was hit.
+	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
 		return fmt.Errorf("profile %s: role %s: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true", r.Profile, r.Role.ARN)
-	case strings.Contains(msg, "MaxSessionDuration"):
+	case code == "ValidationError" && strings.Contains(msg, "MaxSessionDuration"):
 		return fmt.Errorf("profile %s: role %s allows shorter sessions than %d seconds (its MaxSessionDuration): lower mfacred_role_duration_seconds or raise the role's limit", r.Profile, r.Role.ARN, r.Role.Duration)
-	case strings.Contains(msg, "not authorized to perform: sts:AssumeRole"):
+	case code == "AccessDenied":
 		how := "with the MFA session of profile " + r.Source
 		if r.Role.Direct {
 			how = "with the long-term keys of profile " + r.Source + " and a code"
 		}
 		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (principal, MFA condition, external id)", r.Profile, r.Role.ARN, how)
-	case strings.Contains(msg, "ExpiredToken"), strings.Contains(msg, "InvalidClientTokenId") && !r.Role.Direct:
+	case code == "ExpiredToken", code == "InvalidClientTokenId" && !r.Role.Direct:
 		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, r.Source)
 	case KeysRejected(err):
 		return Explain(r, err)

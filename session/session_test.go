@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
@@ -43,7 +47,7 @@ func (f *fakeSTS) GetSessionToken(_ context.Context, in *sts.GetSessionTokenInpu
 		return nil, f.err
 	}
 	if !f.good[*in.TokenCode] {
-		return nil, errors.New("api error AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.")
+		return nil, awsErr(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
 	}
 	delete(f.good, *in.TokenCode)
 	n := len(f.calls)
@@ -69,11 +73,11 @@ func (c *client) AssumeRole(_ context.Context, in *sts.AssumeRoleInput, _ ...fun
 	}
 	chained := strings.HasPrefix(c.keys.AccessKeyID, "ASIA")
 	if chained && *in.DurationSeconds > 3600 {
-		return nil, errors.New("api error ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return nil, awsErr(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	if !chained {
 		if in.TokenCode == nil || !c.good[*in.TokenCode] {
-			return nil, errors.New("api error AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.")
+			return nil, awsErr(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
 		}
 		delete(c.good, *in.TokenCode)
 	}
@@ -302,7 +306,7 @@ func TestFailedRefreshKeepsCachedSession(t *testing.T) {
 	r := newRig(t)
 	first := r.get(t)
 	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
-	r.sts.err = errors.New("api error Throttling: Rate exceeded")
+	r.sts.err = awsErr(400, "Throttling", "Rate exceeded")
 	if _, err := r.p.Credentials(context.Background(), r.req); err == nil {
 		t.Fatal("refresh did not fail")
 	}
@@ -315,19 +319,43 @@ func TestFailedRefreshKeepsCachedSession(t *testing.T) {
 	}
 }
 
+// awsErr is an error as the SDK returns it for an AWS error answer: an operation error around
+// the HTTP response error around the API error with its code.
+func awsErr(status int, code, message string) error {
+	return &smithy.OperationError{ServiceID: "STS", OperationName: "GetSessionToken", Err: &awshttp.ResponseError{
+		RequestID: "x",
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+			Err:      &smithy.GenericAPIError{Code: code, Message: message},
+		},
+	}}
+}
+
 func TestErrorsAreExplained(t *testing.T) {
 	r := Request{Profile: "work", Source: "work", Device: "arn:aws:iam::1:mfa/alice"}
-	for _, tc := range []struct{ aws, want string }{
-		{"AccessDenied: MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user.", "device arn:aws:iam::1:mfa/alice is not one of your MFA devices"},
-		{"AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.", "AWS rejected the MFA code for device arn:aws:iam::1:mfa/alice"},
-		{"InvalidClientTokenId: The security token included in the request is invalid.", "mfacred add work"},
-		{"operation error STS: GetSessionToken, exceeded maximum number of attempts, 3, https response error StatusCode: 400, RequestID: x, api error Throttling: Rate exceeded", "profile work: STS throttled GetSessionToken, still after retries: try again in a minute (Throttling: Rate exceeded)"},
-		{"operation error STS: GetSessionToken, exceeded maximum number of attempts, 3, https response error StatusCode: 503, RequestID: x, api error ServiceUnavailable: down", "profile work: STS failed GetSessionToken on its side, still after retries: try again shortly (ServiceUnavailable: down)"},
-		{"operation error STS: GetSessionToken, context deadline exceeded", "profile work: STS did not answer GetSessionToken within 20s"},
-		{"api error ValidationError: something new", "profile work: GetSessionToken with device arn:aws:iam::1:mfa/alice: api error ValidationError"},
+	for _, tc := range []struct {
+		aws         error
+		want        string
+		unavailable bool
+	}{
+		{awsErr(403, "AccessDenied", "MultiFactorAuthentication failed, unable to validate MFA code. Please verify your MFA serial number is valid and associated with this user."), "device arn:aws:iam::1:mfa/alice is not one of your MFA devices", false},
+		{awsErr(403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code."), "AWS rejected the MFA code for device arn:aws:iam::1:mfa/alice", false},
+		{awsErr(403, "InvalidClientTokenId", "The security token included in the request is invalid."), "mfacred add work", false},
+		{awsErr(403, "SignatureDoesNotMatch", "The request signature we calculated does not match"), "mfacred add work", false},
+		// The code decides, not the words: a message that merely mentions a code is not it.
+		{awsErr(403, "AccessDenied", "not InvalidClientTokenId"), "GetSessionToken with device arn:aws:iam::1:mfa/alice: operation error STS: GetSessionToken", false},
+		{awsErr(400, "Throttling", "Rate exceeded"), "profile work: STS throttled GetSessionToken, still after retries: try again in a minute (Throttling: Rate exceeded)", true},
+		{awsErr(429, "SlowDown", "later"), "profile work: STS throttled GetSessionToken", true},
+		{awsErr(503, "ServiceUnavailable", "down"), "profile work: STS failed GetSessionToken on its side, still after retries: try again shortly (ServiceUnavailable: down)", true},
+		{&smithy.OperationError{ServiceID: "STS", OperationName: "GetSessionToken", Err: &aws.RequestCanceledError{Err: context.DeadlineExceeded}}, "profile work: STS did not answer GetSessionToken within 20s", true},
+		{awsErr(400, "ValidationError", "something new"), "profile work: GetSessionToken with device arn:aws:iam::1:mfa/alice: operation error STS: GetSessionToken", false},
 	} {
-		if got := Explain(r, errors.New(tc.aws)).Error(); !strings.Contains(got, tc.want) {
-			t.Errorf("Explain(%q) = %q, want it to contain %q", tc.aws, got, tc.want)
+		err := Explain(r, tc.aws)
+		if got := err.Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("Explain(%v) = %q, want it to contain %q", tc.aws, got, tc.want)
+		}
+		if errors.Is(err, ErrSTSUnavailable) != tc.unavailable {
+			t.Errorf("Explain(%v): errors.Is(ErrSTSUnavailable) = %v", tc.aws, !tc.unavailable)
 		}
 	}
 }
@@ -482,8 +510,8 @@ func TestRoleErrorsCacheNothing(t *testing.T) {
 		want    string
 	}{
 		{"chaining cap", nil, 7200, "role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less, or mfacred_role_direct = true"},
-		{"trust policy", errors.New("api error AccessDenied: User: arn:aws:iam::1:user/alice is not authorized to perform: sts:AssumeRole on resource: arn"), 3600, "AWS refused to let you assume role arn:aws:iam::222222222222:role/Admin with the MFA session of profile work: check the role's trust policy"},
-		{"max duration", errors.New("api error ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), 3600, "allows shorter sessions than 3600 seconds"},
+		{"trust policy", awsErr(403, "AccessDenied", "User: arn:aws:iam::1:user/alice is not authorized to perform: sts:AssumeRole on resource: arn"), 3600, "AWS refused to let you assume role arn:aws:iam::222222222222:role/Admin with the MFA session of profile work: check the role's trust policy"},
+		{"max duration", awsErr(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."), 3600, "allows shorter sessions than 3600 seconds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)

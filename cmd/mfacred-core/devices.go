@@ -21,7 +21,7 @@ type devices struct {
 
 // listDevices asks AWS who the keys belong to and which MFA devices that user has. Both calls
 // work without MFA: GetCallerIdentity always, ListMFADevices for oneself under AWS's
-// self-manage-MFA example policy (aws-facts.md §4).
+// self-manage-MFA example policy (docs/aws-contract.md §4).
 func listDevices(ctx context.Context, cfg aws.Config) (devices, error) {
 	user, err := whoAmI(ctx, cfg)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
@@ -61,7 +62,7 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
 	c := &checklist{env: e}
 	c.doctor(ctx, *profile, *spend)
@@ -174,7 +175,7 @@ func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r hit.R
 }
 
 // checkCredentialProcess checks that the profile's credential_process runs this binary for
-// this profile, and that no SDK setting beside it gets in the way (aws-facts.md §3).
+// this profile, and that no SDK setting beside it gets in the way (docs/aws-contract.md §3).
 func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) {
 	line := files.Get(name, "credential_process")
 	if line == "" {

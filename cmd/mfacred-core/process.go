@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscfg "github.com/aws/aws-sdk-go-v2/config"
@@ -15,6 +14,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
@@ -40,9 +40,6 @@ the role's MaxSessionDuration).`,
 	run: runProcess,
 }
 
-// processTimeout keeps a whole call inside the Go SDK's 60 s kill.
-const processTimeout = 55 * time.Second
-
 func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	profile := profileFlag(fs)
 	if err := parse(fs, args); err != nil {
@@ -55,10 +52,10 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	return credproc.Print(e.io.Out, entry, hit.Of(p).Account())
 }
 
-// credentials returns the credentials of a profile, from the cache or from STS, within
-// processTimeout.
+// credentials returns the credentials of a profile, from the cache or from STS, within the
+// budget of one call (deadline.Process).
 func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profile, cache.Entry, error) {
-	ctx, cancel := context.WithTimeout(ctx, processTimeout)
+	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
 	files, p, err := loadProfile(profile)
 	if err != nil {
@@ -119,7 +116,7 @@ func (e *env) codeSource(ctx context.Context, p *awsconfig.Profile) (prompt.Sour
 }
 
 // awsConfig builds an SDK config the SDK's way, so that AWS_ENDPOINT_URL(_STS/_IAM),
-// endpoint_url, AWS_CA_BUNDLE and HTTPS_PROXY are honoured (aws-facts.md §3), signed with
+// endpoint_url, AWS_CA_BUNDLE and HTTPS_PROXY are honoured (docs/aws-contract.md §3), signed with
 // keys: the long-term ones, or a session's to assume a role. The profile's own settings are
 // read only when it exists in the config file.
 func awsConfig(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (aws.Config, error) {

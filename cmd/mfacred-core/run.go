@@ -161,7 +161,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 			return 128 + int(sig.sig)
 		}
 		// The AWS CLI shows a helper's stderr only when it fails, as the error text: one
-		// complete sentence (aws-facts.md §1).
+		// complete sentence (docs/aws-contract.md §1).
 		fmt.Fprintf(io.Err, "mfacred: %s\n", oneLine(err.Error()))
 		return 1
 	}
