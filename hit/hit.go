@@ -33,6 +33,10 @@ type Request struct {
 	// Role, when set, is assumed with the session (or the keys, if Direct) and its
 	// credentials are returned instead of the session's.
 	Role *awsconfig.Role
+	// MinLeft makes an entry that ends sooner than this a miss, so that it is renewed (a
+	// console session cannot outlast role-chained credentials: mfacred login). Zero for
+	// credential_process.
+	MinLeft time.Duration
 }
 
 // Of is the request for a resolved profile, without looking at static keys: enough for its
@@ -81,6 +85,9 @@ func (r Request) fileKeyID() string {
 // than the renewal margin and, if it was made from keys in the files, the files still hold
 // those keys (cache.Entry.Serves).
 func (r Request) Serves(e cache.Entry, now time.Time) bool {
+	if r.MinLeft > 0 && e.Expiration.Sub(now) < r.MinLeft {
+		return false
+	}
 	return e.Serves(now, r.fileKeyID())
 }
 

@@ -206,7 +206,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		}
 	} else {
 		sr := r
-		sr.Role = nil
+		sr.Role, sr.MinLeft = nil, 0
 		if base, err = p.sessionCredentials(ctx, sr); err != nil {
 			return cache.Entry{}, err
 		}

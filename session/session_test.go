@@ -477,6 +477,34 @@ func TestRoleRenewal(t *testing.T) {
 	}
 }
 
+// MinLeft renews role credentials that end sooner, from the cached session (no code), and
+// leaves the session itself alone even when it ends sooner than MinLeft.
+func TestRoleMinLeft(t *testing.T) {
+	r := newRig(t)
+	first := r.role(t, "arn:aws:iam::222222222222:role/Admin")
+	r.clock.t = r.clock.t.Add(20 * time.Minute) // 40 minutes left
+	req := r.req
+	req.Profile = "prod"
+	req.Role = &awsconfig.Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: 3600}
+	req.MinLeft = 30 * time.Minute
+	if e, err := r.p.Credentials(context.Background(), req); err != nil || e.AccessKeyID != first.AccessKeyID {
+		t.Fatalf("40 minutes left, 30 asked: renewed (%v)", err)
+	}
+	req.MinLeft = 50 * time.Minute
+	e, err := r.p.Credentials(context.Background(), req)
+	if err != nil || e.AccessKeyID == first.AccessKeyID || e.Expiration.Sub(r.clock.t) != time.Hour {
+		t.Fatalf("40 minutes left, 50 asked: not renewed for an hour (%v)", err)
+	}
+	// The 12-hour session has 11h40m left, less than a MinLeft of 12 h: still no new code.
+	req.MinLeft = 12 * time.Hour
+	if _, err := r.p.Credentials(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.sts.calls) != 1 || len(r.sts.assumed) != 3 {
+		t.Fatalf("%d GetSessionToken, %d AssumeRole; want 1, 3", len(r.sts.calls), len(r.sts.assumed))
+	}
+}
+
 // Direct mode assumes the role with the long-term keys and a code of its own.
 func TestDirectRoleUsesKeysAndCode(t *testing.T) {
 	r := newRig(t)

@@ -2,6 +2,10 @@
 // SigV4 signatures made with the caller's secret, TOTP codes of named MFA devices (a code is
 // accepted once), that a serial belongs to the caller, and a Deny-unless-MFA policy on IAM.
 // It counts the calls of each action so that tests can say how often STS was reached.
+//
+// Beside it, at /federation, is the console federation endpoint (getSigninToken): it takes
+// only role credentials this server issued, and refuses SessionDuration for role-chained
+// ones, as AWS does (see federation.go).
 package ststest
 
 import (
@@ -67,6 +71,8 @@ type session struct {
 	// assumed is the assumed-role ARN of a role session; role its role.
 	assumed string
 	role    *Role
+	// chained: a role assumed with session credentials (role chaining).
+	chained bool
 }
 
 // Fault makes calls of Action fail before anything is checked: with Hang, the server
@@ -99,6 +105,7 @@ type Server struct {
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
 	assumed []string // role session names
+	signins []Signin
 }
 
 // New starts a server on 127.0.0.1 with the given users.
@@ -226,6 +233,10 @@ type apiError struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/federation" {
+		s.federation(w, r)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	for k, v := range r.URL.Query() {
@@ -591,7 +602,7 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 		return nil, denied
 	}
 	assumed := "arn:aws:sts::" + role.account() + ":assumed-role/" + role.name() + "/" + name
-	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role}, duration, 600)
+	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, 600)
 	s.mu.Lock()
 	s.assumed = append(s.assumed, name)
 	s.mu.Unlock()

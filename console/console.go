@@ -1,0 +1,232 @@
+// Package console signs in to the AWS Management Console as a role, the way AWS describes for
+// a custom identity broker (README.md, "Console sign-in"):
+//
+//  1. the role credentials are exchanged at the federation endpoint of the role's partition
+//     (Action=getSigninToken) for a sign-in token, valid for 15 minutes;
+//  2. the sign-in URL (Action=login with Issuer, Destination and SigninToken) is built;
+//  3. the URL is handed to the browser through a one-shot link on the loopback interface
+//     (Handoff), so that it is never in a program's argv.
+//
+// Only role credentials (AssumeRole) are accepted by the federation endpoint: not long-term
+// keys, not GetSessionToken sessions. SessionDuration, the console session's length, must not
+// be sent with role-chained credentials (a role assumed with session credentials); the
+// console session then ends with the credentials.
+//
+// The sign-in URL and the token in it are bearer secrets: nothing here logs them or puts
+// them in an error.
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mfacred/mfacred/cache"
+)
+
+// Issuer names mfacred in the sign-in URL.
+const Issuer = "mfacred"
+
+// Console session lengths the federation endpoint accepts as SessionDuration.
+const (
+	MinSession = 15 * time.Minute
+	MaxSession = 12 * time.Hour
+)
+
+// CallTimeout bounds the getSigninToken call.
+const CallTimeout = 20 * time.Second
+
+// Partition is an AWS partition's console and sign-in hosts.
+type Partition struct {
+	Name    string // aws, aws-cn, aws-us-gov
+	Signin  string // the federation endpoint's host
+	Console string // the console's host
+}
+
+var partitions = []Partition{
+	{"aws", "signin.aws.amazon.com", "console.aws.amazon.com"},
+	{"aws-cn", "signin.amazonaws.cn", "console.amazonaws.cn"},
+	{"aws-us-gov", "signin.amazonaws-us-gov.com", "console.amazonaws-us-gov.com"},
+}
+
+// PartitionOf returns the partition of an ARN (arn:PARTITION:...).
+func PartitionOf(arn string) (Partition, error) {
+	parts := strings.SplitN(arn, ":", 3)
+	if len(parts) < 3 || parts[0] != "arn" {
+		return Partition{}, fmt.Errorf("%q is not an ARN", arn)
+	}
+	for _, p := range partitions {
+		if p.Name == parts[1] {
+			return p, nil
+		}
+	}
+	return Partition{}, fmt.Errorf("partition %q of %s has no console sign-in mfacred knows (aws, aws-cn, aws-us-gov)", parts[1], arn)
+}
+
+// regionPartition is the partition a region name belongs to, by AWS's naming.
+func regionPartition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+var (
+	serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// Destination is the console page to open in partition p: dest is empty (the console's
+// home), a service name (s3 -> https://HOST/s3/home), a path (/ec2/home#Instances), or a full
+// URL on the partition's console host. The region, when set, is added as ?region=R unless
+// dest names one.
+func Destination(p Partition, region, dest string) (string, error) {
+	if region != "" {
+		if !regionRE.MatchString(region) {
+			return "", fmt.Errorf("region %q is not a region name", region)
+		}
+		if rp := regionPartition(region); rp != p.Name {
+			return "", fmt.Errorf("region %s is in partition %s, the role in %s", region, rp, p.Name)
+		}
+	}
+	var u *url.URL
+	switch {
+	case dest == "":
+		u = &url.URL{Scheme: "https", Host: p.Console, Path: "/console/home"}
+	case serviceRE.MatchString(dest):
+		u = &url.URL{Scheme: "https", Host: p.Console, Path: "/" + dest + "/home"}
+	case strings.HasPrefix(dest, "/"):
+		var err error
+		if u, err = url.Parse("https://" + p.Console + dest); err != nil || u.Host != p.Console {
+			return "", fmt.Errorf("destination %q is not a console path", dest)
+		}
+	case strings.HasPrefix(dest, "https://"):
+		var err error
+		u, err = url.Parse(dest)
+		if err != nil || u.User != nil || u.Port() != "" || (u.Hostname() != p.Console && !strings.HasSuffix(u.Hostname(), "."+p.Console)) {
+			return "", fmt.Errorf("destination %q is not on the console of partition %s (https://%s/...)", dest, p.Name, p.Console)
+		}
+	default:
+		return "", fmt.Errorf("destination %q is neither a service name (s3), a console path (/s3/home) nor a console URL (https://%s/...)", dest, p.Console)
+	}
+	if region != "" {
+		q := u.Query()
+		if q.Get("region") == "" {
+			q.Set("region", region)
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String(), nil
+}
+
+// Doer sends HTTP requests: an *http.Client, or the AWS SDK's client (which honours
+// AWS_CA_BUNDLE and HTTPS_PROXY).
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Federation is a client of the federation endpoint.
+type Federation struct {
+	HTTP Doer // nil: http.DefaultClient
+	// Endpoint replaces https://SIGNIN-HOST/federation of every partition where the token is
+	// asked for (for tests: a local endpoint). The sign-in URL keeps the partition's host.
+	Endpoint string
+}
+
+// CheckEndpoint accepts an https URL, or http to a loopback address (for a local test
+// endpoint): the credentials travel in it.
+func CheckEndpoint(endpoint string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" {
+		return fmt.Errorf("federation endpoint %q is not a URL like https://signin.aws.amazon.com/federation", endpoint)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return fmt.Errorf("federation endpoint %q must be https (http only to a loopback address): the credentials travel in it", endpoint)
+}
+
+// ErrRefused is returned when the federation endpoint refuses the credentials.
+var ErrRefused = errors.New("the federation endpoint refused the role credentials")
+
+// SigninToken exchanges role credentials for a sign-in token at p's federation endpoint.
+// duration, when not zero, is sent as SessionDuration; it must be zero for role-chained
+// credentials. Errors never hold the credentials.
+func (f Federation) SigninToken(ctx context.Context, p Partition, c cache.Credentials, duration time.Duration) (string, error) {
+	endpoint := "https://" + p.Signin + "/federation"
+	if f.Endpoint != "" {
+		if err := CheckEndpoint(f.Endpoint); err != nil {
+			return "", err
+		}
+		endpoint = f.Endpoint
+	}
+	session, err := json.Marshal(map[string]string{"sessionId": c.AccessKeyID, "sessionKey": c.SecretAccessKey, "sessionToken": c.SessionToken})
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{"Action": {"getSigninToken"}, "Session": {string(session)}}
+	if duration != 0 {
+		q.Set("SessionDuration", fmt.Sprint(int(duration/time.Second)))
+	}
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"?"+q.Encode(), nil)
+	if err != nil {
+		return "", fmt.Errorf("federation endpoint %s: %w", endpoint, err)
+	}
+	hc := f.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		// A *url.Error quotes the whole URL, whose query holds the credentials: keep its cause only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if ctx.Err() == context.DeadlineExceeded {
+			return "", fmt.Errorf("federation endpoint %s did not answer within %s: check the network or a proxy (HTTPS_PROXY)", endpoint, CallTimeout)
+		}
+		return "", fmt.Errorf("call federation endpoint %s: %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("read answer of federation endpoint %s: %w", endpoint, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
+		return "", fmt.Errorf("%w (HTTP %d from %s)", ErrRefused, resp.StatusCode, endpoint)
+	case resp.StatusCode != http.StatusOK:
+		return "", fmt.Errorf("federation endpoint %s answered HTTP %d: try again shortly", endpoint, resp.StatusCode)
+	}
+	var out struct{ SigninToken string }
+	if err := json.Unmarshal(body, &out); err != nil || out.SigninToken == "" {
+		return "", fmt.Errorf("federation endpoint %s answered without a SigninToken", endpoint)
+	}
+	return out.SigninToken, nil
+}
+
+// URL is the sign-in URL that opens destination with token: a bearer secret for 15 minutes.
+func URL(p Partition, destination, token string) string {
+	q := url.Values{"Action": {"login"}, "Issuer": {Issuer}, "Destination": {destination}, "SigninToken": {token}}
+	return "https://" + p.Signin + "/federation?" + q.Encode()
+}
