@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/console"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 )
 
@@ -84,7 +85,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		}
 		r.MinLeft, sessionDuration = d, 0
 	}
-	cctx, cancel := context.WithTimeout(ctx, processTimeout)
+	cctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
 	entry, err := e.provider(cctx, files, p).Credentials(cctx, r)
 	if err != nil {
