@@ -1,23 +1,31 @@
 package prompt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Process runs the profile's mfa_process command and reads a code from its output, as
 // aws-vault does (`op item get ... --otp`, `ykman oath accounts code ...`).
+//
+// The command line may hold a seed and its error output a secret, so neither appears in an
+// error. The command runs in a process group (a job object on Windows) of its own: on a
+// time-out or Ctrl-C every process it started ends with it. When it exits 0 having printed a
+// code, the code is taken at once, even if a process it left behind still holds its output.
 type Process struct {
 	Command string
 	Timeout time.Duration // default 20 s: well inside the Go SDK's 60 s limit
 }
+
+// maxProcessOutput caps what is read from mfa_process: a code is 6 digits and a line end.
+const maxProcessOutput = 4 << 10
 
 // Name implements Source.
 func (Process) Name() string { return "mfa_process" }
@@ -31,32 +39,24 @@ func (p Process) Code(ctx context.Context, r Request) (string, error) {
 	if timeout == 0 {
 		timeout = 20 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	what := "profile " + r.Profile + ": mfa_process"
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errProcessTimeout)
 	defer cancel()
-	var cmd *exec.Cmd
-	if runtime.GOOS == "windows" {
-		cmd = exec.CommandContext(ctx, "cmd.exe", "/C", p.Command)
-	} else {
-		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", p.Command)
-	}
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.WaitDelay = time.Second
-	cmd.Env = os.Environ()
-	err := cmd.Run()
-	what := fmt.Sprintf("profile %s: mfa_process (%s)", r.Profile, p.Command)
+	out, err := runProcess(ctx, p.Command)
+	var exit *exec.ExitError
 	switch {
-	case ctx.Err() == context.DeadlineExceeded:
+	case context.Cause(ctx) == errProcessTimeout:
 		return "", fmt.Errorf("%s gave no code within %s", what, timeout)
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("%s: %w", what, context.Cause(ctx))
+	case errors.As(err, &exit):
+		return "", fmt.Errorf("%s failed with %v (its error output is not shown, as it may hold a secret: run the command in a terminal to see it)", what, exit.ProcessState)
+	case errors.Is(err, errTooMuchOutput):
+		return "", fmt.Errorf("%s printed more than %d bytes: want a 6-digit code for device %s", what, maxProcessOutput, r.Device)
 	case err != nil:
-		msg := lastLine(errOut.String())
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && msg != "" {
-			return "", fmt.Errorf("%s failed: %v: %s", what, err, msg)
-		}
-		return "", fmt.Errorf("%s failed: %v", what, err)
+		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	code := strings.TrimSpace(out.String())
+	code := strings.TrimSpace(out)
 	if code == "" {
 		return "", fmt.Errorf("%s printed nothing: want a 6-digit code for device %s", what, r.Device)
 	}
@@ -66,7 +66,82 @@ func (p Process) Code(ctx context.Context, r Request) (string, error) {
 	return code, nil
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
+var (
+	errProcessTimeout = errors.New("mfa_process timed out")
+	errTooMuchOutput  = errors.New("too much output")
+)
+
+// runProcess runs command with the platform's shell and returns what it printed. It returns
+// when the shell exits (or ctx ends, which ends its whole process group), not when the last
+// process holding its output lets go.
+func runProcess(ctx context.Context, command string) (string, error) {
+	cmd, err := shellCommand(command)
+	if err != nil {
+		return "", err
+	}
+	cmd.Env = os.Environ()
+	// Stdout is a pipe of our own, not a buffer: exec would then wait for every holder of
+	// the pipe to close it, which a process left in the background never does.
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return "", fmt.Errorf("make pipe: %w", err)
+	}
+	defer rd.Close()
+	cmd.Stdout = wr
+	group, err := startGroup(cmd)
+	wr.Close()
+	if err != nil {
+		return "", fmt.Errorf("start: %w", err)
+	}
+	defer group.release()
+	var out capped
+	read := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&out, rd)
+		close(read)
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err = <-exited:
+	case <-ctx.Done():
+		group.kill()
+		<-exited // the shell was killed: Wait returns at once
+		return "", ctx.Err()
+	}
+	if err != nil {
+		return "", err
+	}
+	// The shell has exited, so whatever it printed is in the pipe: collect it without
+	// waiting for processes it left behind.
+	collectRest(rd, read, &out)
+	return out.String()
+}
+
+// capped keeps the first maxProcessOutput bytes written to it and notes whether more came.
+type capped struct {
+	mu   sync.Mutex
+	b    []byte
+	over bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room := maxProcessOutput - len(c.b)
+	if len(p) > room {
+		c.b, c.over = append(c.b, p[:max(room, 0)]...), true
+		return len(p), nil // keep draining so that the command is never blocked on a full pipe
+	}
+	c.b = append(c.b, p...)
+	return len(p), nil
+}
+
+func (c *capped) String() (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.over {
+		return "", errTooMuchOutput
+	}
+	return string(c.b), nil
 }

@@ -49,31 +49,6 @@ func TestParseSeed(t *testing.T) {
 	}
 }
 
-func TestProcess(t *testing.T) {
-	ctx := context.Background()
-	r := Request{Profile: "work", Device: "d"}
-	for _, tc := range []struct{ cmd, want, err string }{
-		{cmd: "echo ' 123456 '", want: "123456"},
-		{cmd: "true", err: "profile work: mfa_process (true) printed nothing: want a 6-digit code for device d"},
-		{cmd: "echo 12345", err: "profile work: mfa_process (echo 12345) did not print a code for device d: an MFA code is 6 digits, got 5 characters"},
-		{cmd: "echo abcdef", err: "did not print a code for device d: an MFA code is 6 digits, got characters that are not digits"},
-		{cmd: "echo hunter2-password | tr a-z A-Z", err: "got 16 characters"}, // never echoed
-		{cmd: "echo locked >&2; exit 3", err: "profile work: mfa_process (echo locked >&2; exit 3) failed: exit status 3: locked"},
-		{cmd: "sleep 5", err: "gave no code within 200ms"},
-	} {
-		got, err := Process{Command: tc.cmd, Timeout: 200 * time.Millisecond}.Code(ctx, r)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "HUNTER2") {
-				t.Errorf("%s: %q %v; want error %q", tc.cmd, got, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%s: %q %v", tc.cmd, got, err)
-		}
-	}
-}
-
 // The terminal source writes its prompt to the terminal and reads the answer from it.
 func TestTerminalPromptsOnTheTerminal(t *testing.T) {
 	tty := &fakeTTY{in: strings.NewReader(" 654321\n")}
@@ -145,3 +120,79 @@ func TestDialogDrivers(t *testing.T) {
 		t.Error("a dialog without a display")
 	}
 }
+
+// stuckConsole behaves like CONIN$ on Windows: a read waits for Enter, and closing the
+// console under a pending read waits for that read to end.
+type stuckConsole struct {
+	enter, readDone chan struct{}
+}
+
+func newStuckConsole(t *testing.T) *stuckConsole {
+	c := &stuckConsole{enter: make(chan struct{}), readDone: make(chan struct{})}
+	t.Cleanup(func() { close(c.enter) })
+	return c
+}
+
+func (c *stuckConsole) Read([]byte) (int, error) {
+	<-c.enter
+	close(c.readDone)
+	return 0, io.EOF
+}
+func (c *stuckConsole) Write(p []byte) (int, error) { return len(p), nil }
+func (c *stuckConsole) Close() error                { <-c.readDone; return nil }
+
+// The terminal prompt and Ask end when ctx ends, even where closing the console under a
+// pending read blocks (issue 15, defect 2; issue 10, defect 4).
+func TestPromptsEndWithContextOnAStuckConsole(t *testing.T) {
+	for name, ask := range map[string]func(context.Context, io.ReadWriteCloser) error{
+		"terminal": func(ctx context.Context, c io.ReadWriteCloser) error {
+			_, err := Terminal{Open: func() (io.ReadWriteCloser, error) { return c, nil }}.Code(ctx, Request{Profile: "work"})
+			return err
+		},
+		"ask": func(ctx context.Context, c io.ReadWriteCloser) error {
+			_, err := askOn(ctx, c, c, -1, "Access key ID: ", false)
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- ask(ctx, newStuckConsole(t)) }()
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v, want context.Canceled", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the prompt did not end when its context was cancelled")
+			}
+		})
+	}
+}
+
+// A Windows console without a window (CREATE_NO_WINDOW) is no terminal: the dialog asks.
+func TestHiddenConsoleFallsBackToTheDialog(t *testing.T) {
+	if err := consoleShown(0x20a4e); err != nil {
+		t.Fatalf("a console with a window: %v", err)
+	}
+	hidden := consoleShown(0)
+	if !errors.Is(hidden, ErrNoTerminal) {
+		t.Fatalf("a console without a window: %v, want ErrNoTerminal", hidden)
+	}
+	dialog := &fixedSource{code: "123456"}
+	code, err := Terminal{Open: func() (io.ReadWriteCloser, error) { return nil, hidden }, Fallback: dialog}.
+		Code(context.Background(), Request{Profile: "work"})
+	if err != nil || code != "123456" || dialog.asked != 1 {
+		t.Fatalf("%q %v, dialog asked %d times", code, err, dialog.asked)
+	}
+}
+
+type fixedSource struct {
+	code  string
+	asked int
+}
+
+func (f *fixedSource) Code(context.Context, Request) (string, error) { f.asked++; return f.code, nil }
+func (*fixedSource) Interactive() bool                               { return true }
+func (*fixedSource) Name() string                                    { return "dialog" }

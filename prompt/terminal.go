@@ -36,28 +36,37 @@ func (t Terminal) Code(ctx context.Context, r Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer tty.Close()
 	if r.Retry != "" {
 		fmt.Fprintf(tty, "mfacred: %s\n", r.Retry)
 	}
 	fmt.Fprintf(tty, "mfacred: MFA code for profile %s (device %s): ", r.Profile, r.Device)
-	type line struct {
-		s   string
-		err error
-	}
 	got := make(chan line, 1)
-	go func() {
-		s, err := bufio.NewReader(tty).ReadString('\n')
-		got <- line{s, err}
-	}()
+	go func() { got <- readLine(tty) }()
 	select {
 	case l := <-got:
-		if l.err != nil && l.s == "" {
+		tty.Close()
+		if l.err != nil {
 			return "", fmt.Errorf("read code from terminal: %w", l.err)
 		}
 		return strings.TrimSpace(l.s), nil
 	case <-ctx.Done():
 		fmt.Fprintln(tty)
+		// Not closed here: closing a console under a pending read blocks on Windows.
+		go tty.Close()
 		return "", fmt.Errorf("no code typed: %w", ctx.Err())
 	}
+}
+
+type line struct {
+	s   string
+	err error
+}
+
+// readLine reads one line; a last line without a line end counts.
+func readLine(r io.Reader) line {
+	s, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && s != "" {
+		err = nil
+	}
+	return line{s, err}
 }

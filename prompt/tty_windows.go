@@ -5,16 +5,31 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"golang.org/x/sys/windows"
 )
 
+// console is the console's input and output. Its Close first cancels a pending read:
+// closing CONIN$ under a read blocks until someone presses Enter.
 type console struct{ in, out *os.File }
 
 func (c console) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c console) Write(p []byte) (int, error) { return c.out.Write(p) }
-func (c console) Close() error                { c.out.Close(); return c.in.Close() }
+func (c console) Close() error {
+	_ = windows.CancelIoEx(windows.Handle(c.in.Fd()), nil)
+	c.out.Close()
+	return c.in.Close()
+}
 
-// OpenTTY opens the console (CONIN$ and CONOUT$).
+var getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleWindow")
+
+// OpenTTY opens the console (CONIN$ and CONOUT$), unless it has no window to show a prompt
+// in (see consoleShown).
 func OpenTTY() (io.ReadWriteCloser, error) {
+	window, _, _ := getConsoleWindow.Call()
+	if err := consoleShown(window); err != nil {
+		return nil, err
+	}
 	in, err := os.OpenFile("CONIN$", os.O_RDWR, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%v)", ErrNoTerminal, err)
@@ -34,10 +49,12 @@ func ask(ctx context.Context, question string, secret bool) (string, error) {
 	}
 	cc := c.(console)
 	answer, err := askOn(ctx, cc.in, cc.out, int(cc.in.Fd()), question, secret)
-	// Closing CONIN$ under a pending read blocks: when the read was abandoned, the handles are
-	// left to the process's exit.
-	if ctx.Err() == nil {
-		c.Close()
+	if ctx.Err() != nil {
+		// A read may still be pending: Close cancels it, but the close itself waits for the
+		// read to end, so it happens aside.
+		go c.Close()
+		return answer, err
 	}
+	c.Close()
 	return answer, err
 }

@@ -1,0 +1,125 @@
+//go:build linux
+
+package prompt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestProcess(t *testing.T) {
+	ctx := context.Background()
+	r := Request{Profile: "work", Device: "d"}
+	for _, tc := range []struct{ cmd, want, err string }{
+		{cmd: "echo ' 123456 '", want: "123456"},
+		{cmd: "true", err: "profile work: mfa_process printed nothing: want a 6-digit code for device d"},
+		{cmd: "echo 12345", err: "profile work: mfa_process did not print a code for device d: an MFA code is 6 digits, got 5 characters"},
+		{cmd: "echo abcdef", err: "did not print a code for device d: an MFA code is 6 digits, got characters that are not digits"},
+		{cmd: "echo hunter2-password | tr a-z A-Z", err: "got 16 characters"}, // never echoed
+		{cmd: "echo HUNTER2 locked >&2; exit 3", err: "profile work: mfa_process failed with exit status 3 (its error output is not shown, as it may hold a secret: run the command in a terminal to see it)"},
+		{cmd: "head -c 100000 /dev/zero | tr '\\0' 1", err: "profile work: mfa_process printed more than 4096 bytes: want a 6-digit code for device d"},
+		{cmd: "echo 123456; head -c 5000 /dev/zero", err: "printed more than 4096 bytes"},
+		{cmd: "sleep 5", err: "profile work: mfa_process gave no code within 200ms"},
+	} {
+		got, err := Process{Command: tc.cmd, Timeout: 200 * time.Millisecond}.Code(ctx, r)
+		if tc.err != "" {
+			// Neither the command line (it may hold a seed) nor its error output is repeated.
+			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "HUNTER2") || strings.Contains(err.Error(), tc.cmd) {
+				t.Errorf("%s: %q %v; want error %q", tc.cmd, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %q %v", tc.cmd, got, err)
+		}
+	}
+}
+
+// A command that prints a code and exits 0 gives that code, even when a process it left in
+// the background still holds its output (issue 10, defect 5).
+func TestProcessBackgroundChild(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	t.Cleanup(func() { killPID(t, pidFile) })
+	code, err := Process{Command: "(sleep 30 & echo $! >" + pidFile + "); echo 123456", Timeout: 20 * time.Second}.
+		Code(context.Background(), Request{Profile: "work", Device: "d"})
+	if err != nil || code != "123456" {
+		t.Fatalf("%q %v, want 123456", code, err)
+	}
+	if !alive(t, readPID(t, pidFile)) {
+		t.Fatal("the background process of a command that succeeded was ended")
+	}
+}
+
+// On a time-out or Ctrl-C, every process the command started ends: no orphan keeps running.
+func TestProcessEndsItsProcessGroup(t *testing.T) {
+	for name, stop := range map[string]func(context.CancelFunc) time.Duration{
+		"time-out": func(context.CancelFunc) time.Duration { return 300 * time.Millisecond },
+		"cancel": func(cancel context.CancelFunc) time.Duration {
+			time.AfterFunc(300*time.Millisecond, cancel)
+			return time.Minute
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			pidFile := filepath.Join(t.TempDir(), "pid")
+			t.Cleanup(func() { killPID(t, pidFile) })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			timeout := stop(cancel)
+			_, err := Process{Command: "(sleep 30 & echo $! >" + pidFile + "); sleep 30", Timeout: timeout}.
+				Code(ctx, Request{Profile: "work", Device: "d"})
+			if name == "cancel" && !errors.Is(err, context.Canceled) || name == "time-out" && (err == nil || !strings.Contains(err.Error(), "gave no code within 300ms")) {
+				t.Fatalf("err = %v", err)
+			}
+			pid := readPID(t, pidFile)
+			// SIGKILL takes effect asynchronously: allow the kernel time, but not 30 s.
+			for deadline := time.Now().Add(10 * time.Second); alive(t, pid); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("process %d, started in the background by mfa_process, survived", pid)
+				}
+			}
+		})
+	}
+}
+
+func readPID(t *testing.T, file string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func killPID(t *testing.T, file string) {
+	if b, err := os.ReadFile(file); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// alive reports whether pid runs: it exists and is not a zombie waiting to be reaped.
+func alive(t *testing.T, pid int) bool {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if errors.Is(err, os.ErrNotExist) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+}
