@@ -1,5 +1,5 @@
 // Package console signs in to the AWS Management Console as a role, the way AWS describes for
-// a custom identity broker (README.md, "Console sign-in"):
+// a custom identity broker (README.md, "The console as a role"):
 //
 //  1. the role credentials are exchanged at the federation endpoint of the role's partition
 //     (Action=getSigninToken) for a sign-in token, valid for 15 minutes;
@@ -128,6 +128,33 @@ func Destination(p Partition, region, dest string) (string, error) {
 		}
 	}
 	return u.String(), nil
+}
+
+// ChainingCap is how long AWS lets role credentials assumed with session credentials (role
+// chaining) live.
+const ChainingCap = time.Hour
+
+// Errors of Length.
+var (
+	ErrChainingCap = errors.New("more than role chaining allows")
+	ErrOutlasts    = errors.New("longer than the role credentials live")
+)
+
+// Length decides how a console session of asked (0: as long as the credentials) is had from
+// role credentials that live roleLife when new. Role-chained credentials may not send
+// SessionDuration and the console session ends with them, so they must themselves live
+// asked: minLeft is what the cached ones must have left (ErrChainingCap past one hour,
+// ErrOutlasts past roleLife). Other role credentials send asked as sessionDuration.
+func Length(chained bool, roleLife, asked time.Duration) (minLeft, sessionDuration time.Duration, err error) {
+	switch {
+	case !chained:
+		return 0, asked, nil
+	case asked > ChainingCap:
+		return 0, 0, ErrChainingCap
+	case asked > roleLife:
+		return 0, 0, ErrOutlasts
+	}
+	return asked, 0, nil
 }
 
 // Doer sends HTTP requests: an *http.Client, or the AWS SDK's client (which honours

@@ -265,3 +265,25 @@ func TestHandoff(t *testing.T) {
 		t.Fatalf("cancelled: %v after %s", err, time.Since(start))
 	}
 }
+
+func TestLength(t *testing.T) {
+	for _, c := range []struct {
+		chained           bool
+		roleLife, asked   time.Duration
+		minLeft, duration time.Duration
+		err               error
+	}{
+		{true, time.Hour, 0, 0, 0, nil},
+		{true, time.Hour, 45 * time.Minute, 45 * time.Minute, 0, nil},
+		{true, time.Hour, time.Hour, time.Hour, 0, nil},
+		{true, time.Hour, 2 * time.Hour, 0, 0, ErrChainingCap},
+		{true, 30 * time.Minute, 45 * time.Minute, 0, 0, ErrOutlasts},
+		{false, time.Hour, 0, 0, 0, nil},
+		{false, time.Hour, 8 * time.Hour, 0, 8 * time.Hour, nil},
+	} {
+		minLeft, d, err := Length(c.chained, c.roleLife, c.asked)
+		if minLeft != c.minLeft || d != c.duration || !errors.Is(err, c.err) {
+			t.Errorf("%+v: %s %s %v", c, minLeft, d, err)
+		}
+	}
+}

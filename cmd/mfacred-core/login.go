@@ -72,19 +72,15 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	}
 
 	r := hit.For(files, p)
-	sessionDuration := d // sent as SessionDuration
-	if !p.Role.Direct {
-		// Role chaining: the console session cannot outlast the credentials and the
-		// federation endpoint refuses SessionDuration, so ask for credentials that last.
-		roleLife := time.Duration(p.Role.Duration) * time.Second
-		switch {
-		case d > time.Hour:
-			return fmt.Errorf("profile %s: a console session of %s is more than role chaining allows: the role is assumed with the MFA session, AWS caps such role credentials at one hour, and the console session ends with them; ask for --duration 1h or less, or set mfacred_role_direct = true in profile %s for console sessions of up to 12h (one MFA code per role)", p.Name, d, p.Name)
-		case d > roleLife:
-			return fmt.Errorf("profile %s: a console session of %s outlasts its role credentials (mfacred_role_duration_seconds = %d), and with role chaining the console session ends with them; ask for --duration %s or less, or raise mfacred_role_duration_seconds (3600 at most)", p.Name, d, p.Role.Duration, roleLife)
-		}
-		r.MinLeft, sessionDuration = d, 0
+	roleLife := time.Duration(p.Role.Duration) * time.Second
+	minLeft, sessionDuration, err := console.Length(!p.Role.Direct, roleLife, d)
+	switch {
+	case errors.Is(err, console.ErrChainingCap):
+		return fmt.Errorf("profile %s: a console session of %s is more than role chaining allows: the role is assumed with the MFA session, AWS caps such role credentials at one hour, and the console session ends with them; ask for --duration 1h or less, or set mfacred_role_direct = true in profile %s for console sessions of up to 12h (one MFA code per role)", p.Name, d, p.Name)
+	case errors.Is(err, console.ErrOutlasts):
+		return fmt.Errorf("profile %s: a console session of %s outlasts its role credentials (mfacred_role_duration_seconds = %d), and with role chaining the console session ends with them; ask for --duration %s or less, or raise mfacred_role_duration_seconds (3600 at most)", p.Name, d, p.Role.Duration, roleLife)
 	}
+	r.MinLeft = minLeft
 	cctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
 	entry, err := e.provider(cctx, files, p).Credentials(cctx, r)
