@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
 )
 
 // signalBound is how long a process may take to end after a signal: far below every wait it
@@ -114,4 +116,65 @@ func TestSignalEndsTOTPSetOnOpenStdin(t *testing.T) {
 	}
 	r := w.run(nil, nil, binary, "totp", "remove", "--profile", w.profile)
 	oneLineErr(t, r, "no seed stored for device "+w.serial)
+}
+
+// A process waiting for another's refresh (the device's lock, up to 45 s) ends within
+// signalBound of SIGTERM or Ctrl-C, with one line naming the profile and device, and so does
+// the holder waiting on a hung STS; the waiter spends no code.
+func TestSignalEndsLockAndSTSWaits(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
+	start := func() (*exec.Cmd, *strings.Builder, chan error) {
+		cmd := exec.Command(binary, "process", "--profile", w.profile)
+		cmd.Env = w.env
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		return cmd, &errb, done
+	}
+	stop := func(what string, cmd *exec.Cmd, errb *strings.Builder, done chan error, sig syscall.Signal, code int, want ...string) {
+		t.Helper()
+		begin := time.Now()
+		_ = cmd.Process.Signal(sig)
+		select {
+		case <-done:
+		case <-time.After(signalBound):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Fatalf("%s: still running %s after %s", what, signalBound, sig)
+		}
+		t.Logf("%s: ended within %s of %s: %s", what, time.Since(begin).Round(10*time.Millisecond), sig, strings.TrimSpace(errb.String()))
+		got := errb.String()
+		if cmd.ProcessState.ExitCode() != code || strings.Count(got, "\n") != 1 {
+			t.Fatalf("%s: exit %d, stderr %q; want %d and one line", what, cmd.ProcessState.ExitCode(), got, code)
+		}
+		for _, s := range want {
+			if !strings.Contains(got, s) {
+				t.Fatalf("%s: stderr %q does not say %q", what, got, s)
+			}
+		}
+	}
+
+	holder, holderErr, holderDone := start()
+	for deadline := time.Now().Add(20 * time.Second); w.sts.Count("GetSessionToken") == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first process never reached STS")
+		}
+	}
+	waiter, waiterErr, waiterDone := start()
+	time.Sleep(time.Second) // let it reach the lock; a signal before that must end it too
+	stop("waiting for the lock", waiter, waiterErr, waiterDone, syscall.SIGTERM, 143, "profile "+w.profile, "device "+w.serial, "SIGTERM")
+	stop("waiting for STS", holder, holderErr, holderDone, syscall.SIGINT, 130, "profile "+w.profile, "Ctrl-C")
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("%d GetSessionToken, want 1 (the holder's)", n)
+	}
+	w.sts.ClearFaults()
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 }

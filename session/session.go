@@ -124,7 +124,7 @@ func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what str
 	for {
 		lock, err := p.Store.LockOrWait(ctx, name, time.Until(until))
 		if err != nil {
-			return nil, cache.Entry{}, false, fmt.Errorf("wait for the refresh of %s: %w", what, err)
+			return nil, cache.Entry{}, false, fmt.Errorf("profile %s: wait for the refresh of %s: %w", r.Profile, what, err)
 		}
 		e, ok, _ := p.cached(ctx, r)
 		switch {

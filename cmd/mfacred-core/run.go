@@ -87,7 +87,7 @@ func (e signalError) Error() string {
 	if e.sig == syscall.SIGTERM {
 		return "stopped by SIGTERM"
 	}
-	return "stopped by Ctrl-C (SIGINT)"
+	return "stopped by Ctrl-C"
 }
 
 // exitError carries a child's exit code.
@@ -157,7 +157,11 @@ func run(ctx context.Context, args []string, io stdio) int {
 		// as a shell's does (130 for Ctrl-C, 143 for SIGTERM).
 		var sig signalError
 		if errors.As(context.Cause(ctx), &sig) {
-			fmt.Fprintf(io.Err, "mfacred: %s (%s)\n", oneLine(err.Error()), sig)
+			msg := oneLine(err.Error())
+			if !strings.Contains(msg, sig.Error()) {
+				msg += " (" + sig.Error() + ")"
+			}
+			fmt.Fprintf(io.Err, "mfacred: %s\n", msg)
 			return 128 + int(sig.sig)
 		}
 		// The AWS CLI shows a helper's stderr only when it fails, as the error text: one
