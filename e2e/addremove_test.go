@@ -46,3 +46,17 @@ func TestAddChecksKeysFirstAndRemove(t *testing.T) {
 		t.Fatalf("add --no-verify: %v %q", r.err, r.stderr)
 	}
 }
+
+// clear --profile reports what it forgot: one session the first time, none the second.
+func TestClearCountsWhatItForgot(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	for _, want := range []string{"forgot 1 cached session(s)", "forgot 0 cached session(s)"} {
+		r := w.run(nil, nil, binary, "clear", "--profile", w.profile)
+		if r.err != nil || r.stderr != "mfacred: profile "+w.profile+": "+want+"\n" {
+			t.Fatalf("clear --profile: %v %q, want %q", r.err, r.stderr, want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +69,19 @@ func ParseSeed(in string) (string, error) {
 		}
 		if d := k.Digits(); d != otp.DigitsSix {
 			return "", fmt.Errorf("otpauth URI has %d digits: AWS devices use 6", d.Length())
+		}
+		// Period and Digits fall back to 30 and 6 for a value they cannot parse ("-30", "0"
+		// parses, "-6" does not): such a URI is refused, not read as AWS's.
+		q := url.Values{}
+		if u, err := url.Parse(in); err == nil {
+			q = u.Query()
+		}
+		for _, f := range []string{"digits", "period"} {
+			if v := q.Get(f); v != "" {
+				if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+					return "", fmt.Errorf("otpauth URI has %s=%s, not a positive whole number: AWS devices use digits=6, period=30", f, v)
+				}
+			}
 		}
 		if p := k.Period(); p != 30 {
 			return "", fmt.Errorf("otpauth URI has a period of %d s: AWS devices use 30 s", p)

@@ -47,16 +47,25 @@ func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	return err
 }
 
+// maxPolicy is far more than any IAM policy (a managed policy holds at most 6,144 characters).
+const maxPolicy = 1 << 20
+
 func checkPolicy(e *env, path string) error {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(io.LimitReader(e.io.In, 1<<20))
-	} else {
-		data, err = os.ReadFile(path)
+	in := e.io.In
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("policy check: %w", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	if err != nil {
-		return fmt.Errorf("policy check: %w", err)
+	data, err := io.ReadAll(io.LimitReader(in, maxPolicy+1))
+	switch {
+	case err != nil:
+		return fmt.Errorf("policy check %s: %w", path, err)
+	case len(data) > maxPolicy:
+		return fmt.Errorf("policy check %s: more than %d bytes, far more than an IAM policy holds: not checked", path, maxPolicy)
 	}
 	d, err := policy.Parse(data)
 	if err != nil {

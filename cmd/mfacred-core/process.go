@@ -102,6 +102,10 @@ func (e *env) codeSource(ctx context.Context, p *awsconfig.Profile) (prompt.Sour
 	seed, err := e.store.Seed(ctx, p.MFASerial)
 	switch {
 	case err == nil:
+		if _, err := prompt.ParseSeed(seed); err != nil {
+			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%v): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
+				p.Name, p.MFASerial, err, p.Name, p.Name)
+		}
 		return prompt.Seed{Secret: seed}, nil
 	case !errors.Is(err, cache.ErrNotFound):
 		return nil, fmt.Errorf("read seed of device %s: %w", p.MFASerial, err)

@@ -34,29 +34,32 @@ func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var keys []cache.Key
+	cached, err := e.store.Cached(ctx)
+	if err != nil {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	keys, what := cached, ""
 	if *profile != "" {
 		_, p, err := loadProfile(*profile)
 		if err != nil {
 			return err
 		}
-		keys = []cache.Key{hit.Of(p).Key()}
-	} else {
-		var err error
-		if keys, err = e.store.Cached(ctx); err != nil {
-			return fmt.Errorf("list sessions: %w", err)
-		}
+		keys, what = []cache.Key{hit.Of(p).Key()}, "profile "+p.Name+": "
+	}
+	stored := map[cache.Key]bool{}
+	for _, k := range cached {
+		stored[k] = true
 	}
 	n := 0
 	for _, k := range keys {
 		if err := e.store.DeleteSession(ctx, k); err != nil {
 			return err
 		}
-		if k.IsSession() || k.IsRole() {
+		if stored[k] && (k.IsSession() || k.IsRole()) {
 			n++
 		}
 	}
-	fmt.Fprintf(e.io.Err, "mfacred: forgot %d cached session(s)\n", n)
+	fmt.Fprintf(e.io.Err, "mfacred: %sforgot %d cached session(s)\n", what, n)
 	return nil
 }
 
