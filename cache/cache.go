@@ -138,11 +138,30 @@ func (s *Store) get(ctx context.Context, k Key) (string, error) {
 // set writes an item that expires at expires (zero: never), split into parts that fit the
 // keyring's item limit when it is larger. Parts are written before the head that names them.
 func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) error {
-	put := func(name, v string) error {
+	write := func(name, v string) error {
 		if ek, ok := s.Keyring.(Expiring); ok {
 			return ek.SetExpiring(ctx, Service, name, v, expires)
 		}
 		return s.Keyring.Set(ctx, Service, name, v)
+	}
+	var room *evictions
+	put := func(name, v string) error {
+		err := write(name, v)
+		for errors.Is(err, ErrFull) {
+			if room == nil {
+				room = s.evictions(ctx, k)
+			}
+			if !room.next(ctx) {
+				return err
+			}
+			// The kernel frees a dropped key's quota a moment later, not at once.
+			for i := 0; i < 50; i++ {
+				if err = write(name, v); !errors.Is(err, ErrFull) || !pause(ctx, 5*time.Millisecond) {
+					break
+				}
+			}
+		}
+		return err
 	}
 	max := s.maxItem(ctx)
 	old := 0 // parts of the item being replaced, to remove those the new one does not reuse

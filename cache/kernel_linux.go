@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -33,11 +35,33 @@ const kernelPerm = 0x3f3f0000
 func kernelDesc(service, user string) string { return service + ":" + user }
 
 func kernelErr(err error) error {
+	if errors.Is(err, unix.EDQUOT) {
+		return fmt.Errorf("%w: %s", ErrFull, kernelQuota())
+	}
 	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EACCES) {
 		return fmt.Errorf("%w: the kernel keyring is blocked (%v; a container's seccomp profile may forbid keyctl): "+
 			"allow keyctl, or run a Secret Service (gnome-keyring on a D-Bus session bus) and set MFACRED_KEYRING=os", ErrNoKeyring, err)
 	}
 	return fmt.Errorf("%w: kernel keyring: %v", ErrNoKeyring, err)
+}
+
+// kernelQuota says which of the kernel's per-user key limits apply and how to raise them
+// (docs/keyrings.md).
+func kernelQuota() string {
+	bytesFile, keysFile := "maxbytes", "maxkeys"
+	if os.Geteuid() == 0 {
+		bytesFile, keysFile = "root_maxbytes", "root_maxkeys"
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile("/proc/sys/kernel/keys/" + name)
+		if err != nil {
+			return "?"
+		}
+		return strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("the kernel keyring's quota for this user is used up (%s bytes in /proc/sys/kernel/keys/%s, %s keys in %s): "+
+		"raise it, e.g. `sudo sysctl -w kernel.keys.%s=200000`, or use MFACRED_KEYRING=os",
+		read(bytesFile), bytesFile, read(keysFile), keysFile, bytesFile)
 }
 
 func (KernelKeyring) find(service, user string) (int, error) {

@@ -15,3 +15,11 @@ func TestKernelBlockedMessage(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A full kernel keyring says which limit was hit and how to raise it.
+func TestKernelQuotaMessage(t *testing.T) {
+	err := kernelErr(unix.EDQUOT)
+	if !errors.Is(err, ErrFull) || !strings.Contains(err.Error(), "/proc/sys/kernel/keys/") || !strings.Contains(err.Error(), "sysctl -w kernel.keys.") {
+		t.Fatalf("%v", err)
+	}
+}

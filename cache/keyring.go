@@ -68,6 +68,10 @@ func (OSKeyring) Name() string {
 // ErrNoKeyring is returned when the OS keyring cannot be reached.
 var ErrNoKeyring = errors.New("OS keyring unreachable")
 
+// ErrFull is returned when the keyring has no room for an item (the kernel keyring's per-user
+// quota) and the Store could make none. The error says which limit was hit and how to raise it.
+var ErrFull = errors.New("no room in the keyring")
+
 // ErrNoSecretService is returned when the session bus has no Secret Service on it.
 var ErrNoSecretService = fmt.Errorf("%w: no Secret Service on the D-Bus session bus (install gnome-keyring or KeePassXC's), so MFACRED_KEYRING=kernel", ErrNoKeyring)
 

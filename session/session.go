@@ -78,6 +78,22 @@ type Provider struct {
 	Now   func() time.Time
 	// Sleep waits, or returns early with ctx's error.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Warn is told, once per call, when credentials just obtained could not be cached for
+	// lack of room (cache.ErrFull): they are returned all the same. Nil: nothing is said.
+	Warn func(err error)
+}
+
+// store caches credentials just obtained. A keyring with no room left does not cost the
+// caller the credentials (and the code spent on them): that is a warning, not a failure.
+func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) error {
+	err := p.Store.PutSession(ctx, r.Key(), e)
+	if errors.Is(err, cache.ErrFull) {
+		if p.Warn != nil {
+			p.Warn(fmt.Errorf("profile %s: credentials not cached: %w", r.Profile, err))
+		}
+		return nil
+	}
+	return err
 }
 
 func (p *Provider) now() time.Time {
@@ -171,7 +187,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (cache.Ent
 		return cache.Entry{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device = base.SourceKeyID, base.FromFile, r.Source, r.Device
-	if err := p.Store.PutSession(ctx, r.Key(), e); err != nil {
+	if err := p.store(ctx, r, e); err != nil {
 		return cache.Entry{}, err
 	}
 	return e, nil
@@ -253,7 +269,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		return cache.Entry{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device, e.Role = base.SourceKeyID, base.FromFile, r.Source, r.Device, r.Role.ARN
-	if err := p.Store.PutSession(ctx, r.Key(), e); err != nil {
+	if err := p.store(ctx, r, e); err != nil {
 		return cache.Entry{}, err
 	}
 	return e, nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscfg "github.com/aws/aws-sdk-go-v2/config"
@@ -94,6 +96,7 @@ func (e *env) provider(ctx context.Context, files *awsconfig.Files, p *awsconfig
 			return newSTS(ctx, p, keys)
 		},
 		Codes: func() (prompt.Source, error) { return e.codeSource(ctx, p) },
+		Warn:  warnOnce(e.io.Err),
 	}
 }
 
@@ -160,4 +163,10 @@ func loadProfile(name string) (*awsconfig.Files, *awsconfig.Profile, error) {
 	}
 	p, err := files.Resolve(name)
 	return files, p, err
+}
+
+// warnOnce prints the first warning of a call on w, and no other.
+func warnOnce(w io.Writer) func(error) {
+	var once sync.Once
+	return func(err error) { once.Do(func() { fmt.Fprintf(w, "mfacred: %v\n", err) }) }
 }
