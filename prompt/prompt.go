@@ -16,6 +16,12 @@ import (
 // ErrNoTerminal is returned when there is no controlling terminal to ask on.
 var ErrNoTerminal = errors.New("no terminal to ask for an MFA code")
 
+// ErrCancelled is returned when the person cancelled the prompt: not asked again.
+var ErrCancelled = errors.New("MFA code prompt cancelled")
+
+// ErrTimedOut is returned when nobody answered a dialog in its time: not asked again.
+var ErrTimedOut = errors.New("MFA code prompt timed out")
+
 // Request says what a code is for.
 type Request struct {
 	Profile string

@@ -2,12 +2,14 @@ package prompt
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // RFC 6238 appendix B, SHA1, truncated to the 6 digits AWS uses.
@@ -113,7 +115,11 @@ func TestDialogDrivers(t *testing.T) {
 		{osascript, `display dialog "MFA code for profile o'brien` + "\n" + `(device \"d\")" default answer "" with title "mfacred: MFA code for profile o'brien" giving up after 40`},
 		{powershell, `[Microsoft.VisualBasic.Interaction]::InputBox('MFA code for profile o''brien` + "\n" + `(device "d")', 'mfacred: MFA code for profile o''brien')`},
 	} {
-		if got := strings.Join(tc.d.args(title, text, DialogTimeout), " "); !strings.Contains(got, tc.want) {
+		args := tc.d.args(title, text, DialogTimeout)
+		if tc.d.name == "powershell.exe" {
+			args[len(args)-1] = psDecode(t, args[len(args)-1])
+		}
+		if got := strings.Join(args, " "); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %s\nwant it to contain %s", tc.d.name, got, tc.want)
 		}
 	}
@@ -121,6 +127,113 @@ func TestDialogDrivers(t *testing.T) {
 	t.Setenv("WAYLAND_DISPLAY", "")
 	if runtime.GOOS == "linux" && DesktopDialog() != nil {
 		t.Error("a dialog without a display")
+	}
+}
+
+// psDecode undoes -EncodedCommand: base64 of UTF-16LE.
+func psDecode(t *testing.T, s string) string {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b)%2 != 0 {
+		t.Fatalf("-EncodedCommand %q: %v", s, err)
+	}
+	u := make([]uint16, len(b)/2)
+	for i := range u {
+		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	return string(utf16.Decode(u))
+}
+
+// psSingleQuoted reads a PowerShell single-quoted string at the start of s as the language
+// specification's lexer does: it opens and ends at any of ' ‘ ’ ‚ ‛, and two of them in a
+// row stand for the second. It returns the string's value and what follows it.
+func psSingleQuoted(t *testing.T, s string) (value, rest string) {
+	quote := func(r rune) bool { return strings.ContainsRune("'\u2018\u2019\u201a\u201b", r) }
+	rs := []rune(s)
+	if len(rs) == 0 || !quote(rs[0]) {
+		t.Fatalf("%q does not start with a single quote", s)
+	}
+	var v []rune
+	for i := 1; i < len(rs); i++ {
+		if !quote(rs[i]) {
+			v = append(v, rs[i])
+			continue
+		}
+		if i+1 < len(rs) && quote(rs[i+1]) {
+			v = append(v, rs[i+1])
+			i++
+			continue
+		}
+		return string(v), string(rs[i+1:])
+	}
+	t.Fatalf("%q: unterminated string", s)
+	return "", ""
+}
+
+// Curly single quotes end a PowerShell single-quoted string too (issue 15, defect 5).
+func TestPSString(t *testing.T) {
+	for _, s := range []string{"o'brien", "o\u2018brien\u2019s \u201aquote\u201b", "\u2019", "''\u2019'", "plain", ""} {
+		got, rest := psSingleQuoted(t, psString(s)+"; rest")
+		if got != s || rest != "; rest" {
+			t.Errorf("psString(%q) = %s reads back as %q then %q", s, psString(s), got, rest)
+		}
+	}
+}
+
+// Each program's Cancel and time-out are read as such, not as a wrong code (issue 15,
+// defect 5).
+func TestDialogAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		d              dialogDriver
+		stdout, stderr string
+		exit           int
+		want           string
+		err            error
+	}{
+		{d: zenity, stdout: "123456\n", want: "123456\n"},
+		{d: zenity, exit: 1, err: ErrCancelled},
+		{d: zenity, exit: 5, err: errGaveUp},
+		{d: kdialog, stdout: "123456\n", want: "123456\n"},
+		{d: kdialog, exit: 1, err: ErrCancelled},
+		{d: osascript, stdout: "123456\n", want: "123456\n"},
+		{d: osascript, stderr: "0:130: execution error: User canceled. (-128)\n", exit: 1, err: ErrCancelled},
+		{d: osascript, stderr: "0:160: execution error: gave up (-1712)\n", exit: 1, err: errGaveUp},
+		{d: powershell, stdout: "123456\r\n", want: "123456\r\n"},
+		{d: powershell, stdout: "\r\n", err: ErrCancelled},
+		{d: powershell, exit: 0, err: ErrCancelled},
+	} {
+		got, err := tc.d.answer(tc.stdout, tc.stderr, tc.exit)
+		if got != tc.want || !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+			t.Errorf("%s %q %q %d: %q %v, want %q %v", tc.d.name, tc.stdout, tc.stderr, tc.exit, got, err, tc.want, tc.err)
+		}
+	}
+	for _, d := range []dialogDriver{zenity, kdialog, osascript, powershell} {
+		if _, err := d.answer("", "oops", 3); err == nil || errors.Is(err, ErrCancelled) || errors.Is(err, errGaveUp) {
+			t.Errorf("%s exit 3: %v, want a failure", d.name, err)
+		}
+	}
+}
+
+// A cancelled or unanswered dialog ends the prompt with a sentence that says so, and a
+// sentinel that stops the caller from asking again.
+func TestDialogCancelAndTimeOut(t *testing.T) {
+	r := Request{Profile: "work", Device: "arn:aws:iam::1:mfa/phone"}
+	for _, tc := range []struct {
+		script string
+		answer func(stdout, stderr string, exit int) (string, error)
+		err    error
+		want   string
+	}{
+		{"exit 0", powershell.answer, ErrCancelled, "profile work: MFA code prompt cancelled in the sh dialog (device arn:aws:iam::1:mfa/phone)"},
+		{"exit 1", zenity.answer, ErrCancelled, "cancelled in the sh dialog"},
+		{"exit 5", zenity.answer, ErrTimedOut, "profile work: MFA code prompt timed out: nothing was typed into the sh dialog within 40s (device arn:aws:iam::1:mfa/phone)"},
+		{"echo typed-secret >&2; exit 9", zenity.answer, nil, "profile work: the sh dialog failed (exit status 9)"},
+	} {
+		d := &Dialog{driver: dialogDriver{name: "sh", answer: tc.answer,
+			args: func(string, string, time.Duration) []string { return []string{"-c", tc.script} }}}
+		_, err := d.Code(context.Background(), r)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || tc.err != nil && !errors.Is(err, tc.err) || strings.Contains(err.Error(), "typed-secret") {
+			t.Errorf("%s: %v, want %q", tc.script, err, tc.want)
+		}
 	}
 }
 
