@@ -19,3 +19,4 @@ done
 echo "installed $PREFIX/bin/mfacred and $PREFIX/bin/mfacred-core ($version)"
 case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "add $PREFIX/bin to your PATH" ;; esac
 "$PREFIX/bin/mfacred" version
+echo "try it without an AWS account: $PREFIX/bin/mfacred demo"

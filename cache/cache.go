@@ -73,10 +73,19 @@ type item struct {
 // Store reads and writes mfacred's items.
 type Store struct {
 	Keyring Keyring
+	// Service is the keyring service name of every item; "" is Service (see ForNamespace).
+	Service string
 	// LockDir holds the per-device lock files.
 	LockDir string
 
 	mu sync.Mutex // guards the index within this process
+}
+
+func (s *Store) service() string {
+	if s.Service == "" {
+		return Service
+	}
+	return s.Service
 }
 
 // ErrSessionsOnly is returned for long-term keys and seeds on a keyring that holds sessions only.
@@ -116,7 +125,7 @@ func (s *Store) chunked(raw string) int {
 
 // get reads an item, joining its parts if it was split.
 func (s *Store) get(ctx context.Context, k Key) (string, error) {
-	raw, err := s.Keyring.Get(ctx, Service, string(k))
+	raw, err := s.Keyring.Get(ctx, s.service(), string(k))
 	if err != nil {
 		return "", err
 	}
@@ -126,7 +135,7 @@ func (s *Store) get(ctx context.Context, k Key) (string, error) {
 	}
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
-		part, err := s.Keyring.Get(ctx, Service, chunkKey(k, i))
+		part, err := s.Keyring.Get(ctx, s.service(), chunkKey(k, i))
 		if err != nil {
 			return "", err
 		}
@@ -140,9 +149,9 @@ func (s *Store) get(ctx context.Context, k Key) (string, error) {
 func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) error {
 	write := func(name, v string) error {
 		if ek, ok := s.Keyring.(Expiring); ok {
-			return ek.SetExpiring(ctx, Service, name, v, expires)
+			return ek.SetExpiring(ctx, s.service(), name, v, expires)
 		}
-		return s.Keyring.Set(ctx, Service, name, v)
+		return s.Keyring.Set(ctx, s.service(), name, v)
 	}
 	var room *evictions
 	put := func(name, v string) error {
@@ -166,7 +175,7 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 	max := s.maxItem(ctx)
 	old := 0 // parts of the item being replaced, to remove those the new one does not reuse
 	if max > 0 {
-		if raw, err := s.Keyring.Get(ctx, Service, string(k)); err == nil {
+		if raw, err := s.Keyring.Get(ctx, s.service(), string(k)); err == nil {
 			old = s.chunked(raw)
 		}
 	}
@@ -185,7 +194,7 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 		return err
 	}
 	for i := n + 1; i <= old; i++ {
-		_ = s.Keyring.Delete(ctx, Service, chunkKey(k, i))
+		_ = s.Keyring.Delete(ctx, s.service(), chunkKey(k, i))
 	}
 	return nil
 }
@@ -193,14 +202,14 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 // del removes an item and its parts (a keyring with no item limit has none).
 func (s *Store) del(ctx context.Context, k Key) error {
 	if s.maxItem(ctx) == 0 {
-		return s.Keyring.Delete(ctx, Service, string(k))
+		return s.Keyring.Delete(ctx, s.service(), string(k))
 	}
-	if raw, err := s.Keyring.Get(ctx, Service, string(k)); err == nil {
+	if raw, err := s.Keyring.Get(ctx, s.service(), string(k)); err == nil {
 		for i := 1; i <= s.chunked(raw); i++ {
-			_ = s.Keyring.Delete(ctx, Service, chunkKey(k, i))
+			_ = s.Keyring.Delete(ctx, s.service(), chunkKey(k, i))
 		}
 	}
-	return s.Keyring.Delete(ctx, Service, string(k))
+	return s.Keyring.Delete(ctx, s.service(), string(k))
 }
 
 // Session returns a cached session. An item that cannot be decoded, or of another format
@@ -251,7 +260,7 @@ func (s *Store) Sessions(ctx context.Context) ([]Key, error) {
 
 // Identity returns the caller ARN cached under k.
 func (s *Store) Identity(ctx context.Context, k Key) (string, error) {
-	raw, err := s.Keyring.Get(ctx, Service, string(k))
+	raw, err := s.Keyring.Get(ctx, s.service(), string(k))
 	if err != nil {
 		return "", err
 	}
@@ -271,7 +280,7 @@ func (s *Store) PutIdentity(ctx context.Context, k Key, arn string) error {
 		return err
 	}
 	b, _ := json.Marshal(map[string]any{"v": entryVersion, "a": arn})
-	if err := s.Keyring.Set(ctx, Service, string(k), string(b)); err != nil {
+	if err := s.Keyring.Set(ctx, s.service(), string(k), string(b)); err != nil {
 		return fmt.Errorf("store identity: %w", err)
 	}
 	return nil
@@ -309,16 +318,16 @@ func (s *Store) Keys(ctx context.Context, profile string) (Credentials, error) {
 // stored reads a long-term item (keys, seed) under its name, or under the name an older
 // mfacred gave it, moving it to its name: an upgrade never loses stored keys.
 func (s *Store) stored(ctx context.Context, k, legacy Key) (string, error) {
-	raw, err := s.Keyring.Get(ctx, Service, string(k))
+	raw, err := s.Keyring.Get(ctx, s.service(), string(k))
 	if !errors.Is(err, ErrNotFound) || legacy == k {
 		return raw, err
 	}
-	raw, err = s.Keyring.Get(ctx, Service, string(legacy))
+	raw, err = s.Keyring.Get(ctx, s.service(), string(legacy))
 	if err != nil {
 		return "", err
 	}
-	if s.Keyring.Set(ctx, Service, string(k), raw) == nil {
-		_ = s.Keyring.Delete(ctx, Service, string(legacy))
+	if s.Keyring.Set(ctx, s.service(), string(k), raw) == nil {
+		_ = s.Keyring.Delete(ctx, s.service(), string(legacy))
 	}
 	return raw, nil
 }
@@ -340,7 +349,7 @@ func (s *Store) PutKeys(ctx context.Context, profile string, c Credentials) erro
 		return fmt.Errorf("profile %s: %w", profile, err)
 	}
 	b, _ := json.Marshal(c)
-	if err := s.Keyring.Set(ctx, Service, string(KeysKey(profile)), string(b)); err != nil {
+	if err := s.Keyring.Set(ctx, s.service(), string(KeysKey(profile)), string(b)); err != nil {
 		return fmt.Errorf("store keys for profile %s: %w", profile, err)
 	}
 	return nil
@@ -385,7 +394,7 @@ func (s *Store) PutSeed(ctx context.Context, serial, seed string) error {
 	if s.SessionsOnly(ctx) {
 		return fmt.Errorf("device %s: %w: use mfa_process or type the codes", serial, ErrSessionsOnly)
 	}
-	if err := s.Keyring.Set(ctx, Service, string(SeedKey(serial)), seed); err != nil {
+	if err := s.Keyring.Set(ctx, s.service(), string(SeedKey(serial)), seed); err != nil {
 		return fmt.Errorf("store seed for device %s: %w", serial, err)
 	}
 	return nil
@@ -396,12 +405,12 @@ func (s *Store) DeleteSeed(ctx context.Context, serial string) error {
 	if _, err := s.Seed(ctx, serial); err != nil { // moves a seed stored under an older name
 		return err
 	}
-	return s.Keyring.Delete(ctx, Service, string(SeedKey(serial)))
+	return s.Keyring.Delete(ctx, s.service(), string(SeedKey(serial)))
 }
 
 // Reachable reports whether the keyring answers at all, with the error that says why not.
 func (s *Store) Reachable(ctx context.Context) error {
-	if _, err := s.Keyring.Get(ctx, Service, string(indexKey)); err != nil && !errors.Is(err, ErrNotFound) {
+	if _, err := s.Keyring.Get(ctx, s.service(), string(indexKey)); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return nil

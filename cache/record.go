@@ -134,7 +134,7 @@ func (s *Store) editRecord(ctx context.Context, k Key, exp int64, keep bool) err
 func (s *Store) Cached(ctx context.Context) ([]Key, error) {
 	var keys []Key
 	if l, ok := s.Keyring.(Lister); ok {
-		users, err := l.List(ctx, Service)
+		users, err := l.List(ctx, s.service())
 		if err != nil {
 			return nil, fmt.Errorf("list cached items: %w", err)
 		}

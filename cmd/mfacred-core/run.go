@@ -32,6 +32,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
+		demoCmd,
 		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if err := parse(fs, args); err != nil {
 				return err
@@ -138,7 +139,12 @@ func run(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2
 	}
-	e := newEnv(io, kr)
+	store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv))
+	if err != nil {
+		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
+		return 2
+	}
+	e := &env{io: io, store: store}
 	if err := c.run(ctx, e, fs, args[1:]); err != nil {
 		var code exitError
 		var usage usageError
@@ -267,8 +273,4 @@ func profileFlag(fs *flag.FlagSet) *string {
 type env struct {
 	io    stdio
 	store *cache.Store
-}
-
-func newEnv(io stdio, kr cache.Keyring) *env {
-	return &env{io: io, store: &cache.Store{Keyring: kr, LockDir: cache.DefaultLockDir()}}
 }

@@ -23,9 +23,11 @@ func main() {
 	choice, cmd, err := cli.KeyringChoice(args)
 	if err == nil && len(cmd) > 0 && cmd[0] == "process" {
 		if kr, err := cache.OpenKeyring(choice); err == nil {
-			out := bufio.NewWriter(os.Stdout)
-			if fastpath.Serve(context.Background(), cmd[1:], &cache.Store{Keyring: kr}, out) && out.Flush() == nil {
-				return
+			if store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv)); err == nil {
+				out := bufio.NewWriter(os.Stdout)
+				if fastpath.Serve(context.Background(), cmd[1:], store, out) && out.Flush() == nil {
+					return
+				}
 			}
 		}
 	}

@@ -16,8 +16,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"sort"
@@ -94,7 +94,7 @@ type Server struct {
 	clock func() time.Time
 	delay time.Duration // added to each GetSessionToken
 
-	srv      *httptest.Server
+	srv      *http.Server
 	mu       sync.Mutex
 	users    map[string]*User // by access key id
 	roles    map[string]*Role // by ARN
@@ -108,16 +108,30 @@ type Server struct {
 	signins []Signin
 }
 
-// New starts a server on 127.0.0.1 with the given users.
+// New starts a server on 127.0.0.1 with the given users; it panics if it cannot listen.
 func New(users ...User) *Server {
+	s, err := Start(users...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Start starts a server on a free port of 127.0.0.1 with the given users.
+func Start(users ...User) (*Server, error) {
 	s := &Server{clock: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
 	for i := range users {
 		u := users[i]
 		s.users[u.AccessKeyID] = &u
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL
-	return s
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start local STS: %w", err)
+	}
+	s.srv = &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 10 * time.Second}
+	s.URL = "http://" + l.Addr().String()
+	go func() { _ = s.srv.Serve(l) }()
+	return s, nil
 }
 
 // SetDelay makes every GetSessionToken take d longer.
@@ -193,8 +207,7 @@ func (s *Server) AddRole(r Role) {
 
 // Close stops the server.
 func (s *Server) Close() {
-	s.srv.CloseClientConnections() // ends hanging calls
-	s.srv.Close()
+	_ = s.srv.Close() // closes every connection, which ends hanging calls
 }
 
 // Count returns how many calls of action (as "GetSessionToken") were answered, ok or not.
