@@ -2,7 +2,11 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
 )
 
 // A damaged stored seed is named with its profile, device and the fix, before any code is
@@ -18,5 +22,18 @@ func TestDamagedSeedNamesProfileAndFix(t *testing.T) {
 	oneLineErr(t, r, "profile "+w.profile+": the seed stored for device "+w.serial+" is damaged", "mfacred totp set --profile "+w.profile)
 	if n := w.sts.Count("GetSessionToken"); n != 0 {
 		t.Fatalf("%d GetSessionToken with a damaged seed, want 0", n)
+	}
+}
+
+// doctor bounds its calls to AWS and names the endpoint that did not answer.
+func TestDoctorNamesEndpointThatHangs(t *testing.T) {
+	t.Parallel() // waits out doctor's 10 s bound
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	w.sts.Inject(ststest.Fault{Action: "GetCallerIdentity", Hang: 5 * time.Minute})
+	r := w.run(nil, nil, binary, "doctor", "--profile", w.profile)
+	if want := "problem  STS: " + w.sts.URL + " did not answer GetCallerIdentity within 10s"; r.code != 1 || !strings.Contains(r.stdout, want) {
+		t.Fatalf("doctor with a hung STS: exit %d\n%s%s\nwant a line %s", r.code, r.stdout, r.stderr, want)
 	}
 }

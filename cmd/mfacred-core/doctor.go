@@ -219,13 +219,16 @@ func samePath(a, b string) bool {
 }
 
 // clockProbe records how far the server's clock (its Date header) is from ours.
+// It also records the endpoint it last called, to name one that does not answer.
 type clockProbe struct {
-	inner aws.HTTPClient
-	skew  time.Duration
-	seen  bool
+	inner    aws.HTTPClient
+	skew     time.Duration
+	seen     bool
+	endpoint string
 }
 
 func (c *clockProbe) Do(r *http.Request) (*http.Response, error) {
+	c.endpoint = r.URL.Scheme + "://" + r.URL.Host
 	start := time.Now()
 	resp, err := c.inner.Do(r)
 	if err == nil {
@@ -237,6 +240,10 @@ func (c *clockProbe) Do(r *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// checkTimeout bounds each of doctor's calls to AWS, so that an endpoint that does not answer
+// is named and leaves time for the other checks.
+const checkTimeout = 10 * time.Second
 
 // checkAWS asks AWS whether it accepts the keys, how far the clocks are apart and which
 // devices the user has; with spend, whether the seed's code is accepted.
@@ -251,8 +258,13 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 	}
 	probe := &clockProbe{inner: cfg.HTTPClient}
 	cfg.HTTPClient = probe
-	user, err := whoAmI(ctx, cfg)
+	call, cancel := context.WithTimeout(ctx, checkTimeout)
+	user, err := whoAmI(call, cfg)
+	late := ctx.Err() == nil && call.Err() != nil
+	cancel()
 	switch {
+	case err != nil && late:
+		c.problem("STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", probe.endpoint, checkTimeout)
 	case err != nil && session.KeysRejected(err):
 		c.problem("keys: AWS does not accept access key %s", keys.AccessKeyID)
 		c.hint("store working keys with `mfacred add %s`", p.KeySource)
@@ -266,8 +278,13 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 		return
 	}
 
-	devs, err := listDevicesOf(ctx, cfg, user)
+	call, cancel = context.WithTimeout(ctx, checkTimeout)
+	devs, err := listDevicesOf(call, cfg, user)
+	late = ctx.Err() == nil && call.Err() != nil
+	cancel()
 	switch {
+	case err != nil && late:
+		c.hint("device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", probe.endpoint, checkTimeout, p.MFASerial)
 	case err != nil:
 		c.hint("device: could not list the MFA devices (%v): compare mfa_serial = %s with the IAM console", err, p.MFASerial)
 	case devs.has(p.MFASerial):

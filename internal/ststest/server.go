@@ -101,6 +101,7 @@ type Server struct {
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
 	counts   map[string]int
+	codes    []string // "Action code" of every request that carried a code, as it arrived
 	faults   []*Fault
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
@@ -217,6 +218,20 @@ func (s *Server) Count(action string) int {
 	return s.counts[action]
 }
 
+// Codes returns the MFA codes sent with action, in the order they arrived, including those of
+// requests a fault answered or left hanging (AWS may have used such a code).
+func (s *Server) Codes(action string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, ac := range s.codes {
+		if a, code, _ := strings.Cut(ac, " "); a == action {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
 // Secrets returns every secret the server knows: long-term and session keys and tokens, seeds.
 func (s *Server) Secrets() []string {
 	s.mu.Lock()
@@ -258,6 +273,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	action := form.Get("Action")
 	s.mu.Lock()
 	s.counts[action]++
+	if code := form.Get("TokenCode"); code != "" {
+		s.codes = append(s.codes, action+" "+code)
+	}
 	s.mu.Unlock()
 	s.mu.Lock()
 	delay := s.delay
