@@ -7,6 +7,7 @@
 //     the same size through the same backend) and a Go hello-world;
 //   - `aws sts get-caller-identity` through mfacred against the same with the session's keys
 //     in the environment;
+//   - a warm fetch from `mfacred serve` (p50, p99) beside a warm `mfacred process`;
 //   - 64 parallel cold calls against a local STS that answers in 200 ms;
 //   - peak RSS of a warm call, and what package init costs (GODEBUG=inittrace=1).
 //
@@ -131,6 +132,9 @@ func run(n, nCLI int) error {
 	fmt.Printf("Go hello-world            %8s\n", ms(he))
 	fmt.Printf("  mfacred / floor         %8.2fx   goal <= 1.25x (aws-vault export: 2.5x)\n", ratio(mf, fl))
 	fmt.Printf("  mfacred / hello         %8.2fx\n\n", ratio(mf, he))
+	if err := b.serverFetch(n, times[0]); err != nil {
+		fmt.Printf("credentials server        not measured: %v\n\n", err)
+	}
 
 	// Headless Linux: the kernel keyring serves the hit, against a Go hello-world.
 	if kern, err := b.kernelProfile(users[0]); err != nil {

@@ -81,6 +81,9 @@ type Provider struct {
 	// Warn is told, once per call, when credentials just obtained could not be cached for
 	// lack of room (cache.ErrFull): they are returned all the same. Nil: nothing is said.
 	Warn func(err error)
+	// Ahead renews cached credentials this much earlier than the cache's own margin, for a
+	// caller that must renew before its clients need it (the credentials server).
+	Ahead time.Duration
 }
 
 // store caches credentials just obtained. A keyring with no room left does not cost the
@@ -127,7 +130,7 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, err
 
 // cached returns the entry under r's key if it may be served.
 func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, error) {
-	return hit.Lookup(ctx, p.Store, r, p.now())
+	return hit.Lookup(ctx, p.Store, r, p.now().Add(p.Ahead))
 }
 
 // lockThenCached takes the lock called name, or waits for the process that holds it and

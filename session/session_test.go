@@ -202,6 +202,21 @@ func TestCachedSessionServedUntilRenewalMargin(t *testing.T) {
 	}
 }
 
+// With Ahead (the credentials server), a session is renewed that much earlier; a process
+// caller at the same moment would still be served the cached one.
+func TestAheadRenewsEarlier(t *testing.T) {
+	r := newRig(t)
+	first := r.get(t)
+	r.clock.t = r.clock.t.Add(12*time.Hour - 19*time.Minute)
+	if again := r.get(t); again.AccessKeyID != first.AccessKeyID {
+		t.Fatal("renewed with 19 min left and no Ahead")
+	}
+	r.p.Ahead = 5 * time.Minute
+	if renewed := r.get(t); renewed.AccessKeyID == first.AccessKeyID || len(r.sts.calls) != 2 {
+		t.Fatalf("with Ahead 5 min and 19 min left: renewed %v, %d STS calls", renewed.AccessKeyID != first.AccessKeyID, len(r.sts.calls))
+	}
+}
+
 func TestDurationIsSent(t *testing.T) {
 	r := newRig(t)
 	r.req.Duration = 900 * time.Second

@@ -93,6 +93,8 @@ type Server struct {
 	// clock is the server's clock for TOTP checks, expirations and the Date header.
 	clock func() time.Time
 	delay time.Duration // added to each GetSessionToken
+	// roleLife, when set, is how long role credentials live, whatever DurationSeconds says.
+	roleLife time.Duration
 
 	srv      *http.Server
 	mu       sync.Mutex
@@ -140,6 +142,14 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.delay = d
+}
+
+// SetRoleLifetime makes role credentials expire d after AssumeRole (AWS: at least 900 s), so
+// that tests see them renewed within minutes.
+func (s *Server) SetRoleLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.roleLife = d
 }
 
 // SetClock sets the server's clock, to skew it against the caller's.
@@ -633,6 +643,11 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 		return nil, denied
 	}
 	assumed := "arn:aws:sts::" + role.account() + ":assumed-role/" + role.name() + "/" + name
+	s.mu.Lock()
+	if s.roleLife > 0 {
+		duration = int(s.roleLife / time.Second)
+	}
+	s.mu.Unlock()
 	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, 600)
 	s.mu.Lock()
 	s.assumed = append(s.assumed, name)
