@@ -326,11 +326,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if !charset(p.MFASerial, "+=/:,.@-", 9, 256) {
 		return nil, fmt.Errorf("profile %s: mfa_serial %q is not a device serial or ARN", name, p.MFASerial)
 	}
-	if env := os.Getenv("AWS_REGION"); env != "" {
-		p.Region = env
-	} else if env := os.Getenv("AWS_DEFAULT_REGION"); env != "" && p.Region == "" {
-		p.Region = env
-	}
+	p.Region = Region(p.Region)
 	return p, nil
 }
 

@@ -239,14 +239,7 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 			return cache.Entry{}, err
 		}
 	}
-	in := &sts.AssumeRoleInput{
-		RoleArn:         &r.Role.ARN,
-		RoleSessionName: &name,
-		DurationSeconds: ptr(int32(r.Role.Duration)),
-	}
-	if r.Role.ExternalID != "" {
-		in.ExternalId = &r.Role.ExternalID
-	}
+	in := assumeRoleInput(r, name, int32(r.Role.Duration))
 	assume := func() (cache.Entry, error) {
 		ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 		defer cancel()
@@ -276,6 +269,84 @@ func (p *Provider) roleCredentials(ctx context.Context, r Request) (cache.Entry,
 		return cache.Entry{}, err
 	}
 	return e, nil
+}
+
+// assumeRoleInput is the AssumeRole call for r.Role, without MFA fields.
+func assumeRoleInput(r Request, sessionName string, seconds int32) *sts.AssumeRoleInput {
+	in := &sts.AssumeRoleInput{
+		RoleArn:         &r.Role.ARN,
+		RoleSessionName: &sessionName,
+		DurationSeconds: &seconds,
+	}
+	if r.Role.ExternalID != "" {
+		in.ExternalId = &r.Role.ExternalID
+	}
+	return in
+}
+
+// ErrNoSession is returned by TryRole when no MFA session is cached to assume the role with.
+var ErrNoSession = errors.New("no cached MFA session")
+
+// ErrDirectRole is returned by TryRole for a role assumed with a code of its own.
+var ErrDirectRole = errors.New("the role is assumed with a code of its own")
+
+// TryRole assumes r.Role once with the cached MFA session, as Credentials would, for the
+// shortest time AWS allows and without caching the result: it proves the trust policy, MFA
+// condition and external id without spending a code. It returns the assumed-role ARN.
+func (p *Provider) TryRole(ctx context.Context, r Request) (string, error) {
+	if r.Role.Direct {
+		return "", ErrDirectRole
+	}
+	sr := r
+	sr.Role = nil
+	src, err := p.Store.Session(ctx, sr.Key())
+	if err != nil || src.Expiration.Sub(p.now()) < time.Minute {
+		return "", fmt.Errorf("profile %s: %w of profile %s", r.Profile, ErrNoSession, r.Source)
+	}
+	client, err := p.NewSTS(ctx, src.Credentials)
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		name = "mfacred-doctor"
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	out, err := client.AssumeRole(ctx, assumeRoleInput(r, name, 900))
+	if err != nil {
+		return "", ExplainRole(r, err)
+	}
+	if out.AssumedRoleUser == nil || out.AssumedRoleUser.Arn == nil {
+		return "", nil
+	}
+	return *out.AssumedRoleUser.Arn, nil
+}
+
+// TrySeed checks a seed with AWS: it makes a code no call has sent yet (waiting for the next
+// step as a refresh does), records it as used and sends it with GetSessionToken for the
+// shortest session, which is not cached. AWS accepting the code proves the seed belongs to
+// r.Device and the clock is right; this spends a code.
+func (p *Provider) TrySeed(ctx context.Context, r Request, seed string) error {
+	keys, _, err := p.LongTermKeys(ctx, r)
+	if err != nil {
+		return err
+	}
+	client, err := p.NewSTS(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	code, err := p.freshCode(ctx, r, prompt.Seed{Secret: seed}, "")
+	if err != nil {
+		return err
+	}
+	_ = p.Store.MarkCodeUsed(r.Device, code, p.now())
+	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	if _, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: ptr(int32(900)), SerialNumber: &r.Device, TokenCode: &code}); err != nil {
+		return Explain(r, err)
+	}
+	return nil
 }
 
 // sessionName is the default role session name: the name of the IAM user whose keys are
@@ -346,6 +417,35 @@ func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base ca
 		return nil, base, nil, err
 	}
 	return client, base, src, nil
+}
+
+// Seeds is the part of cache.Store that holds TOTP seeds.
+type Seeds interface {
+	Seed(ctx context.Context, serial string) (string, error)
+}
+
+// CodeSource picks the first code source that applies to device for profile: its stored seed,
+// the profile's mfa_process (mfaProcess), else a person at the terminal, or at a desktop
+// dialog when there is no terminal. A damaged seed is refused before any code is spent.
+func CodeSource(ctx context.Context, seeds Seeds, profile, device, mfaProcess string) (prompt.Source, error) {
+	seed, err := seeds.Seed(ctx, device)
+	switch {
+	case err == nil:
+		if _, err := prompt.ParseSeed(seed); err != nil {
+			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%v): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
+				profile, device, err, profile, profile)
+		}
+		return prompt.Seed{Secret: seed}, nil
+	case !errors.Is(err, cache.ErrNotFound):
+		return nil, fmt.Errorf("read seed of device %s: %w", device, err)
+	case mfaProcess != "":
+		return prompt.Process{Command: mfaProcess}, nil
+	}
+	t := prompt.Terminal{}
+	if d := prompt.DesktopDialog(); d != nil {
+		t.Fallback = d
+	}
+	return t, nil
 }
 
 // ErrNoKeys is returned when a profile has no long-term keys anywhere.

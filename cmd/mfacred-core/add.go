@@ -9,8 +9,10 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -81,15 +83,15 @@ func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 func verifyKeys(ctx context.Context, name string, keys cache.Credentials) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	p := &awsconfig.Profile{}
+	var t awsclient.Target
 	if files, err := awsconfig.Load(); err == nil && files.Exists(name) {
-		p.Name, p.Region = name, files.Get(name, awsconfig.KeyRegion)
+		t = awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion)}
 	}
-	cfg, err := awsConfig(ctx, p, keys)
+	client, err := awsclient.STS(ctx, t, keys)
 	if err != nil {
 		return "", fmt.Errorf("profile %s: %w", name, err)
 	}
-	arn, err := whoAmI(ctx, cfg)
+	arn, err := iamuser.WhoAmI(ctx, client)
 	switch {
 	case err == nil:
 		return arn, nil

@@ -5,21 +5,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -40,20 +40,38 @@ be assumed with the cached MFA session (no code spent); the cached session.`,
 	run: runDoctor,
 }
 
-// checklist prints ok / problem / hint lines and remembers whether there was a problem.
+// result is one line of doctor's report.
+type result struct {
+	kind string // ok, hint or problem
+	text string
+}
+
+// checklist runs doctor's checks for one profile and collects their results, one line each;
+// it needs no terminal, so tests call it with an in-memory keyring and the local STS.
 type checklist struct {
-	env      *env
-	problems int
+	store *cache.Store
+	self  string // the mfacred binary credential_process should run
+	// provider builds the session.Provider that process would use for the profile.
+	provider func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider
+	results  []result
 }
 
 func (c *checklist) line(kind, format string, args ...any) {
-	fmt.Fprintf(c.env.io.Out, "%-8s %s\n", kind, oneLine(fmt.Sprintf(format, args...)))
+	c.results = append(c.results, result{kind, oneLine(fmt.Sprintf(format, args...))})
 }
-func (c *checklist) ok(format string, args ...any)   { c.line("ok", format, args...) }
-func (c *checklist) hint(format string, args ...any) { c.line("hint", format, args...) }
-func (c *checklist) problem(format string, args ...any) {
-	c.problems++
-	c.line("problem", format, args...)
+func (c *checklist) ok(format string, args ...any)      { c.line("ok", format, args...) }
+func (c *checklist) hint(format string, args ...any)    { c.line("hint", format, args...) }
+func (c *checklist) problem(format string, args ...any) { c.line("problem", format, args...) }
+
+// problems counts the problems found.
+func (c *checklist) problems() int {
+	n := 0
+	for _, r := range c.results {
+		if r.kind == "problem" {
+			n++
+		}
+	}
+	return n
 }
 
 func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
@@ -64,23 +82,29 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	}
 	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
-	c := &checklist{env: e}
+	self, _ := frontPath()
+	c := &checklist{store: e.store, self: self, provider: func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+		return e.provider(ctx, files, p)
+	}}
 	c.doctor(ctx, *profile, *spend)
-	if c.problems > 0 {
+	for _, r := range c.results {
+		fmt.Fprintf(e.io.Out, "%-8s %s\n", r.kind, r.text)
+	}
+	if c.problems() > 0 {
 		return exitError(1)
 	}
 	return nil
 }
 
+// doctor runs the checks in order; a check whose premise failed ends the list.
 func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
-	e := c.env
-	keyringName := cache.KeyringName(e.store.Keyring)
-	if err := e.store.Reachable(ctx); err != nil {
+	keyringName := cache.KeyringName(c.store.Keyring)
+	if err := c.store.Reachable(ctx); err != nil {
 		c.problem("keyring: %s: %v", keyringName, err)
 		return
 	}
 	c.ok("keyring: %s reachable", keyringName)
-	if e.store.SessionsOnly(ctx) {
+	if c.store.SessionsOnly(ctx) {
 		c.hint("keyring: sessions only: long-term keys come from the credentials file (mfacred_source_profile), codes from mfa_process or the terminal")
 	}
 
@@ -109,7 +133,8 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	}
 
 	r := hit.For(files, p)
-	keys, fromFile, err := (&session.Provider{Store: e.store}).LongTermKeys(ctx, r)
+	provider := c.provider(files, p)
+	keys, fromFile, err := provider.LongTermKeys(ctx, r)
 	if err != nil {
 		c.problem("%v", err)
 		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", p.KeySource, p.KeySource)
@@ -119,13 +144,15 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 			where = "in " + r.FileKeys.File
 		}
 		c.ok("keys of profile %s: access key %s, %s", p.KeySource, keys.AccessKeyID, where)
-		c.checkAWS(ctx, p, keys, spend)
+		if c.checkAWS(ctx, p, keys) {
+			c.checkSeed(ctx, provider, r, p, spend)
+		}
 	}
 
 	if p.Role != nil {
-		c.checkRole(ctx, p, r)
+		c.checkRole(ctx, provider, r)
 	}
-	if en, err := e.store.Session(ctx, r.Key()); err == nil {
+	if en, err := c.store.Session(ctx, r.Key()); err == nil {
 		if d := time.Until(en.Expiration); d > 0 {
 			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
 		} else {
@@ -137,41 +164,23 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 }
 
 // checkRole assumes the role once with the cached MFA session, as process would, without
-// caching the result: the trust policy, MFA condition and external id are then proven, at no
-// cost of a code. With no cached session (or in direct mode) that would take a code: a hint.
-func (c *checklist) checkRole(ctx context.Context, p *awsconfig.Profile, r hit.Request) {
-	if p.Role.Direct {
-		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", p.Role.ARN)
-		return
-	}
-	src, err := c.env.store.Session(ctx, cache.SessionKey(p.KeySource, p.MFASerial))
-	if err != nil || time.Until(src.Expiration) < time.Minute {
-		c.hint("role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", p.KeySource, p.KeySource)
-		return
-	}
-	client, err := newSTS(ctx, p, src.Credentials)
-	if err != nil {
+// caching the result (session.Provider.TryRole): the trust policy, MFA condition and external
+// id are then proven, at no cost of a code. Without a cached session (or in direct mode) that
+// would take a code: a hint.
+func (c *checklist) checkRole(ctx context.Context, provider *session.Provider, r hit.Request) {
+	as, err := provider.TryRole(ctx, r)
+	switch {
+	case errors.Is(err, session.ErrDirectRole):
+		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", r.Role.ARN)
+	case errors.Is(err, session.ErrNoSession):
+		c.hint("role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", r.Source, r.Source)
+	case err != nil:
 		c.problem("role: %v", err)
-		return
+	case as != "":
+		c.ok("role: %s can be assumed with the MFA session (as %s)", r.Role.ARN, as)
+	default:
+		c.ok("role: %s can be assumed with the MFA session", r.Role.ARN)
 	}
-	name := p.Role.SessionName
-	if name == "" {
-		name = "mfacred-doctor"
-	}
-	in := &sts.AssumeRoleInput{RoleArn: &p.Role.ARN, RoleSessionName: &name, DurationSeconds: aws.Int32(900)}
-	if p.Role.ExternalID != "" {
-		in.ExternalId = &p.Role.ExternalID
-	}
-	out, err := client.AssumeRole(ctx, in)
-	if err != nil {
-		c.problem("role: %v", session.ExplainRole(r, err))
-		return
-	}
-	as := ""
-	if out.AssumedRoleUser != nil {
-		as = " (as " + aws.ToString(out.AssumedRoleUser.Arn) + ")"
-	}
-	c.ok("role: %s can be assumed with the MFA session%s", p.Role.ARN, as)
 }
 
 // checkCredentialProcess checks that the profile's credential_process runs this binary for
@@ -184,7 +193,7 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 	} else if words, err := awsconfig.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
 		c.problem("profile %s: credential_process %q cannot be split into words as the AWS CLI does it: %v", name, line, err)
 	} else {
-		self, _ := frontPath()
+		self := c.self
 		prog := words[0]
 		if !strings.ContainsRune(prog, filepath.Separator) {
 			prog, _ = exec.LookPath(prog)
@@ -197,11 +206,8 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 			c.ok("profile %s: credential_process runs this mfacred", name)
 		}
 	}
-	for _, k := range []string{"role_arn", "source_profile"} {
-		if files.Get(name, k) != "" {
-			c.problem("profile %s: %s beside credential_process makes the SDKs assume a role on top of mfacred (or refuse the profile)", name, k)
-			c.hint("rename it to mfacred_%s", k)
-		}
+	for _, conflict := range files.SDKConflicts(name) {
+		c.problem("%v", conflict)
 	}
 	if k, ok, _ := files.StaticKeys(name); ok && line != "" {
 		c.problem("profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File)
@@ -218,53 +224,26 @@ func samePath(a, b string) bool {
 	return err1 == nil && err2 == nil && ra == rb
 }
 
-// clockProbe records how far the server's clock (its Date header) is from ours.
-// It also records the endpoint it last called, to name one that does not answer.
-type clockProbe struct {
-	inner    aws.HTTPClient
-	skew     time.Duration
-	seen     bool
-	endpoint string
-}
-
-func (c *clockProbe) Do(r *http.Request) (*http.Response, error) {
-	c.endpoint = r.URL.Scheme + "://" + r.URL.Host
-	start := time.Now()
-	resp, err := c.inner.Do(r)
-	if err == nil {
-		if d, perr := http.ParseTime(resp.Header.Get("Date")); perr == nil {
-			took := time.Since(start)
-			// Date is truncated to the second: the server's time lies in [d, d+1s).
-			c.skew, c.seen = d.Add(500*time.Millisecond).Sub(start.Add(took/2)), true
-		}
-	}
-	return resp, err
-}
-
 // checkTimeout bounds each of doctor's calls to AWS, so that an endpoint that does not answer
 // is named and leaves time for the other checks.
 const checkTimeout = 10 * time.Second
 
 // checkAWS asks AWS whether it accepts the keys, how far the clocks are apart and which
-// devices the user has; with spend, whether the seed's code is accepted.
-func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials, spend bool) {
-	cfg, err := awsConfig(ctx, &awsconfig.Profile{Name: p.Name, Region: p.Region}, keys)
+// devices the user has. It reports whether AWS accepted the keys.
+func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) bool {
+	cfg, err := awsclient.Config(ctx, awsclient.For(p), keys)
 	if err != nil {
 		c.problem("%v", err)
-		return
+		return false
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = awshttp.NewBuildableClient()
-	}
-	probe := &clockProbe{inner: cfg.HTTPClient}
-	cfg.HTTPClient = probe
+	clock := awsclient.WatchClock(&cfg)
 	call, cancel := context.WithTimeout(ctx, checkTimeout)
-	user, err := whoAmI(call, cfg)
+	user, err := iamuser.WhoAmI(call, sts.NewFromConfig(cfg))
 	late := ctx.Err() == nil && call.Err() != nil
 	cancel()
 	switch {
 	case err != nil && late:
-		c.problem("STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", probe.endpoint, checkTimeout)
+		c.problem("STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", clock.Endpoint(), checkTimeout)
 	case err != nil && session.KeysRejected(err):
 		c.problem("keys: AWS does not accept access key %s", keys.AccessKeyID)
 		c.hint("store working keys with `mfacred add %s`", p.KeySource)
@@ -273,41 +252,42 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 	default:
 		c.ok("keys: AWS accepts them: %s", user)
 	}
-	c.checkClock(probe)
+	c.checkClock(clock)
 	if err != nil {
-		return
+		return false
 	}
 
 	call, cancel = context.WithTimeout(ctx, checkTimeout)
-	devs, err := listDevicesOf(call, cfg, user)
+	devs, err := iamuser.List(call, iam.NewFromConfig(cfg), user)
 	late = ctx.Err() == nil && call.Err() != nil
 	cancel()
 	switch {
 	case err != nil && late:
-		c.hint("device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", probe.endpoint, checkTimeout, p.MFASerial)
+		c.hint("device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", clock.Endpoint(), checkTimeout, p.MFASerial)
 	case err != nil:
 		c.hint("device: could not list the MFA devices (%v): compare mfa_serial = %s with the IAM console", err, p.MFASerial)
-	case devs.has(p.MFASerial):
+	case devs.Has(p.MFASerial):
 		c.ok("device: mfa_serial %s is one of the MFA devices of %s", p.MFASerial, user)
 	case len(devs.Usable) == 0:
 		c.problem("device: %s has no MFA device STS can use, so mfa_serial = %s cannot work", user, p.MFASerial)
 	default:
-		c.problem("device: mfa_serial = %s (in profile %s) is not one of the MFA devices of %s, which are: %s", p.MFASerial, p.DeviceProfile, user, devs.list())
+		c.problem("device: mfa_serial = %s (in profile %s) is not one of the MFA devices of %s, which are: %s", p.MFASerial, p.DeviceProfile, user, devs)
 		c.hint("device: since November 2022 a device has the name it was given, so mfa/USERNAME is often wrong: set mfa_serial = %s in profile %s, or run `mfacred setup --profile %s --mfa-serial SERIAL`",
 			devs.Usable[0], p.DeviceProfile, p.DeviceProfile)
 	}
 	for _, f := range devs.FIDO {
 		c.hint("device: %s is a FIDO security key: it works in the console only, not with STS", f)
 	}
-	c.checkSeed(ctx, cfg, p, spend)
+	return true
 }
 
-func (c *checklist) checkClock(probe *clockProbe) {
-	if !probe.seen {
+func (c *checklist) checkClock(clock *awsclient.Clock) {
+	skew, seen := clock.Skew()
+	if !seen {
 		c.hint("clock: not checked (no Date header from STS)")
 		return
 	}
-	skew := probe.skew.Round(time.Second)
+	skew = skew.Round(time.Second)
 	way := "ahead of"
 	if skew > 0 {
 		way = "behind"
@@ -323,52 +303,30 @@ func (c *checklist) checkClock(probe *clockProbe) {
 	}
 }
 
-// checkSeed checks a stored seed: that it parses, and with spend that AWS accepts its code.
-func (c *checklist) checkSeed(ctx context.Context, cfg aws.Config, p *awsconfig.Profile, spend bool) {
-	store := c.env.store
-	seed, err := store.Seed(ctx, p.MFASerial)
+// checkSeed checks a stored seed: that it makes codes, and with spend that AWS accepts its
+// code (session.Provider.TrySeed, which never sends a code twice).
+func (c *checklist) checkSeed(ctx context.Context, provider *session.Provider, r hit.Request, p *awsconfig.Profile, spend bool) {
+	seed, err := c.store.Seed(ctx, p.MFASerial)
 	if errors.Is(err, cache.ErrNotFound) {
 		return
 	} else if err != nil {
 		c.problem("seed: %v", err)
 		return
 	}
+	if _, err := prompt.GenerateCode(seed, time.Now()); err != nil {
+		c.problem("seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
+		return
+	}
 	if !spend {
 		c.hint("seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, p.Name)
 		return
 	}
-	// A code AWS has seen is rejected: wait for the next one, as process does.
-	var now time.Time
-	var code string
-	for try := 0; ; try++ {
-		now = time.Now()
-		if code, err = prompt.GenerateCode(seed, now); err != nil {
-			c.problem("seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
-			return
-		}
-		if _, used := store.CodeUsed(p.MFASerial, code); !used {
-			break
-		}
-		wait := now.Truncate(session.CodeStep).Add(session.CodeStep + 200*time.Millisecond).Sub(now)
-		if try > 0 || wait > 31*time.Second {
-			c.hint("seed: no unused code to check with; run again in a minute")
-			return
-		}
-		fmt.Fprintf(c.env.io.Err, "mfacred: the seed's current code was used already; waiting %s for the next one\n", wait.Truncate(time.Second))
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			c.hint("seed: not checked: %v", ctx.Err())
-			return
-		}
-	}
-	_, err = sts.NewFromConfig(cfg).GetSessionToken(ctx, &sts.GetSessionTokenInput{
-		DurationSeconds: aws.Int32(900), SerialNumber: &p.MFASerial, TokenCode: &code,
-	})
-	_ = store.MarkCodeUsed(p.MFASerial, code, now)
-	if err != nil {
+	switch err := provider.TrySeed(ctx, r, seed); {
+	case errors.Is(err, session.ErrBadCode), errors.Is(err, session.ErrNotYourDevice):
 		c.problem("seed: AWS rejected the code the stored seed makes for %s: the seed belongs to another device, or the clock is off; store the right one with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
-		return
+	case err != nil:
+		c.problem("seed: not checked: %v", err)
+	default:
+		c.ok("seed: AWS accepted the code the stored seed makes for %s", p.MFASerial)
 	}
-	c.ok("seed: AWS accepted the code the stored seed makes for %s", p.MFASerial)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/console"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
@@ -89,7 +90,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	}
 
 	fed := console.Federation{Endpoint: endpoint}
-	if cfg, err := awsConfig(cctx, p, entry.Credentials); err == nil && cfg.HTTPClient != nil {
+	if cfg, err := awsclient.Config(cctx, awsclient.For(p), entry.Credentials); err == nil && cfg.HTTPClient != nil {
 		fed.HTTP = cfg.HTTPClient // AWS_CA_BUNDLE and HTTPS_PROXY, as for STS
 	}
 	token, err := fed.SigninToken(cctx, part, entry.Credentials, sessionDuration)

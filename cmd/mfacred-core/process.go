@@ -8,11 +8,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	awscfg "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
@@ -93,66 +89,13 @@ func (e *env) provider(ctx context.Context, files *awsconfig.Files, p *awsconfig
 	return &session.Provider{
 		Store: e.store,
 		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.STS, error) {
-			return newSTS(ctx, p, keys)
+			return awsclient.STS(ctx, awsclient.For(p), keys)
 		},
-		Codes: func() (prompt.Source, error) { return e.codeSource(ctx, p) },
-		Warn:  warnOnce(e.io.Err),
+		Codes: func() (prompt.Source, error) {
+			return session.CodeSource(ctx, e.store, p.Name, p.MFASerial, p.MFAProcess)
+		},
+		Warn: warnOnce(e.io.Err),
 	}
-}
-
-// codeSource picks the first code source that applies: a stored seed, mfa_process, the terminal.
-func (e *env) codeSource(ctx context.Context, p *awsconfig.Profile) (prompt.Source, error) {
-	seed, err := e.store.Seed(ctx, p.MFASerial)
-	switch {
-	case err == nil:
-		if _, err := prompt.ParseSeed(seed); err != nil {
-			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%v): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
-				p.Name, p.MFASerial, err, p.Name, p.Name)
-		}
-		return prompt.Seed{Secret: seed}, nil
-	case !errors.Is(err, cache.ErrNotFound):
-		return nil, fmt.Errorf("read seed of device %s: %w", p.MFASerial, err)
-	case p.MFAProcess != "":
-		return prompt.Process{Command: p.MFAProcess}, nil
-	}
-	t := prompt.Terminal{}
-	if d := prompt.DesktopDialog(); d != nil {
-		t.Fallback = d
-	}
-	return t, nil
-}
-
-// awsConfig builds an SDK config the SDK's way, so that AWS_ENDPOINT_URL(_STS/_IAM),
-// endpoint_url, AWS_CA_BUNDLE and HTTPS_PROXY are honoured (docs/aws-contract.md §3), signed with
-// keys: the long-term ones, or a session's to assume a role. The profile's own settings are
-// read only when it exists in the config file.
-func awsConfig(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (aws.Config, error) {
-	region := p.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	opts := []func(*awscfg.LoadOptions) error{
-		awscfg.WithRegion(region),
-		awscfg.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(keys.AccessKeyID, keys.SecretAccessKey, keys.SessionToken)),
-		awscfg.WithRetryMaxAttempts(3),
-	}
-	if p.Name != "" {
-		opts = append(opts, awscfg.WithSharedConfigProfile(p.Name))
-	}
-	cfg, err := awscfg.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return cfg, fmt.Errorf("load AWS config: %w", err)
-	}
-	return cfg, nil
-}
-
-// newSTS builds an STS client signed with keys.
-func newSTS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) (*sts.Client, error) {
-	cfg, err := awsConfig(ctx, p, keys)
-	if err != nil {
-		return nil, err
-	}
-	return sts.NewFromConfig(cfg), nil
 }
 
 // loadProfile reads the AWS config files and resolves one profile.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -13,8 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -66,18 +67,15 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	region := ""
+	t := awsclient.Target{}
 	if files.Exists(name) {
-		region = files.Get(name, awsconfig.KeyRegion)
+		t.Region = files.Get(name, awsconfig.KeyRegion)
 	}
-	if env := os.Getenv("AWS_REGION"); env != "" {
-		region = env
-	}
-	cfg, err := awsConfig(ctx, &awsconfig.Profile{Region: region}, keys)
+	cfg, err := awsclient.Config(ctx, t, keys)
 	if err != nil {
 		return err
 	}
-	devs, err := listDevices(ctx, cfg)
+	devs, err := iamuser.Lookup(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("profile %s: %w", name, explainKeys(name, err))
 	}
@@ -108,26 +106,25 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 
 // explainKeys turns a refusal of the keys into what to do.
 func explainKeys(profile string, err error) error {
-	msg := err.Error()
 	switch {
 	case session.KeysRejected(err):
 		return fmt.Errorf("AWS does not accept these keys: check the access key id and secret of profile %s", profile)
-	case strings.Contains(msg, "ListMFADevices") && strings.Contains(msg, "AccessDenied"):
+	case errors.Is(err, iamuser.ErrListDenied):
 		return fmt.Errorf("%w (name your device with --mfa-serial, or allow iam:ListMFADevices: `mfacred policy` prints AWS's example)", err)
 	}
 	return err
 }
 
 // chooseDevice picks the device: --mfa-serial, the only one, or the person's choice.
-func chooseDevice(ctx context.Context, e *env, profile string, d devices, serial string) (string, error) {
+func chooseDevice(ctx context.Context, e *env, profile string, d iamuser.Devices, serial string) (string, error) {
 	pick := fmt.Sprintf("`mfacred setup --profile %s --mfa-serial SERIAL`", profile)
 	switch {
 	case serial != "":
-		if !d.has(serial) {
+		if !d.Has(serial) {
 			if len(d.Usable) == 0 {
 				return "", fmt.Errorf("profile %s: device %s is not one of the MFA devices of %s, which has none STS can use", profile, serial, d.User)
 			}
-			return "", fmt.Errorf("profile %s: device %s is not one of the MFA devices of %s: %s", profile, serial, d.User, d.list())
+			return "", fmt.Errorf("profile %s: device %s is not one of the MFA devices of %s: %s", profile, serial, d.User, d)
 		}
 		return serial, nil
 	case len(d.Usable) == 0:
@@ -139,7 +136,7 @@ func chooseDevice(ctx context.Context, e *env, profile string, d devices, serial
 	var q strings.Builder
 	fmt.Fprintf(&q, "%s has %d MFA devices:\n", d.User, len(d.Usable))
 	for i, s := range d.Usable {
-		fmt.Fprintf(&q, "  %d) %s  %s\n", i+1, deviceName(s), s)
+		fmt.Fprintf(&q, "  %d) %s  %s\n", i+1, iamuser.DeviceName(s), s)
 	}
 	fmt.Fprintf(&q, "Device for profile %s [1-%d]: ", profile, len(d.Usable))
 	for {
@@ -147,7 +144,7 @@ func chooseDevice(ctx context.Context, e *env, profile string, d devices, serial
 		if errors.Is(err, prompt.ErrNoTerminal) {
 			fmt.Fprintf(e.io.Err, "mfacred: %s has %d MFA devices:\n", d.User, len(d.Usable))
 			for _, s := range d.Usable {
-				fmt.Fprintf(e.io.Err, "  %s\t%s\n", deviceName(s), s)
+				fmt.Fprintf(e.io.Err, "  %s\t%s\n", iamuser.DeviceName(s), s)
 			}
 			return "", fmt.Errorf("profile %s: several MFA devices and no terminal to choose on: pick one with %s", profile, pick)
 		} else if err != nil {
@@ -196,10 +193,8 @@ func writeProfile(e *env, files *awsconfig.Files, profile, device string) error 
 	default:
 		fmt.Fprintf(e.io.Err, "mfacred: profile %s in %s is set up already\n", profile, path)
 	}
-	for _, k := range []string{"role_arn", "source_profile"} {
-		if files.Exists(profile) && files.Get(profile, k) != "" {
-			fmt.Fprintf(e.io.Err, "mfacred: warning: profile %s also has %s, which makes the SDKs assume a role on top of mfacred: use mfacred_%s instead\n", profile, k, k)
-		}
+	for _, c := range files.SDKConflicts(profile) {
+		fmt.Fprintf(e.io.Err, "mfacred: warning: %v\n", c)
 	}
 	return nil
 }
@@ -266,7 +261,7 @@ func proveProfile(ctx context.Context, e *env, profile string) error {
 	if err != nil {
 		return fmt.Errorf("%v (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, profile)
 	}
-	client, err := newSTS(ctx, p, entry.Credentials)
+	client, err := awsclient.STS(ctx, awsclient.For(p), entry.Credentials)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cachetest"
+	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/session"
+)
+
+const (
+	testSerial = "arn:aws:iam::123456789012:mfa/phone"
+	testSeed   = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	adminRole  = "arn:aws:iam::222222222222:role/Admin"
+)
+
+// rig is the command layer over an in-memory keyring and the local STS, with config files of
+// its own: no terminal, no Secret Service, no network beyond the loopback.
+type rig struct {
+	t     *testing.T
+	sts   *ststest.Server
+	user  ststest.User
+	store *cache.Store
+	out   bytes.Buffer
+	err   bytes.Buffer
+	self  string
+}
+
+func newRig(t *testing.T, config string) *rig {
+	t.Helper()
+	dir := t.TempDir()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{t: t, self: self, store: cachetest.NewStore(dir)}
+	r.user = ststest.User{
+		Name: "alice", Account: "123456789012",
+		AccessKeyID: "AKIACORETEST00000001", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYcoretest",
+		Devices: []ststest.Device{{Serial: testSerial, Seed: testSeed}, {Serial: "arn:aws:iam::123456789012:u2f/key"}},
+	}
+	r.sts = ststest.New(r.user)
+	r.sts.AddRole(ststest.Role{ARN: adminRole, RequireMFA: true})
+	t.Cleanup(r.sts.Close)
+	cfg := filepath.Join(dir, "config")
+	config = strings.ReplaceAll(config, "SELF", self)
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_ENDPOINT_URL_STS": r.sts.URL, "AWS_ENDPOINT_URL_IAM": r.sts.URL, "AWS_ENDPOINT_URL": "",
+		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"DISPLAY": "", "WAYLAND_DISPLAY": "",
+	} {
+		t.Setenv(k, v)
+	}
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: r.user.AccessKeyID, SecretAccessKey: r.user.SecretAccessKey}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// doctor runs doctor's checks as the command does, and returns its lines.
+func (r *rig) doctor(profile string, spend bool) *checklist {
+	e := &env{io: stdio{In: strings.NewReader(""), Out: &r.out, Err: &r.err}, store: r.store}
+	ctx := r.t.Context()
+	c := &checklist{store: r.store, self: r.self, provider: func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+		return e.provider(ctx, files, p)
+	}}
+	c.doctor(ctx, profile, spend)
+	return c
+}
+
+// want fails unless the checklist has a line of kind containing text.
+func want(t *testing.T, c *checklist, kind, text string) {
+	t.Helper()
+	for _, r := range c.results {
+		if r.kind == kind && strings.Contains(r.text, text) {
+			return
+		}
+	}
+	t.Fatalf("no %s line with %q in:\n%s", kind, text, lines(c))
+}
+
+func lines(c *checklist) string {
+	var b strings.Builder
+	for _, r := range c.results {
+		b.WriteString(r.kind + " " + r.text + "\n")
+	}
+	return b.String()
+}
+
+const workProfile = "[profile work]\ncredential_process = SELF process --profile work\nmfa_serial = " + testSerial + "\n"
+
+func TestDoctorHealthyProfileWithSeed(t *testing.T) {
+	r := newRig(t, workProfile)
+	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
+		t.Fatal(err)
+	}
+	c := r.doctor("work", true)
+	if c.problems() != 0 {
+		t.Fatalf("problems in a healthy profile:\n%s", lines(c))
+	}
+	want(t, c, "ok", "credential_process runs this mfacred")
+	want(t, c, "ok", "keys: AWS accepts them: arn:aws:iam::123456789012:user/alice")
+	want(t, c, "ok", "device: mfa_serial "+testSerial+" is one of the MFA devices")
+	want(t, c, "hint", "u2f/key is a FIDO security key")
+	want(t, c, "ok", "seed: AWS accepted the code")
+	want(t, c, "hint", "session: none cached")
+	// The seed's code was sent once, to a session nobody caches.
+	if n := r.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("GetSessionToken %d times, want 1", n)
+	}
+	if _, err := r.store.Session(t.Context(), cache.SessionKey("work", testSerial)); err == nil {
+		t.Fatal("doctor cached the session it made to check the seed")
+	}
+}
+
+func TestDoctorFindsProblemsWithoutATerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name, config, kind, text string
+	}{
+		{"wrong serial", strings.Replace(workProfile, "mfa/phone", "mfa/alice", 1), "problem", "is not one of the MFA devices of arn:aws:iam::123456789012:user/alice, which are: phone (" + testSerial + ")"},
+		{"role_arn beside credential_process", workProfile + "role_arn = " + adminRole + "\n", "problem", "profile work has role_arn beside credential_process"},
+		{"another program", strings.Replace(workProfile, "SELF", "/bin/true", 1), "problem", "credential_process runs /bin/true, not this mfacred"},
+		{"no mfa_serial", "[profile work]\ncredential_process = SELF process --profile work\n", "hint", "run `mfacred setup --profile work`"},
+		{"direct role", workProfile + "[profile prod]\ncredential_process = SELF process --profile prod\nmfacred_source_profile = work\nmfacred_role_arn = " + adminRole + "\nmfacred_role_direct = true\n", "hint", "assumed with a code of its own"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.config)
+			profile := "work"
+			if strings.Contains(tc.config, "[profile prod]") {
+				profile = "prod"
+			}
+			want(t, r.doctor(profile, false), tc.kind, tc.text)
+			if n := r.sts.Count("GetSessionToken"); n != 0 {
+				t.Fatalf("doctor spent %d codes without --spend-code", n)
+			}
+		})
+	}
+}
+
+// process renews with the stored seed, prints the credential_process JSON, serves the next
+// call from the cache; doctor then proves the role with the cached session, caching nothing.
+func TestProcessThenDoctorRole(t *testing.T) {
+	r := newRig(t, workProfile+"[profile prod]\ncredential_process = SELF process --profile prod\nmfacred_source_profile = work\nmfacred_role_arn = "+adminRole+"\n")
+	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{io: stdio{In: strings.NewReader(""), Out: &r.out, Err: &r.err}, store: r.store}
+	process := func() map[string]any {
+		t.Helper()
+		r.out.Reset()
+		fs := flag.NewFlagSet("process", flag.ContinueOnError)
+		if err := runProcess(t.Context(), e, fs, []string{"--profile", "work"}); err != nil {
+			t.Fatalf("process: %v\n%s", err, r.err.String())
+		}
+		var out map[string]any
+		if err := json.Unmarshal(r.out.Bytes(), &out); err != nil {
+			t.Fatalf("process printed %q: %v", r.out.String(), err)
+		}
+		return out
+	}
+	first := process()
+	if first["Version"] != 1.0 || first["AccountId"] != "123456789012" || !strings.HasPrefix(first["AccessKeyId"].(string), "ASIA") {
+		t.Fatalf("process printed %v", first)
+	}
+	if again := process(); again["AccessKeyId"] != first["AccessKeyId"] || r.sts.Count("GetSessionToken") != 1 {
+		t.Fatalf("the second call was not served from the cache: %v, %d GetSessionToken", again, r.sts.Count("GetSessionToken"))
+	}
+	c := r.doctor("prod", false)
+	want(t, c, "ok", "role: "+adminRole+" can be assumed with the MFA session (as arn:aws:sts::222222222222:assumed-role/Admin/mfacred-doctor)")
+	if r.sts.Count("AssumeRole") != 1 || r.sts.Count("GetSessionToken") != 1 {
+		t.Fatalf("doctor's role check: AssumeRole %d, GetSessionToken %d; want 1, 1", r.sts.Count("AssumeRole"), r.sts.Count("GetSessionToken"))
+	}
+	if _, err := r.store.Session(t.Context(), cache.RoleKey("work", testSerial, adminRole, "", "", false)); err == nil {
+		t.Fatal("doctor cached the role credentials it tried")
+	}
+}
+
+// setup's region rule is the one every call uses: AWS_DEFAULT_REGION counts when neither
+// AWS_REGION nor the profile sets one.
+func TestRegionRule(t *testing.T) {
+	for _, tc := range []struct{ env, envDefault, configured, want string }{
+		{"eu-west-1", "us-west-2", "ap-south-1", "eu-west-1"},
+		{"", "us-west-2", "ap-south-1", "ap-south-1"},
+		{"", "us-west-2", "", "us-west-2"},
+		{"", "", "", ""},
+	} {
+		t.Setenv("AWS_REGION", tc.env)
+		t.Setenv("AWS_DEFAULT_REGION", tc.envDefault)
+		if got := awsconfig.Region(tc.configured); got != tc.want {
+			t.Errorf("Region(%q) with AWS_REGION=%q AWS_DEFAULT_REGION=%q = %q, want %q", tc.configured, tc.env, tc.envDefault, got, tc.want)
+		}
+	}
+}
