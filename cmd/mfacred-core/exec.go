@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -17,7 +19,7 @@ var execCmd = &command{
 	name:    "exec",
 	args:    "[--profile NAME] [--server] -- [COMMAND [ARGS...]]",
 	summary: "run a command with the profile's credentials in its environment",
-	help: `Runs COMMAND (default: $SHELL) with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+	help: `Runs COMMAND (default: $SHELL; %ComSpec% on Windows) with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
 AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and the profile's region (AWS_REGION,
 AWS_DEFAULT_REGION) set, and AWS_PROFILE removed so that the command does not call back into
 mfacred. For tools that cannot use profiles. On Linux and macOS mfacred becomes COMMAND
@@ -48,9 +50,9 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		return usageError{"exec", fmt.Sprintf("unexpected argument %q: put the command after --: mfacred exec --profile NAME -- COMMAND", argv[0])}
 	}
 	if len(argv) == 0 {
-		shell := os.Getenv("SHELL")
-		if shell == "" {
-			return fmt.Errorf("exec: no command given and $SHELL is unset: run `mfacred exec --profile %s -- COMMAND`", *profile)
+		shell, err := defaultCommand(runtime.GOOS, os.Getenv)
+		if err != nil {
+			return fmt.Errorf("exec: %v: run `mfacred exec --profile %s -- COMMAND`", err, *profile)
 		}
 		argv = []string{shell}
 	}
@@ -66,6 +68,22 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		return err
 	}
 	return execve(ctx, path, argv, execEnv(os.Environ(), p, entry))
+}
+
+// defaultCommand is the shell exec runs when given no command: $SHELL, or on Windows, which
+// has no $SHELL, %ComSpec% (cmd.exe).
+func defaultCommand(goos string, getenv func(string) string) (string, error) {
+	name := "SHELL"
+	if goos == "windows" {
+		name = "ComSpec"
+	}
+	if shell := getenv(name); shell != "" {
+		return shell, nil
+	}
+	if goos == "windows" {
+		return "", errors.New("no command given and %ComSpec% is unset")
+	}
+	return "", errors.New("no command given and $SHELL is unset")
 }
 
 // execEnv is the child's environment: env without any credentials or profile it had, plus
