@@ -137,7 +137,7 @@ func consoleDuration(s string) (time.Duration, error) {
 	case d%time.Second != 0:
 		return 0, fmt.Errorf("--duration %s: whole seconds only", s)
 	case d < console.MinSession || d > console.MaxSession:
-		return 0, fmt.Errorf("--duration %s: a console session lasts from %s to %s", s, console.MinSession, console.MaxSession)
+		return 0, fmt.Errorf("--duration %s: a console session lasts from 15m to 12h", s)
 	}
 	return d, nil
 }
