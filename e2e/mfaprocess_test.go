@@ -1,0 +1,39 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// An mfa_process that prints a valid code and exits 0 serves credentials, even when it left
+// a process in the background that still holds its output (issue 10, defect 5): the code is
+// taken when the command exits, not when the last holder of its output lets go.
+func TestMFAProcessBackgroundChild(t *testing.T) {
+	w := newWorld(t)
+	pidFile := filepath.Join(w.dir, "background.pid")
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	line := w.mfaProcess()
+	w.writeConfig(strings.Replace(line, "= ", "= (sleep 30 & echo $! >"+pidFile+"); ", 1))
+	w.addKeys()
+	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
+	if r.err != nil {
+		t.Fatalf("process: %v: %s", r.err, r.stderr)
+	}
+	parseCreds(t, r.stdout)
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("%d GetSessionToken, want 1", n)
+	}
+	if _, err := os.Stat(pidFile); err != nil {
+		t.Fatalf("mfa_process did not start its background process: %v", err)
+	}
+}
