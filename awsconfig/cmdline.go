@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // How callers run a credential_process line (docs/config-files.md):
@@ -210,7 +211,13 @@ func sectionProfile(name string) (string, bool) {
 
 // plainProfile reports whether "profile NAME" needs no quoting: shlex reads NAME as one word.
 func plainProfile(name string) bool {
-	return name != "" && !strings.ContainsAny(name, " \t\r\n'\"\\")
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case ' ', '\t', '\r', '\n', '\'', '"', '\\':
+			return false
+		}
+	}
+	return name != ""
 }
 
 // ConfigSection is the name of a profile's section in the config file: what botocore reads as
@@ -224,6 +231,8 @@ func ConfigSection(profile string) (string, error) {
 		return "", errors.New("a profile needs a name")
 	case strings.ContainsAny(profile, "\r\n"):
 		return "", fmt.Errorf("profile %q: a line break cannot be written in a section name", profile)
+	case !utf8.ValidString(profile):
+		return "", fmt.Errorf("profile %q: the name is not UTF-8 text", profile)
 	case plainProfile(profile):
 		return "profile " + profile, nil
 	}
