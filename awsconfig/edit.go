@@ -47,9 +47,9 @@ func split(data []byte) []line {
 		l.text = l.text[:len(l.text)-len(l.end)]
 		switch k {
 		case lineHeader:
-			l.name = r.name
+			l.name = r.name()
 		case lineOption:
-			l.name = strings.ToLower(r.key)
+			l.name = strings.ToLower(r.key())
 		}
 		out = append(out, l)
 	}

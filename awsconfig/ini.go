@@ -46,10 +46,11 @@ type iniFile struct {
 	data     string
 	sections []section // file order, [DEFAULT] blocks left out
 	defaults []section // the [DEFAULT] blocks
-	index    []int32   // open addressing: 1 + index into sections by raw name; 0 is free
+	index    []uint64  // open addressing by raw name: hash<<32 | 1+index into sections; 0 is free
 	seed     maphash.Seed
 	// quoted holds the config profile sections whose name is not plainly "profile NAME".
 	quoted []namedSection
+	keys   map[*section][]kv // the sections read key by key
 }
 
 type namedSection struct {
@@ -57,13 +58,15 @@ type namedSection struct {
 	i       int
 }
 
+// section holds offsets only: with no pointers, tens of thousands of them cost the garbage
+// collector nothing.
 type section struct {
-	name      string // as configparser has it: between [ and the last ]
-	body, end int    // the lines after the header
-	line      int    // the header's line number
-	keys      []kv   // read on first use
-	read      bool
+	nameAt, nameLen int32 // the name as configparser has it: between [ and the last ]
+	body, end       int32 // the lines after the header
+	line            int32 // the header's line number
 }
+
+func (f *iniFile) name(s *section) string { return f.data[s.nameAt : s.nameAt+s.nameLen] }
 
 type kv struct {
 	key, value string
@@ -135,7 +138,13 @@ func parseINI(data string) (*iniFile, error) {
 	if !utf8.ValidString(data) {
 		return nil, errors.New("not UTF-8 text")
 	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("larger than the %d MiB mfacred reads", MaxFileSize>>20)
+	}
 	f := &iniFile{data: data, seed: maphash.MakeSeed()}
+	// Room for every section at once: no copying as the file is read.
+	f.sections = make([]section, 0, strings.Count(data, "["))
+	f.grow()
 	r := newReader(data)
 	var keys keySet    // the current section's keys
 	var defKeys keySet // all [DEFAULT] blocks' keys
@@ -146,33 +155,33 @@ func parseINI(data string) (*iniFile, error) {
 		switch k {
 		case lineEOF:
 			if cur != nil {
-				cur.end = len(data)
+				cur.end = int32(len(data))
 			}
 			f.sections = f.sections[:len(f.sections):len(f.sections)]
 			return f, nil
 		case lineBlank, lineComment:
 		case lineMore:
-			if r.nested && !nestedLineOK(r.text) {
+			if r.nested && !nestedLineOK(r.text()) {
 				return nil, &parseError{r.n, "a nested value's line needs `key = value`"}
 			}
 		case lineHeader:
 			if cur != nil {
-				cur.end = r.start
+				cur.end = int32(r.start)
 			}
-			s := section{name: r.name, body: r.off, line: r.n}
-			if inDefault = r.name == "DEFAULT"; inDefault {
+			s := section{nameAt: int32(r.nameAt), nameLen: int32(r.nameEnd - r.nameAt), body: int32(r.off), line: int32(r.n)}
+			name := r.name()
+			if inDefault = name == "DEFAULT"; inDefault {
 				f.defaults = append(f.defaults, s)
 				cur = &f.defaults[len(f.defaults)-1]
 				continue
 			}
-			if j := f.find(r.name); j >= 0 {
-				return nil, &parseError{r.n, fmt.Sprintf("section [%s] is already on line %d", r.name, f.sections[j].line)}
-			}
 			f.sections = append(f.sections, s)
-			f.add(len(f.sections) - 1)
-			if strings.HasPrefix(r.name, "profile") && !(strings.HasPrefix(r.name, "profile ") && plainProfile(r.name[len("profile "):])) {
-				if name, ok := sectionProfile(r.name); ok {
-					f.quoted = append(f.quoted, namedSection{name, len(f.sections) - 1})
+			if j := f.add(len(f.sections) - 1); j >= 0 {
+				return nil, &parseError{r.n, fmt.Sprintf("section [%s] is already on line %d", name, f.sections[j].line)}
+			}
+			if strings.HasPrefix(name, "profile") && !(strings.HasPrefix(name, "profile ") && plainProfile(name[len("profile "):])) {
+				if p, ok := sectionProfile(name); ok {
+					f.quoted = append(f.quoted, namedSection{p, len(f.sections) - 1})
 				}
 			}
 			cur = &f.sections[len(f.sections)-1]
@@ -181,19 +190,19 @@ func parseINI(data string) (*iniFile, error) {
 			if cur == nil {
 				return nil, &parseError{r.n, "a key before any [section]"}
 			}
-			if r.key == "" {
+			if r.keyEnd == r.keyAt {
 				return nil, &parseError{r.n, "a line with no key before its = or :"}
 			}
 			set := &keys
 			if inDefault {
 				set = &defKeys
 			}
-			if !set.add(r.key) {
-				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", strings.ToLower(r.key), cur.name)}
+			if !set.add(data, r.keyAt, r.keyEnd-r.keyAt, r.ascii) {
+				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", strings.ToLower(r.key()), f.name(cur))}
 			}
 		case lineBad:
-			if r.text[0] == '[' {
-				return nil, &parseError{r.n, "unclosed section: " + r.text}
+			if r.text()[0] == '[' {
+				return nil, &parseError{r.n, "unclosed section: " + r.text()}
 			}
 			if cur == nil {
 				return nil, &parseError{r.n, "text before any [section]"}
@@ -207,13 +216,13 @@ func (f *iniFile) hash(name string) uint64 { return maphash.String(f.seed, name)
 
 func (f *iniFile) grow() {
 	n := 64
-	for n < 2*len(f.sections)+2 {
+	for n < 2*max(len(f.sections)+1, cap(f.sections))+2 {
 		n *= 2
 	}
 	if n <= len(f.index) {
 		return
 	}
-	f.index = make([]int32, n)
+	f.index = make([]uint64, n)
 	for i := range f.sections {
 		f.put(i)
 	}
@@ -221,20 +230,38 @@ func (f *iniFile) grow() {
 
 func (f *iniFile) put(i int) {
 	mask := uint64(len(f.index) - 1)
-	for h := f.hash(f.sections[i].name) & mask; ; h = (h + 1) & mask {
+	hash := f.hash(f.name(&f.sections[i]))
+	for h := hash & mask; ; h = (h + 1) & mask {
 		if f.index[h] == 0 {
-			f.index[h] = int32(i + 1)
+			f.index[h] = hash>>32<<32 | uint64(i+1)
 			return
 		}
 	}
 }
 
-func (f *iniFile) add(i int) {
+// add indexes section i, unless a section of that name is indexed already: then it returns
+// that one's index.
+func (f *iniFile) add(i int) int {
 	if 2*len(f.sections)+2 > len(f.index) {
+		f.sections = f.sections[:i]
 		f.grow()
-		return
+		f.sections = f.sections[:i+1]
 	}
-	f.put(i)
+	name := f.name(&f.sections[i])
+	mask := uint64(len(f.index) - 1)
+	hash := f.hash(name)
+	for h := hash & mask; ; h = (h + 1) & mask {
+		e := f.index[h]
+		if e == 0 {
+			f.index[h] = hash>>32<<32 | uint64(i+1)
+			return -1
+		}
+		if e>>32 == hash>>32 {
+			if j := int(uint32(e)) - 1; f.name(&f.sections[j]) == name {
+				return j
+			}
+		}
+	}
 }
 
 // find returns the index of the section with this raw name, or -1.
@@ -243,24 +270,30 @@ func (f *iniFile) find(name string) int {
 		return -1
 	}
 	mask := uint64(len(f.index) - 1)
-	for h := f.hash(name) & mask; f.index[h] != 0; h = (h + 1) & mask {
-		if i := int(f.index[h] - 1); f.sections[i].name == name {
+	hash := f.hash(name)
+	for h := hash & mask; f.index[h] != 0; h = (h + 1) & mask {
+		e := f.index[h]
+		if e>>32 != hash>>32 {
+			continue
+		}
+		if i := int(uint32(e)) - 1; f.name(&f.sections[i]) == name {
 			return i
 		}
 	}
 	return -1
 }
 
-// keySet finds a key set twice in one section. Sections hold a handful of keys, so a list
-// does until it grows long.
+// keySet finds a key set twice in one section. Sections hold a handful of keys, so a list of
+// their offsets does until it grows long.
 type keySet struct {
-	list []string
+	list []int32 // offset, length (negative: not ASCII), ...
 	big  map[string]bool
 }
 
 func (s *keySet) reset() { s.list, s.big = s.list[:0], nil }
 
-func (s *keySet) add(key string) bool {
+func (s *keySet) add(data string, at, n int, ascii bool) bool {
+	key := data[at : at+n]
 	if s.big != nil {
 		k := strings.ToLower(key)
 		if s.big[k] {
@@ -269,29 +302,36 @@ func (s *keySet) add(key string) bool {
 		s.big[k] = true
 		return true
 	}
-	for _, o := range s.list {
-		if sameKey(o, key) {
+	for i := 0; i < len(s.list); i += 2 {
+		at, n := s.list[i], s.list[i+1]
+		switch {
+		case ascii && n > 0:
+			if int(n) == len(key) && strings.EqualFold(data[at:at+n], key) {
+				return false
+			}
+		case strings.ToLower(data[at:at+abs(n)]) == strings.ToLower(key):
 			return false
 		}
 	}
-	s.list = append(s.list, key)
-	if len(s.list) > 32 {
+	if !ascii {
+		n = -n
+	}
+	s.list = append(s.list, int32(at), int32(n))
+	if len(s.list) > 64 {
 		s.big = map[string]bool{}
-		for _, o := range s.list {
-			s.big[strings.ToLower(o)] = true
+		for i := 0; i < len(s.list); i += 2 {
+			at, n := s.list[i], abs(s.list[i+1])
+			s.big[strings.ToLower(data[at:at+n])] = true
 		}
 	}
 	return true
 }
 
-func sameKey(a, b string) bool {
-	if a == b {
-		return true
+func abs(n int32) int32 {
+	if n < 0 {
+		return -n
 	}
-	if isASCII(a) && isASCII(b) {
-		return len(a) == len(b) && strings.EqualFold(a, b)
-	}
-	return strings.ToLower(a) == strings.ToLower(b)
+	return n
 }
 
 func isASCII(s string) bool {
@@ -304,21 +344,21 @@ func isASCII(s string) bool {
 }
 
 // keysOf reads a section's keys and values, once.
-func (s *section) keysOf(data string) []kv {
-	if s.read {
-		return s.keys
+func (f *iniFile) keysOf(s *section) []kv {
+	if keys, ok := f.keys[s]; ok {
+		return keys
 	}
-	s.read = true
-	r := newReader(data[:s.end])
-	r.off, r.inSection = s.body, true
+	r := newReader(f.data[:s.end])
+	r.off, r.inSection = int(s.body), true
+	var keys []kv
 	var vals []string
 	flush := func() {
-		if len(s.keys) == 0 || vals == nil {
+		if len(keys) == 0 || vals == nil {
 			return
 		}
 		v := strings.Join(vals, "\n")
 		v = strings.TrimRightFunc(v, isPySpace)
-		last := &s.keys[len(s.keys)-1]
+		last := &keys[len(keys)-1]
 		if strings.HasPrefix(v, "\n") {
 			last.value, last.nested = "", true
 		} else {
@@ -326,36 +366,41 @@ func (s *section) keysOf(data string) []kv {
 		}
 		vals = nil
 	}
-	for {
+	for done := false; !done; {
 		switch r.next() {
 		case lineEOF, lineHeader:
 			flush()
-			return s.keys
+			done = true
 		case lineOption:
 			flush()
-			s.keys = append(s.keys, kv{key: strings.ToLower(r.key), value: r.value})
-			vals = []string{r.value}
+			keys = append(keys, kv{key: strings.ToLower(r.key()), value: r.value()})
+			vals = []string{r.value()}
 		case lineMore:
-			vals = append(vals, r.text)
+			vals = append(vals, r.text())
 		case lineBlank:
 			if r.inOption && vals != nil {
 				vals = append(vals, "")
 			}
 		}
 	}
+	if f.keys == nil {
+		f.keys = map[*section][]kv{}
+	}
+	f.keys[s] = keys
+	return keys
 }
 
 // get returns a key of a section, else of [DEFAULT].
 func (f *iniFile) get(s *section, key string) (kv, bool) {
 	if s != nil {
-		for _, p := range s.keysOf(f.data) {
+		for _, p := range f.keysOf(s) {
 			if p.key == key {
 				return p, true
 			}
 		}
 	}
 	for i := len(f.defaults) - 1; i >= 0; i-- {
-		for _, p := range f.defaults[i].keysOf(f.data) {
+		for _, p := range f.keysOf(&f.defaults[i]) {
 			if p.key == key {
 				return p, true
 			}
@@ -389,15 +434,24 @@ type reader struct {
 	nested    bool // that key's value was empty, so continuation lines are nested keys
 	indent    int
 
-	// Of the line read:
-	start      int    // its offset
-	text       string // stripped
-	name       string // lineHeader: the section name
-	key, value string // lineOption
+	// Of the line read, as offsets: a reader writes no pointers, so reading a large file
+	// costs no write barriers while the garbage collector runs.
+	start           int  // the line
+	textAt, textEnd int  // the line stripped
+	nameAt, nameEnd int  // lineHeader: the section name
+	keyAt, keyEnd   int  // lineOption: the key
+	valueAt         int  // and the value, to textEnd
+	ascii           bool // lineOption: the line is ASCII
+	nextCR          int  // where the next \r is, when cr
 }
 
-func newReader(data string) *reader {
-	return &reader{data: data, cr: strings.IndexByte(data, '\r') >= 0}
+func (r *reader) text() string  { return r.data[r.textAt:r.textEnd] }
+func (r *reader) name() string  { return r.data[r.nameAt:r.nameEnd] }
+func (r *reader) key() string   { return r.data[r.keyAt:r.keyEnd] }
+func (r *reader) value() string { return r.data[r.valueAt:r.textEnd] }
+
+func newReader(data string) reader {
+	return reader{data: data, cr: strings.IndexByte(data, '\r') >= 0, nextCR: -1}
 }
 
 func (r *reader) next() lineKind {
@@ -405,13 +459,22 @@ func (r *reader) next() lineKind {
 		return lineEOF
 	}
 	r.start = r.off
+	if k, ok := r.nextPlain(); ok {
+		return k
+	}
 	rest := r.data[r.off:]
 	var line string
-	var i int
+	i := strings.IndexByte(rest, '\n')
 	if r.cr {
-		i = strings.IndexAny(rest, "\r\n")
-	} else {
-		i = strings.IndexByte(rest, '\n')
+		if r.nextCR < r.off {
+			r.nextCR = len(r.data)
+			if j := strings.IndexByte(rest, '\r'); j >= 0 {
+				r.nextCR = r.off + j
+			}
+		}
+		if j := r.nextCR - r.off; j < len(rest) && (i < 0 || j < i) {
+			i = j
+		}
 	}
 	switch {
 	case i < 0:
@@ -423,8 +486,9 @@ func (r *reader) next() lineKind {
 	}
 	r.n++
 	indent, lead := leadingSpace(line)
-	text := strings.TrimRightFunc(line[lead:], isPySpace)
-	r.text = text
+	text := trimRight(line[lead:])
+	r.textAt = r.start + lead
+	r.textEnd = r.textAt + len(text)
 	if text == "" {
 		return lineBlank
 	}
@@ -437,20 +501,138 @@ func (r *reader) next() lineKind {
 	r.indent = indent
 	if text[0] == '[' {
 		if j := strings.LastIndexByte(text, ']'); j >= 2 {
-			r.name = text[1:j]
+			r.nameAt, r.nameEnd = r.textAt+1, r.textAt+j
 			r.inSection, r.inOption, r.nested = true, false, false
 			return lineHeader
 		}
 	}
-	j := strings.IndexAny(text, "=:")
-	if j < 0 {
+	j := 0
+	for j < len(text) && text[j] != '=' && text[j] != ':' {
+		j++
+	}
+	if j == len(text) {
 		return lineBad
 	}
-	r.key = strings.TrimRightFunc(text[:j], isPySpace)
-	r.value = strings.TrimLeftFunc(text[j+1:], isPySpace)
-	r.inOption = r.key != ""
-	r.nested = r.value == ""
+	key := trimRight(text[:j])
+	value := trimLeft(text[j+1:])
+	r.keyAt, r.keyEnd = r.textAt, r.textAt+len(key)
+	r.valueAt = r.textEnd - len(value)
+	r.inOption = key != ""
+	r.nested = value == ""
+	r.ascii = isASCII(key)
 	return lineOption
+}
+
+// Byte classes for nextPlain.
+const (
+	plainByte  = iota
+	plainSpace // space, tab
+	plainDelim // = :
+	plainEnd   // \n
+	plainOther // anything that needs the general rules: \r, other white space, non-ASCII
+)
+
+var plainClass = func() (c [256]uint8) {
+	for i := range c {
+		switch {
+		case i >= utf8.RuneSelf || i == '\r' || asciiSpaces[i] && i != ' ' && i != '\t' && i != '\n':
+			c[i] = plainOther
+		}
+	}
+	c[' '], c['\t'] = plainSpace, plainSpace
+	c['='], c[':'] = plainDelim, plainDelim
+	c['\n'] = plainEnd
+	return c
+}()
+
+// nextPlain reads the next line in one pass over its bytes when it is plain ASCII ending in
+// \n or \r\n, as nearly every line is; ok is false (and nothing is changed) for any other line.
+func (r *reader) nextPlain() (lineKind, bool) {
+	d, i, n := r.data, r.off, len(r.data)
+	for i < n && (d[i] == ' ' || d[i] == '\t') {
+		i++
+	}
+	textAt, delim, last, next := i, -1, i, n
+	for ; i < n; i++ {
+		switch plainClass[d[i]] {
+		case plainByte:
+			last = i + 1
+		case plainSpace:
+		case plainDelim:
+			if delim < 0 {
+				delim = i
+			}
+			last = i + 1
+		case plainEnd:
+			next = i + 1
+			goto end
+		default:
+			if d[i] == '\r' && i+1 < n && d[i+1] == '\n' {
+				next = i + 2
+				goto end
+			}
+			return 0, false
+		}
+	}
+end:
+	r.n++
+	r.off = next
+	r.textAt, r.textEnd = textAt, last
+	if last == textAt {
+		return lineBlank, true
+	}
+	indent := textAt - r.start
+	switch d[textAt] {
+	case '#', ';':
+		return lineComment, true
+	}
+	if r.inSection && r.inOption && indent > r.indent {
+		return lineMore, true
+	}
+	r.indent = indent
+	if d[textAt] == '[' {
+		if j := strings.LastIndexByte(d[textAt:last], ']'); j >= 2 {
+			r.nameAt, r.nameEnd = textAt+1, textAt+j
+			r.inSection, r.inOption, r.nested = true, false, false
+			return lineHeader, true
+		}
+	}
+	if delim < 0 {
+		return lineBad, true
+	}
+	keyEnd := delim
+	for keyEnd > textAt && (d[keyEnd-1] == ' ' || d[keyEnd-1] == '\t') {
+		keyEnd--
+	}
+	v := delim + 1
+	for v < last && (d[v] == ' ' || d[v] == '\t') {
+		v++
+	}
+	r.keyAt, r.keyEnd, r.valueAt = textAt, keyEnd, v
+	r.inOption = keyEnd > textAt
+	r.nested = v == last
+	r.ascii = true
+	return lineOption, true
+}
+
+// trimRight drops trailing white space, as Python's rstrip.
+func trimRight(s string) string {
+	for len(s) > 0 {
+		c := s[len(s)-1]
+		if c < utf8.RuneSelf {
+			if !asciiSpace(c) {
+				return s
+			}
+			s = s[:len(s)-1]
+			continue
+		}
+		r, n := utf8.DecodeLastRuneInString(s)
+		if !unicode.IsSpace(r) {
+			return s
+		}
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // leadingSpace counts the white space characters a line starts with, and their bytes.
@@ -474,8 +656,14 @@ func leadingSpace(s string) (chars, bytes int) {
 	return chars, bytes
 }
 
-func asciiSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || 0x1c <= c && c <= 0x1f
+func asciiSpace(c byte) bool { return asciiSpaces[c] }
+
+var asciiSpaces = [256]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true, 0x1c: true, 0x1d: true, 0x1e: true, 0x1f: true}
+
+// trimLeft drops leading white space, as Python's lstrip.
+func trimLeft(s string) string {
+	_, n := leadingSpace(s)
+	return s[n:]
 }
 
 // isPySpace is Python's str.isspace for one character.
@@ -531,7 +719,7 @@ func (f *iniFile) profiles() []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, s := range f.sections {
-		if name, ok := sectionProfile(s.name); ok && !seen[name] {
+		if name, ok := sectionProfile(f.name(&s)); ok && !seen[name] {
 			seen[name] = true
 			names = append(names, name)
 		}

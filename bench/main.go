@@ -165,6 +165,13 @@ func run(n, nCLI int) error {
 	coreInit, coreTop := b.inittraceOf("mfacred-core", "version")
 	fmt.Printf("  (of mfacred-core        %8s   heaviest: %s)\n\n", ms(coreInit), coreTop)
 
+	// Large configs, as SSO tooling writes them: the same warm call with generated profiles
+	// appended, against the floor in the same run. (After the RSS measure: a child's peak RSS
+	// counts the memory of this process, which the generated configs grow.)
+	if err := b.largeConfigs(n, item); err != nil {
+		return err
+	}
+
 	// The AWS CLI with mfacred against the same command with the keys in the environment.
 	var creds credproc.Output
 	if err := json.Unmarshal([]byte(warm), &creds); err != nil {
@@ -234,6 +241,56 @@ func run(n, nCLI int) error {
 	}
 	fmt.Printf("64 parallel cold calls    %8s   GetSessionToken calls: %d (goal 1); STS 200 ms, so overhead %s (goal <= 500 ms)\n",
 		ms(wall), b.sts.Count("GetSessionToken")-before, ms(wall-200*time.Millisecond))
+	return nil
+}
+
+// ssoProfiles is n generated profiles as SSO tooling writes them.
+func ssoProfiles(n int) string {
+	var s strings.Builder
+	s.WriteString("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&s, "[profile team-%05d]\nsso_session = corp\nsso_account_id = %012d\nsso_role_name = Developer\nregion = us-east-1\n\n", i, 100000000000+i)
+	}
+	return s.String()
+}
+
+// largeConfigs measures a warm call with 5,000 and 50,000 generated profiles appended to the
+// config, and status and doctor over 5,000; then puts the config back.
+func (b *bench) largeConfigs(n int, item string) error {
+	path := filepath.Join(b.dir, "home", ".aws", "config")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	config := string(before)
+	defer os.WriteFile(path, before, 0o600)
+	for _, c := range []struct {
+		profiles int
+		goal     string
+	}{{5000, "<= 1.25x"}, {50000, "<= 2x"}} {
+		extra := ssoProfiles(c.profiles)
+		if err := os.WriteFile(path, []byte(config+extra), 0o600); err != nil {
+			return err
+		}
+		times := b.interleave(n, [][]string{{"mfacred", "process", "--profile", "alice"}, {"floor", cache.Service, item}})
+		mf, fl := median(times[0]), median(times[1])
+		fmt.Printf("warm process, %6d extra profiles (%4d KB) %8s   floor %s\n", c.profiles, len(extra)>>10, ms(mf), ms(fl))
+		fmt.Printf("  mfacred / floor         %8.2fx   goal %s\n", ratio(mf, fl), c.goal)
+		if c.profiles != 5000 {
+			continue
+		}
+		for _, args := range [][]string{{"status"}, {"doctor", "--profile", "alice"}, {"clear", "--profile", "bob"}} {
+			var d []time.Duration
+			for i := 0; i < 3; i++ {
+				cmd := b.exec("mfacred", args...)
+				start := time.Now()
+				_ = cmd.Run() // doctor reports problems of the generated profiles with a non-zero exit
+				d = append(d, time.Since(start))
+			}
+			fmt.Printf("  %-22s %9s   goal < 1 s\n", strings.Join(args, " "), ms(median(d)))
+		}
+	}
+	fmt.Println()
 	return nil
 }
 
