@@ -1,0 +1,31 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Ctrl-C at the MFA code prompt on the terminal ends the call at once with status 130,
+// sending nothing to AWS (issue 10, defect 4, the prompt's side).
+func TestCtrlCEndsTheCodePrompt(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig() // no seed, no mfa_process: the terminal asks
+	w.addKeys()
+	tm := startTmux(t, w, fmt.Sprintf("trap true INT\nsh -c 'exec %s process --profile %s'; echo EXIT=$?", binary, w.profile))
+	tm.waitFor("MFA code for profile "+w.profile, 20*time.Second)
+	start := time.Now()
+	if out, err := exec.Command("tmux", "-L", tm.socket, "send-keys", "C-c").CombinedOutput(); err != nil {
+		t.Fatalf("send-keys C-c: %v %s", err, out)
+	}
+	screen := tm.waitFor("EXIT=", signalBound)
+	t.Logf("Ctrl-C at the code prompt: ended within %s", time.Since(start).Round(10*time.Millisecond))
+	if !strings.Contains(screen, "EXIT=130") {
+		t.Fatalf("want exit 130 after Ctrl-C:\n%s", screen)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 0 {
+		t.Fatalf("%d GetSessionToken after Ctrl-C, want 0", n)
+	}
+}
