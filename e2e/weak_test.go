@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -36,4 +37,28 @@ func TestDoctorNamesEndpointThatHangs(t *testing.T) {
 	if want := "problem  STS: " + w.sts.URL + " did not answer GetCallerIdentity within 10s"; r.code != 1 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("doctor with a hung STS: exit %d\n%s%s\nwant a line %s", r.code, r.stdout, r.stderr, want)
 	}
+}
+
+// A region the SDK would refuse is found before a code is taken: no code is recorded as used,
+// so the call after the fix does not wait for the next one.
+func TestBadRegionSpendsNoCode(t *testing.T) {
+	w := newWorld(t)
+	w.addKeys()
+	write := func(region string) {
+		cfg := "[profile " + w.profile + "]\nmfa_serial = " + w.serial + "\nregion = " + region + "\n" + w.mfaProcess() + "\n"
+		if err := os.WriteFile(w.configPath(), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("us east 1")
+	r := w.run(nil, []string{"AWS_REGION="}, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "profile "+w.profile+`: region "us east 1" is not a region name`, w.configPath())
+	now := time.Now()
+	for _, at := range []time.Time{now.Add(-30 * time.Second), now, now.Add(30 * time.Second)} {
+		if _, used := w.store().CodeUsed(w.serial, ststest.Code(w.seed, at)); used {
+			t.Fatal("a code was recorded as used for a call that could not succeed")
+		}
+	}
+	write("eu-west-1")
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 }
