@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +63,35 @@ func TestBadRegionSpendsNoCode(t *testing.T) {
 	}
 	write("eu-west-1")
 	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+}
+
+// A keyring that never answers (here: a D-Bus socket that accepts and stays silent) costs the
+// fast path at most its 1 s budget before mfacred-core takes over with its own 10 s bound and
+// says what is wrong; before, each binary waited 10 s.
+func TestHungKeyringFastPathGivesUpSoon(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	sock := filepath.Join(w.dir, "silent-bus")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + sock, "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "profile "+w.profile, "no answer within 10s")
+	t.Logf("a call against a silent keyring took %s", r.took.Round(100*time.Millisecond))
+	// 10 s in the core plus the fast path's budget, with room for a slow machine; two 10 s
+	// waits would be 20 s.
+	if r.took >= 18*time.Second {
+		t.Fatalf("the call took %s: the fast path waited as long as the core", r.took)
+	}
 }
