@@ -5,20 +5,38 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/windows"
 )
 
-// console is the console's input and output. Its Close first cancels a pending read:
-// closing CONIN$ under a read blocks until someone presses Enter.
-type console struct{ in, out *os.File }
+// console is the console's input and output; h is the input's handle.
+type console struct {
+	in, out *os.File
+	h       windows.Handle
+}
 
 func (c console) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c console) Write(p []byte) (int, error) { return c.out.Write(p) }
+
+// Close closes the console, cancelling a pending read: closing CONIN$ waits for the read
+// under it, which would wait for Enter. The file is first marked closed, so that the reader
+// cannot start another read, then the read is cancelled until the close goes through (at
+// most a second; after that the handle closes when the read ends). The console host may
+// still finish a cancelled line read and drop what was typed: by then nobody waits for it.
 func (c console) Close() error {
-	_ = windows.CancelIoEx(windows.Handle(c.in.Fd()), nil)
 	c.out.Close()
-	return c.in.Close()
+	closed := make(chan error, 1)
+	go func() { closed <- c.in.Close() }()
+	for range 50 {
+		select {
+		case err := <-closed:
+			return err
+		case <-time.After(20 * time.Millisecond):
+			_ = windows.CancelIoEx(c.h, nil)
+		}
+	}
+	return nil
 }
 
 var getConsoleWindow = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetConsoleWindow")
@@ -39,7 +57,7 @@ func OpenTTY() (io.ReadWriteCloser, error) {
 		in.Close()
 		return nil, fmt.Errorf("%w (%v)", ErrNoTerminal, err)
 	}
-	return console{in, out}, nil
+	return console{in, out, windows.Handle(in.Fd())}, nil
 }
 
 func ask(ctx context.Context, question string, secret bool) (string, error) {
@@ -50,8 +68,7 @@ func ask(ctx context.Context, question string, secret bool) (string, error) {
 	cc := c.(console)
 	answer, err := askOn(ctx, cc.in, cc.out, int(cc.in.Fd()), question, secret)
 	if ctx.Err() != nil {
-		// A read may still be pending: Close cancels it, but the close itself waits for the
-		// read to end, so it happens aside.
+		// A read may still be pending: Close cancels it, which can take a moment, so aside.
 		go c.Close()
 		return answer, err
 	}
