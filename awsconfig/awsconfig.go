@@ -2,7 +2,7 @@
 // files, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE as the AWS CLI does.
 //
 // mfacred's own settings live in keys of their own (mfacred_*), never in role_arn or
-// source_profile: the SDKs would act on those themselves (aws-facts.md §3).
+// source_profile: the SDKs would act on those themselves (docs/aws-contract.md §3).
 package awsconfig
 
 import (
@@ -31,7 +31,7 @@ const (
 	KeyRoleDirect = "mfacred_role_direct"
 )
 
-// Session duration limits of GetSessionToken for IAM users (aws-facts.md §4). AWS allows
+// Session duration limits of GetSessionToken for IAM users (docs/aws-contract.md §4). AWS allows
 // 900 s, but botocore calls the helper again whenever less than 15 minutes are left and fails
 // under 10, so mfacred renews 15 minutes ahead (cache.RenewBefore): a session must last 30
 // minutes to be served from the cache for 15 of them.
@@ -41,7 +41,7 @@ const (
 	MaxDuration     = 129600
 )
 
-// Role session limits (aws-facts.md §4): a role assumed with session credentials is role
+// Role session limits (docs/aws-contract.md §4): a role assumed with session credentials is role
 // chaining, capped at one hour; from long-term keys, up to the role's MaxSessionDuration.
 const (
 	DefaultRoleDuration = 3600

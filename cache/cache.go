@@ -48,7 +48,7 @@ type Entry struct {
 
 // RenewBefore is how long before expiry cached credentials are renewed. botocore refreshes
 // when fewer than 15 minutes are left (10 mandatory), so credentials with less would make the
-// AWS CLI call the helper on every request (aws-facts.md §2).
+// AWS CLI call the helper on every request (docs/aws-contract.md §2).
 const RenewBefore = 15 * time.Minute
 
 // Serves reports whether a cached entry may be handed out at now. fileKeyID is the access key

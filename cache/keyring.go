@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // Keyring is the small part of an OS keyring the Store needs: OSKeyring, KernelKeyring,
@@ -77,7 +79,7 @@ var ErrNoSecretService = fmt.Errorf("%w: no Secret Service on the D-Bus session 
 
 func (k OSKeyring) check() error {
 	// godbus autolaunches dbus-launch when no session bus is set, leaving daemons behind and
-	// then failing to unlock (aws-facts.md §5): refuse before the library gets the chance.
+	// then failing to unlock (docs/aws-contract.md §5): refuse before the library gets the chance.
 	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
 		return nil
 	}
@@ -128,7 +130,7 @@ func (k OSKeyring) call(ctx context.Context, f func() error) error {
 	}
 	t := k.Timeout
 	if t == 0 {
-		t = 10 * time.Second
+		t = deadline.Keyring
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, t, fmt.Errorf("no answer within %s", t))
 	defer cancel()

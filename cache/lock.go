@@ -118,7 +118,7 @@ func waitErr(ctx context.Context, fl *flock.Flock, timeout time.Duration, err er
 }
 
 // usedCode records the last one-time code sent for a device. AWS accepts a code once, so
-// mfacred must never send it again (aws-facts.md §4). Only a hash is kept.
+// mfacred must never send it again (docs/aws-contract.md §4). Only a hash is kept.
 type usedCode struct {
 	At   time.Time `json:"at"`
 	Hash string    `json:"h"`

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // The record of cached items. `status` must list and `clear` must remove whatever mfacred
@@ -40,8 +42,9 @@ type Lister interface {
 	List(ctx context.Context, service string) ([]string, error)
 }
 
-// recordTimeout bounds the wait for another process's update of the record.
-const recordTimeout = 10 * time.Second
+// recordTimeout bounds the wait for another process's update of the record: one keyring
+// operation's share of a call (docs/aws-contract.md §2).
+const recordTimeout = deadline.Keyring
 
 func (s *Store) lists() bool {
 	_, ok := s.Keyring.(Lister)

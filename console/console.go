@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // Issuer names mfacred in the sign-in URL.
@@ -41,8 +42,8 @@ const (
 	MaxSession = 12 * time.Hour
 )
 
-// CallTimeout bounds the getSigninToken call.
-const CallTimeout = 20 * time.Second
+// CallTimeout bounds the getSigninToken call, as one STS call is bounded.
+const CallTimeout = deadline.Call
 
 // Partition is an AWS partition's console and sign-in hosts.
 type Partition struct {

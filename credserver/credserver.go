@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // Path is where the credentials are served.
@@ -55,7 +56,7 @@ const Lead = 5 * time.Minute
 const window = cache.RenewBefore + Lead
 
 // FetchTimeout bounds one renewal, a code prompt included, like one `mfacred process` call.
-const FetchTimeout = 55 * time.Second
+const FetchTimeout = deadline.Process
 
 // minLeft is the least lifetime the server hands out: credentials that expire within one
 // call are worth nothing to a client.

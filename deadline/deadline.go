@@ -21,6 +21,10 @@ const Keyring = 10 * time.Second
 // Call bounds one STS operation, its retries included.
 const Call = 20 * time.Second
 
+// Check bounds each of doctor's calls to AWS: two fit in one STS call's share, so that an
+// endpoint that does not answer is named and the other checks still run.
+const Check = Call / 2
+
 // LockWait bounds the wait for another process's refresh: the whole call, less one keyring
 // operation to read what that process stored.
 const LockWait = Process - Keyring

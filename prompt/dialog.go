@@ -13,10 +13,13 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/mfacred/mfacred/deadline"
 )
 
-// DialogTimeout bounds a dialog, well inside the Go SDK's 60 s kill of the whole helper.
-const DialogTimeout = 40 * time.Second
+// DialogTimeout bounds a dialog, well inside the Go SDK's 60 s kill of the whole helper
+// (docs/aws-contract.md §2).
+const DialogTimeout = deadline.Dialog
 
 // Dialog asks for a code in a desktop dialog, for callers that have no terminal (IDEs, GUI
 // apps): one small driver per platform program, since the usual Go dialog library does not

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // Process runs the profile's mfa_process command and reads a code from its output, as
@@ -21,7 +23,7 @@ import (
 // code, the code is taken at once, even if a process it left behind still holds its output.
 type Process struct {
 	Command string
-	Timeout time.Duration // default 20 s: well inside the Go SDK's 60 s limit
+	Timeout time.Duration // default deadline.CodeProcess
 }
 
 // maxProcessOutput caps what is read from mfa_process: a code is 6 digits and a line end.
@@ -37,7 +39,7 @@ func (Process) Interactive() bool { return false }
 func (p Process) Code(ctx context.Context, r Request) (string, error) {
 	timeout := p.Timeout
 	if timeout == 0 {
-		timeout = 20 * time.Second
+		timeout = deadline.CodeProcess
 	}
 	what := "profile " + r.Profile + ": mfa_process"
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errProcessTimeout)

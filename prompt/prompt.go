@@ -2,7 +2,7 @@
 // command, or from the person at the controlling terminal.
 //
 // Callers of a credential_process helper capture its stderr and may hold its stdin as a pipe
-// that never closes (aws-facts.md §2), so the terminal source talks to the terminal device
+// that never closes (docs/aws-contract.md §2), so the terminal source talks to the terminal device
 // itself and never to stdin or stderr.
 package prompt
 
@@ -40,7 +40,7 @@ type Source interface {
 	Name() string
 }
 
-// CheckCode returns an error unless code is the 6 digits STS accepts (aws-facts.md §4). The
+// CheckCode returns an error unless code is the 6 digits STS accepts (docs/aws-contract.md §4). The
 // error never repeats what it got: a program asked for a code may print a password instead.
 func CheckCode(code string) error {
 	switch {

@@ -14,7 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// AWS virtual MFA devices use TOTP with SHA1, 6 digits and a 30 s period (aws-facts.md §4).
+// AWS virtual MFA devices use TOTP with SHA1, 6 digits and a 30 s period (docs/aws-contract.md §4).
 var awsTOTP = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
 // Seed generates codes from a stored TOTP seed.
@@ -56,7 +56,7 @@ func ParseSeed(in string) (string, error) {
 		return "", errors.New("no seed given")
 	}
 	if strings.HasPrefix(strings.ToLower(in), "otpauth:") {
-		// otp.NewKeyFromURL accepts garbage without error (aws-facts.md §6): check every field.
+		// otp.NewKeyFromURL accepts garbage without error (docs/aws-contract.md §6): check every field.
 		k, err := otp.NewKeyFromURL(in)
 		if err != nil {
 			return "", fmt.Errorf("read otpauth URI: %v", err)

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"time"
 
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
@@ -34,8 +34,8 @@ removes them.`,
 
 var accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
 
-// verifyTimeout bounds the check of new keys with AWS.
-const verifyTimeout = 20 * time.Second
+// verifyTimeout bounds the check of new keys with AWS: one STS call.
+const verifyTimeout = deadline.Call
 
 func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	fromEnv := fs.Bool("env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")

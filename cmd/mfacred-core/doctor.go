@@ -226,7 +226,7 @@ func samePath(a, b string) bool {
 
 // checkTimeout bounds each of doctor's calls to AWS, so that an endpoint that does not answer
 // is named and leaves time for the other checks.
-const checkTimeout = 10 * time.Second
+const checkTimeout = deadline.Check
 
 // checkAWS asks AWS whether it accepts the keys, how far the clocks are apart and which
 // devices the user has. It reports whether AWS accepted the keys.
