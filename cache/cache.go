@@ -56,10 +56,45 @@ const RenewBefore = 15 * time.Minute
 // keys is served only while the file still holds them. Entries made from keyring keys need no
 // check: `mfacred add` drops the entries of replaced keys.
 func (e Entry) Serves(now time.Time, fileKeyID string) bool {
-	if e.Expiration.Sub(now) <= RenewBefore {
+	if e.Check(now) != nil || e.Expiration.Sub(now) <= RenewBefore {
 		return false
 	}
 	return !e.FromFile || fileKeyID == e.SourceKeyID
+}
+
+// ErrDamaged marks a cached entry that no AWS call could have made: it is never served,
+// and the next refresh replaces it.
+var ErrDamaged = errors.New("damaged cached credentials")
+
+// The longest credentials AWS issues: GetSessionToken up to 36 hours, AssumeRole up to a
+// role's MaxSessionDuration of 12 hours (docs/aws-contract.md §4). An entry said to live
+// longer did not come from AWS as it is.
+const (
+	maxSession = 36 * time.Hour
+	maxRole    = 12 * time.Hour
+)
+
+// Check reports, as ErrDamaged with what is wrong, an entry that is incomplete (no key id,
+// secret or session token, no expiry) or expires further out than AWS can issue from now.
+// doctor names such an entry with it; Serves refuses it.
+func (e Entry) Check(now time.Time) error {
+	max, limit := maxSession, "36 hours for a session"
+	if e.Role != "" {
+		max, limit = maxRole, "12 hours for role credentials"
+	}
+	switch {
+	case e.AccessKeyID == "":
+		return fmt.Errorf("%w: no access key id", ErrDamaged)
+	case e.SecretAccessKey == "":
+		return fmt.Errorf("%w: no secret access key", ErrDamaged)
+	case e.SessionToken == "":
+		return fmt.Errorf("%w: no session token", ErrDamaged)
+	case e.Expiration.IsZero():
+		return fmt.Errorf("%w: no expiry", ErrDamaged)
+	case e.Expiration.Sub(now) > max:
+		return fmt.Errorf("%w: expires at %s, further out than AWS issues (%s)", ErrDamaged, e.Expiration.UTC().Format(time.RFC3339), limit)
+	}
+	return nil
 }
 
 // entryVersion guards the item format: an item of another version is a miss.

@@ -46,7 +46,7 @@ func kernelErr(err error) error {
 }
 
 // kernelQuota says which of the kernel's per-user key limits apply and how to raise them
-// (docs/keyrings.md).
+// (docs/aws-contract.md §5).
 func kernelQuota() string {
 	bytesFile, keysFile := "maxbytes", "maxkeys"
 	if os.Geteuid() == 0 {

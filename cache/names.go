@@ -15,7 +15,7 @@ type Key string
 
 // maxField is the longest escaped field kept as it is; a longer one is replaced by a hash, so
 // the longest name (a role's, six fields) stays well under the 513 characters Windows'
-// Credential Manager allows a user name (docs/keyrings.md).
+// Credential Manager allows a user name (docs/aws-contract.md §5).
 const maxField = 64
 
 // field escapes one field of a name. Printable ASCII other than the space, the quotes, the

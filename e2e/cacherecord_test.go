@@ -45,3 +45,35 @@ func TestStatusAndClearSeeEveryItem(t *testing.T) {
 		t.Fatalf("clear removed the stored keys: %v", err)
 	}
 }
+
+// An incomplete cached session, or one said to expire further out than AWS issues, is served
+// by neither binary and is replaced by the next call (issue 10 defect 6).
+func TestDamagedSessionNotServed(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	key := cache.SessionKey(w.profile, w.serial)
+	far := time.Now().Add(632024 * time.Hour).UTC().Format(time.RFC3339)
+	soon := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	for name, item := range map[string]string{
+		"no token":     `{"v":1,"k":"ASIADAMAGEDDAMAGED01","s":"s","e":%q,"src":%q,"p":%q,"d":%q}`,
+		"72 years off": `{"v":1,"k":"ASIADAMAGEDDAMAGED03","s":"s","t":"t","e":%q,"src":%q,"p":%q,"d":%q}`,
+	} {
+		exp := soon
+		if name == "72 years off" {
+			exp = far
+		}
+		if err := (cache.OSKeyring{}).Set(t.Context(), cache.Service, string(key), fmt.Sprintf(item, exp, w.user.AccessKeyID, w.profile, w.serial)); err != nil {
+			t.Fatal(err)
+		}
+		// The fast path declines, then the core: either serving it would print it.
+		c := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+		if strings.HasPrefix(c.AccessKeyId, "ASIADAMAGED") {
+			t.Fatalf("%s: served a damaged item", name)
+		}
+		got, err := w.store().Session(t.Context(), key)
+		if err != nil || got.AccessKeyID != c.AccessKeyId || got.Check(time.Now()) != nil {
+			t.Fatalf("%s: the damaged item was not replaced: %+v %v", name, got, err)
+		}
+	}
+}

@@ -630,7 +630,7 @@ func TestSessionExpiringWhileWaiting(t *testing.T) {
 // Expiry is judged by the wall clock against the stored expiration, so a clock that jumps
 // (suspend and resume) is seen at once.
 func TestServesAfterClockJumps(t *testing.T) {
-	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA"}, Expiration: t0.Add(12 * time.Hour)}
+	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t"}, Expiration: t0.Add(12 * time.Hour)}
 	for _, tc := range []struct {
 		now  time.Time
 		want bool
