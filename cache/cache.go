@@ -399,7 +399,7 @@ func (s *Store) DeleteKeys(ctx context.Context, profile string) error {
 	if _, err := s.stored(ctx, KeysKey(profile), legacyKeysKey(profile)); err != nil { // moves keys stored under an older name
 		return err
 	}
-	return s.Keyring.Delete(ctx, Service, string(KeysKey(profile)))
+	return s.Keyring.Delete(ctx, s.service(), string(KeysKey(profile)))
 }
 
 // DropSessionsOf forgets every session made from profile source's keys.
