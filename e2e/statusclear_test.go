@@ -1,5 +1,9 @@
 package e2e
 
+// These tests read the keyring from the test process, whose D-Bus session connection (shared
+// by go-keyring) then stays on the common bus: demo_test.go's check of its private bus must
+// run first, so this file's name sorts after it.
+
 import (
 	"fmt"
 	"strings"
