@@ -64,9 +64,9 @@ var (
 	osascript = dialogDriver{name: "osascript",
 		args: func(title, text string, t time.Duration) []string {
 			return []string{
-				"-e", fmt.Sprintf(`set answer to display dialog %s default answer "" with title %s giving up after %d`, appleString(text), appleString(title), int(t.Seconds())),
-				"-e", `if gave up of answer then error "gave up" number -1712`,
-				"-e", "text returned of answer"}
+				"-e", fmt.Sprintf(`set dialogResult to display dialog %s default answer "" with title %s giving up after %d`, appleString(text), appleString(title), int(t.Seconds())),
+				"-e", `if gave up of dialogResult then error "gave up" number -1712`,
+				"-e", "text returned of dialogResult"}
 		},
 		answer: func(stdout, stderr string, exit int) (string, error) {
 			switch {
