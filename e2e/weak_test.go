@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/ststest"
 )
 
@@ -93,5 +94,51 @@ func TestHungKeyringFastPathGivesUpSoon(t *testing.T) {
 	// waits would be 20 s.
 	if r.took >= 18*time.Second {
 		t.Fatalf("the call took %s: the fast path waited as long as the core", r.took)
+	}
+}
+
+// A session due for renewal that cannot be renewed (no way to get a code, STS failing) is
+// served while it lives longer than the SDKs' 10-minute limit, with a warning; with less it
+// is not.
+func TestUnrenewableSessionServedWhileSDKsAcceptIt(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		left  time.Duration
+		code  bool // mfa_process set; else no terminal and no desktop: no code source
+		fault bool // STS answers 503 throughout
+		serve bool
+	}{
+		{"no code source, 12 min left", 12 * time.Minute, false, false, true},
+		{"STS failing, 12 min left", 12 * time.Minute, true, true, true},
+		{"no code source, 8 min left", 8 * time.Minute, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			if tc.code {
+				w.writeConfig(w.mfaProcess())
+			} else {
+				w.writeConfig()
+			}
+			w.addKeys()
+			before := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIADUE0000000000001", SecretAccessKey: "due-secret-0000000001", SessionToken: "due-token"},
+				Expiration: time.Now().Add(tc.left).UTC().Truncate(time.Second), SourceKeyID: w.user.AccessKeyID, Source: w.profile, Device: w.serial}
+			if err := w.store().PutSession(context.Background(), cache.SessionKey(w.profile, w.serial), before); err != nil {
+				t.Fatal(err)
+			}
+			if tc.fault {
+				w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "try later"})
+			}
+			r := w.run(nil, nil, binary, "process", "--profile", w.profile)
+			if !tc.serve {
+				oneLineErr(t, r, "profile "+w.profile, "no terminal")
+				return
+			}
+			if r.err != nil || parseCreds(t, r.stdout).AccessKeyId != before.AccessKeyID {
+				t.Fatalf("the session with %s left was not served: %v %s", tc.left, r.err, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "serving the cached credentials, which expire in") {
+				t.Fatalf("no warning on stderr: %q", r.stderr)
+			}
+		})
 	}
 }

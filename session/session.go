@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
@@ -122,10 +123,40 @@ func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 
 // Credentials returns a session for r, or r.Role's credentials, from the cache or from STS.
 func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, error) {
+	get := p.sessionCredentials
 	if r.Role != nil {
-		return p.roleCredentials(ctx, r)
+		get = p.roleCredentials
 	}
-	return p.sessionCredentials(ctx, r)
+	e, err := get(ctx, r)
+	if err != nil && cannotRenew(err) && ctx.Err() == nil {
+		if old, ok := p.lastResort(ctx, r); ok {
+			if p.Warn != nil {
+				p.Warn(fmt.Errorf("%w; serving the cached credentials, which expire in %s", err, old.Expiration.Sub(p.now()).Round(time.Minute)))
+			}
+			return old, nil
+		}
+	}
+	return e, err
+}
+
+// HardLimit is how long before expiry the SDKs stop using credentials: botocore and the Go
+// SDK refresh them at any cost with less than 10 minutes left (cache.RenewBefore).
+const HardLimit = 10 * time.Minute
+
+// cannotRenew reports whether a refresh failed for want of a code source or of STS, rather
+// than because AWS refused something.
+func cannotRenew(err error) bool {
+	var send *smithyhttp.RequestSendError
+	return errors.Is(err, ErrSTSUnavailable) || errors.Is(err, prompt.ErrNoTerminal) ||
+		errors.Is(err, prompt.ErrTimedOut) || errors.As(err, &send)
+}
+
+// lastResort returns the cached entry under r's key when it still lives longer than
+// HardLimit: renewed early (RenewBefore) while it can be, it is still good to the SDKs when
+// it cannot.
+func (p *Provider) lastResort(ctx context.Context, r Request) (cache.Entry, bool) {
+	e, ok, _ := hit.Lookup(ctx, p.Store, r, p.now().Add(HardLimit-RenewBefore))
+	return e, ok
 }
 
 // cached returns the entry under r's key if it may be served.
