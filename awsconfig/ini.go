@@ -523,13 +523,13 @@ func (r *reader) next() lineKind {
 	return lineOption
 }
 
-// Byte classes for nextPlain.
+// Byte classes for nextPlain, as bits.
 const (
-	plainByte  = iota
-	plainSpace // space, tab
-	plainDelim // = :
-	plainEnd   // \n
-	plainOther // anything that needs the general rules: \r, other white space, non-ASCII
+	plainByte  = 0
+	plainSpace = 1 // space, tab
+	plainDelim = 2 // = :
+	plainEnd   = 4 // \n
+	plainOther = 8 // anything that needs the general rules: \r, other white space, non-ASCII
 )
 
 var plainClass = func() (c [256]uint8) {
@@ -548,32 +548,41 @@ var plainClass = func() (c [256]uint8) {
 // nextPlain reads the next line in one pass over its bytes when it is plain ASCII ending in
 // \n or \r\n, as nearly every line is; ok is false (and nothing is changed) for any other line.
 func (r *reader) nextPlain() (lineKind, bool) {
-	d, i, n := r.data, r.off, len(r.data)
-	for i < n && (d[i] == ' ' || d[i] == '\t') {
+	d, n := r.data, len(r.data)
+	// The line's end by IndexByte (vector instructions), then one branch-light pass over its
+	// bytes: any that needs the general rules sets a bit in bad.
+	e := strings.IndexByte(d[r.off:], '\n')
+	next := n
+	if e < 0 {
+		e = n
+	} else {
+		e += r.off
+		next = e + 1
+	}
+	if e > r.off && d[e-1] == '\r' {
+		e-- // \r\n
+	}
+	i := r.off
+	for i < e && (d[i] == ' ' || d[i] == '\t') {
 		i++
 	}
-	textAt, delim, last, next := i, -1, i, n
-	for ; i < n; i++ {
-		switch plainClass[d[i]] {
-		case plainByte:
-			last = i + 1
-		case plainSpace:
-		case plainDelim:
-			if delim < 0 {
-				delim = i
-			}
-			last = i + 1
-		case plainEnd:
-			next = i + 1
-			goto end
-		default:
-			if d[i] == '\r' && i+1 < n && d[i+1] == '\n' {
-				next = i + 2
-				goto end
-			}
-			return 0, false
+	textAt, last := i, e
+	for last > textAt && (d[last-1] == ' ' || d[last-1] == '\t') {
+		last--
+	}
+	var bad uint8
+	delim := -1
+	for j := textAt; j < last; j++ {
+		c := plainClass[d[j]]
+		bad |= c
+		if c == plainDelim && delim < 0 {
+			delim = j
 		}
 	}
+	if bad&plainOther != 0 {
+		return 0, false
+	}
+	goto end
 end:
 	r.n++
 	r.off = next
