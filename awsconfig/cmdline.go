@@ -222,7 +222,7 @@ func plainProfile(name string) bool {
 
 // ConfigSection is the name of a profile's section in the config file: what botocore reads as
 // that profile. A name with blanks or quotes is written quoted ([profile "my prof"]); one
-// with a line break, or a ], cannot be written.
+// with a line break, or that is not UTF-8, cannot be written.
 func ConfigSection(profile string) (string, error) {
 	switch {
 	case profile == "default":
