@@ -54,6 +54,9 @@ const (
 // ErrNoProfile is returned when a named profile is in neither file.
 var ErrNoProfile = errors.New("profile not found")
 
+// ErrNoMFASerial is returned by Resolve for a profile whose chain names no MFA device.
+var ErrNoMFASerial = errors.New("no mfa_serial")
+
 type noProfileError struct {
 	name string
 	f    *Files
@@ -320,7 +323,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Role = r
 	}
 	if p.MFASerial == "" {
-		return nil, fmt.Errorf("profile %s: no mfa_serial in %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, f.ConfigPath, name)
+		return nil, fmt.Errorf("profile %s: %w in %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, name)
 	}
 	if strings.Contains(p.MFASerial, ":u2f/") {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)

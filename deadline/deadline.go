@@ -25,6 +25,11 @@ const Call = 20 * time.Second
 // endpoint that does not answer is named and the other checks still run.
 const Check = Call / 2
 
+// FastPath bounds the fast binary's keyring read. A hit takes milliseconds; a keyring that
+// has not answered by then is left to mfacred-core, which waits up to Keyring and says what is
+// wrong, so a hung keyring costs FastPath + Keyring rather than twice Keyring.
+const FastPath = time.Second
+
 // LockWait bounds the wait for another process's refresh: the whole call, less one keyring
 // operation to read what that process stored.
 const LockWait = Process - Keyring

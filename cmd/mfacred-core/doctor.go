@@ -123,7 +123,7 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	p, err := files.Resolve(name)
 	if err != nil {
 		c.problem("%v", err)
-		if strings.Contains(err.Error(), "no mfa_serial") {
+		if errors.Is(err, awsconfig.ErrNoMFASerial) {
 			c.hint("run `mfacred setup --profile %s` to find your device and write it", name)
 		}
 		return

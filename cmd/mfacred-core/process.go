@@ -86,9 +86,9 @@ func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error
 	}
 	if errors.Is(err, session.ErrNoKeys) {
 		if e.store.SessionsOnly(ctx) {
-			return fmt.Errorf("%v (the kernel keyring holds sessions only): put the keys in a profile of the credentials file and name it in mfacred_source_profile of profile %s", err, p.Name)
+			return fmt.Errorf("%w (the kernel keyring holds sessions only): put the keys in a profile of the credentials file and name it in mfacred_source_profile of profile %s", err, p.Name)
 		}
-		return fmt.Errorf("%v: run `mfacred add %s`", err, p.KeySource)
+		return fmt.Errorf("%w: run `mfacred add %s`", err, p.KeySource)
 	}
 	return err
 }

@@ -11,18 +11,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/fastpath"
 	"github.com/mfacred/mfacred/internal/cli"
 )
-
-// fastPathBudget is how long the fast path waits for the keyring. A cache hit takes
-// milliseconds; a keyring that has not answered by then is left to mfacred-core, which waits
-// longer (its own bound) and says what is wrong, so a hung keyring costs this plus the
-// core's bound rather than twice the core's.
-const fastPathBudget = time.Second
 
 func main() {
 	args := os.Args[1:]
@@ -32,7 +26,7 @@ func main() {
 		if kr, err := cache.OpenKeyring(choice); err == nil {
 			if store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv)); err == nil {
 				out := bufio.NewWriter(os.Stdout)
-				ctx, cancel := context.WithTimeout(context.Background(), fastPathBudget)
+				ctx, cancel := context.WithTimeout(context.Background(), deadline.FastPath)
 				served := fastpath.Serve(ctx, cmd[1:], store, out)
 				cancel()
 				if served && out.Flush() == nil {
