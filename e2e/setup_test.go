@@ -248,3 +248,31 @@ func TestSetupOnTerminal(t *testing.T) {
 func ststestDevice(serial, seed string) ststest.Device {
 	return ststest.Device{Serial: serial, Seed: seed}
 }
+
+// A profile name with a blank: setup edits the [profile "NAME"] section botocore reads, writes
+// credential_process with the name quoted, and the AWS CLI v2 then uses it (issue 10.8).
+func TestSetupQuotedProfileName(t *testing.T) {
+	aws := awsCLIv2(t)
+	w := newWorld(t)
+	name := "my " + w.profile
+	before := fmt.Sprintf("[profile %s]\nregion = us-east-1\n\n[profile \"%s\"]\n%s\nregion = us-east-1\n", name, name, w.mfaProcess())
+	if err := os.WriteFile(w.configPath(), []byte(before), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := w.runNoTTY("setup", "--profile", name, "--env", "--mfa-serial", w.serial)
+	if r.code != 0 {
+		t.Fatalf("setup: exit %d\n%s", r.code, r.stderr)
+	}
+	want := before + "credential_process = " + binary + ` process --profile "` + name + "\"\nmfa_serial = " + w.serial + "\n"
+	if got := w.readFile(w.configPath()); got != want {
+		t.Fatalf("config after setup:\n%s\nwant:\n%s", got, want)
+	}
+	out := w.mustRun(aws, "sts", "get-caller-identity", "--profile", name, "--endpoint-url", w.sts.URL, "--query", "Arn", "--output", "text")
+	if strings.TrimSpace(out) != w.user.ARN() {
+		t.Fatalf("aws CLI: %q", out)
+	}
+	r = w.runNoTTY("setup", "--profile", "a\nb", "--env")
+	if r.code != 1 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "line break") {
+		t.Fatalf("a name with a line break: exit %d\n%s", r.code, r.stderr)
+	}
+}
