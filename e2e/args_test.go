@@ -65,6 +65,9 @@ func TestStrayArgumentsNeverServeDefault(t *testing.T) {
 		{[]string{"policy", "extra"}, `policy: unexpected argument "extra"`},
 		{[]string{"policy", "check", "a.json", "b.json"}, `policy: unexpected argument "b.json"`},
 		{[]string{"version", "extra"}, `version: unexpected argument "extra"`},
+		{[]string{"login", p}, `login: unexpected argument "` + p + `"`},
+		{[]string{"serve", "extra"}, `serve: unexpected argument "extra"`},
+		{[]string{"demo", "extra"}, `demo: unexpected argument "extra"`},
 		{[]string{"help", "process", "extra"}, `help: unexpected argument "extra"`},
 	} {
 		for _, bin := range []string{binary, filepath.Join(filepath.Dir(binary), "mfacred-core")} {

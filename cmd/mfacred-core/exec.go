@@ -46,7 +46,7 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	argv := fs.Args()
 	// The command comes after --, so that a forgotten --profile (`exec prod terraform plan`)
 	// is an error rather than a run of prod with the default profile's credentials.
-	if n := len(args) - len(argv) - 1; len(argv) > 0 && (n < 0 || args[n] != "--") {
+	if len(argv) > 0 && !terminated(fs, args) {
 		return usageError{"exec", fmt.Sprintf("unexpected argument %q: put the command after --: mfacred exec --profile NAME -- COMMAND", argv[0])}
 	}
 	if len(argv) == 0 {

@@ -79,9 +79,6 @@ func find(name string) *command {
 	return nil
 }
 
-// errSilent marks an error already reported.
-var errSilent = errors.New("")
-
 // signalError is the cause of a context ended by a signal.
 type signalError struct{ sig syscall.Signal }
 
@@ -154,8 +151,6 @@ func run(ctx context.Context, args []string, io stdio) int {
 			return int(code)
 		case errors.Is(err, flag.ErrHelp):
 			return 0
-		case errors.Is(err, errSilent):
-			return 2
 		case errors.As(err, &usage):
 			fmt.Fprintf(io.Err, "mfacred: %s\n", oneLine(err.Error()))
 			return 2
@@ -240,7 +235,7 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int) error {
 		return usageError{fs.Name(), err.Error()}
 	case max >= 0 && fs.NArg() > max:
 		return unexpected(fs, fs.Arg(max))
-	case fs.NArg() == 0 && max == 0 && len(args) > 0 && args[len(args)-1] == "--":
+	case fs.NArg() == 0 && max == 0 && terminated(fs, args):
 		return unexpected(fs, "--")
 	case fs.NArg() < min:
 		return usageError{fs.Name(), "missing argument"}
@@ -251,6 +246,22 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int) error {
 		}
 	})
 	return err
+}
+
+// terminated reports whether flag parsing stopped at a "--" rather than taking it as the
+// value of a flag (`--profile --`).
+func terminated(fs *flag.FlagSet, args []string) bool {
+	i := len(args) - fs.NArg() - 1
+	if i < 0 || args[i] != "--" {
+		return false
+	}
+	if i > 0 && strings.HasPrefix(args[i-1], "-") && !strings.Contains(args[i-1], "=") {
+		if f := fs.Lookup(strings.TrimLeft(args[i-1], "-")); f != nil {
+			b, ok := f.Value.(interface{ IsBoolFlag() bool })
+			return ok && b.IsBoolFlag()
+		}
+	}
+	return true
 }
 
 // unexpected is the usage error for an argument a command does not take.

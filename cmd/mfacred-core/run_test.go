@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/fastpath"
 )
 
 func runWith(args ...string) (int, string, string) {
@@ -90,5 +92,31 @@ func TestPolicyCommand(t *testing.T) {
 	}
 	if code, _, errOut := runWith("policy", "--partition", "aws-mars"); code != 1 || !strings.Contains(errOut, `partition "aws-mars"`) {
 		t.Fatalf("bad partition: %d %q", code, errOut)
+	}
+}
+
+// The fast path (fastpath.Profile, in the other binary) serves only arguments the core
+// accepts, for the same profile: whatever the core refuses, the fast path leaves to it.
+func TestFastPathArgsMatchCore(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "")
+	for _, args := range [][]string{
+		nil,
+		{"--profile", "work"}, {"-profile", "work"}, {"--profile=work"}, {"-profile=work"},
+		{"--profile", "a", "--profile", "b"},
+		{"work"}, {"--profile", "work", "extra"}, {"--", "--profile", "work"}, {"--profile", "work", "--"},
+		{"--"}, {"--frob"}, {"--profile"}, {"--profile="}, {"--profile", ""}, {"-h"}, {"--help"},
+		{"--keyring", "os", "--profile", "work"}, {"---profile", "work"}, {"profile", "work"},
+		{"--profile", "-x"}, {"--profile", "--"},
+	} {
+		fs := newFlagSet(processCmd, io.Discard)
+		profile := profileFlag(fs)
+		coreErr := parse(fs, args)
+		name, ok := fastpath.Profile(args)
+		switch {
+		case ok && coreErr != nil:
+			t.Errorf("%q: the fast path serves %q, the core refuses: %v", args, name, coreErr)
+		case ok && name != *profile:
+			t.Errorf("%q: the fast path serves %q, the core %q", args, name, *profile)
+		}
 	}
 }
