@@ -6,7 +6,7 @@
 set -eu
 cd "$(dirname "$0")"
 if ! command -v go >/dev/null 2>&1; then
-	echo "install.sh: Go is not installed: get Go 1.22 or newer from your package manager or https://go.dev/dl" >&2
+	echo "install.sh: Go is not installed: get Go 1.26 or newer from your package manager or https://go.dev/dl" >&2
 	exit 1
 fi
 PREFIX=${PREFIX:-$HOME/.local}

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if ! command -v go >/dev/null 2>&1; then
-	echo "test.sh: Go is not installed: get it from your package manager or https://go.dev/dl" >&2
+	echo "test.sh: Go is not installed: get Go 1.26 or newer from your package manager or https://go.dev/dl" >&2
 	exit 1
 fi
 

@@ -50,3 +50,31 @@ func TestFuzzBriefly(t *testing.T) {
 		})
 	}
 }
+
+// go.mod's go line, install.sh and the README name the same oldest Go.
+func TestGoVersionAgrees(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(string(mod), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			line = v
+		}
+	}
+	parts := strings.Split(line, ".")
+	if len(parts) < 2 {
+		t.Fatalf("go.mod's go line %q", line)
+	}
+	want := "Go " + parts[0] + "." + parts[1] + " or newer"
+	for _, f := range []string{"../README.md", "../install.sh", "../test.sh"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not say %q (go.mod: go %s)", f, want, line)
+		}
+	}
+}

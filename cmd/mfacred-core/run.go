@@ -38,7 +38,7 @@ func init() {
 			if err := parse(fs, args); err != nil {
 				return err
 			}
-			fmt.Fprintln(e.io.Out, "mfacred", version)
+			fmt.Fprintln(e.io.Out, "mfacred", moduleVersion(version))
 			return nil
 		}},
 	}

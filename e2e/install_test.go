@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"archive/zip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// goInstall runs go install with GOBIN=bin and the extra environment, and then bin/mfacred
+// version, which mfacred hands to the mfacred-core it finds beside itself.
+func goInstall(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	bin := t.TempDir()
+	cmd := exec.Command("go", append([]string{"install"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), append([]string{"GOBIN=" + bin, "CGO_ENABLED=0"}, env...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	for _, name := range []string{"mfacred", "mfacred-core"} {
+		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
+			t.Fatalf("go install put no %s in GOBIN: %v", name, err)
+		}
+	}
+	out, err := exec.Command(filepath.Join(bin, "mfacred"), "version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("mfacred version: %v %s", err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// treeFiles lists the files of the work tree that git tracks or would track (not ignored).
+func treeFiles(t *testing.T) []string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", "..", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	var names []string
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if fi, err := os.Stat(filepath.Join("..", name)); err == nil && fi.Mode().IsRegular() {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// `go install ./cmd/...` in a fresh git clone (made here from the work tree): both binaries in
+// GOBIN, and a version from the commit, though nothing was stamped in.
+func TestGoInstallFromCheckout(t *testing.T) {
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	clone := t.TempDir()
+	for _, name := range treeFiles(t) {
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(clone, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(clone, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"}} {
+		if out, err := exec.Command("git", append([]string{"-C", clone}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	got := goInstall(t, clone, []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
+	if !strings.HasPrefix(got, "mfacred v0.0.0-") || strings.HasSuffix(got, "+dirty") {
+		t.Fatalf("mfacred version says %q, want the commit's pseudo-version", got)
+	}
+}
+
+// `go install github.com/mfacred/mfacred/cmd/...@VERSION`, the way Go users install, from a
+// module proxy (a folder here, holding this tree as v0.9.0; the dependencies come from the
+// module cache): both binaries land in GOBIN and mfacred version says v0.9.0.
+func TestGoInstallAtVersion(t *testing.T) {
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	proxy := t.TempDir()
+	at := filepath.Join(proxy, "github.com", "mfacred", "mfacred", "@v")
+	if err := os.MkdirAll(at, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{"list": "v0.9.0\n", "v0.9.0.info": `{"Version":"v0.9.0","Time":"2026-01-01T00:00:00Z"}`, "v0.9.0.mod": string(mod)} {
+		if err := os.WriteFile(filepath.Join(at, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Create(filepath.Join(at, "v0.9.0.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := zip.NewWriter(f)
+	for _, name := range treeFiles(t) {
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := z.Create("github.com/mfacred/mfacred@v0.9.0/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	modcache := filepath.Join(os.Getenv("HOME"), "go", "pkg", "mod")
+	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+		modcache = strings.TrimSpace(string(out))
+	}
+	got := goInstall(t, t.TempDir(), []string{
+		"GOPROXY=file://" + proxy + ",file://" + filepath.Join(modcache, "cache", "download"),
+		"GOMODCACHE=" + t.TempDir(), "GOFLAGS=-modcacherw", // The checksum database is out of reach here; the dependencies are the ones go.sum pins.
+		"GOSUMDB=off", "GOTOOLCHAIN=local",
+	}, "github.com/mfacred/mfacred/cmd/...@v0.9.0")
+	if got != "mfacred v0.9.0" {
+		t.Fatalf("mfacred version says %q, want mfacred v0.9.0", got)
+	}
+}
