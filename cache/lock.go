@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -40,15 +39,7 @@ func checkDir(dir string) error {
 	if !fi.IsDir() {
 		return fmt.Errorf("lock dir %s is not a directory", dir)
 	}
-	if runtime.GOOS != "windows" {
-		if fi.Mode().Perm()&0o022 != 0 {
-			return fmt.Errorf("lock dir %s is writable by others (mode %v): run chmod 700 %s", dir, fi.Mode().Perm(), dir)
-		}
-		if !ownedByMe(fi) {
-			return fmt.Errorf("lock dir %s belongs to another user", dir)
-		}
-	}
-	return nil
+	return checkPerms(dir, fi)
 }
 
 func lockName(name string) string {
@@ -169,5 +160,27 @@ func (s *Store) MarkCodeUsed(device, code string, at time.Time) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), s.usedPath(device))
+	if err := replace(os.Rename, tmp.Name(), s.usedPath(device), renameTries, renameWait); err != nil {
+		return fmt.Errorf("record the code sent for device %s: %w", device, err)
+	}
+	return nil
+}
+
+// On Windows a rename over a file another process has open fails (CodeUsed reads it without
+// sharing delete access), so a failed rename is tried again for up to about a second.
+const (
+	renameTries = 20
+	renameWait  = 50 * time.Millisecond
+)
+
+// replace renames from to to, trying again tries times, wait apart, while it fails.
+func replace(rename func(from, to string) error, from, to string, tries int, wait time.Duration) error {
+	var err error
+	for i := 0; i < tries; i++ {
+		if err = rename(from, to); err == nil {
+			return nil
+		}
+		time.Sleep(wait)
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mfacred/mfacred/cache"
 )
@@ -29,5 +30,25 @@ func TestFullKeyringStillReturnsCredentials(t *testing.T) {
 	}
 	if len(warned) != 1 || !errors.Is(warned[0], cache.ErrFull) || !strings.Contains(warned[0].Error(), "profile work") {
 		t.Fatalf("warnings: %v", warned)
+	}
+}
+
+type unrecordedCodes struct{ *cache.Store }
+
+func (unrecordedCodes) MarkCodeUsed(device, code string, at time.Time) error {
+	return fmt.Errorf("record the code sent for device %s: rename: access is denied", device)
+}
+
+// A code that cannot be recorded as used is not sent: sent unrecorded, it could be sent again
+// (issue 15 defect 8).
+func TestUnrecordedCodeIsNotSent(t *testing.T) {
+	r := newRig(t)
+	r.p.Store = unrecordedCodes{r.store}
+	_, err := r.p.Credentials(context.Background(), r.req)
+	if err == nil || !strings.Contains(err.Error(), "profile work: record the code sent") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(r.sts.calls) != 0 {
+		t.Fatalf("%d calls reached STS with an unrecorded code", len(r.sts.calls))
 	}
 }

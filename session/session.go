@@ -371,7 +371,9 @@ func (p *Provider) TrySeed(ctx context.Context, r Request, seed string) error {
 	if err != nil {
 		return err
 	}
-	_ = p.Store.MarkCodeUsed(r.Device, code, p.now())
+	if err := p.Store.MarkCodeUsed(r.Device, code, p.now()); err != nil {
+		return fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 	defer cancel()
 	if _, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: ptr(int32(900)), SerialNumber: &r.Device, TokenCode: &code}); err != nil {
@@ -511,9 +513,11 @@ func (p *Provider) withCode(ctx context.Context, r Request, src prompt.Source, c
 			return cache.Entry{}, err
 		}
 		// Recorded before it is sent: once AWS may have seen a code, accepted or not, it must
-		// never be sent again, even if this process dies waiting for the answer. A lost record
-		// only risks one rejected code later, so its error does not fail the call.
-		_ = p.Store.MarkCodeUsed(r.Device, code, p.now())
+		// never be sent again, even if this process dies waiting for the answer. A code that
+		// cannot be recorded is not sent (cache.Store.MarkCodeUsed retries a busy file first).
+		if err := p.Store.MarkCodeUsed(r.Device, code, p.now()); err != nil {
+			return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
+		}
 		e, err := call(code)
 		if err == nil {
 			return e, nil
