@@ -97,7 +97,10 @@ func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) error {
 		}
 		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("profile %s: cache the credentials of device %s: %w", r.Profile, r.Device, err)
+	}
+	return nil
 }
 
 func (p *Provider) now() time.Time {

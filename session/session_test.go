@@ -391,7 +391,7 @@ func TestLockTimeoutNamesDevice(t *testing.T) {
 	r := newRig(t)
 	r.p.Store = lockedStore{r.store}
 	_, err := r.p.Credentials(context.Background(), r.req)
-	if err == nil || !strings.Contains(err.Error(), r.req.Device) {
+	if err == nil || !strings.Contains(err.Error(), r.req.Device) || !strings.Contains(err.Error(), "profile work") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -600,7 +600,7 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
 	r.p.Store = failingWrites{r.store}
 	_, err := r.p.Credentials(context.Background(), r.req)
-	if err == nil || !strings.Contains(err.Error(), "store session") || !strings.Contains(err.Error(), "keyring locked") {
+	if err == nil || !strings.Contains(err.Error(), "profile work: cache the credentials of device "+r.req.Device) || !strings.Contains(err.Error(), "keyring locked") {
 		t.Fatalf("err = %v", err)
 	}
 	if kept, err := r.store.Session(t.Context(), r.req.Key()); err != nil || kept.AccessKeyID != first.AccessKeyID {
