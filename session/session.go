@@ -468,7 +468,7 @@ func CodeSource(ctx context.Context, seeds Seeds, profile, device, mfaProcess st
 	switch {
 	case err == nil:
 		if _, err := prompt.ParseSeed(seed); err != nil {
-			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%v): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
+			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%w): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
 				profile, device, err, profile, profile)
 		}
 		return prompt.Seed{Secret: seed}, nil

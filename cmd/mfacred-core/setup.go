@@ -259,7 +259,7 @@ func offerSeed(ctx context.Context, e *env, profile, device string) {
 func proveProfile(ctx context.Context, e *env, profile string) error {
 	p, entry, err := e.credentials(ctx, profile)
 	if err != nil {
-		return fmt.Errorf("%v (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, profile)
+		return fmt.Errorf("%w (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, profile)
 	}
 	client, err := awsclient.STS(ctx, awsclient.For(p), entry.Credentials)
 	if err != nil {
