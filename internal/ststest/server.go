@@ -93,8 +93,9 @@ type Server struct {
 	// clock is the server's clock for TOTP checks, expirations and the Date header.
 	clock func() time.Time
 	delay time.Duration // added to each GetSessionToken
-	// roleLife, when set, is how long role credentials live, whatever DurationSeconds says.
-	roleLife time.Duration
+	// roleLife and sessionLife, when set, are how long role and session credentials live,
+	// whatever DurationSeconds says.
+	roleLife, sessionLife time.Duration
 
 	srv      *http.Server
 	mu       sync.Mutex
@@ -150,6 +151,14 @@ func (s *Server) SetRoleLifetime(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roleLife = d
+}
+
+// SetSessionLifetime makes GetSessionToken's credentials expire d after the call (AWS: at
+// least 900 s), so that tests see MFA sessions renewed within minutes.
+func (s *Server) SetSessionLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionLife = d
 }
 
 // SetClock sets the server's clock, to skew it against the caller's.
@@ -544,6 +553,11 @@ func (s *Server) getSessionToken(form url.Values, c caller) (any, *apiError) {
 		}
 		mfa = true
 	}
+	s.mu.Lock()
+	if s.sessionLife > 0 {
+		duration = int(s.sessionLife / time.Second)
+	}
+	s.mu.Unlock()
 	ss := s.newSession(&session{user: c.user, mfa: mfa}, duration, 200)
 	return struct {
 		Credentials creds
