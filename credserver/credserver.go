@@ -96,7 +96,9 @@ func NewToken() (string, error) {
 // Server serves and renews one profile's credentials.
 type Server struct {
 	// Fetch returns the profile's credentials, renewing them when they are due: in mfacred a
-	// session.Provider with Ahead = Lead, so it renews exactly when RenewAt says.
+	// session.Provider with Ahead = Lead, so it renews exactly when RenewAt says. It may return
+	// credentials that are still good together with an error saying why they could not be
+	// renewed: Start serves those, a renewal counts as failed.
 	Fetch func(ctx context.Context) (cache.Entry, error)
 	// Token is the Authorization header a client must send.
 	Token string
@@ -128,12 +130,15 @@ func (s *Server) Start(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
 	defer cancel()
 	e, err := s.Fetch(ctx)
-	if err != nil {
+	if err != nil && e.Expiration.Sub(s.now()) <= minLeft {
 		return err
 	}
 	s.mu.Lock()
 	s.cur = e
 	s.mu.Unlock()
+	if err != nil {
+		s.failed(err)
+	}
 	return nil
 }
 
@@ -178,8 +183,11 @@ func (s *Server) renew(ctx context.Context) {
 	s.mu.Lock()
 	got := s.now()
 	exp := s.cur.Expiration
-	s.mu.Unlock()
 	failures := 0
+	if s.lastErr != nil {
+		failures = 1
+	}
+	s.mu.Unlock()
 	for {
 		wait := RenewAt(got, exp).Sub(s.now())
 		if failures > 0 {

@@ -266,6 +266,47 @@ func TestRenewsAheadAndReportsFailureOnce(t *testing.T) {
 	}
 }
 
+// Credentials that could not be renewed but are still good, handed over with the reason: Start
+// serves them and says why once; the renewer keeps retrying without saying it again.
+func TestStartServesStaleCredentialsAndSaysWhyOnce(t *testing.T) {
+	why := errors.New("profile work needs a new MFA code but there is no terminal")
+	fetches := 0
+	var mu sync.Mutex
+	fetch := func(context.Context) (cache.Entry, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fetches++
+		return cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIAOLD"}, Expiration: time.Now().Add(time.Hour)}, why
+	}
+	var log syncBuffer
+	s := &Server{Fetch: fetch, Token: token, Log: &log}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatalf("Start refused still-good credentials: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, l) }()
+	defer end(t, cancel, done)
+	if status, body := get(t, URL(l), token); status != http.StatusOK || body["AccessKeyId"] != "ASIAOLD" {
+		t.Fatalf("status %d %v", status, body)
+	}
+	// The renewer retries 5 s after the failure Start saw.
+	time.Sleep(6 * time.Second)
+	mu.Lock()
+	n := fetches
+	mu.Unlock()
+	if n < 2 {
+		t.Fatalf("%d fetches, want a retry within 6 s", n)
+	}
+	if c := strings.Count(log.String(), "no terminal"); c != 1 {
+		t.Fatalf("reason said %d times, want once:\n%s", c, log.String())
+	}
+}
+
 func TestStartRefusesShortToken(t *testing.T) {
 	s := &Server{Fetch: (&fakeFetch{life: time.Hour}).fetch, Token: "short"}
 	if err := s.Start(context.Background()); err == nil {

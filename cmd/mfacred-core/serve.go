@@ -109,10 +109,29 @@ func (e *env) credServer(ctx, life context.Context, profile string) (*credserver
 	}
 	prov := e.provider(life, files, p)
 	prov.Ahead = credserver.Lead
+	// The provider serves cached credentials it could not renew while the SDKs still take
+	// them, and says why through Warn. The server keeps serving what it has by itself, so for
+	// it that is a failed renewal, to retry and report; a full keyring stays a warning.
+	var stale error
+	warn := prov.Warn
+	prov.Warn = func(err error) {
+		if errors.Is(err, cache.ErrFull) {
+			if warn != nil {
+				warn(err)
+			}
+			return
+		}
+		stale = err
+	}
 	req := hit.For(files, p)
 	srv := &credserver.Server{
+		// Called by one goroutine at a time: Start, then the renewer.
 		Fetch: func(ctx context.Context) (cache.Entry, error) {
+			stale = nil
 			entry, err := prov.Credentials(ctx, req)
+			if err == nil && stale != nil {
+				return entry, e.explainNoCode(ctx, p, stale)
+			}
 			if err != nil {
 				return cache.Entry{}, e.explainNoCode(ctx, p, err)
 			}
