@@ -149,6 +149,30 @@ func TestDoctorFindsProblemsWithoutATerminal(t *testing.T) {
 	}
 }
 
+// Keys AWS refuses are a problem; the seed is then not tried (it would spend a code for
+// nothing), and the remaining checks still run.
+func TestDoctorKeysRejected(t *testing.T) {
+	r := newRig(t, workProfile)
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: r.user.AccessKeyID, SecretAccessKey: "wrong-secret-wrong-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
+		t.Fatal(err)
+	}
+	c := r.doctor("work", true)
+	want(t, c, "problem", "keys: AWS does not accept access key "+r.user.AccessKeyID)
+	want(t, c, "hint", "store working keys with `mfacred add work`")
+	want(t, c, "hint", "session: none cached")
+	for _, res := range c.results {
+		if strings.HasPrefix(res.text, "seed:") {
+			t.Fatalf("the seed was checked with keys AWS refused: %s", res.text)
+		}
+	}
+	if n := r.sts.Count("GetSessionToken"); n != 0 {
+		t.Fatalf("%d codes spent", n)
+	}
+}
+
 // process renews with the stored seed, prints the credential_process JSON, serves the next
 // call from the cache; doctor then proves the role with the cached session, caching nothing.
 func TestProcessThenDoctorRole(t *testing.T) {

@@ -96,63 +96,111 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	return nil
 }
 
+// facts is what doctor's checks learn about the profile, for the checks after them.
+type facts struct {
+	name     string // the profile asked about
+	spend    bool   // --spend-code
+	files    *awsconfig.Files
+	p        *awsconfig.Profile
+	r        hit.Request
+	provider *session.Provider
+	keys     *cache.Credentials // the long-term keys, nil if there are none
+	accepted bool               // AWS accepted the keys
+}
+
+// A check looks at one thing, adds its lines to the checklist and reports whether the checks
+// after it can run (false: their premise failed).
+type check func(c *checklist, ctx context.Context, f *facts) bool
+
+// checks are doctor's checks, in order.
+var checks = []check{
+	(*checklist).checkKeyring,
+	(*checklist).checkConfig,
+	(*checklist).checkCredentialProcess,
+	(*checklist).checkProfile,
+	(*checklist).checkKeys,
+	(*checklist).checkAWS,
+	(*checklist).checkSeed,
+	(*checklist).checkRole,
+	(*checklist).checkSession,
+}
+
 // doctor runs the checks in order; a check whose premise failed ends the list.
 func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
+	f := &facts{name: name, spend: spend}
+	for _, check := range checks {
+		if !check(c, ctx, f) {
+			return
+		}
+	}
+}
+
+func (c *checklist) checkKeyring(ctx context.Context, _ *facts) bool {
 	keyringName := cache.KeyringName(c.store.Keyring)
 	if err := c.store.Reachable(ctx); err != nil {
 		c.problem("keyring: %s: %v", keyringName, err)
-		return
+		return false
 	}
 	c.ok("keyring: %s reachable", keyringName)
 	if c.store.SessionsOnly(ctx) {
 		c.hint("keyring: sessions only: long-term keys come from the credentials file (mfacred_source_profile), codes from mfa_process or the terminal")
 	}
+	return true
+}
 
+func (c *checklist) checkConfig(_ context.Context, f *facts) bool {
 	files, err := awsconfig.Load()
 	if err != nil {
 		c.problem("config: %v", err)
-		return
+		return false
 	}
 	c.ok("config: %s parses", files.ConfigPath)
-	if !files.Exists(name) {
-		c.problem("profile %s: not in %s", name, files.ConfigPath)
-		c.hint("run `mfacred setup --profile %s`", name)
-		return
+	if !files.Exists(f.name) {
+		c.problem("profile %s: not in %s", f.name, files.ConfigPath)
+		c.hint("run `mfacred setup --profile %s`", f.name)
+		return false
 	}
-	c.checkCredentialProcess(files, name)
-	p, err := files.Resolve(name)
+	f.files = files
+	return true
+}
+
+// checkProfile resolves the profile as process does.
+func (c *checklist) checkProfile(_ context.Context, f *facts) bool {
+	p, err := f.files.Resolve(f.name)
 	if err != nil {
 		c.problem("%v", err)
 		if errors.Is(err, awsconfig.ErrNoMFASerial) {
-			c.hint("run `mfacred setup --profile %s` to find your device and write it", name)
+			c.hint("run `mfacred setup --profile %s` to find your device and write it", f.name)
 		}
-		return
+		return false
 	}
 	if p.Role != nil {
-		c.ok("profile %s: assumes %s with the MFA session of profile %s", name, p.Role.ARN, p.KeySource)
+		c.ok("profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource)
 	}
+	f.p, f.r, f.provider = p, hit.For(f.files, p), c.provider(f.files, p)
+	return true
+}
 
-	r := hit.For(files, p)
-	provider := c.provider(files, p)
-	keys, fromFile, err := provider.LongTermKeys(ctx, r)
+// checkKeys finds the long-term keys where process would.
+func (c *checklist) checkKeys(ctx context.Context, f *facts) bool {
+	keys, fromFile, err := f.provider.LongTermKeys(ctx, f.r)
 	if err != nil {
 		c.problem("%v", err)
-		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", p.KeySource, p.KeySource)
-	} else {
-		where := "in the keyring"
-		if fromFile {
-			where = "in " + r.FileKeys.File
-		}
-		c.ok("keys of profile %s: access key %s, %s", p.KeySource, keys.AccessKeyID, where)
-		if c.checkAWS(ctx, p, keys) {
-			c.checkSeed(ctx, provider, r, p, spend)
-		}
+		c.hint("store them with `mfacred add %s` or `mfacred setup --profile %s`", f.p.KeySource, f.p.KeySource)
+		return true
 	}
+	where := "in the keyring"
+	if fromFile {
+		where = "in " + f.r.FileKeys.File
+	}
+	c.ok("keys of profile %s: access key %s, %s", f.p.KeySource, keys.AccessKeyID, where)
+	f.keys = &keys
+	return true
+}
 
-	if p.Role != nil {
-		c.checkRole(ctx, provider, r)
-	}
-	if en, err := c.store.Session(ctx, r.Key()); err == nil {
+// checkSession reports the cached credentials of the profile.
+func (c *checklist) checkSession(ctx context.Context, f *facts) bool {
+	if en, err := c.store.Session(ctx, f.r.Key()); err == nil {
 		if d := time.Until(en.Expiration); d > 0 {
 			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
 		} else {
@@ -161,14 +209,19 @@ func (c *checklist) doctor(ctx context.Context, name string, spend bool) {
 	} else {
 		c.hint("session: none cached; the next call asks for a code")
 	}
+	return true
 }
 
 // checkRole assumes the role once with the cached MFA session, as process would, without
 // caching the result (session.Provider.TryRole): the trust policy, MFA condition and external
 // id are then proven, at no cost of a code. Without a cached session (or in direct mode) that
 // would take a code: a hint.
-func (c *checklist) checkRole(ctx context.Context, provider *session.Provider, r hit.Request) {
-	as, err := provider.TryRole(ctx, r)
+func (c *checklist) checkRole(ctx context.Context, f *facts) bool {
+	if f.p.Role == nil {
+		return true
+	}
+	r := f.r
+	as, err := f.provider.TryRole(ctx, r)
 	switch {
 	case errors.Is(err, session.ErrDirectRole):
 		c.hint("role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", r.Role.ARN)
@@ -181,11 +234,13 @@ func (c *checklist) checkRole(ctx context.Context, provider *session.Provider, r
 	default:
 		c.ok("role: %s can be assumed with the MFA session", r.Role.ARN)
 	}
+	return true
 }
 
 // checkCredentialProcess checks that the profile's credential_process runs this binary for
 // this profile, and that no SDK setting beside it gets in the way (docs/aws-contract.md §3).
-func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) {
+func (c *checklist) checkCredentialProcess(_ context.Context, f *facts) bool {
+	files, name := f.files, f.name
 	line := files.Get(name, "credential_process")
 	if line == "" {
 		c.problem("profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name)
@@ -213,6 +268,7 @@ func (c *checklist) checkCredentialProcess(files *awsconfig.Files, name string) 
 		c.problem("profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File)
 		c.hint("run `mfacred setup --profile %s --move-keys`", name)
 	}
+	return true
 }
 
 func samePath(a, b string) bool {
@@ -229,12 +285,16 @@ func samePath(a, b string) bool {
 const checkTimeout = deadline.Check
 
 // checkAWS asks AWS whether it accepts the keys, how far the clocks are apart and which
-// devices the user has. It reports whether AWS accepted the keys.
-func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cache.Credentials) bool {
+// devices the user has; it records in f whether AWS accepted the keys.
+func (c *checklist) checkAWS(ctx context.Context, f *facts) bool {
+	if f.keys == nil {
+		return true
+	}
+	p, keys := f.p, *f.keys
 	cfg, err := awsclient.Config(ctx, awsclient.For(p), keys)
 	if err != nil {
 		c.problem("%v", err)
-		return false
+		return true
 	}
 	clock := awsclient.WatchClock(&cfg)
 	call, cancel := context.WithTimeout(ctx, checkTimeout)
@@ -254,7 +314,7 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 	}
 	c.checkClock(clock)
 	if err != nil {
-		return false
+		return true
 	}
 
 	call, cancel = context.WithTimeout(ctx, checkTimeout)
@@ -278,6 +338,7 @@ func (c *checklist) checkAWS(ctx context.Context, p *awsconfig.Profile, keys cac
 	for _, f := range devs.FIDO {
 		c.hint("device: %s is a FIDO security key: it works in the console only, not with STS", f)
 	}
+	f.accepted = true
 	return true
 }
 
@@ -305,21 +366,25 @@ func (c *checklist) checkClock(clock *awsclient.Clock) {
 
 // checkSeed checks a stored seed: that it makes codes, and with spend that AWS accepts its
 // code (session.Provider.TrySeed, which never sends a code twice).
-func (c *checklist) checkSeed(ctx context.Context, provider *session.Provider, r hit.Request, p *awsconfig.Profile, spend bool) {
+func (c *checklist) checkSeed(ctx context.Context, f *facts) bool {
+	if !f.accepted {
+		return true
+	}
+	provider, r, p, spend := f.provider, f.r, f.p, f.spend
 	seed, err := c.store.Seed(ctx, p.MFASerial)
 	if errors.Is(err, cache.ErrNotFound) {
-		return
+		return true
 	} else if err != nil {
 		c.problem("seed: %v", err)
-		return
+		return true
 	}
 	if _, err := prompt.GenerateCode(seed, time.Now()); err != nil {
 		c.problem("seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, p.Name)
-		return
+		return true
 	}
 	if !spend {
 		c.hint("seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, p.Name)
-		return
+		return true
 	}
 	switch err := provider.TrySeed(ctx, r, seed); {
 	case errors.Is(err, session.ErrBadCode), errors.Is(err, session.ErrNotYourDevice):
@@ -329,4 +394,5 @@ func (c *checklist) checkSeed(ctx context.Context, provider *session.Provider, r
 	default:
 		c.ok("seed: AWS accepted the code the stored seed makes for %s", p.MFASerial)
 	}
+	return true
 }
