@@ -118,15 +118,16 @@ func busReachable(addr string) bool {
 	return false
 }
 
-// call runs f, a go-keyring call, for at most k.Timeout and not past ctx. go-keyring's calls
-// cannot be cancelled: on a timeout f is left to finish in the background (the process
-// exits soon after), but the caller is answered at once.
-func (k OSKeyring) call(ctx context.Context, f func() error) error {
+// call runs f, a call of the OS keyring's backend, for at most k.Timeout and not past ctx.
+// go-keyring's calls cannot be cancelled: on a timeout f is left to finish in the background
+// (the process exits soon after), but the caller is answered at once. The macOS backend
+// ends its child process when the context it is given ends.
+func (k OSKeyring) call(ctx context.Context, f func(ctx context.Context) (string, error)) (string, error) {
 	if err := k.check(); err != nil {
-		return err
+		return "", err
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
+		return "", fmt.Errorf("%w: %w", ErrNoKeyring, err)
 	}
 	t := k.Timeout
 	if t == 0 {
@@ -134,42 +135,51 @@ func (k OSKeyring) call(ctx context.Context, f func() error) error {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, t, fmt.Errorf("no answer within %s", t))
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- f() }()
+	type result struct {
+		v   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f(ctx)
+		done <- result{v, err}
+	}()
 	select {
-	case err := <-done:
-		if errors.Is(err, keyring.ErrNotFound) {
-			return ErrNotFound
+	case r := <-done:
+		err := r.err
+		if errors.Is(err, keyring.ErrNotFound) || errors.Is(err, ErrNotFound) {
+			return "", ErrNotFound
 		}
 		if err != nil && strings.Contains(err.Error(), "was not provided by any .service files") {
-			return ErrNoSecretService
+			return "", ErrNoSecretService
 		}
 		if err != nil && strings.Contains(err.Error(), "unlock") {
-			return fmt.Errorf("%w: the keyring is locked and cannot be unlocked without a desktop (%v): unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` with its password on stdin), or set MFACRED_KEYRING=kernel", ErrNoKeyring, err)
+			return "", fmt.Errorf("%w: the keyring is locked and cannot be unlocked without a desktop (%v): unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` with its password on stdin), or set MFACRED_KEYRING=kernel", ErrNoKeyring, err)
 		}
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrNoKeyring, err)
+			return "", fmt.Errorf("%w: %v", ErrNoKeyring, err)
 		}
-		return nil
+		return r.v, nil
 	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrNoKeyring, context.Cause(ctx))
+		return "", fmt.Errorf("%w: %w", ErrNoKeyring, context.Cause(ctx))
 	}
 }
 
 // Get reads one item.
-func (k OSKeyring) Get(ctx context.Context, service, user string) (s string, err error) {
-	err = k.call(ctx, func() (e error) { s, e = keyring.Get(service, user); return e })
-	return s, err
+func (k OSKeyring) Get(ctx context.Context, service, user string) (string, error) {
+	return k.call(ctx, func(ctx context.Context) (string, error) { return osGet(ctx, service, user) })
 }
 
 // Set writes one item.
 func (k OSKeyring) Set(ctx context.Context, service, user, secret string) error {
-	return k.call(ctx, func() error { return keyring.Set(service, user, secret) })
+	_, err := k.call(ctx, func(ctx context.Context) (string, error) { return "", osSet(ctx, service, user, secret) })
+	return err
 }
 
 // Delete removes one item; a missing item is ErrNotFound.
 func (k OSKeyring) Delete(ctx context.Context, service, user string) error {
-	return k.call(ctx, func() error { return keyring.Delete(service, user) })
+	_, err := k.call(ctx, func(ctx context.Context) (string, error) { return "", osDelete(ctx, service, user) })
+	return err
 }
 
 // MaxItem is the largest item go-keyring stores on this OS: Windows caps a credential at 2560
@@ -178,12 +188,19 @@ func (k OSKeyring) Delete(ctx context.Context, service, user string) error {
 func (OSKeyring) MaxItem() int {
 	switch runtime.GOOS {
 	case "windows":
-		return 2560
+		return maxItemWindows
 	case "darwin":
-		return 2000
+		return maxItemDarwin
 	}
 	return 0
 }
+
+// The item limits of the Credential Manager, and of the keychain as driven by keychain.go
+// (2,000 bytes of value, base64 in a line of at most 4,096 bytes with the names).
+const (
+	maxItemWindows = 2560
+	maxItemDarwin  = 2000
+)
 
 // KeyringEnv names the environment variable that picks the keyring: os, kernel, or unset for
 // the OS keyring where there is one and the kernel keyring on Linux without a session bus.

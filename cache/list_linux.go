@@ -15,28 +15,32 @@ import (
 // List names every item of service in the login collection, where go-keyring keeps them,
 // from the attributes go-keyring gives each item ("service", "username"). Reading
 // attributes needs no unlocking.
-func (k OSKeyring) List(ctx context.Context, service string) (users []string, err error) {
-	err = k.call(ctx, func() error {
+func (k OSKeyring) List(ctx context.Context, service string) ([]string, error) {
+	joined, err := k.call(ctx, func(context.Context) (string, error) {
 		svc, err := ss.NewSecretService()
 		if err != nil {
-			return err
+			return "", err
 		}
 		paths, err := svc.SearchItems(svc.GetLoginCollection(), map[string]string{"service": service})
 		if err != nil {
-			return err
+			return "", err
 		}
+		var users []string
 		for _, p := range paths {
 			v, err := svc.Object("org.freedesktop.secrets", p).GetProperty("org.freedesktop.Secret.Item.Attributes")
 			if err != nil {
-				return err
+				return "", err
 			}
 			if attrs, ok := v.Value().(map[string]string); ok && attrs["service"] == service {
 				users = append(users, attrs["username"])
 			}
 		}
-		return nil
+		return strings.Join(users, "\x00"), nil
 	})
-	return users, err
+	if err != nil || joined == "" {
+		return nil, err
+	}
+	return strings.Split(joined, "\x00"), nil
 }
 
 // List names every item of service in the user keyring: the keyring's key ids, each

@@ -119,13 +119,13 @@ func TestHungKeyringCallIsBounded(t *testing.T) {
 	hang := make(chan struct{})
 	defer close(hang)
 	k := OSKeyring{Timeout: 50 * time.Millisecond}
-	if err := k.call(ctx, func() error { <-hang; return nil }); !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "no answer within 50ms") {
+	if _, err := k.call(ctx, func(context.Context) (string, error) { <-hang; return "", nil }); !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "no answer within 50ms") {
 		t.Fatalf("hung call: %v", err)
 	}
 	c, cancel := context.WithCancel(ctx)
 	time.AfterFunc(50*time.Millisecond, cancel)
 	k.Timeout = time.Hour
-	if err := k.call(c, func() error { <-hang; return nil }); !errors.Is(err, ErrNoKeyring) || !errors.Is(err, context.Canceled) {
+	if _, err := k.call(c, func(context.Context) (string, error) { <-hang; return "", nil }); !errors.Is(err, ErrNoKeyring) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled call: %v", err)
 	}
 }
