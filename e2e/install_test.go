@@ -48,9 +48,10 @@ func treeFiles(t *testing.T) []string {
 	return names
 }
 
-// `go install ./cmd/...` in a fresh git clone (made here from the work tree): both binaries in
-// GOBIN, and a version from the commit, though nothing was stamped in.
-func TestGoInstallFromCheckout(t *testing.T) {
+// commitTree makes a git repository of the work tree's files, with one commit, and returns its
+// path: a fresh clone of what is being tested.
+func commitTree(t *testing.T) string {
+	t.Helper()
 	_, err := exec.LookPath("git")
 	need(t, "git (Debian package git)", err)
 	clone := t.TempDir()
@@ -59,10 +60,11 @@ func TestGoInstallFromCheckout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		fi, _ := os.Stat(filepath.Join("..", name))
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(clone, name)), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(clone, name), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(clone, name), b, fi.Mode().Perm()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,6 +73,13 @@ func TestGoInstallFromCheckout(t *testing.T) {
 			t.Fatalf("git %v: %v %s", args, err, out)
 		}
 	}
+	return clone
+}
+
+// `go install ./cmd/...` in a fresh git clone (made here from the work tree): both binaries in
+// GOBIN, and a version from the commit, though nothing was stamped in.
+func TestGoInstallFromCheckout(t *testing.T) {
+	clone := commitTree(t)
 	got := goInstall(t, clone, []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
 	if !strings.HasPrefix(got, "mfacred v0.0.0-") || strings.HasSuffix(got, "+dirty") {
 		t.Fatalf("mfacred version says %q, want the commit's pseudo-version", got)
