@@ -164,6 +164,11 @@ func (s *Store) get(ctx context.Context, k Key) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return s.join(ctx, k, raw)
+}
+
+// join reads the parts of the item k whose head is raw, if it was split.
+func (s *Store) join(ctx context.Context, k Key, raw string) (string, error) {
 	n := s.chunked(raw)
 	if n == 0 {
 		return raw, nil
@@ -281,9 +286,10 @@ func (s *Store) DeleteSession(ctx context.Context, k Key) error {
 	return s.unrecord(ctx, k)
 }
 
-// Sessions lists the keys of the cached sessions and role credentials, sorted.
-func (s *Store) Sessions(ctx context.Context) ([]Key, error) {
-	all, err := s.Cached(ctx)
+// Sessions lists the keys of the cached sessions and role credentials, sorted (known as for
+// Cached).
+func (s *Store) Sessions(ctx context.Context, known ...Key) ([]Key, error) {
+	all, err := s.Cached(ctx, known...)
 	var out []Key
 	for _, k := range all {
 		if k.IsSession() || k.IsRole() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ const recordVersion = 2
 type recordItem struct {
 	V     int           `json:"v"`
 	Items map[Key]int64 `json:"items"`
+	// Incomplete is set when a damaged record was replaced: items stored before may be
+	// missing from it until Cached is given the names to look for.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Lister is a keyring that can name every item of a service: the Store then needs no record
@@ -71,30 +75,39 @@ func (s *Store) unrecord(ctx context.Context, k Key) error {
 	return nil
 }
 
-// readRecord returns the recorded items; a damaged record reads as empty.
-func (s *Store) readRecord(ctx context.Context) (map[Key]int64, error) {
-	items := map[Key]int64{}
-	raw, err := s.get(ctx, indexKey)
+// readRecord returns the recorded items, and whether some may be missing: the record is
+// damaged (it reads as empty) or replaced one that was.
+func (s *Store) readRecord(ctx context.Context) (items map[Key]int64, incomplete bool, err error) {
+	items = map[Key]int64{}
+	raw, err := s.Keyring.Get(ctx, s.service(), string(indexKey))
 	switch {
-	case errors.Is(err, ErrNotFound): // none yet, or a part of it is gone: damaged
-		return items, nil
+	case errors.Is(err, ErrNotFound):
+		return items, false, nil
 	case err != nil:
-		return nil, err
+		return nil, false, err
+	}
+	raw, err = s.join(ctx, indexKey, raw)
+	switch {
+	case errors.Is(err, ErrNotFound): // a part is gone
+		return items, true, nil
+	case err != nil:
+		return nil, false, err
 	}
 	var r recordItem
-	if json.Unmarshal([]byte(raw), &r) == nil && r.V == recordVersion {
+	if json.Unmarshal([]byte(raw), &r) == nil && r.V == recordVersion && r.Items != nil {
 		for k, exp := range r.Items {
 			items[k] = exp
 		}
-		return items, nil
+		return items, r.Incomplete, nil
 	}
 	var old []Key
 	if json.Unmarshal([]byte(raw), &old) == nil {
 		for _, k := range old {
 			items[k] = 0
 		}
+		return items, false, nil
 	}
-	return items, nil
+	return items, true, nil
 }
 
 // editRecord records k with expiry exp (keep) or drops it, under a lock shared by all
@@ -103,6 +116,18 @@ func (s *Store) editRecord(ctx context.Context, k Key, exp int64, keep bool) err
 	if s.lists() {
 		return nil
 	}
+	return s.rewriteRecord(ctx, func(items map[Key]int64, incomplete *bool) {
+		if keep {
+			items[k] = exp
+		} else {
+			delete(items, k)
+		}
+	}, k)
+}
+
+// rewriteRecord reads the record under a lock shared by all processes of this user, removes
+// the items that have expired (but keep), lets edit change it, and writes it back.
+func (s *Store) rewriteRecord(ctx context.Context, edit func(items map[Key]int64, incomplete *bool), keep Key) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, err := s.lock(ctx, "index", recordTimeout)
@@ -110,10 +135,11 @@ func (s *Store) editRecord(ctx context.Context, k Key, exp int64, keep bool) err
 		return err
 	}
 	defer l.Close()
-	items, err := s.readRecord(ctx)
+	items, incomplete, err := s.readRecord(ctx)
 	if err != nil {
 		return err
 	}
+	k := keep
 	now := time.Now().Unix()
 	for old, oldExp := range items {
 		if old != k && oldExp != 0 && oldExp < now {
@@ -122,19 +148,17 @@ func (s *Store) editRecord(ctx context.Context, k Key, exp int64, keep bool) err
 			}
 		}
 	}
-	if keep {
-		items[k] = exp
-	} else {
-		delete(items, k)
-	}
-	b, _ := json.Marshal(recordItem{V: recordVersion, Items: items})
+	edit(items, &incomplete)
+	b, _ := json.Marshal(recordItem{V: recordVersion, Items: items, Incomplete: incomplete})
 	return s.set(ctx, indexKey, string(b), time.Time{})
 }
 
 // Cached lists the names of every cached item, sorted: sessions, role credentials,
 // identities, and whatever else mfacred left in the cache (items of an older format, parts
 // of split items), so that clear can remove it. Stored keys and seeds are not cache items.
-func (s *Store) Cached(ctx context.Context) ([]Key, error) {
+// known are names the caller knows may be cached (those of the config's profiles): where the
+// record was damaged, each that is found is listed and recorded again.
+func (s *Store) Cached(ctx context.Context, known ...Key) ([]Key, error) {
 	var keys []Key
 	if l, ok := s.Keyring.(Lister); ok {
 		users, err := l.List(ctx, s.service())
@@ -147,9 +171,14 @@ func (s *Store) Cached(ctx context.Context) ([]Key, error) {
 			}
 		}
 	} else {
-		items, err := s.readRecord(ctx)
+		items, incomplete, err := s.readRecord(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list cached items: %w", err)
+		}
+		if incomplete && len(known) > 0 {
+			if items, err = s.recover(ctx, known); err != nil {
+				return nil, fmt.Errorf("list cached items: %w", err)
+			}
 		}
 		for k := range items {
 			keys = append(keys, k)
@@ -157,4 +186,34 @@ func (s *Store) Cached(ctx context.Context) ([]Key, error) {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys, nil
+}
+
+// recover looks for each of known in the keyring and records those found: the record was
+// damaged, and they may have been stored before.
+func (s *Store) recover(ctx context.Context, known []Key) (map[Key]int64, error) {
+	found := map[Key]int64{}
+	for _, k := range known {
+		e, err := s.Session(ctx, k)
+		switch {
+		case err == nil:
+			found[k] = e.Expiration.Unix()
+		case errors.Is(err, ErrNotFound):
+			if _, err := s.Keyring.Get(ctx, s.service(), string(k)); err == nil {
+				found[k] = 0 // there, but not a session this version reads: clear removes it
+			}
+		default:
+			return nil, err
+		}
+	}
+	var items map[Key]int64
+	err := s.rewriteRecord(ctx, func(rec map[Key]int64, incomplete *bool) {
+		for k, exp := range found {
+			if _, ok := rec[k]; !ok {
+				rec[k] = exp
+			}
+		}
+		*incomplete = false
+		items = maps.Clone(rec)
+	}, "")
+	return items, err
 }

@@ -163,3 +163,40 @@ func TestRecordDropsExpired(t *testing.T) {
 		t.Fatalf("%d items left, want the live one and the record", n)
 	}
 }
+
+// A damaged record is rebuilt from the names the caller knows (the config's profiles), even
+// after later writes replaced it: what was stored before is listed and removed again.
+func TestDamagedRecordIsRebuilt(t *testing.T) {
+	for _, damage := range []string{"garbage", "lost part"} {
+		kr := limited{mapKeyring{}, 2000}
+		s := &Store{Keyring: kr, LockDir: t.TempDir()}
+		exp := time.Now().Add(time.Hour)
+		for i := 0; i < 30; i++ {
+			if err := s.PutSession(ctx, role(i), Entry{Credentials: Credentials{"ASIA", "s", "t"}, Expiration: exp}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if damage == "garbage" {
+			_ = kr.Set(ctx, Service, string(indexKey), "\x00garbage")
+		} else {
+			if err := kr.Delete(ctx, Service, string(indexKey)+"#1"); err != nil {
+				t.Fatalf("the record has no parts: %v", err)
+			}
+		}
+		if err := s.PutSession(ctx, role(99), Entry{Credentials: Credentials{"ASIA", "s", "t"}, Expiration: exp}); err != nil {
+			t.Fatal(err)
+		}
+		var known []Key
+		for i := 0; i < 30; i++ {
+			known = append(known, role(i))
+		}
+		all, err := s.Cached(ctx, known...)
+		if err != nil || len(all) != 31 {
+			t.Fatalf("%s: rebuilt record lists %d: %v", damage, len(all), err)
+		}
+		everyItemListed(t, s, kr.mapKeyring)
+		if _, incomplete, _ := s.readRecord(ctx); incomplete {
+			t.Fatalf("%s: still marked incomplete", damage)
+		}
+	}
+}

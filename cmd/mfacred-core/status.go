@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,7 +36,11 @@ func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cached, err := e.store.Cached(ctx)
+	var known []cache.Key // where the keyring's record of items was damaged, these are looked for
+	if *profile == "" {
+		known = slices.Collect(maps.Keys(configKeys()))
+	}
+	cached, err := e.store.Cached(ctx, known...)
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
@@ -67,19 +73,10 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	keys, err := e.store.Sessions(ctx)
+	served := configKeys()
+	keys, err := e.store.Sessions(ctx, slices.Collect(maps.Keys(served))...)
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
-	}
-	// Which profiles each item serves, from the config as it is now.
-	served := map[cache.Key][]string{}
-	if files, err := awsconfig.Load(); err == nil {
-		for _, name := range files.Profiles() {
-			if p, err := files.Resolve(name); err == nil {
-				k := hit.Of(p).Key()
-				served[k] = append(served[k], name)
-			}
-		}
 	}
 	// Role credentials are listed under the session they were assumed with (or would be).
 	var sessions []cache.Key
@@ -140,4 +137,18 @@ func timeLeft(en cache.Entry, now time.Time) string {
 		return "expires in " + d.Truncate(time.Minute).String()
 	}
 	return "expired"
+}
+
+// configKeys is which profiles each cache item serves, from the config as it is now.
+func configKeys() map[cache.Key][]string {
+	served := map[cache.Key][]string{}
+	if files, err := awsconfig.Load(); err == nil {
+		for _, name := range files.Profiles() {
+			if p, err := files.Resolve(name); err == nil {
+				k := hit.Of(p).Key()
+				served[k] = append(served[k], name)
+			}
+		}
+	}
+	return served
 }
