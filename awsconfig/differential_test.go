@@ -18,34 +18,13 @@ import (
 // same keys and values.
 func TestDifferentialBotocore(t *testing.T) {
 	python := awsPython(t)
-	headers := []string{"[default]", "[profile a]", "[profile  a ]", `[profile "a b"]`, "[profile 'c']", "[ profile d]",
-		"[profilex e]", "[DEFAULT]", "[profile a b]", "[x]", `[profile "unclosed]`, "[]", `[profile \"q\"]`, "[profile\tt]", "  [profile i]", "[profile f] tail"}
-	lines := []string{"k = v", "K: v2", "  cont", "", "# c", "  ; c", "s3 =", "  x = 1", "  y", "=v", "junk", "k2=v # not a comment",
-		"\tk3 = tab", "ключ = знач", "k4 = \u00a0padded\u00a0", "k5 =", "    deep = 1", "k6:a=b", "\v", "k7 = x\x1c"}
-	ends := []string{"\n", "\n", "\n", "\r\n", "\r"}
 	rng := rand.New(rand.NewSource(11))
 	dir := t.TempDir()
 	var paths []string
 	for i := 0; i < 1000; i++ {
-		var b strings.Builder
-		usual := []string{"k%d = v%d", "K%d: v%d", "  cont", "", "# c", "  ; c", "s%d =", "    x%d = %d", "key%d=%d # kept"}
-		for j := 0; j < 1+rng.Intn(12); j++ {
-			switch {
-			case j == 0 || rng.Intn(4) == 0:
-				b.WriteString(headers[rng.Intn(len(headers))])
-			case rng.Intn(5) == 0:
-				b.WriteString(lines[rng.Intn(len(lines))]) // any, junk too
-			default:
-				u := usual[rng.Intn(len(usual))]
-				if strings.Contains(u, "%d") {
-					u = fmt.Sprintf(u, rng.Intn(1000), rng.Intn(10))
-				}
-				b.WriteString(u)
-			}
-			b.WriteString(ends[rng.Intn(len(ends))])
-		}
+		data := trickyFile(rng)
 		p := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
@@ -148,6 +127,34 @@ func dump(m map[string]map[string]*string) string {
 			}
 		}
 		b.WriteString("] ")
+	}
+	return b.String()
+}
+
+// trickyFile is a random file of the pieces that make configparser and botocore differ from
+// a naive reader.
+func trickyFile(rng *rand.Rand) string {
+	headers := []string{"[default]", "[profile a]", "[profile  a ]", `[profile "a b"]`, "[profile 'c']", "[ profile d]",
+		"[profilex e]", "[DEFAULT]", "[profile a b]", "[x]", `[profile "unclosed]`, "[]", `[profile \"q\"]`, "[profile\tt]", "  [profile i]", "[profile f] tail"}
+	lines := []string{"k = v", "K: v2", "  cont", "", "# c", "  ; c", "s3 =", "  x = 1", "  y", "=v", "junk", "k2=v # not a comment",
+		"\tk3 = tab", "ключ = знач", "k4 = \u00a0padded\u00a0", "k5 =", "    deep = 1", "k6:a=b", "\v", "k7 = x\x1c"}
+	ends := []string{"\n", "\n", "\n", "\r\n", "\r"}
+	usual := []string{"k%d = v%d", "K%d: v%d", "  cont", "", "# c", "  ; c", "s%d =", "    x%d = %d", "key%d=%d # kept"}
+	var b strings.Builder
+	for j := 0; j < 1+rng.Intn(12); j++ {
+		switch {
+		case j == 0 || rng.Intn(4) == 0:
+			b.WriteString(headers[rng.Intn(len(headers))])
+		case rng.Intn(5) == 0:
+			b.WriteString(lines[rng.Intn(len(lines))]) // any, junk too
+		default:
+			u := usual[rng.Intn(len(usual))]
+			if strings.Contains(u, "%d") {
+				u = fmt.Sprintf(u, rng.Intn(1000), rng.Intn(10))
+			}
+			b.WriteString(u)
+		}
+		b.WriteString(ends[rng.Intn(len(ends))])
 	}
 	return b.String()
 }

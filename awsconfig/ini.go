@@ -50,7 +50,16 @@ type iniFile struct {
 	seed     maphash.Seed
 	// quoted holds the config profile sections whose name is not plainly "profile NAME".
 	quoted []namedSection
-	keys   map[*section][]kv // the sections read key by key
+	keys   map[int32][]kv // the sections read key by key, by body offset
+	cr     bool           // the file holds a \r
+	// unusual holds, in file order, the headers a search for `[NAME]` at the start of a line
+	// cannot find or would misread: indented ones, [DEFAULT] and quoted profile names. A
+	// stamp keeps them (stamp.go).
+	unusual []section
+	// lazy: the file was found valid before and not re-checked (stamp.go); sections holds only
+	// the unusual headers and those found so far, and find searches the text.
+	lazy  bool
+	found map[string]int
 }
 
 type namedSection struct {
@@ -76,37 +85,48 @@ type kv struct {
 // readFile reads a config or credentials file. A missing file is empty; one that is not a
 // regular file or is over MaxFileSize is an error, found without reading it.
 func readFile(path string) (string, error) {
+	data, _, err := readFileID(path)
+	return data, err
+}
+
+// readFileID is readFile that also returns the file's identity (stamp.go): id.ok only when
+// the file did not change while it was read, as far as fstat can tell.
+func readFileID(path string) (string, fileID, error) {
 	// Non-blocking, so that opening a fifo returns at once; the stat below then refuses it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		return "", fileID{}, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
 	case !fi.Mode().IsRegular():
-		return "", fmt.Errorf("read %s: not a regular file (%s)", path, fileType(fi.Mode()))
+		return "", fileID{}, fmt.Errorf("read %s: not a regular file (%s)", path, fileType(fi.Mode()))
 	case fi.Size() > MaxFileSize:
-		return "", fmt.Errorf("read %s: larger than the %d MiB mfacred reads", path, MaxFileSize>>20)
+		return "", fileID{}, fmt.Errorf("read %s: larger than the %d MiB mfacred reads", path, MaxFileSize>>20)
 	}
 	b := make([]byte, fi.Size()+1) // +1: see the file grow
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read %s: %w", path, err)
+		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	if n > MaxFileSize {
-		return "", fmt.Errorf("read %s: larger than the %d MiB mfacred reads", path, MaxFileSize>>20)
+		return "", fileID{}, fmt.Errorf("read %s: larger than the %d MiB mfacred reads", path, MaxFileSize>>20)
+	}
+	id := statID(fi)
+	if after, err := f.Stat(); err != nil || statID(after) != id || int64(n) != fi.Size() {
+		id = fileID{}
 	}
 	if n == 0 {
-		return "", nil
+		return "", id, nil
 	}
 	// b is never written again: the sections' names and values point into it.
-	return unsafe.String(&b[0], n), nil
+	return unsafe.String(&b[0], n), id, nil
 }
 
 func fileType(m fs.FileMode) string {
@@ -141,11 +161,11 @@ func parseINI(data string) (*iniFile, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("larger than the %d MiB mfacred reads", MaxFileSize>>20)
 	}
-	f := &iniFile{data: data, seed: maphash.MakeSeed()}
+	f := &iniFile{data: data, seed: maphash.MakeSeed(), cr: strings.IndexByte(data, '\r') >= 0}
 	// Room for every section at once: no copying as the file is read.
 	f.sections = make([]section, 0, strings.Count(data, "["))
 	f.grow()
-	r := newReader(data)
+	r := reader{data: data, cr: f.cr, nextCR: -1}
 	var keys keySet    // the current section's keys
 	var defKeys keySet // all [DEFAULT] blocks' keys
 	cur := (*section)(nil)
@@ -171,6 +191,7 @@ func parseINI(data string) (*iniFile, error) {
 			s := section{nameAt: int32(r.nameAt), nameLen: int32(r.nameEnd - r.nameAt), body: int32(r.off), line: int32(r.n)}
 			name := r.name()
 			if inDefault = name == "DEFAULT"; inDefault {
+				f.unusual = append(f.unusual, s)
 				f.defaults = append(f.defaults, s)
 				cur = &f.defaults[len(f.defaults)-1]
 				continue
@@ -182,7 +203,11 @@ func parseINI(data string) (*iniFile, error) {
 			if strings.HasPrefix(name, "profile") && !(strings.HasPrefix(name, "profile ") && plainProfile(name[len("profile "):])) {
 				if p, ok := sectionProfile(name); ok {
 					f.quoted = append(f.quoted, namedSection{p, len(f.sections) - 1})
+					f.unusual = append(f.unusual, s)
 				}
+			}
+			if r.textAt != r.start && (len(f.unusual) == 0 || f.unusual[len(f.unusual)-1] != s) {
+				f.unusual = append(f.unusual, s)
 			}
 			cur = &f.sections[len(f.sections)-1]
 			keys.reset()
@@ -266,6 +291,9 @@ func (f *iniFile) add(i int) int {
 
 // find returns the index of the section with this raw name, or -1.
 func (f *iniFile) find(name string) int {
+	if f.lazy {
+		return f.findLazy(name)
+	}
 	if len(f.index) == 0 {
 		return -1
 	}
@@ -345,10 +373,10 @@ func isASCII(s string) bool {
 
 // keysOf reads a section's keys and values, once.
 func (f *iniFile) keysOf(s *section) []kv {
-	if keys, ok := f.keys[s]; ok {
+	if keys, ok := f.keys[s.body]; ok {
 		return keys
 	}
-	r := newReader(f.data[:s.end])
+	r := reader{data: f.data[:s.end], cr: f.cr, nextCR: -1}
 	r.off, r.inSection = int(s.body), true
 	var keys []kv
 	var vals []string
@@ -384,9 +412,9 @@ func (f *iniFile) keysOf(s *section) []kv {
 		}
 	}
 	if f.keys == nil {
-		f.keys = map[*section][]kv{}
+		f.keys = map[int32][]kv{}
 	}
-	f.keys[s] = keys
+	f.keys[s.body] = keys
 	return keys
 }
 
@@ -706,15 +734,20 @@ func pyLineBreak(r rune) bool {
 // that name it.
 func (f *iniFile) profileSection(name string) *section {
 	best := -1
+	later := func(i int) { // by offset: a lazy file's sections are not in file order
+		if i >= 0 && (best < 0 || f.sections[i].nameAt > f.sections[best].nameAt) {
+			best = i
+		}
+	}
 	if plainProfile(name) {
-		best = f.find("profile " + name)
+		later(f.find("profile " + name))
 	}
 	if name == "default" {
-		best = max(best, f.find("default"))
+		later(f.find("default"))
 	}
 	for _, q := range f.quoted {
 		if q.profile == name {
-			best = max(best, q.i)
+			later(q.i)
 		}
 	}
 	if best < 0 {
@@ -725,6 +758,13 @@ func (f *iniFile) profileSection(name string) *section {
 
 // profiles lists the config file's profiles in the order botocore has them.
 func (f *iniFile) profiles() []string {
+	if f.lazy { // it knows only some sections: check the whole file again
+		full, err := parseINI(f.data)
+		if err != nil {
+			return nil
+		}
+		return full.profiles()
+	}
 	var names []string
 	seen := map[string]bool{}
 	for _, s := range f.sections {

@@ -42,6 +42,15 @@ func checkDir(dir string) error {
 	return checkPerms(dir, fi)
 }
 
+// CheckedDir returns the lock dir, made and checked as for a lock, for the stamps awsconfig
+// keeps of config files found valid (awsconfig.Checked).
+func (s *Store) CheckedDir() (string, error) {
+	if err := checkDir(s.LockDir); err != nil {
+		return "", err
+	}
+	return s.LockDir, nil
+}
+
 func lockName(name string) string {
 	h := sha256.Sum256([]byte(name))
 	return hex.EncodeToString(h[:12])

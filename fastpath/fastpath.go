@@ -46,13 +46,14 @@ func Profile(args []string) (string, bool) {
 
 // Serve prints the cached credentials of the profile `process args` names, if the cache holds
 // ones that may be served now, and reports whether it did. It never fails: whatever it cannot
-// do is left to the full path, which reports errors properly.
-func Serve(ctx context.Context, args []string, store hit.Sessions, out io.Writer) bool {
+// do is left to the full path, which reports errors properly. checked says where the config
+// files' stamps live (awsconfig.Checked; the zero value: check every line).
+func Serve(ctx context.Context, args []string, store hit.Sessions, checked awsconfig.Checked, out io.Writer) bool {
 	name, ok := Profile(args)
 	if !ok {
 		return false
 	}
-	files, err := awsconfig.Load()
+	files, err := awsconfig.LoadChecked(checked)
 	if err != nil {
 		return false
 	}

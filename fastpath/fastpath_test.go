@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
 	"github.com/mfacred/mfacred/internal/cachetest"
@@ -47,9 +48,11 @@ func TestServe(t *testing.T) {
 	_ = os.WriteFile(cfg, []byte("[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/phone\n\n[profile prod]\nmfacred_source_profile = work\nmfacred_role_arn = arn:aws:iam::222222222222:role/Admin\n"), 0o600)
 	store := cachetest.NewStore(dir)
 	fresh := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA1", SecretAccessKey: "s", SessionToken: "t"}, Expiration: time.Now().Add(time.Hour).UTC().Truncate(time.Second), SourceKeyID: "AKIA1"}
+	// Stamps from the first call on (awsconfig.Checked): every answer must be the same.
+	checked := awsconfig.Checked{Dir: t.TempDir()}
 	serve := func(args ...string) (bool, string) {
 		var out bytes.Buffer
-		ok := Serve(t.Context(), args, store, &out)
+		ok := Serve(t.Context(), args, store, checked, &out)
 		return ok, out.String()
 	}
 	if ok, _ := serve("--profile", "work"); ok {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/fastpath"
@@ -27,7 +28,11 @@ func main() {
 			if store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv)); err == nil {
 				out := bufio.NewWriter(os.Stdout)
 				ctx, cancel := context.WithTimeout(context.Background(), deadline.FastPath)
-				served := fastpath.Serve(ctx, cmd[1:], store, out)
+				var checked awsconfig.Checked // no stamps when the lock dir is amiss
+				if dir, err := store.CheckedDir(); err == nil {
+					checked = awsconfig.DefaultChecked(dir)
+				}
+				served := fastpath.Serve(ctx, cmd[1:], store, checked, out)
 				cancel()
 				if served && out.Flush() == nil {
 					return
