@@ -32,7 +32,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
-		demoCmd,
+		demoCmd, completionCmd,
 		serveCmd,
 		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 			if err := parse(fs, args); err != nil {
