@@ -68,6 +68,9 @@ func TestStrayArgumentsNeverServeDefault(t *testing.T) {
 		{[]string{"login", p}, `login: unexpected argument "` + p + `"`},
 		{[]string{"serve", "extra"}, `serve: unexpected argument "extra"`},
 		{[]string{"demo", "extra"}, `demo: unexpected argument "extra"`},
+		{[]string{"completion", "ksh"}, `completion: unexpected argument "ksh": want bash, zsh or fish`},
+		{[]string{"completion", "bash", "extra"}, `completion: unexpected argument "extra"`},
+		{[]string{"completion"}, `completion: missing argument`},
 		{[]string{"help", "process", "extra"}, `help: unexpected argument "extra"`},
 	} {
 		for _, bin := range []string{binary, filepath.Join(filepath.Dir(binary), "mfacred-core")} {
