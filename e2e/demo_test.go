@@ -206,3 +206,29 @@ func TestDemoAtTerminal(t *testing.T) {
 		t.Fatalf("the demo did not finish with the typed code:\n%s", screen)
 	}
 }
+
+// With the kernel keyring (no session bus), which holds sessions only, the demo keeps the keys
+// in its own credentials file and still leaves no item in the kernel keyring and no file.
+func TestDemoWithKernelKeyring(t *testing.T) {
+	w := newWorld(t)
+	tmp := filepath.Join(w.dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	before := files(t, w.dir)
+	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=", "TMPDIR=" + tmp, "PATH=" + filepath.Dir(binary)}, binary, "demo")
+	if r.err != nil {
+		t.Fatalf("mfacred demo: %v\n%s%s", r.err, r.stdout, r.stderr)
+	}
+	m := regexp.MustCompile(`keyring namespace (mfacred-demo-[0-9a-f]+) `).FindStringSubmatch(r.stdout)
+	if m == nil || !strings.Contains(r.stdout, "the kernel keyring holds sessions only") || !strings.Contains(r.stdout, "16 answers in") {
+		t.Fatalf("the demo's output:\n%s", r.stdout)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	left, err := cache.KernelKeyring{}.List(ctx, m[1])
+	if err != nil || len(left) != 0 {
+		t.Errorf("kernel keyring items of %s after the demo: %v %v", m[1], left, err)
+	}
+	sameFiles(t, before, files(t, w.dir))
+}

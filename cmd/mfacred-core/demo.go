@@ -120,7 +120,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	}
 	d.sts.AddRole(ststest.Role{ARN: "arn:aws:iam::" + demoRoleAccount + ":role/Admin", RequireMFA: true})
 
-	runErr := d.run(ctx, interactive, ns, store.SessionsOnly(ctx))
+	runErr := d.run(ctx, interactive, ns, store.Keyring, store.SessionsOnly(ctx))
 
 	// Clean up whatever happened, even after Ctrl-C, within a bounded time.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
@@ -149,7 +149,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	return nil
 }
 
-func (d *demo) run(ctx context.Context, interactive bool, ns string, sessionsOnly bool) error {
+func (d *demo) run(ctx context.Context, interactive bool, ns string, kr cache.Keyring, sessionsOnly bool) error {
 	phone, backup := d.user.Devices[0], d.user.Devices[1]
 	config := filepath.Join(d.dir, "config")
 	d.env = demoEnv(os.Environ(),
@@ -161,6 +161,7 @@ func (d *demo) run(ctx context.Context, interactive bool, ns string, sessionsOnl
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PAGER=",
 		cache.NamespaceEnv+"="+ns,
+		cache.KeyringEnv+"="+keyringChoice(kr),
 		"MFACRED_DEMO_SEED_PHONE="+phone.Seed,
 		"MFACRED_DEMO_SEED_BACKUP="+backup.Seed,
 	)
@@ -373,6 +374,18 @@ func (d *demo) mfacred(ctx context.Context, stdin io.Reader, extraEnv []string, 
 		return out.String(), fmt.Errorf("run mfacred %s: %w: %s", args[0], err, oneLine(out.String()))
 	}
 	return out.String(), nil
+}
+
+// keyringChoice is the MFACRED_KEYRING that makes the demo's children use kr, the keyring
+// the demo itself cleans up: "" (decide as usual) for the automatic choice.
+func keyringChoice(kr cache.Keyring) string {
+	switch kr.(type) {
+	case cache.OSKeyring:
+		return "os"
+	case cache.KernelKeyring:
+		return "kernel"
+	}
+	return ""
 }
 
 // demoEnv is env without the AWS and mfacred settings of the user (their profile, keys,
