@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
@@ -224,6 +225,24 @@ func TestRegionRule(t *testing.T) {
 		t.Setenv("AWS_DEFAULT_REGION", tc.envDefault)
 		if got := awsconfig.Region(tc.configured); got != tc.want {
 			t.Errorf("Region(%q) with AWS_REGION=%q AWS_DEFAULT_REGION=%q = %q, want %q", tc.configured, tc.env, tc.envDefault, got, tc.want)
+		}
+	}
+}
+
+// A cached session no AWS call could have made is named as damaged, never "ok, expires in
+// 632024h" (issue 10 defect 6).
+func TestDoctorNamesADamagedSession(t *testing.T) {
+	r := newRig(t, workProfile)
+	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIADAMAGED", SecretAccessKey: "s", SessionToken: "t"},
+		Expiration: time.Now().Add(632024 * time.Hour), Source: "work", Device: testSerial}
+	if err := r.store.PutSession(t.Context(), cache.SessionKey("work", testSerial), e); err != nil {
+		t.Fatal(err)
+	}
+	c := r.doctor("work", false)
+	want(t, c, "hint", "session: damaged cached credentials: expires at")
+	for _, res := range c.results {
+		if strings.HasPrefix(res.text, "session: cached, expires in") {
+			t.Fatalf("doctor calls a damaged session fine: %s", res.text)
 		}
 	}
 }

@@ -201,7 +201,9 @@ func (c *checklist) checkKeys(ctx context.Context, f *facts) bool {
 // checkSession reports the cached credentials of the profile.
 func (c *checklist) checkSession(ctx context.Context, f *facts) bool {
 	if en, err := c.store.Session(ctx, f.r.Key()); err == nil {
-		if d := time.Until(en.Expiration); d > 0 {
+		if err := en.Check(time.Now()); err != nil {
+			c.hint("session: %v; the next call replaces them", err)
+		} else if d := time.Until(en.Expiration); d > 0 {
 			c.ok("session: cached, expires in %s", d.Truncate(time.Minute))
 		} else {
 			c.hint("session: cached one has expired; the next call asks for a code")
