@@ -64,10 +64,14 @@ Commands:
 
 func printUsage(w io.Writer) {
 	fmt.Fprint(w, usage)
+	width := len("help")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		width = max(width, len(c.name))
 	}
-	fmt.Fprint(w, "  help      show help for a command\n\nRun `mfacred help COMMAND` for a command's flags.\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprintf(w, "  %-*s show help for a command\n\nRun `mfacred help COMMAND` for a command's flags.\n", width, "help")
 }
 
 func find(name string) *command {
