@@ -232,3 +232,37 @@ func TestDemoWithKernelKeyring(t *testing.T) {
 	}
 	sameFiles(t, before, files(t, w.dir))
 }
+
+// Ctrl-C while the demo waits for the person's code ends it at once, and it still removes its
+// folder and every keyring item it made.
+func TestDemoCtrlC(t *testing.T) {
+	w := newWorld(t)
+	tm := startTmux(t, w, "trap true INT\n"+binary+" demo; echo EXIT=$?")
+	tm.waitFor("MFA code for profile demo", 30*time.Second)
+	all, _ := exec.Command("tmux", "-L", tm.socket, "capture-pane", "-p", "-J", "-S", "-").Output() // with the lines scrolled off
+	screen := string(all)
+	m := regexp.MustCompile(`Files go to (\S+), keyring items under the service (mfacred-demo-[0-9a-f]+);`).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no folder and namespace on the screen:\n%s", screen)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) == 0 {
+		t.Fatalf("before Ctrl-C the demo's keys should be in the keyring: %v %v", items, err)
+	}
+	start := time.Now()
+	if out, err := exec.Command("tmux", "-L", tm.socket, "send-keys", "C-c").CombinedOutput(); err != nil {
+		t.Fatalf("send-keys C-c: %v %s", err, out)
+	}
+	screen = tm.waitFor("EXIT=", signalBound)
+	t.Logf("Ctrl-C in the demo: ended within %s", time.Since(start).Round(10*time.Millisecond))
+	if !strings.Contains(screen, "EXIT=130") {
+		t.Fatalf("want exit 130 after Ctrl-C:\n%s", screen)
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("the demo's folder %s is still there (%v)", m[1], err)
+	}
+	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) != 0 {
+		t.Errorf("keyring items of %s after Ctrl-C: %v %v", m[2], items, err)
+	}
+}
