@@ -27,15 +27,30 @@ type Checked struct {
 	Dir string
 	// MinSize: smaller files are always checked in full; it costs less than reading a stamp.
 	MinSize int64
-	// Settle: a stamp is written only for a file whose mtime and ctime are at least this old.
-	// File times tick coarsely (a few ms; seconds on some file systems): a file rewritten
-	// within the tick of the check, at the same size, would keep its stat.
+	// Settle: a stamp is written only for a file whose mtime and ctime are at least this old
+	// (at least coarseSettle on a file system whose times are whole milliseconds or coarser).
+	// File times tick coarsely (up to 10 ms on Linux; seconds on some file systems): a file
+	// rewritten within the tick of the check, at the same size, would keep its stat.
 	Settle time.Duration
 }
 
-// DefaultChecked is what `mfacred process` uses: files from 64 KiB up, settled for 2 s.
+// DefaultChecked is what `mfacred process` uses: files from 64 KiB up, settled for 100 ms.
 func DefaultChecked(dir string) Checked {
-	return Checked{Dir: dir, MinSize: 64 << 10, Settle: 2 * time.Second}
+	return Checked{Dir: dir, MinSize: 64 << 10, Settle: 100 * time.Millisecond}
+}
+
+// coarseSettle is the settling time for files whose times may tick by whole seconds (FAT: 2 s).
+const coarseSettle = 3 * time.Second
+
+// settled reports whether a file's times are old enough for a stamp: any later write to it
+// then gets a later time.
+func (c Checked) settled(id fileID, now time.Time) bool {
+	settle := c.Settle
+	if settle > 0 && (id.mtime%1e6 == 0 || id.ctime%1e6 == 0) {
+		settle = max(settle, coarseSettle)
+	}
+	n := now.UnixNano()
+	return n-id.mtime >= int64(settle) && n-id.ctime >= int64(settle)
 }
 
 // fileID is what stat says of a file: with the same values, mfacred takes it for the same
@@ -92,8 +107,7 @@ func (c Checked) load(path string) (*iniFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	now := time.Now().UnixNano()
-	if use && now-id.mtime >= int64(c.Settle) && now-id.ctime >= int64(c.Settle) && len(f.unusual) <= maxUnusual {
+	if use && c.settled(id, time.Now()) && len(f.unusual) <= maxUnusual {
 		_ = writeStamp(c.Dir, stamp, stampText(path, exe, id, f))
 	}
 	return f, nil

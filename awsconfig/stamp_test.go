@@ -228,6 +228,23 @@ func TestLoadChecked(t *testing.T) {
 	_ = os.Remove(stamp)
 	load(false)
 	load(false)
+	// Whole-second times (as on some file systems) need longer.
+	now := time.Unix(1000, 0)
+	c.Settle = 100 * time.Millisecond
+	for _, tc := range []struct {
+		mtime, ctime time.Time
+		want         bool
+	}{
+		{now.Add(-150 * time.Millisecond).Add(7), now.Add(-150 * time.Millisecond).Add(3), true},
+		{now.Add(-50 * time.Millisecond).Add(7), now.Add(-150 * time.Millisecond).Add(3), false},
+		{now.Add(-150 * time.Millisecond).Add(7), now.Add(-50 * time.Millisecond).Add(3), false},
+		{now.Add(-2 * time.Second), now.Add(-2 * time.Second), false},
+		{now.Add(-4 * time.Second), now.Add(-4 * time.Second), true},
+	} {
+		if got := c.settled(fileID{ok: true, mtime: tc.mtime.UnixNano(), ctime: tc.ctime.UnixNano()}, now); got != tc.want {
+			t.Errorf("settled(mtime %v, ctime %v) = %v", tc.mtime.Sub(now), tc.ctime.Sub(now), got)
+		}
+	}
 	// And a small one, always.
 	c.Settle, c.MinSize = 0, int64(len(config))+1
 	load(false)
