@@ -96,6 +96,8 @@ func TestReadsAsBotocore(t *testing.T) {
 			"", [][2]string{{"d", "region"}, {"e", "k"}, {"default", "k"}}},
 		{"a section twice", "[profile a]\nk=1\n[profile a]\nk=2\n", "", [][2]string{{"a", "k"}}},
 		{"a key twice", "[profile a]\nk=1\nK=2\n", "", [][2]string{{"a", "k"}}},
+		{"non-ASCII keys folded as Python's str.lower folds them, twice", "[profile a]\nÉk=1\néK=2\n", "", [][2]string{{"a", "ék"}}},
+		{"non-ASCII keys that lower-casing keeps apart", "[profile a]\nſ=1\ns=2\nx=3\n", "", [][2]string{{"a", "ſ"}, {"a", "s"}, {"a", "x"}}},
 		{"a key before any section", "k=1\n[profile a]\nk=2\n", "", [][2]string{{"a", "k"}}},
 		{"a nested line without =", "[profile a]\ns3 =\n  junk\nk=2\n", "", [][2]string{{"a", "k"}}},
 		{"credentials sections are names",

@@ -337,6 +337,8 @@ func (s *keySet) add(data string, at, n int, ascii bool) bool {
 			if int(n) == len(key) && strings.EqualFold(data[at:at+n], key) {
 				return false
 			}
+		//lint:ignore SA6005 configparser folds keys with Python's str.lower; EqualFold also
+		// matches pairs that lower-casing keeps apart (the long s 'ſ' and 's').
 		case strings.ToLower(data[at:at+abs(n)]) == strings.ToLower(key):
 			return false
 		}
