@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +52,25 @@ func goClient(t *testing.T) string {
 }
 
 // start starts mfacred in the world's environment with no controlling terminal.
-func (w *world) start(stdout, stderr *bytes.Buffer, args ...string) *exec.Cmd {
+// output collects what a running process writes; the test reads it while the process runs.
+type output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+func (w *world) start(stdout, stderr *output, args ...string) *exec.Cmd {
 	w.t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = w.env
@@ -271,7 +290,7 @@ func TestExecServerSignalsAndStatus(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			script := `printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; ` + tc.script + `; while :; do sleep 0.1; done`
-			var stdout, stderr bytes.Buffer
+			var stdout, stderr output
 			cmd := w.start(&stdout, &stderr, "exec", "--server", "--profile", w.profile, "--", "sh", "-c", script, dir)
 			u := waitFile(t, filepath.Join(dir, "url"))
 			if tc.signal != 0 {
@@ -300,7 +319,7 @@ func TestServeForContainers(t *testing.T) {
 	}
 
 	tokenFile := filepath.Join(w.dir, "token")
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr output
 	cmd := w.start(&stdout, &stderr, "serve", "--profile", w.profile, "--token-file", tokenFile, "--listen", "0.0.0.0:0")
 	waitFile(t, tokenFile)
 	fi, err := os.Stat(tokenFile)
@@ -310,7 +329,7 @@ func TestServeForContainers(t *testing.T) {
 	var vars []string
 	for end := time.Now().Add(10 * time.Second); len(vars) < 4 && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		vars = nil
-		sc := bufio.NewScanner(bytes.NewReader(append([]byte(nil), stdout.Bytes()...)))
+		sc := bufio.NewScanner(strings.NewReader(stdout.String()))
 		for sc.Scan() {
 			vars = append(vars, sc.Text())
 		}
