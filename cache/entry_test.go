@@ -8,7 +8,7 @@ import (
 )
 
 // An incomplete entry, or one said to live longer than AWS issues, is damaged: Check names
-// what is wrong, Serves refuses it (issue 10 defect 6).
+// what is wrong, Serves refuses it.
 func TestDamagedEntries(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	good := Entry{Credentials: Credentials{"ASIA1", "secret", "token"}, Expiration: now.Add(12 * time.Hour), Source: "work", Device: "d"}

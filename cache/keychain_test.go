@@ -17,7 +17,7 @@ import (
 
 // The security command lines: the secret is never an argument; the stored form is
 // go-keyring's, so items of earlier versions read the same; the largest item mfacred writes
-// (MaxItem on macOS) with the longest name fits security's 4,096-byte line (issue 15 defect 7).
+// (MaxItem on macOS) with the longest name fits security's 4,096-byte line.
 func TestKeychainCommands(t *testing.T) {
 	long := strings.Repeat("x", 3000)
 	name := string(RoleKey(long, long, long, "ext", long, true)) + "#64"

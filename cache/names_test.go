@@ -9,7 +9,7 @@ import (
 )
 
 // Names are unambiguous for any profile name: `mfacred add a` with new keys leaves the
-// sessions of profile "a|b" alone (issue 10 defect 9), and no two profiles share a name.
+// sessions of profile "a|b" alone, and no two profiles share a name.
 func TestNamesOfHostileProfiles(t *testing.T) {
 	profiles := []string{"a", "a|b", "a|b|c", "a b", `a"b`, "a'b", "a:b", "a%7Cb", "a#1", "a\\b", "ä", "", strings.Repeat("p", 600)}
 	s := newStore(t)

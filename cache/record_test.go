@@ -52,7 +52,7 @@ func role(i int) Key {
 }
 
 // An item is never stored unrecorded: when the record cannot be written the item is not
-// stored either (issue 10 defect 2).
+// stored either.
 func TestItemNeverStoredUnrecorded(t *testing.T) {
 	kr := failingRecord{limited{mapKeyring{}, 2000}}
 	s := &Store{Keyring: kr, LockDir: t.TempDir()}
@@ -110,7 +110,7 @@ func TestDamagedRecordIsReplaced(t *testing.T) {
 }
 
 // With 45 role profiles under Windows' 2560-byte and macOS's limit every item, the record
-// too, fits; all are listed and all can be removed (issue 15 defect 3).
+// too, fits; all are listed and all can be removed.
 func TestRecordOfManyRolesFitsEveryLimit(t *testing.T) {
 	for _, max := range []int{2560, 2000} {
 		kr := limited{mapKeyring{}, max}

@@ -34,7 +34,7 @@ func (q quota) MaxItem() int { return 8000 }
 
 // With a 20,000-byte quota, 40 role items of 1.5 KB each are all stored: room is made by
 // dropping items that serve no one first, then those that expire soonest; the item just
-// stored is never the one dropped (issue 10 defect 3).
+// stored is never the one dropped.
 func TestFullKeyringMakesRoom(t *testing.T) {
 	kr := quota{listing{mapKeyring{}}, 20000}
 	s := &Store{Keyring: kr, LockDir: t.TempDir()}

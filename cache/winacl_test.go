@@ -9,8 +9,7 @@ import (
 	"time"
 )
 
-// The Windows lock dir check, over the values owner_windows.go reads from the folder
-// (issue 15 defect 8).
+// The Windows lock dir check, over the values owner_windows.go reads from the folder.
 func TestWindowsLockDirCheck(t *testing.T) {
 	const (
 		user   = "S-1-5-21-1004336348-1177238915-682003330-1001"
@@ -49,7 +48,7 @@ func TestWindowsLockDirCheck(t *testing.T) {
 }
 
 // A rename that fails while another process holds the file is tried again; one that keeps
-// failing is an error, so that the code is not sent (issue 15 defect 8).
+// failing is an error, so that the code is not sent.
 func TestReplaceRetries(t *testing.T) {
 	denied := errors.New("The process cannot access the file because it is being used by another process.")
 	calls := 0

@@ -118,7 +118,7 @@ func TestDesktopDialogPrompt(t *testing.T) {
 }
 
 // Cancel in the dialog ends the call at once with a sentence that says so: the dialog is not
-// shown again and nothing is sent to AWS (issue 15, defect 5).
+// shown again and nothing is sent to AWS.
 func TestDesktopDialogCancel(t *testing.T) {
 	display := startXvfb(t)
 	w := newWorld(t)

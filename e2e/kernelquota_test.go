@@ -18,7 +18,7 @@ const nobody = 65534
 // With MFACRED_KEYRING=kernel, 40 role profiles work for a user who is not root (whose
 // kernel key quota is 20,000 bytes by default, /proc/sys/kernel/keys/maxbytes): every call
 // prints the credentials it obtained, and the cache makes room for the newest by dropping
-// the items that expire soonest (issue 10 defect 3).
+// the items that expire soonest.
 func TestKernelQuotaOfUnprivilegedUser(t *testing.T) {
 	// As root, mfacred runs as user nobody; as any other user, as that user (whose quota is the
 	// same).

@@ -10,7 +10,7 @@ import (
 )
 
 // An mfa_process that prints a valid code and exits 0 serves credentials, even when it left
-// a process in the background that still holds its output (issue 10, defect 5): the code is
+// a process in the background that still holds its output: the code is
 // taken when the command exits, not when the last holder of its output lets go.
 func TestMFAProcessBackgroundChild(t *testing.T) {
 	w := newWorld(t)

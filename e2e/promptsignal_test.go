@@ -9,7 +9,7 @@ import (
 )
 
 // Ctrl-C at the MFA code prompt on the terminal ends the call at once with status 130,
-// sending nothing to AWS (issue 10, defect 4, the prompt's side).
+// sending nothing to AWS.
 func TestCtrlCEndsTheCodePrompt(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig() // no seed, no mfa_process: the terminal asks

@@ -250,7 +250,7 @@ func ststestDevice(serial, seed string) ststest.Device {
 }
 
 // A profile name with a blank: setup edits the [profile "NAME"] section botocore reads, writes
-// credential_process with the name quoted, and the AWS CLI v2 then uses it (issue 10.8).
+// credential_process with the name quoted, and the AWS CLI v2 then uses it.
 func TestSetupQuotedProfileName(t *testing.T) {
 	aws := awsCLIv2(t)
 	w := newWorld(t)

@@ -14,8 +14,8 @@ import (
 )
 
 // Whatever mfacred stored, status lists and clear removes, even an item no record names (an
-// older mfacred whose index update failed after the item was stored) beside a damaged index
-// (issue 10 defect 2): the Secret Service is asked for its items.
+// older mfacred whose index update failed after the item was stored) beside a damaged index:
+// the Secret Service is asked for its items.
 func TestStatusAndClearSeeEveryItem(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
@@ -51,7 +51,7 @@ func TestStatusAndClearSeeEveryItem(t *testing.T) {
 }
 
 // An incomplete cached session, or one said to expire further out than AWS issues, is served
-// by neither binary and is replaced by the next call (issue 10 defect 6).
+// by neither binary and is replaced by the next call.
 func TestDamagedSessionNotServed(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())

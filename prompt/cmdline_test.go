@@ -41,7 +41,7 @@ func cmdRuns(t *testing.T, line string) string {
 	return rest[1:last] + rest[last+1:]
 }
 
-// mfa_process reaches cmd.exe as written, double quotes included (issue 15, defect 4): exec's
+// mfa_process reaches cmd.exe as written, double quotes included: exec's
 // escaping made `op item get "AWS prod"` reach op as `\"AWS prod\"`.
 func TestCmdLine(t *testing.T) {
 	comspec := `C:\Windows\System32\cmd.exe`

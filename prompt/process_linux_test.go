@@ -50,7 +50,7 @@ func TestProcess(t *testing.T) {
 }
 
 // A command that prints a code and exits 0 gives that code, even when a process it left in
-// the background still holds its output (issue 10, defect 5).
+// the background still holds its output.
 func TestProcessBackgroundChild(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	t.Cleanup(func() { killPID(t, pidFile) })

@@ -169,7 +169,7 @@ func psSingleQuoted(t *testing.T, s string) (value, rest string) {
 	return "", ""
 }
 
-// Curly single quotes end a PowerShell single-quoted string too (issue 15, defect 5).
+// Curly single quotes end a PowerShell single-quoted string too.
 func TestPSString(t *testing.T) {
 	for _, s := range []string{"o'brien", "o\u2018brien\u2019s \u201aquote\u201b", "\u2019", "''\u2019'", "plain", ""} {
 		got, rest := psSingleQuoted(t, psString(s)+"; rest")
@@ -179,8 +179,7 @@ func TestPSString(t *testing.T) {
 	}
 }
 
-// Each program's Cancel and time-out are read as such, not as a wrong code (issue 15,
-// defect 5).
+// Each program's Cancel and time-out are read as such, not as a wrong code.
 func TestDialogAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		d              dialogDriver
@@ -258,7 +257,7 @@ func (c *stuckConsole) Write(p []byte) (int, error) { return len(p), nil }
 func (c *stuckConsole) Close() error                { <-c.readDone; return nil }
 
 // The terminal prompt and Ask end when ctx ends, even where closing the console under a
-// pending read blocks (issue 15, defect 2; issue 10, defect 4).
+// pending read blocks.
 func TestPromptsEndWithContextOnAStuckConsole(t *testing.T) {
 	for name, ask := range map[string]func(context.Context, io.ReadWriteCloser) error{
 		"terminal": func(ctx context.Context, c io.ReadWriteCloser) error {

@@ -18,7 +18,7 @@ func (fullStore) PutSession(context.Context, cache.Key, cache.Entry) error {
 }
 
 // Credentials just obtained are returned even when the keyring has no room for them, with
-// one warning that names the profile and the limit (issue 10 defect 3).
+// one warning that names the profile and the limit.
 func TestFullKeyringStillReturnsCredentials(t *testing.T) {
 	r := newRig(t)
 	r.p.Store = fullStore{r.store}
@@ -39,8 +39,7 @@ func (unrecordedCodes) MarkCodeUsed(device, code string, at time.Time) error {
 	return fmt.Errorf("record the code sent for device %s: rename: access is denied", device)
 }
 
-// A code that cannot be recorded as used is not sent: sent unrecorded, it could be sent again
-// (issue 15 defect 8).
+// A code that cannot be recorded as used is not sent: sent unrecorded, it could be sent again.
 func TestUnrecordedCodeIsNotSent(t *testing.T) {
 	r := newRig(t)
 	r.p.Store = unrecordedCodes{r.store}

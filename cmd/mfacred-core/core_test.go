@@ -230,7 +230,7 @@ func TestRegionRule(t *testing.T) {
 }
 
 // A cached session no AWS call could have made is named as damaged, never "ok, expires in
-// 632024h" (issue 10 defect 6).
+// 632024h".
 func TestDoctorNamesADamagedSession(t *testing.T) {
 	r := newRig(t, workProfile)
 	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIADAMAGED", SecretAccessKey: "s", SessionToken: "t"},

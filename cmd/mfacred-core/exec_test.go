@@ -3,7 +3,7 @@ package main
 import "testing"
 
 // exec with no command runs the platform's shell: Windows has no $SHELL, its shell is
-// %ComSpec% (issue 15, defect 6).
+// %ComSpec%.
 func TestDefaultCommand(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	both := env(map[string]string{"SHELL": "/bin/bash", "ComSpec": `C:\Windows\system32\cmd.exe`})
