@@ -79,26 +79,33 @@ type Provider struct {
 	Now   func() time.Time
 	// Sleep waits, or returns early with ctx's error.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Warn is told, once per call, when credentials just obtained could not be cached for
-	// lack of room (cache.ErrFull): they are returned all the same. Nil: nothing is said.
+	// Warn is told when credentials just obtained could not be cached (ErrNotCached, wrapping
+	// the store's error, e.g. cache.ErrFull): they are returned all the same. Nil: nothing is
+	// said.
 	Warn func(err error)
 	// Ahead renews cached credentials this much earlier than the cache's own margin, for a
 	// caller that must renew before its clients need it (the credentials server).
 	Ahead time.Duration
 }
 
-// store caches credentials just obtained. A keyring with no room left does not cost the
-// caller the credentials (and the code spent on them): that is a warning, not a failure.
+// ErrNotCached marks the warning that credentials just obtained could not be cached: they
+// were returned all the same, so the caller has them for their whole lifetime.
+var ErrNotCached = errors.New("credentials not cached")
+
+// store caches credentials just obtained. Once STS has answered, the code is spent: a write
+// that fails (no room, a keyring that is locked or times out, the record's lock timing out)
+// must not cost the caller the credentials too, so it is a warning, not a failure. A failed
+// write leaves the session cached before as it was (cache.Store.PutSession).
 func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) error {
 	err := p.Store.PutSession(ctx, r.Key(), e)
-	if errors.Is(err, cache.ErrFull) {
-		if p.Warn != nil {
-			p.Warn(fmt.Errorf("profile %s: credentials not cached: %w", r.Profile, err))
-		}
+	if err == nil {
 		return nil
 	}
-	if err != nil {
+	if ctx.Err() != nil {
 		return fmt.Errorf("profile %s: cache the credentials of device %s: %w", r.Profile, r.Device, err)
+	}
+	if p.Warn != nil {
+		p.Warn(fmt.Errorf("profile %s: %w for device %s (they are returned, and asked for again next time): %w", r.Profile, ErrNotCached, r.Device, err))
 	}
 	return nil
 }

@@ -592,26 +592,72 @@ func TestRoleSessionName(t *testing.T) {
 	}
 }
 
-// The keyring failing mid-run (here: on the write after GetSessionToken) fails the call with
-// a clear error and leaves the session that was cached before as it was.
+// The keyring failing on the write after GetSessionToken (locked, timing out) does not cost
+// the caller the credentials, and the code spent on them: they are returned with one warning
+// naming the profile and device, and the session cached before is left as it was.
 func TestKeyringFailsOnWrite(t *testing.T) {
-	r := newRig(t)
-	first := r.get(t)
-	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
-	r.p.Store = failingWrites{r.store}
-	_, err := r.p.Credentials(context.Background(), r.req)
-	if err == nil || !strings.Contains(err.Error(), "profile work: cache the credentials of device "+r.req.Device) || !strings.Contains(err.Error(), "keyring locked") {
-		t.Fatalf("err = %v", err)
-	}
-	if kept, err := r.store.Session(t.Context(), r.req.Key()); err != nil || kept.AccessKeyID != first.AccessKeyID {
-		t.Fatalf("cached session damaged: %+v %v", kept, err)
+	for _, fail := range []error{
+		fmt.Errorf("%w: keyring locked", cache.ErrNoKeyring),
+		fmt.Errorf("secret service: %w", context.DeadlineExceeded), // the keyring's own bound, not the call's
+		errors.New("timed out waiting for another mfacred"),         // the record's lock
+	} {
+		t.Run(fail.Error(), func(t *testing.T) {
+			r := newRig(t)
+			first := r.get(t)
+			r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
+			r.p.Store = &cache.Store{Keyring: failingSets{Keyring: r.store.Keyring.(*cachetest.Keyring), err: fail}, LockDir: r.store.LockDir}
+			var warned []error
+			r.p.Warn = func(err error) { warned = append(warned, err) }
+			e, err := r.p.Credentials(context.Background(), r.req)
+			if err != nil || e.AccessKeyID == "" || e.AccessKeyID == first.AccessKeyID {
+				t.Fatalf("credentials thrown away: %+v %v", e, err)
+			}
+			if len(r.sts.calls) != 2 {
+				t.Fatalf("%d STS calls, want 2", len(r.sts.calls))
+			}
+			if len(warned) != 1 || !errors.Is(warned[0], ErrNotCached) || !strings.Contains(warned[0].Error(), "profile work") ||
+				!strings.Contains(warned[0].Error(), r.req.Device) || !strings.Contains(warned[0].Error(), fail.Error()) {
+				t.Fatalf("warnings: %v", warned)
+			}
+			if kept, err := r.store.Session(t.Context(), r.req.Key()); err != nil || kept != first {
+				t.Fatalf("cached session damaged: %+v %v", kept, err)
+			}
+		})
 	}
 }
 
-type failingWrites struct{ *cache.Store }
+// A write that fails because the call was cancelled fails the call: nobody is left to take
+// the credentials.
+func TestWriteCancelledFails(t *testing.T) {
+	r := newRig(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.p.Store = cancelOnWrite{Store: r.store, cancel: cancel}
+	if _, err := r.p.Credentials(ctx, r.req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
 
-func (failingWrites) PutSession(context.Context, cache.Key, cache.Entry) error {
-	return fmt.Errorf("store session: %w: keyring locked", cache.ErrNoKeyring)
+type cancelOnWrite struct {
+	*cache.Store
+	cancel context.CancelFunc
+}
+
+func (c cancelOnWrite) PutSession(ctx context.Context, _ cache.Key, _ cache.Entry) error {
+	c.cancel()
+	return fmt.Errorf("store session: %w", ctx.Err())
+}
+
+// failingSets is a keyring whose writes of sessions fail with err.
+type failingSets struct {
+	*cachetest.Keyring
+	err error
+}
+
+func (f failingSets) Set(ctx context.Context, service, user, secret string) error {
+	if strings.Contains(secret, "ASIA") {
+		return f.err
+	}
+	return f.Keyring.Set(ctx, service, user, secret)
 }
 
 // The process we waited for stored a session that is already due (its clock, or a slow
