@@ -599,7 +599,7 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 	for _, fail := range []error{
 		fmt.Errorf("%w: keyring locked", cache.ErrNoKeyring),
 		fmt.Errorf("secret service: %w", context.DeadlineExceeded), // the keyring's own bound, not the call's
-		errors.New("timed out waiting for another mfacred"),         // the record's lock
+		errors.New("timed out waiting for another mfacred"),        // the record's lock
 	} {
 		t.Run(fail.Error(), func(t *testing.T) {
 			r := newRig(t)
