@@ -115,3 +115,40 @@ func TestGoVersionAgrees(t *testing.T) {
 		}
 	}
 }
+
+// .ci/run runs exactly the README's two set-up commands, so that CI proves what the README
+// tells a newcomer to type.
+func TestCIRunsTheReadmeCommands(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, setup, ok := strings.Cut(string(readme), "## Set-up")
+	_, block, ok2 := strings.Cut(setup, "```\n")
+	block, _, ok3 := strings.Cut(block, "```")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no code block under its Set-up heading")
+	}
+	var want []string
+	for _, l := range strings.Split(strings.TrimSpace(block), "\n") {
+		if i := strings.Index(l, " #"); i >= 0 {
+			l = l[:i]
+		}
+		want = append(want, strings.TrimSpace(l))
+	}
+	ci, err := os.ReadFile("../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range strings.Split(string(ci), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "set ") || strings.HasPrefix(l, "cd ") {
+			continue
+		}
+		got = append(got, l)
+	}
+	if len(want) != 2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf(".ci/run runs\n%s\nthe README's two set-up commands are\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
