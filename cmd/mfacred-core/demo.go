@@ -62,6 +62,15 @@ const (
 	demoUser        = "alice"
 )
 
+const (
+	// cleanupBound is how long the demo may spend removing what it made, after Ctrl-C too
+	// (a second Ctrl-C ends it at once).
+	cleanupBound = 3 * time.Second
+	// childWaitDelay is how long a child the demo started may hold its output open once it
+	// was killed (at Ctrl-C) before the demo stops waiting for it.
+	childWaitDelay = 500 * time.Millisecond
+)
+
 type demo struct {
 	out   io.Writer
 	front string // the mfacred binary
@@ -122,8 +131,9 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 
 	runErr := d.run(ctx, interactive, ns, store.Keyring, store.SessionsOnly(ctx))
 
-	// Clean up whatever happened, even after Ctrl-C, within a bounded time.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	// Clean up whatever happened, even after Ctrl-C, within a bounded time: a keyring that
+	// does not answer within cleanupBound is named in the error, for the person to clear.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupBound)
 	defer cancel()
 	d.sts.Close()
 	var left []string
@@ -307,6 +317,7 @@ func (d *demo) caller(ctx context.Context) error {
 		args := []string{"sts", "get-caller-identity", "--profile", "demo-admin", "--endpoint-url", d.sts.URL, "--query", "Arn", "--output", "text"}
 		cmd := exec.CommandContext(ctx, aws, args...)
 		cmd.Env = d.env
+		cmd.WaitDelay = childWaitDelay
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -320,6 +331,7 @@ func (d *demo) caller(ctx context.Context) error {
 	provider := processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(func(ctx context.Context) (*exec.Cmd, error) {
 		cmd := exec.CommandContext(ctx, d.front, "process", "--profile", "demo-admin")
 		cmd.Env = d.env
+		cmd.WaitDelay = childWaitDelay
 		return cmd, nil
 	}))
 	client := sts.New(sts.Options{Region: "us-east-1", Credentials: aws.NewCredentialsCache(provider), BaseEndpoint: aws.String(d.sts.URL)})
@@ -345,6 +357,7 @@ type call struct {
 func (d *demo) process(ctx context.Context, tty bool, profile string) (call, error) {
 	cmd := exec.CommandContext(ctx, d.front, "process", "--profile", profile)
 	cmd.Env = d.env
+	cmd.WaitDelay = childWaitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if tty {
@@ -367,6 +380,7 @@ func (d *demo) process(ctx context.Context, tty bool, profile string) (call, err
 func (d *demo) mfacred(ctx context.Context, stdin io.Reader, extraEnv []string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, d.front, args...)
 	cmd.Env = append(append([]string{}, d.env...), extraEnv...)
+	cmd.WaitDelay = childWaitDelay
 	cmd.Stdin = stdin
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -17,13 +17,17 @@ func main() {
 }
 
 // signalContext ends at the first SIGINT or SIGTERM, with the signal as its cause, so that
-// every wait ends and run exits with the shell's status for it (128 + signal number).
+// every wait ends and run exits with the shell's status for it (128 + signal number). After
+// the first signal it stops listening: a second Ctrl-C, during clean-up, ends the process at
+// once as the signal's default action does.
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		if s, ok := (<-sigs).(syscall.Signal); ok {
+		s := <-sigs
+		signal.Stop(sigs)
+		if s, ok := s.(syscall.Signal); ok {
 			cancel(signalError{s})
 		}
 	}()
