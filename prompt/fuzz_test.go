@@ -15,12 +15,21 @@ func FuzzParseSeed(f *testing.F) {
 		"otpauth://totp/Amazon%20Web%20Services:alice@123456789012?secret=JBSWY3DPEHPK3PXP&issuer=Amazon%20Web%20Services",
 		"otpauth://totp/aws?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256", "otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=1",
 		"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=8&period=60", "otpauth:", "1234", "", "\x00\xff",
+		"otpauth://totp/a%ZZ?secret=JBSWY3DPEHPK3PXP", "otpauth://h:JBSWY3DPEHPK3PXP/a?secret=JBSWY3DPEHPK3PXP",
+		"otpauth://JBSWY3DPEHPK3PXP?secret=JBSWY3DPEHPK3PXP", "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=JBSWY3DPEHPK3PXP",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := ParseSeed(in)
 		if err != nil {
+			// An error may end up in a log: it never shows the seed, nor the input it came in.
+			if secret := secretOf(in); len(secret) >= 8 && strings.Contains(err.Error(), secret) {
+				t.Fatalf("ParseSeed(%q): the error shows the secret: %v", in, err)
+			}
+			if in := strings.TrimSpace(in); len(in) > 6 && strings.Contains(err.Error(), in) {
+				t.Fatalf("ParseSeed(%q): the error shows the input: %v", in, err)
+			}
 			return
 		}
 		b, derr := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
@@ -32,4 +41,20 @@ func FuzzParseSeed(f *testing.F) {
 			t.Fatalf("seed %q makes code %q, %v", s, code, err)
 		}
 	})
+}
+
+// secretOf is the raw value of the first secret= field of in, as typed.
+func secretOf(in string) string {
+	const field = "secret="
+	i := 0
+	for ; i+len(field) <= len(in) && !strings.EqualFold(in[i:i+len(field)], field); i++ {
+	}
+	if i+len(field) > len(in) {
+		return ""
+	}
+	v := in[i+len(field):]
+	if j := strings.IndexAny(v, "&#"); j >= 0 {
+		v = v[:j]
+	}
+	return strings.TrimSpace(v)
 }

@@ -37,6 +37,8 @@ func TestParseSeed(t *testing.T) {
 		{in: "otpauth://totp/a?secret=" + canon + "&digits=-6", err: "digits=-6, not a positive whole number"},
 		{in: "otpauth://hotp/a?secret=" + canon, err: `type "hotp"`},
 		{in: "otpauth://totp/a?issuer=x", err: "no secret"},
+		{in: "otpauth://totp/a%ZZ?secret=" + canon, err: `read otpauth URI: invalid URL escape "%ZZ" (the URI is not shown, it holds the seed): copy it again whole, or give the base32 seed`},
+		{in: "otpauth://h:" + canon + "/a?secret=" + canon, err: "read otpauth URI: not a valid URI"},
 		{in: "not base32 1890!", err: "not valid base32"},
 		{in: "JBSWY3DP", err: "at least 10"},
 		{in: "  ", err: "no seed"},
@@ -45,6 +47,9 @@ func TestParseSeed(t *testing.T) {
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("ParseSeed(%q) = %q, %v; want error %q", tc.in, got, err, tc.err)
+			}
+			if err != nil && strings.Contains(err.Error(), canon[:8]) {
+				t.Errorf("ParseSeed(%q): the error shows the seed: %v", tc.in, err)
 			}
 			continue
 		}

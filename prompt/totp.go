@@ -47,6 +47,31 @@ func GenerateCode(secret string, t time.Time) (string, error) {
 	return code, nil
 }
 
+// uriCause says what is wrong with a URI url.Parse refused, without the URI: its *url.Error
+// quotes the whole of it, seed included. Only causes that quote at most a few characters of
+// the input are kept.
+func uriCause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var esc url.EscapeError
+	var host url.InvalidHostError
+	if errors.As(err, &esc) || errors.As(err, &host) {
+		return err.Error()
+	}
+	return "not a valid URI"
+}
+
+// short quotes a value read from an otpauth URI in an error only when it is too short to be
+// (part of) a seed.
+func short(v string) string {
+	if len(v) <= 6 {
+		return v
+	}
+	return fmt.Sprintf("(a value of %d characters)", len(v))
+}
+
 // ParseSeed accepts a base32 seed (spaces, dashes and lower case tolerated) or an
 // otpauth://totp/ URI, and returns the seed in canonical base32. It rejects anything AWS
 // would not use: another algorithm, digit count or period.
@@ -59,10 +84,10 @@ func ParseSeed(in string) (string, error) {
 		// otp.NewKeyFromURL accepts garbage without error (docs/aws-contract.md §6): check every field.
 		k, err := otp.NewKeyFromURL(in)
 		if err != nil {
-			return "", fmt.Errorf("read otpauth URI: %v", err)
+			return "", fmt.Errorf("read otpauth URI: %s (the URI is not shown, it holds the seed): copy it again whole, or give the base32 seed", uriCause(err))
 		}
 		if k.Type() != "totp" {
-			return "", fmt.Errorf("otpauth URI is of type %q: AWS devices use totp", k.Type())
+			return "", fmt.Errorf("otpauth URI is of type %q: AWS devices use totp", short(k.Type()))
 		}
 		if a := k.Algorithm(); a != otp.AlgorithmSHA1 {
 			return "", fmt.Errorf("otpauth URI uses algorithm %s: AWS devices use SHA1", a)
@@ -79,7 +104,7 @@ func ParseSeed(in string) (string, error) {
 		for _, f := range []string{"digits", "period"} {
 			if v := q.Get(f); v != "" {
 				if n, err := strconv.Atoi(v); err != nil || n <= 0 {
-					return "", fmt.Errorf("otpauth URI has %s=%s, not a positive whole number: AWS devices use digits=6, period=30", f, v)
+					return "", fmt.Errorf("otpauth URI has %s=%s, not a positive whole number: AWS devices use digits=6, period=30", f, short(v))
 				}
 			}
 		}
