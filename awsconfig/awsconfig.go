@@ -276,7 +276,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		return nil, &noProfileError{name, f}
 	}
 	p := &Profile{Name: name, Duration: DefaultDuration}
-	duration := ""
+	duration, regionFrom := "", ""
 	seen := map[string]bool{}
 	for cur := name; ; {
 		if seen[cur] {
@@ -290,7 +290,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 			}
 		}
 		if p.Region == "" {
-			p.Region = f.value(cur, KeyRegion)
+			p.Region, regionFrom = f.value(cur, KeyRegion), cur
 		}
 		if duration == "" {
 			duration = f.value(cur, KeyDuration)
@@ -331,8 +331,34 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if !charset(p.MFASerial, "+=/:,.@-", 9, 256) {
 		return nil, fmt.Errorf("profile %s: mfa_serial %q is not a device serial or ARN", name, p.MFASerial)
 	}
-	p.Region = Region(p.Region)
+	if err := f.checkRegion(p, regionFrom); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// checkRegion sets p.Region to the region mfacred's own calls use (Region) and refuses one
+// the SDK would refuse: the SDK checks it only as it sends the request, after the code was
+// taken and recorded as used, so every caller (process, exec, serve) checks it here first, by
+// the SDK's rule (a host label: 1 to 63 letters, digits and dashes).
+func (f *Files) checkRegion(p *Profile, from string) error {
+	configured := p.Region
+	p.Region = Region(configured)
+	if p.Region == "" || validRegion(p.Region) {
+		return nil
+	}
+	where := "AWS_DEFAULT_REGION"
+	switch {
+	case os.Getenv("AWS_REGION") != "":
+		where = "AWS_REGION"
+	case configured != "":
+		where = fmt.Sprintf("region of profile %s in %s", from, f.ConfigPath)
+	}
+	return fmt.Errorf("profile %s: region %q is not a region name (letters, digits and dashes, like eu-west-1): fix %s", p.Name, p.Region, where)
+}
+
+func validRegion(s string) bool {
+	return charset(s, "-", 1, 63) && !strings.Contains(s, "_")
 }
 
 // Account returns the account id in an ARN serial, or "" for a hardware serial.

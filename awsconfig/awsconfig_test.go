@@ -132,3 +132,36 @@ func TestAccount(t *testing.T) {
 		}
 	}
 }
+
+// A region the SDK would refuse is refused by Resolve, naming where it was set, so that no
+// caller (process, exec, serve) takes a code for a call that cannot be sent.
+func TestResolveRefusesBadRegion(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	const serial = "mfa_serial = arn:aws:iam::123456789012:mfa/phone\n"
+	if err := os.WriteFile(cfg, []byte("[profile keys]\n"+serial+"region = us east 1\n[profile child]\nmfacred_source_profile = keys\n"+
+		"[profile good]\n"+serial+"region = eu-west-1\n[profile under]\n"+serial+"region = eu_west_1\n[profile long]\n"+serial+"region = "+strings.Repeat("a", 64)+"\n[profile none]\n"+serial), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ profile, env, defaultEnv, want string }{
+		{"child", "", "", `profile child: region "us east 1" is not a region name (letters, digits and dashes, like eu-west-1): fix region of profile keys in ` + cfg},
+		{"under", "", "", `profile under: region "eu_west_1" is not a region name`},
+		{"long", "", "", `is not a region name`},
+		{"good", "eu/west", "", `profile good: region "eu/west" is not a region name (letters, digits and dashes, like eu-west-1): fix AWS_REGION`},
+		{"good", "", "x.y", ""}, // the configured region wins over AWS_DEFAULT_REGION
+		{"child", "eu-west-1", "", ""},
+		{"good", "", "", ""},
+		{"none", "", "eu west", `profile none: region "eu west" is not a region name (letters, digits and dashes, like eu-west-1): fix AWS_DEFAULT_REGION`},
+	} {
+		t.Setenv("AWS_REGION", tc.env)
+		t.Setenv("AWS_DEFAULT_REGION", tc.defaultEnv)
+		f, err := LoadFiles(cfg, filepath.Join(dir, "credentials"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Resolve(tc.profile)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s (AWS_REGION=%q AWS_DEFAULT_REGION=%q): %v, want %q", tc.profile, tc.env, tc.defaultEnv, err, tc.want)
+		}
+	}
+}

@@ -54,8 +54,14 @@ func TestBadRegionSpendsNoCode(t *testing.T) {
 		}
 	}
 	write("us east 1")
-	r := w.run(nil, []string{"AWS_REGION="}, binary, "process", "--profile", w.profile)
-	oneLineErr(t, r, "profile "+w.profile+`: region "us east 1" is not a region name`, w.configPath())
+	for _, args := range [][]string{
+		{"process", "--profile", w.profile},
+		{"exec", "--server", "--profile", w.profile, "--", "true"},
+		{"exec", "--profile", w.profile, "--", "true"},
+	} {
+		r := w.run(nil, []string{"AWS_REGION="}, binary, args...)
+		oneLineErr(t, r, "profile "+w.profile+`: region "us east 1" is not a region name`, w.configPath())
+	}
 	now := time.Now()
 	for _, at := range []time.Time{now.Add(-30 * time.Second), now, now.Add(30 * time.Second)} {
 		if _, used := w.store().CodeUsed(w.serial, ststest.Code(w.seed, at)); used {

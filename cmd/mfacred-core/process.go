@@ -8,7 +8,6 @@ import (
 	"io"
 	"sync"
 
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
@@ -60,12 +59,6 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 	files, p, err := loadProfile(profile)
 	if err != nil {
 		return nil, cache.Entry{}, err
-	}
-	// The SDK checks the region only as it sends the request, after the code was taken and
-	// recorded as used: check it here first, by the SDK's own rule.
-	if p.Region != "" && !smithyhttp.ValidHostLabel(p.Region) {
-		return nil, cache.Entry{}, fmt.Errorf("profile %s: region %q is not a region name (letters, digits and dashes, like eu-west-1): fix region in %s or AWS_REGION",
-			p.Name, p.Region, files.ConfigPath)
 	}
 	entry, err := e.provider(ctx, files, p).Credentials(ctx, hit.For(files, p))
 	if err != nil {
