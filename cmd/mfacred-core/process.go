@@ -8,7 +8,6 @@ import (
 	"io"
 	"sync"
 
-
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
