@@ -34,8 +34,13 @@ const FastPath = time.Second
 // operation to read what that process stored.
 const LockWait = Process - Keyring
 
-// Dialog bounds a person answering a desktop dialog: what the kill leaves after one STS call.
-const Dialog = SDKKill - Call
+// DialogGrace is how long a dialog may outlive its own timer: its program is ended 2 s after
+// that timer should have closed it, then given 1 s to exit (prompt/dialog.go).
+const DialogGrace = 3 * time.Second
+
+// Dialog bounds a person answering a desktop dialog: what the whole call leaves after the
+// dialog's grace and the STS call that sends the code (32 s).
+const Dialog = Process - Call - DialogGrace
 
 // CodeProcess bounds an mfa_process command, which prints a code without asking anyone: one
 // STS call's worth.

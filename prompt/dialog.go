@@ -165,8 +165,10 @@ func (d *Dialog) Code(ctx context.Context, r Request) (string, error) {
 	if timeout == 0 {
 		timeout = DialogTimeout
 	}
-	// The program's own timer (where it has one) runs out first; this one ends the others.
-	dctx, cancel := context.WithTimeoutCause(ctx, timeout+2*time.Second, errGaveUp)
+	// The program's own timer (where it has one) runs out first; this one ends the others,
+	// and the wait for the program to exit takes the rest of deadline.DialogGrace.
+	const waitDelay = time.Second
+	dctx, cancel := context.WithTimeoutCause(ctx, timeout+deadline.DialogGrace-waitDelay, errGaveUp)
 	defer cancel()
 	title := "mfacred: MFA code for profile " + r.Profile
 	text := fmt.Sprintf("MFA code for profile %s\n(device %s)", r.Profile, r.Device)
@@ -176,7 +178,7 @@ func (d *Dialog) Code(ctx context.Context, r Request) (string, error) {
 	cmd := exec.CommandContext(dctx, d.driver.name, d.driver.args(title, text, timeout)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	cmd.WaitDelay = time.Second
+	cmd.WaitDelay = waitDelay
 	err := cmd.Run()
 	exit := 0
 	var ee *exec.ExitError

@@ -115,9 +115,9 @@ func TestDialogDrivers(t *testing.T) {
 		d    dialogDriver
 		want string
 	}{
-		{zenity, `--entry --title mfacred: MFA code for profile o'brien --text MFA code for profile o'brien` + "\n" + `(device "d") --timeout 40`},
+		{zenity, `--entry --title mfacred: MFA code for profile o'brien --text MFA code for profile o'brien` + "\n" + `(device "d") --timeout 32`},
 		{kdialog, `--title mfacred: MFA code for profile o'brien --inputbox`},
-		{osascript, `display dialog "MFA code for profile o'brien` + "\n" + `(device \"d\")" default answer "" with title "mfacred: MFA code for profile o'brien" giving up after 40`},
+		{osascript, `display dialog "MFA code for profile o'brien` + "\n" + `(device \"d\")" default answer "" with title "mfacred: MFA code for profile o'brien" giving up after 32`},
 		{powershell, `[Microsoft.VisualBasic.Interaction]::InputBox('MFA code for profile o''brien` + "\n" + `(device "d")', 'mfacred: MFA code for profile o''brien')`},
 	} {
 		args := tc.d.args(title, text, DialogTimeout)
@@ -229,7 +229,7 @@ func TestDialogCancelAndTimeOut(t *testing.T) {
 	}{
 		{"exit 0", powershell.answer, ErrCancelled, "profile work: MFA code prompt cancelled in the sh dialog (device arn:aws:iam::1:mfa/phone)"},
 		{"exit 1", zenity.answer, ErrCancelled, "cancelled in the sh dialog"},
-		{"exit 5", zenity.answer, ErrTimedOut, "profile work: MFA code prompt timed out: nothing was typed into the sh dialog within 40s (device arn:aws:iam::1:mfa/phone)"},
+		{"exit 5", zenity.answer, ErrTimedOut, "profile work: MFA code prompt timed out: nothing was typed into the sh dialog within 32s (device arn:aws:iam::1:mfa/phone)"},
 		{"echo typed-secret >&2; exit 9", zenity.answer, nil, "profile work: the sh dialog failed (exit status 9)"},
 	} {
 		d := &Dialog{driver: dialogDriver{name: "sh", answer: tc.answer,
