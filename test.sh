@@ -2,14 +2,17 @@
 # Runs mfacred's test suite the way CI does, on a machine where only Go is installed.
 #
 # First it looks for every program the tests start (a private D-Bus with gnome-keyring, the AWS
-# CLI v2 at /usr/bin/aws, boto3, moto, oathtool, tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for
-# the race detector, node/npm for the JS SDK tests). What is missing is installed with apt-get
-# when this runs as root or sudo works (Debian, Ubuntu); otherwise the script names exactly what
-# is missing and how to get it, and stops. Then it runs
+# CLI v2 at /usr/bin/aws, boto3 with a botocore that reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+# (1.33 or newer), moto, oathtool, tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for the race
+# detector, node 20 or newer and npm for the JS SDK tests). What is missing is installed with
+# apt-get when this runs as root or sudo works (Debian, Ubuntu), moto and a newer boto3 into a
+# virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
+# and stops. Then it runs
 #
 #   CI=true go test -race -count=1 -parallel 8 -timeout 30m ./...
 #
 # Arguments replace the package list: ./test.sh ./e2e -run TestDemo
+# ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,9 +21,16 @@ if ! command -v go >/dev/null 2>&1; then
 	exit 1
 fi
 
-# moto is not packaged by Debian: it goes into a virtualenv (on top of the system's boto3) here.
+# moto is not packaged by Debian: it goes into a virtualenv (on top of the system's boto3) here,
+# and so does a newer boto3 where the system's botocore is too old (Debian 12's is 1.29).
 venv=${XDG_CACHE_HOME:-$HOME/.cache}/mfacred-test/venv
-moto_spec='moto[server]==5.2.1' # the version the suite runs against on CI
+moto_spec='moto[server]==5.2.1'                     # the version the suite runs against on CI
+boto_specs=('boto3==1.43.11' 'botocore==1.43.11') # likewise
+only_check=false
+if [ "${1:-}" = --check ]; then
+	only_check=true
+	shift
+fi
 if [ -x "$venv/bin/python3" ]; then
 	export PATH="$venv/bin:$PATH"
 fi
@@ -52,17 +62,36 @@ check() {
 		need python3-boto3 "boto3 for python3"
 	fi
 	if [ -d e2e/jsclient ]; then
-		command -v node >/dev/null 2>&1 || need nodejs "node (the JS SDK tests in e2e/jsclient)"
+		if ! command -v node >/dev/null 2>&1; then
+			need nodejs "node 20 or newer (the JS SDK tests in e2e/jsclient)"
+		elif ! node_ok; then
+			# No Debian/Ubuntu package helps: Debian 12 and Ubuntu 24.04 ship node 18.
+			missing_text+=("node 20 or newer for the JS SDK tests in e2e/jsclient (its pinned @aws-sdk packages need it); $(command -v node) is $(node --version): get node 20 from NodeSource (https://github.com/nodesource/distributions) or nvm (https://github.com/nvm-sh/nvm) and put it first on PATH")
+		fi
 		command -v npm >/dev/null 2>&1 || need npm "npm (the JS SDK tests in e2e/jsclient)"
 	fi
 }
 
 moto_ok() { python3 -c 'import boto3, moto.server' >/dev/null 2>&1; }
 
+# botocore_ok: the python3 on PATH has a botocore whose container credential provider reads
+# AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (botocore 1.33, November 2023), as the tests of
+# `mfacred serve` use it.
+botocore_ok() {
+	python3 -c 'from botocore.credentials import ContainerProvider; ContainerProvider.ENV_VAR_AUTH_TOKEN_FILE' >/dev/null 2>&1
+}
+botocore_version() { python3 -c 'import botocore; print(botocore.__version__)' 2>/dev/null || echo none; }
+
+node_ok() { node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' >/dev/null 2>&1; }
+
+python_ok() { moto_ok && botocore_ok; }
+
 check
-if [ ${#missing_pkgs[@]} -gt 0 ] || ! moto_ok; then
+if [ ${#missing_text[@]} -gt 0 ] || ! python_ok; then
 	sudo=
-	if [ "$(id -u)" -ne 0 ]; then
+	if $only_check; then
+		sudo=none
+	elif [ "$(id -u)" -ne 0 ]; then
 		if command -v sudo >/dev/null 2>&1 && { sudo -n true 2>/dev/null || [ -t 0 ]; }; then
 			sudo=sudo
 		else
@@ -70,18 +99,20 @@ if [ ${#missing_pkgs[@]} -gt 0 ] || ! moto_ok; then
 		fi
 	fi
 	pkgs=("${missing_pkgs[@]}")
-	moto_ok || pkgs+=(python3-venv)
-	if [ "$sudo" != none ] && command -v apt-get >/dev/null 2>&1; then
+	python_ok || pkgs+=(python3-venv)
+	if [ "$sudo" != none ] && [ ${#pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
 		echo "test.sh: installing ${pkgs[*]}"
 		export DEBIAN_FRONTEND=noninteractive
 		$sudo apt-get update -qq
 		$sudo apt-get install -y -qq "${pkgs[@]}" >/dev/null
 		check
 	fi
-	if [ ${#missing_pkgs[@]} -eq 0 ] && ! moto_ok && python3 -m venv --help >/dev/null 2>&1; then
-		echo "test.sh: installing $moto_spec into $venv (from PyPI)"
+	if ! $only_check && [ ${#missing_pkgs[@]} -eq 0 ] && ! python_ok && python3 -m venv --help >/dev/null 2>&1; then
+		specs=("$moto_spec")
+		botocore_ok || specs+=("${boto_specs[@]}")
+		echo "test.sh: installing ${specs[*]} into $venv (from PyPI)"
 		if python3 -m venv --system-site-packages "$venv" &&
-			"$venv/bin/python3" -m pip install -q --disable-pip-version-check "$moto_spec"; then
+			"$venv/bin/python3" -m pip install -q --disable-pip-version-check "${specs[@]}"; then
 			export PATH="$venv/bin:$PATH"
 		else
 			rm -rf "$venv"
@@ -89,6 +120,9 @@ if [ ${#missing_pkgs[@]} -gt 0 ] || ! moto_ok; then
 	fi
 	if ! moto_ok; then
 		missing_text+=("moto for python3: python3 -m venv --system-site-packages $venv && $venv/bin/pip install '$moto_spec' (PyPI)")
+	fi
+	if command -v python3 >/dev/null 2>&1 && ! botocore_ok; then
+		missing_text+=("botocore 1.33 or newer for $(command -v python3) (it has $(botocore_version), whose container credential provider does not read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): python3 -m venv --system-site-packages $venv && $venv/bin/pip install ${boto_specs[*]} (PyPI)")
 	fi
 	if [ ${#missing_text[@]} -gt 0 ]; then
 		echo "test.sh: the tests need these, which are missing:" >&2
@@ -98,6 +132,11 @@ if [ ${#missing_pkgs[@]} -gt 0 ] || ! moto_ok; then
 		fi
 		exit 1
 	fi
+fi
+
+if $only_check; then
+	echo "test.sh: everything the tests need is here"
+	exit 0
 fi
 
 if [ -d e2e/jsclient ]; then

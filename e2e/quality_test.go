@@ -152,3 +152,28 @@ func TestCIRunsTheReadmeCommands(t *testing.T) {
 		t.Fatalf(".ci/run runs\n%s\nthe README's two set-up commands are\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// test.sh --check finds everything the suite needs on this machine and installs nothing; with
+// a node older than 20 first on PATH (Debian 12's is 18; the pinned @aws-sdk packages need 20)
+// it names that node and where to get a newer one, and stops.
+func TestTestShChecksVersions(t *testing.T) {
+	check := func(env ...string) (string, error) {
+		cmd := exec.Command("./test.sh", "--check")
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := check(); err != nil {
+		t.Fatalf("./test.sh --check on this machine: %v\n%s", err, out)
+	}
+	old := t.TempDir()
+	node := "#!/bin/sh\n# answers as node 18 does\ncase \"$1\" in\n--version) echo v18.19.0 ;;\n-e) exit 1 ;;\nesac\n"
+	if err := os.WriteFile(old+"/node", []byte(node), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out, err := check("PATH=" + old + ":" + os.Getenv("PATH"))
+	if err == nil || !strings.Contains(out, "node 20 or newer") || !strings.Contains(out, old+"/node is v18.19.0") || !strings.Contains(out, "NodeSource") {
+		t.Fatalf("./test.sh --check with node 18 first on PATH: want it named, exit 1 (%v):\n%s", err, out)
+	}
+}
