@@ -206,14 +206,15 @@ const (
 // the OS keyring where there is one and the kernel keyring on Linux without a session bus.
 const KeyringEnv = "MFACRED_KEYRING"
 
-// OpenKeyring returns the keyring choice names ("" for automatic).
-func OpenKeyring(choice string) (Keyring, error) {
+// OpenKeyring returns the keyring choice names ("" for automatic); from names where the
+// choice came from (KeyringEnv, or a flag), for the errors.
+func OpenKeyring(choice, from string) (Keyring, error) {
 	switch choice {
 	case "os":
 		return OSKeyring{}, nil
 	case "kernel":
 		if runtime.GOOS != "linux" {
-			return nil, fmt.Errorf("%s=kernel: the kernel keyring exists on Linux only", KeyringEnv)
+			return nil, fmt.Errorf("%s=kernel: the kernel keyring exists on Linux only", from)
 		}
 		return KernelKeyring{}, nil
 	case "":
@@ -225,7 +226,7 @@ func OpenKeyring(choice string) (Keyring, error) {
 		}
 		return &AutoKeyring{}, nil
 	}
-	return nil, fmt.Errorf("%s=%s: want os or kernel", KeyringEnv, choice)
+	return nil, fmt.Errorf("%s=%s: want os or kernel", from, choice)
 }
 
 // AutoKeyring is the Secret Service until a call finds none on the session bus (a headless

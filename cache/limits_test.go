@@ -74,7 +74,7 @@ func TestLargestItemPerBackendLimit(t *testing.T) {
 
 func TestOpenKeyring(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-	k, err := OpenKeyring("")
+	k, err := OpenKeyring("", KeyringEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestOpenKeyring(t *testing.T) {
 		t.Fatalf("no session bus: got %s", KeyringName(k))
 	}
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:abstract=/tmp/dbus-x,guid=1")
-	if k, _ := OpenKeyring(""); KeyringName(k) != (OSKeyring{}).Name() {
+	if k, _ := OpenKeyring("", KeyringEnv); KeyringName(k) != (OSKeyring{}).Name() {
 		t.Fatalf("with a session bus: got %s", KeyringName(k))
 	}
 	if runtime.GOOS == "linux" {
@@ -94,11 +94,14 @@ func TestOpenKeyring(t *testing.T) {
 			t.Fatalf("OS keyring on a stale bus: %v", err)
 		}
 	}
-	if k, _ := OpenKeyring("os"); KeyringName(k) != (OSKeyring{}).Name() {
+	if k, _ := OpenKeyring("os", KeyringEnv); KeyringName(k) != (OSKeyring{}).Name() {
 		t.Fatal("os")
 	}
-	if _, err := OpenKeyring("file"); err == nil || err.Error() != "MFACRED_KEYRING=file: want os or kernel" {
+	if _, err := OpenKeyring("file", KeyringEnv); err == nil || err.Error() != "MFACRED_KEYRING=file: want os or kernel" {
 		t.Fatalf("bad choice: %v", err)
+	}
+	if _, err := OpenKeyring("file", "--keyring"); err == nil || err.Error() != "--keyring=file: want os or kernel" {
+		t.Fatalf("bad choice by flag: %v", err)
 	}
 }
 
@@ -159,7 +162,7 @@ func TestKernelKeyring(t *testing.T) {
 
 func mustOpen(t *testing.T, choice string) Keyring {
 	t.Helper()
-	k, err := OpenKeyring(choice)
+	k, err := OpenKeyring(choice, KeyringEnv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,6 +61,12 @@ func TestBadInputs(t *testing.T) {
 			want: "mfacred: policy check -: more than 1048576 bytes, far more than an IAM policy holds: not checked"},
 		{name: "stray word after process", config: profile(serial), args: []string{"process", p},
 			want: "mfacred: process: unexpected argument \"" + p + "\" (a profile is named with --profile " + p + "): run `mfacred help process`"},
+		{name: "empty --keyring", config: profile(serial), args: []string{"--keyring=", "status"},
+			want: "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{name: "empty --keyring value", config: profile(serial), args: []string{"--keyring", "", "status"},
+			want: "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{name: "unknown --keyring", config: profile(serial), args: []string{"--keyring", "bogus", "status"},
+			want: "mfacred: --keyring=bogus: want os or kernel"},
 		{name: "mfa_process hangs", config: profile(serial, "mfa_process = sleep 60"),
 			want: "mfacred: profile " + p + ": mfa_process gave no code within 20s"},
 	} {
@@ -106,6 +112,29 @@ func TestBadInputConfigNotAFile(t *testing.T) {
 		want := "mfacred: read " + path + ": not a regular file (" + what + ")"
 		if got := strings.TrimSuffix(r.stderr, "\n"); r.err == nil || r.stdout != "" || got != want {
 			t.Errorf("%s: exit %v after %s, stdout %q\n got: %s\nwant: %s", path, r.err, r.took, r.stdout, got, want)
+		}
+	}
+}
+
+// A bad --keyring before process is refused by both binaries, even with a cached session the
+// fast one could serve: an empty value used to mean the automatic keyring, over
+// MFACRED_KEYRING.
+func TestBadInputKeyringFlagBeforeProcess(t *testing.T) {
+	w := newWorld(t)
+	w.addKeys()
+	w.writeConfig(w.mfaProcess())
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--keyring="}, "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{[]string{"--keyring", ""}, "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{[]string{"--keyring", "bogus"}, "mfacred: --keyring=bogus: want os or kernel"},
+	} {
+		r := w.run(nil, []string{"MFACRED_KEYRING=kernel"}, binary, append(tc.args, "process", "--profile", w.profile)...)
+		if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || r.stdout != "" || got != tc.want {
+			t.Errorf("%q: exit %d, stdout %q\n got: %s\nwant: %s", tc.args, r.code, r.stdout, got, tc.want)
 		}
 	}
 }

@@ -99,7 +99,7 @@ type exitError int
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 func run(ctx context.Context, args []string, io stdio) int {
-	choice, args, err := cli.KeyringChoice(args)
+	choice, from, args, err := cli.KeyringChoice(args)
 	if err != nil {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, io stdio) int {
 		return 2
 	}
 	fs := newFlagSet(c, io.Err)
-	kr, err := cache.OpenKeyring(choice)
+	kr, err := cache.OpenKeyring(choice, from)
 	if err != nil {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2

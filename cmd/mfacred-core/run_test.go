@@ -31,7 +31,9 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"version"}, 0, "mfacred dev", ""},
 		{[]string{"frobnicate"}, 2, "", `mfacred: no command "frobnicate": run ` + "`mfacred --help`"},
 		{nil, 2, "", "Usage: mfacred [--keyring os|kernel] COMMAND"},
-		{[]string{"--keyring", "file", "status"}, 2, "", "mfacred: MFACRED_KEYRING=file: want os or kernel"},
+		{[]string{"--keyring", "file", "status"}, 2, "", "mfacred: --keyring=file: want os or kernel"},
+		{[]string{"--keyring=", "status"}, 2, "", "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{[]string{"--keyring", "", "status"}, 2, "", "mfacred: --keyring needs a value"},
 		{[]string{"--keyring"}, 2, "", "--keyring needs a value"},
 		{[]string{"add"}, 2, "", "mfacred: add: missing argument: run `mfacred help add`"},
 	} {

@@ -22,9 +22,9 @@ import (
 func main() {
 	args := os.Args[1:]
 	// A bad --keyring is left for mfacred-core to report.
-	choice, cmd, err := cli.KeyringChoice(args)
+	choice, from, cmd, err := cli.KeyringChoice(args)
 	if err == nil && len(cmd) > 0 && cmd[0] == "process" {
-		if kr, err := cache.OpenKeyring(choice); err == nil {
+		if kr, err := cache.OpenKeyring(choice, from); err == nil {
 			if store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv)); err == nil {
 				out := bufio.NewWriter(os.Stdout)
 				ctx, cancel := context.WithTimeout(context.Background(), deadline.FastPath)

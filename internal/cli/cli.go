@@ -28,16 +28,24 @@ func Sibling(name string) (path, self string, err error) {
 }
 
 // KeyringChoice takes a leading --keyring NAME (or --keyring=NAME) off args; without one the
-// choice is $MFACRED_KEYRING. Both binaries read it the same way.
-func KeyringChoice(args []string) (choice string, rest []string, err error) {
-	if len(args) > 0 && (args[0] == "--keyring" || args[0] == "-keyring") {
+// choice is $MFACRED_KEYRING. from names where the choice came from, for its errors
+// (cache.OpenKeyring). An empty --keyring is an error, not the automatic choice: it would
+// silently override MFACRED_KEYRING. Both binaries read it the same way.
+func KeyringChoice(args []string) (choice, from string, rest []string, err error) {
+	const flag = "--keyring"
+	switch {
+	case len(args) > 0 && (args[0] == flag || args[0] == "-keyring"):
 		if len(args) < 2 {
-			return "", nil, errors.New("--keyring needs a value: os or kernel")
+			return "", "", nil, errors.New("--keyring needs a value: os or kernel")
 		}
-		return args[1], args[2:], nil
+		choice, rest = args[1], args[2:]
+	case len(args) > 0 && (strings.HasPrefix(args[0], flag+"=") || strings.HasPrefix(args[0], "-keyring=")):
+		choice, rest = args[0][strings.IndexByte(args[0], '=')+1:], args[1:]
+	default:
+		return os.Getenv(cache.KeyringEnv), cache.KeyringEnv, args, nil
 	}
-	if len(args) > 0 && (strings.HasPrefix(args[0], "--keyring=") || strings.HasPrefix(args[0], "-keyring=")) {
-		return args[0][strings.IndexByte(args[0], '=')+1:], args[1:], nil
+	if choice == "" {
+		return "", "", nil, errors.New("--keyring needs a value: os or kernel (leave the flag out for the automatic choice)")
 	}
-	return os.Getenv(cache.KeyringEnv), args, nil
+	return choice, flag, rest, nil
 }
