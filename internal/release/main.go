@@ -2,9 +2,11 @@
 // SHA256SUMS file, reproducibly: the same commit and Go release give the same bytes, wherever
 // and whenever they are built. Run it through release.sh (see README.md, "Releases").
 //
-// Binaries are built with -trimpath and without cgo; archive entries carry the commit's time
-// (SOURCE_DATE_EPOCH when set), owner 0 and fixed modes, in a fixed order; gzip headers carry
-// no name or time.
+// The work tree must be the commit: no changes, no untracked files that are not ignored.
+// Binaries are built with -trimpath and without cgo, with every build setting a user's
+// environment or go env file could change pinned (GOAMD64=v1, GOARM64=v8.0, no GOEXPERIMENT
+// or GOFLAGS); archive entries carry the commit's time (SOURCE_DATE_EPOCH when set), owner 0 and fixed
+// modes, in a fixed order; gzip headers carry no name or time.
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,10 +48,13 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if dirty, err := git("status", "--porcelain", "--untracked-files=no"); err != nil {
+	// Untracked files count: go build compiles a .go file in a package folder whether git
+	// tracks it or not. Ignored files (dist/, editors' files) are left out.
+	if dirty, err := git("status", "--porcelain", "--untracked-files=all"); err != nil {
 		return err
 	} else if dirty != "" {
-		return fmt.Errorf("the work tree has uncommitted changes: a release is built from a commit")
+		first, _, _ := strings.Cut(dirty, "\n")
+		return fmt.Errorf("the work tree has uncommitted changes or untracked files (%s): a release is built from a commit", strings.TrimSpace(first))
 	}
 	if *version == "" {
 		v, err := git("describe", "--tags", "--always")
@@ -82,6 +88,10 @@ func run(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(build)
+	env, err := pinnedGoEnv(build)
+	if err != nil {
+		return err
+	}
 
 	var sums []string
 	for _, target := range targets {
@@ -89,7 +99,8 @@ func run(args []string) error {
 		name := fmt.Sprintf("mfacred_%s_%s_%s", strings.TrimPrefix(*version, "v"), goos, goarch)
 		bin := filepath.Join(build, goos+"-"+goarch)
 		cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -X main.version="+*version, "-o", bin+string(filepath.Separator), "./cmd/mfacred", "./cmd/mfacred-core")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch, "GOFLAGS=")
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Env = append(cmd.Env, "GOOS="+goos, "GOARCH="+goarch)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("build %s: %w", target, err)
@@ -126,6 +137,39 @@ func run(args []string) error {
 	}
 	sort.Strings(sums)
 	return os.WriteFile(filepath.Join(*out, "SHA256SUMS"), []byte(strings.Join(sums, "")), 0o644)
+}
+
+// pinnedEnv overrides the build settings a user's environment or go env file could change:
+// the bytes depend only on the commit and the Go release.
+var pinnedEnv = []string{"CGO_ENABLED=0", "GOAMD64=v1", "GOARM64=v8.0", "GOARM=", "GOEXPERIMENT=", "GOFLAGS="}
+
+// pinnedGoEnv writes into dir a copy of the user's go env file (go env -w) without the
+// settings pinnedEnv pins, and returns pinnedEnv with GOENV naming that copy: an empty variable
+// in the environment does not override the file, and the file's other settings (GOPROXY,
+// GOPRIVATE) still apply to the build.
+func pinnedGoEnv(dir string) ([]string, error) {
+	path, err := exec.Command("go", "env", "GOENV").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOENV: %w", err)
+	}
+	var kept []string
+	if p := strings.TrimSpace(string(path)); p != "" && p != "off" {
+		data, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("read the go env file: %w", err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			name, _, _ := strings.Cut(line, "=")
+			if !slices.ContainsFunc(pinnedEnv, func(kv string) bool { return strings.HasPrefix(kv, strings.TrimSpace(name)+"=") }) {
+				kept = append(kept, line)
+			}
+		}
+	}
+	file := filepath.Join(dir, "go.env")
+	if err := os.WriteFile(file, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		return nil, err
+	}
+	return append(slices.Clone(pinnedEnv), "GOENV="+file), nil
 }
 
 type file struct {
