@@ -276,3 +276,28 @@ func TestSetupQuotedProfileName(t *testing.T) {
 		t.Fatalf("a name with a line break: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// setup bounds its lookup of the user and its devices like add: an endpoint that does not
+// answer ends setup after one STS call's budget with one line naming the profile, not never.
+func TestSetupBoundsHungAWS(t *testing.T) {
+	for _, action := range []string{"GetCallerIdentity", "ListMFADevices"} {
+		t.Run(action, func(t *testing.T) {
+			t.Parallel() // waits out the 20 s bound
+			w := newWorld(t)
+			w.sts.Inject(ststest.Fault{Action: action, Hang: 3 * time.Minute})
+			r := w.runNoTTY("setup", "--profile", w.profile, "--env", "--mfa-serial", w.serial)
+			t.Logf("setup gave up after %s", r.took)
+			oneLineErr(t, r, "mfacred: profile "+w.profile+": AWS did not answer within 20s", "nothing was stored")
+			if r.took > time.Minute {
+				t.Fatalf("setup took %s with %s hanging", r.took, action)
+			}
+		})
+	}
+}
+
+// Keys AWS refuses are named once with their profile.
+func TestSetupRejectedKeysNamesProfileOnce(t *testing.T) {
+	w := newWorld(t)
+	r := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrong"}, binary, "setup", "--profile", w.profile, "--env")
+	oneLineErr(t, r, "mfacred: profile "+w.profile+": AWS does not accept these keys: check the access key id and secret\n")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
@@ -75,9 +76,9 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	devs, err := iamuser.Lookup(ctx, cfg)
+	devs, err := lookupUser(ctx, name, cfg)
 	if err != nil {
-		return fmt.Errorf("profile %s: %w", name, explainKeys(name, err))
+		return err
 	}
 	for _, f := range devs.FIDO {
 		fmt.Fprintf(e.io.Err, "mfacred: leaving out %s: a FIDO security key, which works only in the console, not with STS\n", f)
@@ -104,11 +105,26 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	return proveProfile(ctx, e, name)
 }
 
-// explainKeys turns a refusal of the keys into what to do.
-func explainKeys(profile string, err error) error {
+// lookupUser asks AWS whose keys these are and lists that user's MFA devices, within one STS
+// call's budget (deadline.Call), as add does.
+func lookupUser(ctx context.Context, profile string, cfg aws.Config) (iamuser.Devices, error) {
+	cctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	devs, err := iamuser.Lookup(cctx, cfg)
+	switch {
+	case err == nil:
+		return devs, nil
+	case ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded):
+		return devs, fmt.Errorf("profile %s: AWS did not answer within %s (GetCallerIdentity, then iam:ListMFADevices): nothing was stored; check the network, a proxy or AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_IAM", profile, deadline.Call)
+	}
+	return devs, fmt.Errorf("profile %s: %w", profile, explainKeys(err))
+}
+
+// explainKeys turns a refusal of the keys into what to do; the caller names the profile.
+func explainKeys(err error) error {
 	switch {
 	case session.KeysRejected(err):
-		return fmt.Errorf("AWS does not accept these keys: check the access key id and secret of profile %s", profile)
+		return errors.New("AWS does not accept these keys: check the access key id and secret")
 	case errors.Is(err, iamuser.ErrListDenied):
 		return fmt.Errorf("%w (name your device with --mfa-serial, or allow iam:ListMFADevices: `mfacred policy` prints AWS's example)", err)
 	}
@@ -265,8 +281,13 @@ func proveProfile(ctx context.Context, e *env, profile string) error {
 	if err != nil {
 		return err
 	}
-	id, err := client.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
+	cctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	id, err := client.GetCallerIdentity(cctx, &sts.GetCallerIdentityInput{})
+	switch {
+	case err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("profile %s: STS did not answer GetCallerIdentity with the new session within %s (the profile is written; run `mfacred doctor --profile %s`)", profile, deadline.Call, profile)
+	case err != nil:
 		return fmt.Errorf("profile %s: the new session does not work: %w", profile, err)
 	}
 	fmt.Fprintf(e.io.Out, "profile %s works: %s, MFA session until %s\n", profile, aws.ToString(id.Arn), entry.Expiration.Local().Format("15:04 MST"))
