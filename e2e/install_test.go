@@ -10,7 +10,9 @@ import (
 )
 
 // goInstall runs go install with GOBIN=bin and the extra environment, and then bin/mfacred
-// version, which mfacred hands to the mfacred-core it finds beside itself.
+// version, which mfacred hands to the mfacred-core it finds beside itself. It also checks the
+// other direction: mfacred-core finds the mfacred beside it, the program credential_process
+// must run (doctor names it when a profile runs another).
 func goInstall(t *testing.T, dir string, env []string, args ...string) string {
 	t.Helper()
 	bin := t.TempDir()
@@ -28,6 +30,16 @@ func goInstall(t *testing.T, dir string, env []string, args ...string) string {
 	out, err := exec.Command(filepath.Join(bin, "mfacred"), "version").CombinedOutput()
 	if err != nil {
 		t.Fatalf("mfacred version: %v %s", err, out)
+	}
+	config := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(config, []byte("[profile p]\ncredential_process = /elsewhere/mfacred process --profile p\nmfa_serial = arn:aws:iam::123456789012:mfa/phone\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doctor := exec.Command(filepath.Join(bin, "mfacred"), "doctor", "--profile", "p")
+	doctor.Env = append(os.Environ(), "AWS_CONFIG_FILE="+config, "AWS_SHARED_CREDENTIALS_FILE="+config+".none", "MFACRED_KEYRING=kernel")
+	report, _ := doctor.CombinedOutput() // exit 1: the profile has problems
+	if want := "not this mfacred (" + filepath.Join(bin, "mfacred") + ")"; !strings.Contains(string(report), want) {
+		t.Fatalf("mfacred doctor from GOBIN: want mfacred-core to find %s beside it (%q):\n%s", filepath.Join(bin, "mfacred"), want, report)
 	}
 	return strings.TrimSpace(string(out))
 }
@@ -86,10 +98,11 @@ func TestGoInstallFromCheckout(t *testing.T) {
 	}
 }
 
-// `go install github.com/mfacred/mfacred/cmd/...@VERSION`, the way Go users install, from a
-// module proxy (a folder here, holding this tree as v0.9.0; the dependencies come from the
-// module cache): both binaries land in GOBIN and mfacred version says v0.9.0.
-func TestGoInstallAtVersion(t *testing.T) {
+// `go install github.com/mfacred/mfacred/cmd/...@latest`, the way Go users install, from a
+// module proxy (a folder here, holding this tree as v0.9.0, the one version its list names;
+// the dependencies come from the module cache): both binaries land in GOBIN, find each other,
+// and mfacred version says v0.9.0.
+func TestGoInstallLatest(t *testing.T) {
 	_, err := exec.LookPath("git")
 	need(t, "git (Debian package git)", err)
 	proxy := t.TempDir()
@@ -136,7 +149,7 @@ func TestGoInstallAtVersion(t *testing.T) {
 		"GOPROXY=file://" + proxy + ",file://" + filepath.Join(modcache, "cache", "download"),
 		"GOMODCACHE=" + t.TempDir(), "GOFLAGS=-modcacherw", // The checksum database is out of reach here; the dependencies are the ones go.sum pins.
 		"GOSUMDB=off", "GOTOOLCHAIN=local",
-	}, "github.com/mfacred/mfacred/cmd/...@v0.9.0")
+	}, "github.com/mfacred/mfacred/cmd/...@latest")
 	if got != "mfacred v0.9.0" {
 		t.Fatalf("mfacred version says %q, want mfacred v0.9.0", got)
 	}
