@@ -266,6 +266,37 @@ func (s *Store) Session(ctx context.Context, k Key) (Entry, error) {
 	return it.Entry, nil
 }
 
+// ErrOldFormat marks a cached item that another version of mfacred wrote: never served,
+// removed by clear.
+var ErrOldFormat = errors.New("cached item of another format")
+
+// Inspect reads the item k for status: its entry; ErrNotFound when it is gone; ErrOldFormat
+// when another version of mfacred wrote it; ErrDamaged when it cannot be read as an entry (a
+// part is missing, it is not JSON, fields are missing). Session reads all of these as a miss.
+func (s *Store) Inspect(ctx context.Context, k Key) (Entry, error) {
+	raw, err := s.Keyring.Get(ctx, s.service(), string(k))
+	if err != nil {
+		return Entry{}, err
+	}
+	raw, err = s.join(ctx, k, raw)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Entry{}, fmt.Errorf("%w: a part of it is missing", ErrDamaged)
+	case err != nil:
+		return Entry{}, err
+	}
+	var it item
+	switch {
+	case json.Unmarshal([]byte(raw), &it) != nil:
+		return Entry{}, fmt.Errorf("%w: not readable", ErrDamaged)
+	case it.V != entryVersion:
+		return Entry{}, ErrOldFormat
+	case it.AccessKeyID == "" || it.Expiration.IsZero():
+		return Entry{}, fmt.Errorf("%w: fields are missing", ErrDamaged)
+	}
+	return it.Entry, nil
+}
+
 // PutSession stores a session, recorded first where the keyring cannot list its items.
 func (s *Store) PutSession(ctx context.Context, k Key, e Entry) error {
 	if err := s.record(ctx, k, e.Expiration); err != nil {

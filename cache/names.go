@@ -69,6 +69,20 @@ func (k Key) Fields() (kind string, fields []string, ok bool) {
 	return kind, fields, true
 }
 
+// IsPart reports whether k names a part of a split item (KEY#N), listed with its head.
+func (k Key) IsPart() bool {
+	i := strings.LastIndexByte(string(k), '#')
+	if i < 0 || i == len(k)-1 || len(k)-i > 3 {
+		return false
+	}
+	for _, c := range k[i+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return k[:i] == indexKey || k[:i].isCached()
+}
+
 // SessionKey names the session made from the long-term keys of profile source with device serial.
 func SessionKey(source, serial string) Key { return name("session", source, serial) }
 

@@ -129,3 +129,17 @@ func TestHungKeyringCallIsBounded(t *testing.T) {
 		t.Fatalf("cancelled call: %v", err)
 	}
 }
+
+// The parts of a split item are told from items: status lists the item, not its parts.
+func TestIsPart(t *testing.T) {
+	s := SessionKey("work", "arn:aws:iam::123456789012:mfa/phone")
+	for k, want := range map[Key]bool{
+		s + "#1": true, s + "#64": true, indexKey + "#2": true,
+		s: false, s + "#": false, s + "#x": false, s + "#123": false, "old-format#1": false,
+		SessionKey("work", strings.Repeat("x", 80)): false, // a hashed field
+	} {
+		if got := k.IsPart(); got != want {
+			t.Errorf("%q.IsPart() = %v, want %v", k, got, want)
+		}
+	}
+}

@@ -23,7 +23,10 @@ import (
 //   - holding each item's expiry, so each update removes expired items and drops them,
 //     and the record stays small however long mfacred is used;
 //   - stored like any large item, in parts that fit the keyring's item limit;
-//   - replaced by an empty one when it cannot be read (damaged), rather than failing.
+//   - replaced by an empty one when it cannot be read (damaged), rather than failing, and
+//     marked incomplete: Cached then looks for the config's profiles' items and records those
+//     found, but items of profiles no longer in the config cannot be found that way, so the
+//     mark stays until clear has removed everything (MarkComplete); status says so.
 
 // indexKey names the record where the keyring cannot list its items.
 const indexKey = Key("index")
@@ -188,6 +191,26 @@ func (s *Store) Cached(ctx context.Context, known ...Key) ([]Key, error) {
 	return keys, nil
 }
 
+// RecordIncomplete reports whether the record of cached items was rebuilt after it was
+// damaged, so that items of profiles no longer in the config may be missing from Cached.
+// Always false where the keyring lists its items.
+func (s *Store) RecordIncomplete(ctx context.Context) (bool, error) {
+	if s.lists() {
+		return false, nil
+	}
+	_, incomplete, err := s.readRecord(ctx)
+	return incomplete, err
+}
+
+// MarkComplete clears the record's incomplete mark: the caller has just removed every item
+// it lists (clear), so whatever may have been missing from it no longer matters to status.
+func (s *Store) MarkComplete(ctx context.Context) error {
+	if s.lists() {
+		return nil
+	}
+	return s.rewriteRecord(ctx, func(_ map[Key]int64, incomplete *bool) { *incomplete = false }, "")
+}
+
 // recover looks for each of known in the keyring and records those found: the record was
 // damaged, and they may have been stored before.
 func (s *Store) recover(ctx context.Context, known []Key) (map[Key]int64, error) {
@@ -212,7 +235,7 @@ func (s *Store) recover(ctx context.Context, known []Key) (map[Key]int64, error)
 				rec[k] = exp
 			}
 		}
-		*incomplete = false
+		// Still incomplete: items of profiles no longer in the config were not looked for.
 		items = maps.Clone(rec)
 	}, "")
 	return items, err

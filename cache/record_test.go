@@ -165,7 +165,9 @@ func TestRecordDropsExpired(t *testing.T) {
 }
 
 // A damaged record is rebuilt from the names the caller knows (the config's profiles), even
-// after later writes replaced it: what was stored before is listed and removed again.
+// after later writes replaced it: what was stored before is listed and removed again. It stays
+// marked incomplete (items of profiles no longer in the config were not looked for) until
+// MarkComplete, which clear calls after removing everything.
 func TestDamagedRecordIsRebuilt(t *testing.T) {
 	for _, damage := range []string{"garbage", "lost part"} {
 		kr := limited{mapKeyring{}, 2000}
@@ -195,8 +197,14 @@ func TestDamagedRecordIsRebuilt(t *testing.T) {
 			t.Fatalf("%s: rebuilt record lists %d: %v", damage, len(all), err)
 		}
 		everyItemListed(t, s, kr.mapKeyring)
-		if _, incomplete, _ := s.readRecord(ctx); incomplete {
-			t.Fatalf("%s: still marked incomplete", damage)
+		if incomplete, err := s.RecordIncomplete(ctx); !incomplete || err != nil {
+			t.Fatalf("%s: a rebuilt record is not marked incomplete (%v)", damage, err)
+		}
+		if err := s.MarkComplete(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if incomplete, err := s.RecordIncomplete(ctx); incomplete || err != nil {
+			t.Fatalf("%s: still marked incomplete after MarkComplete (%v)", damage, err)
 		}
 	}
 }

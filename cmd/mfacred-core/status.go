@@ -65,6 +65,13 @@ func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 			n++
 		}
 	}
+	if *profile == "" {
+		// Everything the record names is gone: what a damaged record may have missed no
+		// longer changes what status shows.
+		if err := e.store.MarkComplete(ctx); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(e.io.Err, "mfacred: %sforgot %d cached session(s)\n", what, n)
 	return nil
 }
@@ -74,19 +81,35 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 		return err
 	}
 	served := configKeys()
-	keys, err := e.store.Sessions(ctx, slices.Collect(maps.Keys(served))...)
+	keys, err := e.store.Cached(ctx, slices.Collect(maps.Keys(served))...)
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
 	// Role credentials are listed under the session they were assumed with (or would be).
+	// Items no call can use are listed too, by name (never their content): clear removes them.
 	var sessions []cache.Key
+	var unusable []string
 	roles := map[cache.Key][]cache.Key{}
 	entries := map[cache.Key]cache.Entry{}
 	for _, k := range keys {
-		en, err := e.store.Session(ctx, k)
-		if errors.Is(err, cache.ErrNotFound) {
+		if _, _, ok := k.Fields(); !ok && !k.IsPart() {
+			unusable = append(unusable, fmt.Sprintf("(old format)\titem %s\t`mfacred clear` removes it", k))
 			continue
-		} else if err != nil {
+		}
+		if !k.IsSession() && !k.IsRole() {
+			continue // parts go with their item; identities are not sessions
+		}
+		en, err := e.store.Inspect(ctx, k)
+		switch {
+		case errors.Is(err, cache.ErrNotFound):
+			continue
+		case errors.Is(err, cache.ErrOldFormat):
+			unusable = append(unusable, fmt.Sprintf("(old format)\titem %s\t`mfacred clear` removes it", k))
+			continue
+		case errors.Is(err, cache.ErrDamaged):
+			unusable = append(unusable, fmt.Sprintf("(damaged)\titem %s\t`mfacred clear` removes it", k))
+			continue
+		case err != nil:
 			return err
 		}
 		entries[k] = en
@@ -103,7 +126,12 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 		}
 	}
 	fmt.Fprintf(e.io.Out, "keyring: %s\n", cache.KeyringName(e.store.Keyring))
-	if len(sessions) == 0 {
+	if rebuilt, err := e.store.RecordIncomplete(ctx); err != nil {
+		return err
+	} else if rebuilt {
+		fmt.Fprintln(e.io.Out, "note: the keyring's record of cached items was damaged and rebuilt from the config's profiles: items of profiles no longer in the config may be missing below (the keychain's own tool shows them); `mfacred clear` removes what is listed and ends this note")
+	}
+	if len(sessions) == 0 && len(unusable) == 0 {
 		fmt.Fprintln(e.io.Out, "no cached sessions")
 		return nil
 	}
@@ -120,6 +148,9 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 			en := entries[rk]
 			fmt.Fprintf(e.io.Out, "  %s\trole %s\tas %s\t%s\n", names(served[rk]), en.Role, en.ARN, timeLeft(en, now))
 		}
+	}
+	for _, l := range unusable {
+		fmt.Fprintln(e.io.Out, l)
 	}
 	return nil
 }

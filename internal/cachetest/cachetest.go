@@ -4,6 +4,7 @@ package cachetest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -71,3 +72,28 @@ func (m *Keyring) Name() string { return "in-memory keyring (tests)" }
 func NewStore(dir string) *cache.Store {
 	return &cache.Store{Keyring: &Keyring{}, LockDir: dir}
 }
+
+// Limited is an in-memory keyring like the macOS keychain and the Windows Credential Manager:
+// it cannot list its items (the Store then keeps a record of them) and refuses an item larger
+// than Max bytes (the Store splits those).
+type Limited struct {
+	Keyring
+	Max int
+}
+
+// Set writes one item no larger than Max.
+func (l *Limited) Set(ctx context.Context, service, user, secret string) error {
+	if len(secret) > l.Max {
+		return errors.New("data passed to Set was too big")
+	}
+	return l.Keyring.Set(ctx, service, user, secret)
+}
+
+// MaxItem is Max (cache.Limited).
+func (l *Limited) MaxItem() int { return l.Max }
+
+// List is hidden: a keyring that cannot list its items.
+func (l *Limited) List() {}
+
+// Name says which keyring this is.
+func (l *Limited) Name() string { return "in-memory keyring without listing (tests)" }
