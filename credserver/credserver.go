@@ -74,6 +74,18 @@ func RenewAt(got, exp time.Time) time.Time {
 	return got.Add(life / 2)
 }
 
+// renewAt is when the renewer, which has held credentials expiring at exp since got, renews
+// them next (now is the clock). got is when the server got them, not when STS issued them:
+// credentials from the cache may be half used. So whenever window before expiry is still
+// ahead, they are renewed then at the latest, before they enter the SDKs' refresh window.
+func renewAt(got, exp, now time.Time) time.Time {
+	at := RenewAt(got, exp)
+	if w := exp.Add(-window); w.After(now) && w.Before(at) {
+		return w
+	}
+	return at
+}
+
 // retryAfter is the wait before renewal attempt n (1, 2, ...) after failures: 5 s doubling up
 // to 2 minutes, so that a prompt or a dialog is not reopened in a tight loop.
 func retryAfter(n int) time.Duration {
@@ -146,11 +158,13 @@ func (s *Server) Start(ctx context.Context) error {
 // Start must have succeeded.
 func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		ErrorLog:          nil,
+		Handler: s,
+		// Else the server answers "OPTIONS *" itself, 200 without any Authorization header.
+		DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout:            5 * time.Second,
+		ReadTimeout:                  10 * time.Second,
+		WriteTimeout:                 10 * time.Second,
+		ErrorLog:                     nil,
 	}
 	done := make(chan struct{})
 	go func() {
@@ -189,7 +203,7 @@ func (s *Server) renew(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	for {
-		wait := RenewAt(got, exp).Sub(s.now())
+		wait := renewAt(got, exp, s.now()).Sub(s.now())
 		if failures > 0 {
 			wait = retryAfter(failures)
 		}
@@ -337,4 +351,23 @@ func IsLoopback(addr string) bool {
 // URL is the AWS_CONTAINER_CREDENTIALS_FULL_URI of a server listening on l.
 func URL(l net.Listener) string {
 	return "http://" + l.Addr().String() + Path
+}
+
+// ClientURL is the AWS_CONTAINER_CREDENTIALS_FULL_URI to hand to clients of a server that
+// listens on l, asked for with --listen listen: a wildcard host (0.0.0.0, ::, none) is no
+// address a client can use, so it becomes the loopback address of its family; any other host
+// is given as it was asked for.
+func ClientURL(listen string, l net.Listener) string {
+	host, _, err := net.SplitHostPort(listen)
+	_, port, perr := net.SplitHostPort(l.Addr().String())
+	if err != nil || perr != nil {
+		return URL(l)
+	}
+	switch ip := net.ParseIP(host); {
+	case host == "" || ip != nil && ip.Equal(net.IPv4zero):
+		host = "127.0.0.1"
+	case ip != nil && ip.Equal(net.IPv6unspecified):
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + Path
 }

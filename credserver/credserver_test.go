@@ -1,6 +1,7 @@
 package credserver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -40,6 +41,58 @@ func TestRenewAt(t *testing.T) {
 				t.Fatalf("renewed with only %s left", tc.life-got)
 			}
 		})
+	}
+}
+
+// Credentials the server starts with may come from the cache, obtained long before: role
+// credentials with 30 minutes left are renewed before the SDKs' 15-minute window (at window
+// before expiry), not halfway through what is left. Short-lived ones keep the halfway rule.
+func TestRenewAtForCredentialsFromTheCache(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		left time.Duration // at now, when the server picks them up
+		want time.Duration // before expiry
+	}{
+		{"role from the cache, 30 min left", 30 * time.Minute, window},
+		{"role from the cache, 25 min left", 25 * time.Minute, window},
+		{"fresh role, 1 h", time.Hour, window},
+		{"session from the cache, 11 h left", 11 * time.Hour, window},
+		{"past the window already: halfway", 16 * time.Minute, 8 * time.Minute},
+		{"short-lived: halfway", time.Minute, 30 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exp := now.Add(tc.left)
+			at := renewAt(now, exp, now)
+			if got := exp.Sub(at); got != tc.want {
+				t.Fatalf("renewed %s before expiry, want %s", got, tc.want)
+			}
+			if tc.left > window && exp.Sub(at) < cache.RenewBefore {
+				t.Fatalf("renewed inside the SDKs' window")
+			}
+		})
+	}
+}
+
+// serve prints an address clients can use: never the wildcard it listens on.
+func TestClientURL(t *testing.T) {
+	for _, tc := range []struct{ listen, network, want string }{
+		{"127.0.0.1:0", "tcp4", "http://127.0.0.1:PORT/credentials"},
+		{"0.0.0.0:0", "tcp4", "http://127.0.0.1:PORT/credentials"},
+		{":0", "tcp", "http://127.0.0.1:PORT/credentials"},
+		{"[::]:0", "tcp6", "http://[::1]:PORT/credentials"},
+		{"localhost:0", "tcp", "http://localhost:PORT/credentials"},
+	} {
+		l, err := net.Listen(tc.network, tc.listen)
+		if err != nil {
+			t.Logf("%s: %v", tc.listen, err) // no IPv6 here
+			continue
+		}
+		_, port, _ := net.SplitHostPort(l.Addr().String())
+		if got, want := ClientURL(tc.listen, l), strings.ReplaceAll(tc.want, "PORT", port); got != want {
+			t.Errorf("--listen %s: %s, want %s", tc.listen, got, want)
+		}
+		l.Close()
 	}
 }
 
@@ -192,6 +245,18 @@ func TestProtocol(t *testing.T) {
 		if body["AccessKeyId"] != "" || body["Token"] != "" {
 			t.Errorf("%s with Authorization %q answered credentials", tc.path, tc.auth)
 		}
+	}
+	// Go's http.Server answers "OPTIONS *" itself unless told not to: that too needs the token.
+	c, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(c, "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 401 ") {
+		t.Errorf("OPTIONS * without Authorization: %q %v, want 401", line, err)
 	}
 	if status, _ := get(t, strings.TrimSuffix(url, Path)+"/", token); status != http.StatusNotFound {
 		t.Errorf("another path with the token: status %d, want 404", status)
