@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/ststest"
 )
 
 // clientSummary is what every client in e2e/testdata, e2e/jsclient and internal/sdkclient prints.
@@ -318,6 +320,25 @@ func TestServeForContainers(t *testing.T) {
 		t.Fatalf("serve without --token-file: exit %d, stderr %q", r.code, r.stderr)
 	}
 
+	// An existing file, or a symlink to one, is never written through nor removed.
+	mine := filepath.Join(w.dir, "mine")
+	if err := os.WriteFile(mine, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(w.dir, "link")
+	if err := os.Symlink(mine, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{mine, link} {
+		r := w.run(nil, nil, binary, "serve", "--profile", w.profile, "--token-file", f)
+		if r.code == 0 || !strings.Contains(r.stderr, f+" exists") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("serve --token-file %s (existing): exit %d, stderr %q", f, r.code, r.stderr)
+		}
+	}
+	if b, err := os.ReadFile(mine); err != nil || string(b) != "keep" {
+		t.Fatalf("the existing file now holds %q (%v)", b, err)
+	}
+
 	tokenFile := filepath.Join(w.dir, "token")
 	var stdout, stderr output
 	cmd := w.start(&stdout, &stderr, "serve", "--profile", w.profile, "--token-file", tokenFile, "--listen", "0.0.0.0:0")
@@ -350,13 +371,12 @@ func TestServeForContainers(t *testing.T) {
 	if strings.Contains(stdout.String()+stderr.String(), string(token)) {
 		t.Fatal("serve printed the token")
 	}
-	// The SDKs take plain http only from loopback: hand boto3 the 127.0.0.1 address.
-	served, err := url.Parse(strings.TrimPrefix(vars[0], "AWS_CONTAINER_CREDENTIALS_FULL_URI="))
-	if err != nil {
-		t.Fatal(err)
+	// Listening on 0.0.0.0, serve prints an address a client can use (the SDKs take plain
+	// http only from loopback): boto3 gets it as printed.
+	uri := strings.TrimPrefix(vars[0], "AWS_CONTAINER_CREDENTIALS_FULL_URI=")
+	if !strings.HasPrefix(uri, "http://127.0.0.1:") {
+		t.Errorf("serve --listen 0.0.0.0:0 printed %s, want a 127.0.0.1 address", uri)
 	}
-	port := served.Port()
-	uri := "http://127.0.0.1:" + port + "/credentials"
 	py := exec.Command(python, "testdata/boto3client.py", "1")
 	py.Env = append(append([]string{}, w.env...), "AWS_DEFAULT_REGION=us-east-1", "AWS_CONTAINER_CREDENTIALS_FULL_URI="+uri, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="+tokenFile)
 	var pyErr bytes.Buffer
@@ -386,4 +406,153 @@ func TestExecServerRefusesDefaultWithCredentials(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "profile default") || !strings.Contains(r.stderr, "credential_process") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// An interactive shell under `mfacred exec --server` takes the terminal's foreground. The first
+// credentials are asked for on the terminal before the shell starts; when the 60 s MFA session
+// must be renewed and there is no seed, mfa_process or desktop, mfacred must not read the
+// terminal in the background (SIGTTIN would stop it, server included): fetches keep answering,
+// 200 while the session lives and an error after, and mfacred says why once.
+func TestExecServerShellKeepsTerminal(t *testing.T) {
+	needPython(t)
+	w := newWorld(t)
+	w.writeConfig()
+	w.addKeys()
+	w.sts.SetSessionLifetime(60 * time.Second)
+	out := filepath.Join(w.dir, "out")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// The shell's rc starts a fetcher in the background, one GET a second for 100 s; each line
+	// is the status, or "timeout" when the server does not answer within 3 s.
+	fetcher := `import os, sys, time, urllib.request, urllib.error
+end = time.time() + 100
+with open(sys.argv[1], "w") as out:
+    while time.time() < end:
+        req = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"], headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+        try:
+            status = urllib.request.urlopen(req, timeout=3).status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        except Exception:
+            status = "timeout"
+        print(status, file=out, flush=True)
+        time.sleep(1)
+    print("done", file=out, flush=True)
+`
+	if err := os.WriteFile(filepath.Join(out, "fetch.py"), []byte(fetcher), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rc := fmt.Sprintf("PS1='shell$ '\n%q %q %q &\n", python, filepath.Join(out, "fetch.py"), filepath.Join(out, "codes"))
+	if err := os.WriteFile(filepath.Join(out, "rc"), []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// set -m: mfacred in a process group of its own, as a login shell starts it. (In the
+	// script's group, orphaned under tmux, a background read fails instead of stopping.)
+	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s exec --server --profile %s -- bash --rcfile %q -i\necho EXIT=$?", binary, w.profile, filepath.Join(out, "rc")))
+	tm.waitFor(fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial), 20*time.Second)
+	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	tm.waitFor("shell$", 20*time.Second)
+
+	codes := filepath.Join(out, "codes")
+	var lines []string
+	for end := time.Now().Add(3 * time.Minute); ; time.Sleep(time.Second) {
+		b, _ := os.ReadFile(codes)
+		lines = strings.Fields(string(b))
+		if len(lines) > 0 && lines[len(lines)-1] == "done" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the fetcher did not finish; it saw %q\nscreen:\n%s", lines, tm.screen())
+		}
+	}
+	lines = lines[:len(lines)-1]
+	// 200 while the session lives, then the server's error: never a hang, never 200 again.
+	first := len(lines)
+	for i, l := range lines {
+		if l != "200" {
+			first = i
+			break
+		}
+	}
+	for _, l := range lines[first:] {
+		if l != "503" {
+			t.Fatalf("fetches answered %q, want 200s then 503s\nscreen:\n%s", lines, tm.screen())
+		}
+	}
+	if first < 10 || first == len(lines) {
+		t.Fatalf("fetches answered %q, want 200s while the session lived, then 503s", lines)
+	}
+	screen := tm.screen()
+	if n := strings.Count(screen, "renew credentials:"); n != 1 || !strings.Contains(screen, "totp set") {
+		t.Fatalf("mfacred said why %d times, want once, naming `mfacred totp set`:\n%s", n, screen)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Errorf("%d GetSessionToken, want 1 (the code typed before the shell started)", n)
+	}
+	tm.typeLine("exit")
+	tm.waitFor("EXIT=0", 20*time.Second)
+}
+
+// A server and many `mfacred process` calls share one cache and one lock, so one session and
+// one code: 20 parallel calls beside a running server send no code; once the session is
+// forgotten, 20 calls spread across the server's next renewal (of role credentials that live
+// a minute, which needs the session) send one code between them and the server. No call fails.
+func TestServerAndProcessCallsShareOneSession(t *testing.T) {
+	w := roleWorld(t)
+	w.sts.SetRoleLifetime(time.Minute)
+	dir := t.TempDir()
+	var stdout, stderr output
+	started := time.Now()
+	cmd := w.start(&stdout, &stderr, "exec", "--server", "--profile", w.profile+"-prod", "--",
+		"sh", "-c", `printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; sleep 45`, dir)
+	u := waitFile(t, filepath.Join(dir, "url"))
+	w.wantCalls("the server started", "GetSessionToken=1 AssumeRole=1")
+
+	calls := func(n int, gap time.Duration) {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make(chan string, n)
+		for i := range n {
+			profile := w.profile
+			if i%2 == 1 {
+				profile += "-prod"
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := w.run(nil, nil, binary, "process", "--profile", profile)
+				if r.code != 0 || !strings.Contains(r.stdout, `"AccessKeyId"`) {
+					errs <- fmt.Sprintf("process --profile %s: exit %d\n%s", profile, r.code, r.stderr)
+				}
+			}()
+			time.Sleep(gap)
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+	}
+	calls(20, 0)
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Fatalf("%d GetSessionToken after 20 process calls beside the server, want 1", n)
+	}
+
+	w.mustRun(binary, "clear", "--profile", w.profile)
+	// The server renews the role credentials 30 s after it got them: the calls span that.
+	time.Sleep(time.Until(started.Add(25 * time.Second)))
+	calls(20, 500*time.Millisecond)
+	time.Sleep(time.Until(started.Add(40 * time.Second)))
+	t.Logf("after the renewal: %s", w.stsCalls())
+	if n := w.sts.Count("GetSessionToken"); n != 2 {
+		t.Errorf("%d GetSessionToken, want 2: one to start, one for the session renewed after clear, shared by the server and 20 process calls", n)
+	}
+	if strings.Contains(stderr.String(), "renew") {
+		t.Errorf("the server reported a failed renewal:\n%s", stderr.String())
+	}
+	if code := waitExit(t, cmd, 30*time.Second); code != 0 {
+		t.Fatalf("exec --server exited %d\n%s", code, stderr.String())
+	}
+	portClosed(t, u)
 }

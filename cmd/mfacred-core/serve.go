@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credserver"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/session"
 )
 
 var serveCmd = &command{
@@ -26,8 +29,8 @@ SDK and the AWS CLI read, renewing them in the background before they are due (a
 MFA session needs one, is asked for then, never while a client waits). Runs until Ctrl-C.
 
 Prints the variables to hand to a container: AWS_CONTAINER_CREDENTIALS_FULL_URI and
-AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, naming FILE, into which a fresh random token is
-written (mode 0600; removed at exit). Mount FILE into the container read-only. The token is
+AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, naming FILE, which mfacred creates (it must not exist)
+with a fresh random token in it (mode 0600; removed at exit). Mount FILE into the container read-only. The token is
 never printed. Requests without it are refused.
 
 --listen defaults to a free port on 127.0.0.1; the AWS SDKs accept a plain-http server only on
@@ -51,10 +54,15 @@ func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return fmt.Errorf("serve: token file %s: %w", *tokenFile, err)
 	}
-	srv, p, err := e.credServer(ctx, ctx, *profile)
+	// Refused before any code is asked for; creating it refuses it again (O_EXCL).
+	if _, err := os.Lstat(path); err == nil {
+		return tokenFileExists(path)
+	}
+	srv, p, err := e.credServer(ctx, ctx, *profile, "")
 	if err != nil {
 		return err
 	}
+	ignoreTerminalStops()
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", *listen, err)
@@ -63,11 +71,12 @@ func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if !credserver.IsLoopback(l.Addr().String()) {
 		fmt.Fprintf(e.io.Err, "mfacred: warning: serving the credentials of profile %s on %s, reachable from other machines or containers: anyone there who has the token gets them\n", p.Name, l.Addr())
 	}
-	if err := writeToken(path, srv.Token); err != nil {
+	created, err := writeToken(path, srv.Token)
+	if err != nil {
 		return err
 	}
-	defer os.Remove(path)
-	fmt.Fprintf(e.io.Out, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s\nAWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s\n", credserver.URL(l), path)
+	defer removeToken(path, created)
+	fmt.Fprintf(e.io.Out, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s\nAWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s\n", credserver.ClientURL(*listen, l), path)
 	if p.Region != "" {
 		fmt.Fprintf(e.io.Out, "AWS_REGION=%s\nAWS_DEFAULT_REGION=%s\n", p.Region, p.Region)
 	}
@@ -75,30 +84,48 @@ func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	return srv.Run(ctx, l)
 }
 
-// writeToken writes the token to path, readable by the user alone.
-func writeToken(path, token string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("serve: write token file: %w", err)
+// writeToken creates path, readable by the user alone, and writes the token to it. It never
+// writes through an existing file or symlink (O_EXCL refuses both, a dangling one too): the
+// file is mfacred's own, so removing it at exit removes nothing of anyone else's.
+func writeToken(path, token string) (fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, tokenFileExists(path)
 	}
-	// An existing file keeps its mode on open.
-	err = f.Chmod(0o600)
+	if err != nil {
+		return nil, fmt.Errorf("serve: create token file: %w", err)
+	}
+	_, err = f.WriteString(token)
+	var fi fs.FileInfo
 	if err == nil {
-		_, err = f.WriteString(token)
+		fi, err = f.Stat()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(path)
-		return fmt.Errorf("serve: write token file %s: %w", path, err)
+		return nil, fmt.Errorf("serve: write token file %s: %w", path, err)
 	}
-	return nil
+	return fi, nil
+}
+
+func tokenFileExists(path string) error {
+	return fmt.Errorf("serve: token file %s exists: name a new file (mfacred creates it and removes it at exit)", path)
+}
+
+// removeToken removes the token file at path if it is still the one writeToken created.
+func removeToken(path string, created fs.FileInfo) {
+	if fi, err := os.Lstat(path); err == nil && os.SameFile(fi, created) {
+		os.Remove(path)
+	}
 }
 
 // credServer gets the profile's first credentials (within ctx) and returns a server that keeps
 // them renewed with the same provider, cache and locks as `process` for as long as life lasts.
-func (e *env) credServer(ctx, life context.Context, profile string) (*credserver.Server, *awsconfig.Profile, error) {
+// The first code may be asked for on the terminal; a renewal's only when mfacred is in the
+// terminal's foreground, and never when child (the command of `exec --server`) shares it.
+func (e *env) credServer(ctx, life context.Context, profile, child string) (*credserver.Server, *awsconfig.Profile, error) {
 	files, p, err := loadProfile(profile)
 	if err != nil {
 		return nil, nil, err
@@ -133,6 +160,10 @@ func (e *env) credServer(ctx, life context.Context, profile string) (*credserver
 				return entry, e.explainNoCode(ctx, p, stale)
 			}
 			if err != nil {
+				var nt noTerminal
+				if errors.As(err, &nt) {
+					return cache.Entry{}, err
+				}
 				return cache.Entry{}, e.explainNoCode(ctx, p, err)
 			}
 			return entry, nil
@@ -144,8 +175,44 @@ func (e *env) credServer(ctx, life context.Context, profile string) (*credserver
 	if err := srv.Start(ctx); err != nil {
 		return nil, nil, err
 	}
+	// Set before Run starts the renewer.
+	prov.Codes = func() (prompt.Source, error) {
+		src, err := session.CodeSource(life, e.store, p.Name, p.MFASerial, p.MFAProcess)
+		if err != nil {
+			return nil, err
+		}
+		return renewalCodes(src, p, child, inForeground)
+	}
 	return srv, p, nil
 }
+
+// renewalCodes is the code source of a renewal in the background: src, unless src is the
+// terminal and mfacred may not read it — because child shares it (a shell there takes the
+// foreground, and any other command would split the keystrokes with mfacred) or because
+// mfacred is not in its foreground (reading would stop it, server included). Then the desktop
+// dialog, if there is one, else no code: the renewal fails saying how to give one.
+func renewalCodes(src prompt.Source, p *awsconfig.Profile, child string, foreground func() bool) (prompt.Source, error) {
+	t, ok := src.(prompt.Terminal)
+	if !ok || (child == "" && foreground()) {
+		return src, nil
+	}
+	if t.Fallback != nil {
+		return t.Fallback, nil
+	}
+	why := "mfacred is not in the terminal's foreground"
+	if child != "" {
+		why = "the terminal belongs to " + child
+	}
+	return nil, noTerminal{fmt.Sprintf("profile %s needs a new MFA code for device %s and %s: store a seed with `mfacred totp set --profile %s`, or set mfa_process in profile %s",
+		p.Name, p.MFASerial, why, p.Name, p.DeviceProfile)}
+}
+
+// noTerminal is a renewal that could have no code. It is prompt.ErrNoTerminal to the
+// provider, which then serves cached credentials that are still good.
+type noTerminal struct{ text string }
+
+func (n noTerminal) Error() string { return n.text }
+func (n noTerminal) Unwrap() error { return prompt.ErrNoTerminal }
 
 // defaultCredentials names the setting that gives the default profile credentials of its own:
 // the SDKs read those before a credentials server, so a child without AWS_PROFILE would
@@ -174,7 +241,7 @@ func execServed(ctx context.Context, e *env, profile, path string, argv []string
 	}
 	// The server outlives a Ctrl-C that the command survives (a shell), so its renewals do
 	// not end with ctx.
-	srv, p, err := e.credServer(ctx, context.WithoutCancel(ctx), profile)
+	srv, p, err := e.credServer(ctx, context.WithoutCancel(ctx), profile, filepath.Base(path))
 	if err != nil {
 		return err
 	}
@@ -193,17 +260,17 @@ func execServed(ctx context.Context, e *env, profile, path string, argv []string
 	// survives (a shell) must not end it.
 	sctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- srv.Run(sctx, l) }()
-
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwardSignals...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		stop()
-		<-served
 		return fmt.Errorf("exec %s: %w", path, err)
 	}
+	// Not inherited by the command; before the renewer starts. The listener is open, so the
+	// command's first fetch waits for Run.
+	ignoreTerminalStops()
+	served := make(chan error, 1)
+	go func() { served <- srv.Run(sctx, l) }()
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	for {

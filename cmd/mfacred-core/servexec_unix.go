@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -20,6 +21,12 @@ func terminalSent(sig os.Signal) bool {
 	if sig != syscall.SIGINT && sig != syscall.SIGQUIT {
 		return false
 	}
+	return inForeground()
+}
+
+// inForeground reports whether mfacred's process group is its terminal's foreground group:
+// only then can it read the terminal without being stopped (SIGTTIN).
+func inForeground() bool {
 	tty, err := os.Open("/dev/tty")
 	if err != nil {
 		return false
@@ -27,6 +34,13 @@ func terminalSent(sig os.Signal) bool {
 	defer tty.Close()
 	fg, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
 	return err == nil && fg == syscall.Getpgrp()
+}
+
+// ignoreTerminalStops makes a read of the terminal from the background fail (EIO) instead of
+// stopping mfacred, and with it the credentials server. Children started after this inherit
+// it, so it is called once the command runs.
+func ignoreTerminalStops() {
+	signal.Ignore(syscall.SIGTTIN, syscall.SIGTTOU)
 }
 
 // exitStatus is the command's exit status, 128+N when signal N ended it (as a shell reports it).

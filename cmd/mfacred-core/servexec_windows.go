@@ -21,3 +21,9 @@ func exitStatus(cmd *exec.Cmd, err error) (int, bool) {
 	}
 	return cmd.ProcessState.ExitCode(), true
 }
+
+// inForeground reports whether mfacred may ask on the console: a console has no background.
+func inForeground() bool { return true }
+
+// ignoreTerminalStops does nothing: a console stops no process that reads it.
+func ignoreTerminalStops() {}
