@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -555,4 +556,50 @@ func TestServerAndProcessCallsShareOneSession(t *testing.T) {
 		t.Fatalf("exec --server exited %d\n%s", code, stderr.String())
 	}
 	portClosed(t, u)
+}
+
+// `mfacred serve` started in the background of a shell (a job, as `serve ... &`) must not read
+// the terminal when its renewal needs a code (SIGTTIN would stop it): it keeps serving the
+// credentials it has, and says once why it could not renew. The session, 21 minutes long, comes
+// from a `process` call with a typed code; the server picks it up from the cache and renews it
+// 20 minutes before it expires, one minute later.
+func TestServeInBackgroundNeverReadsTerminal(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig()
+	w.addKeys()
+	w.sts.SetSessionLifetime(21 * time.Minute)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	tokenFile := filepath.Join(w.dir, "token")
+	// set -m: the job gets a process group of its own, in the background, as in a login shell.
+	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s process --profile %s > /dev/null && echo GOT-SESSION\n%s serve --profile %s --listen %s --token-file %q &",
+		binary, w.profile, binary, w.profile, addr, tokenFile))
+	tm.waitFor(fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial), 20*time.Second)
+	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	tm.waitFor("GOT-SESSION", 20*time.Second)
+	token := waitFile(t, tokenFile)
+	client := &http.Client{Timeout: 3 * time.Second}
+	for end := time.Now().Add(100 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/credentials", nil)
+		req.Header.Set("Authorization", token)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("fetch: %v\nscreen:\n%s", err, tm.screen())
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("fetch: status %d\nscreen:\n%s", resp.StatusCode, tm.screen())
+		}
+	}
+	screen := tm.screen()
+	if n := strings.Count(screen, "renew credentials:"); n != 1 || !strings.Contains(screen, "foreground") || !strings.Contains(screen, "totp set") {
+		t.Fatalf("mfacred said why %d times, want once, naming the foreground and `mfacred totp set`:\n%s", n, screen)
+	}
+	if n := w.sts.Count("GetSessionToken"); n != 1 {
+		t.Errorf("%d GetSessionToken, want 1", n)
+	}
 }

@@ -148,6 +148,11 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 			}
 			return
 		}
+		// The cause alone: the provider adds the time left, which would make every retry's
+		// reason new and logged again; the server says the time left itself.
+		if cause := errors.Unwrap(err); cause != nil {
+			err = cause
+		}
 		stale = err
 	}
 	req := hit.For(files, p)
@@ -157,14 +162,10 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 			stale = nil
 			entry, err := prov.Credentials(ctx, req)
 			if err == nil && stale != nil {
-				return entry, e.explainNoCode(ctx, p, stale)
+				return entry, e.explainRenewal(ctx, p, stale)
 			}
 			if err != nil {
-				var nt noTerminal
-				if errors.As(err, &nt) {
-					return cache.Entry{}, err
-				}
-				return cache.Entry{}, e.explainNoCode(ctx, p, err)
+				return cache.Entry{}, e.explainRenewal(ctx, p, err)
 			}
 			return entry, nil
 		},
@@ -205,6 +206,16 @@ func renewalCodes(src prompt.Source, p *awsconfig.Profile, child string, foregro
 	}
 	return nil, noTerminal{fmt.Sprintf("profile %s needs a new MFA code for device %s and %s: store a seed with `mfacred totp set --profile %s`, or set mfa_process in profile %s",
 		p.Name, p.MFASerial, why, p.Name, p.DeviceProfile)}
+}
+
+// explainRenewal is explainNoCode, except for a renewal that may not ask on the terminal:
+// that one says why already.
+func (e *env) explainRenewal(ctx context.Context, p *awsconfig.Profile, err error) error {
+	var nt noTerminal
+	if errors.As(err, &nt) {
+		return err
+	}
+	return e.explainNoCode(ctx, p, err)
 }
 
 // noTerminal is a renewal that could have no code. It is prompt.ErrNoTerminal to the
