@@ -138,11 +138,12 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 	prov.Ahead = credserver.Lead
 	// The provider serves cached credentials it could not renew while the SDKs still take
 	// them, and says why through Warn. The server keeps serving what it has by itself, so for
-	// it that is a failed renewal, to retry and report; a full keyring stays a warning.
+	// it that is a failed renewal, to retry and report. Fresh credentials that could not be
+	// cached (a full or locked keyring) are still fresh: that stays a warning.
 	var stale error
 	warn := prov.Warn
 	prov.Warn = func(err error) {
-		if errors.Is(err, cache.ErrFull) {
+		if errors.Is(err, session.ErrNotCached) {
 			if warn != nil {
 				warn(err)
 			}
