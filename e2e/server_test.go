@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -575,9 +576,18 @@ func TestServeInBackgroundNeverReadsTerminal(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	tokenFile := filepath.Join(w.dir, "token")
+	pidFile := filepath.Join(w.dir, "serve.pid")
+	// The background job outlives the tmux session (no shell hangs it up): end it when done.
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 	// set -m: the job gets a process group of its own, in the background, as in a login shell.
-	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s process --profile %s > /dev/null && echo GOT-SESSION\n%s serve --profile %s --listen %s --token-file %q &",
-		binary, w.profile, binary, w.profile, addr, tokenFile))
+	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s process --profile %s > /dev/null && echo GOT-SESSION\n%s serve --profile %s --listen %s --token-file %q &\necho $! > %q",
+		binary, w.profile, binary, w.profile, addr, tokenFile, pidFile))
 	tm.waitFor(fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial), 20*time.Second)
 	tm.typeLine(ststest.Code(w.seed, time.Now()))
 	tm.waitFor("GOT-SESSION", 20*time.Second)
