@@ -36,8 +36,8 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
-	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 func main() {
@@ -55,7 +55,7 @@ type bench struct {
 	dir string
 	env []string
 	bin map[string]string
-	sts *ststest.Server
+	sts *localsts.Server
 }
 
 func run(n, nCLI int) error {
@@ -84,8 +84,8 @@ func run(n, nCLI int) error {
 		return err
 	}
 
-	users := []ststest.User{newUser("alice", "AKIABENCH00000000001"), newUser("bob", "AKIABENCH00000000002")}
-	b.sts = ststest.New(users...)
+	users := []localsts.User{newUser("alice", "AKIABENCH00000000001"), newUser("bob", "AKIABENCH00000000002")}
+	b.sts = localsts.New(users...)
 	defer b.sts.Close()
 	home := filepath.Join(dir, "home")
 	_ = os.MkdirAll(filepath.Join(home, ".aws"), 0o700)
@@ -296,12 +296,12 @@ func (b *bench) largeConfigs(n int, item string) error {
 
 // kernelProfile sets up a profile served from the kernel keyring: keys from the credentials
 // file, codes from mfa_process (oathtool), a device unique to this run; and warms it.
-func (b *bench) kernelProfile(u ststest.User) (string, error) {
+func (b *bench) kernelProfile(u localsts.User) (string, error) {
 	if _, err := exec.LookPath("oathtool"); err != nil {
 		return "", fmt.Errorf("oathtool (Debian package oathtool) not installed")
 	}
 	serial := fmt.Sprintf("%s-bench-%d", u.Devices[0].Serial, time.Now().UnixNano())
-	b.sts.SetDevices(u.AccessKeyID, u.Devices[0], ststest.Device{Serial: serial, Seed: u.Devices[0].Seed})
+	b.sts.SetDevices(u.AccessKeyID, u.Devices[0], localsts.Device{Serial: serial, Seed: u.Devices[0].Seed})
 	home := filepath.Join(b.dir, "home", ".aws")
 	creds := fmt.Sprintf("[carol-keys]\naws_access_key_id = %s\naws_secret_access_key = %s\n", u.AccessKeyID, u.SecretAccessKey)
 	if err := os.WriteFile(filepath.Join(home, "credentials"), []byte(creds), 0o600); err != nil {
@@ -318,15 +318,15 @@ func (b *bench) kernelProfile(u ststest.User) (string, error) {
 	return "carol", err
 }
 
-func newUser(name, keyID string) ststest.User {
+func newUser(name, keyID string) localsts.User {
 	seed := make([]byte, 20)
 	_, _ = rand.Read(seed)
 	secret := make([]byte, 30)
 	_, _ = rand.Read(secret)
-	return ststest.User{
+	return localsts.User{
 		Name: name, Account: "123456789012", AccessKeyID: keyID,
 		SecretAccessKey: base32.StdEncoding.EncodeToString(secret)[:40],
-		Devices:         []ststest.Device{{Serial: "arn:aws:iam::123456789012:mfa/phone-" + name, Seed: base32.StdEncoding.EncodeToString(seed)}},
+		Devices:         []localsts.Device{{Serial: "arn:aws:iam::123456789012:mfa/phone-" + name, Seed: base32.StdEncoding.EncodeToString(seed)}},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 func TestPartitionOf(t *testing.T) {
@@ -97,14 +97,14 @@ func TestCheckEndpoint(t *testing.T) {
 // role assumed with the keys (not chained) and one assumed with the session (chained).
 type creds struct{ keys, session, direct, chained cache.Credentials }
 
-func newSTS(t *testing.T) (*ststest.Server, creds) {
+func newSTS(t *testing.T) (*localsts.Server, creds) {
 	t.Helper()
 	seed := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-	u := ststest.User{Name: "alice", Account: "111111111111", AccessKeyID: "AKIAEXAMPLE000000009", SecretAccessKey: "secret-of-alice-0000000000000009",
-		Devices: []ststest.Device{{Serial: "arn:aws:iam::111111111111:mfa/phone", Seed: seed}}}
-	s := ststest.New(u)
+	u := localsts.User{Name: "alice", Account: "111111111111", AccessKeyID: "AKIAEXAMPLE000000009", SecretAccessKey: "secret-of-alice-0000000000000009",
+		Devices: []localsts.Device{{Serial: "arn:aws:iam::111111111111:mfa/phone", Seed: seed}}}
+	s := localsts.New(u)
 	t.Cleanup(s.Close)
-	s.AddRole(ststest.Role{ARN: "arn:aws:iam::222222222222:role/Admin", MaxSessionDuration: 43200})
+	s.AddRole(localsts.Role{ARN: "arn:aws:iam::222222222222:role/Admin", MaxSessionDuration: 43200})
 	client := func(c cache.Credentials) *sts.Client {
 		return sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL),
 			Credentials: credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)})
@@ -115,7 +115,7 @@ func newSTS(t *testing.T) (*ststest.Server, creds) {
 	ctx := context.Background()
 	var out creds
 	out.keys = cache.Credentials{AccessKeyID: u.AccessKeyID, SecretAccessKey: u.SecretAccessKey}
-	st, err := client(out.keys).GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: &u.Devices[0].Serial, TokenCode: aws.String(ststest.Code(seed, time.Now()))})
+	st, err := client(out.keys).GetSessionToken(ctx, &sts.GetSessionTokenInput{SerialNumber: &u.Devices[0].Serial, TokenCode: aws.String(localsts.Code(seed, time.Now()))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestSigninToken(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), dead) {
 		t.Fatalf("dead endpoint: %v", err)
 	}
-	s.Inject(ststest.Fault{Action: "getSigninToken", Status: 503, Message: "busy", Times: 1})
+	s.Inject(localsts.Fault{Action: "getSigninToken", Status: 503, Message: "busy", Times: 1})
 	if _, err := f.SigninToken(ctx, p, c.direct, 0); err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "HTTP 503") {
 		t.Fatalf("503: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // startXvfb runs a virtual X display for the test and returns its DISPLAY.
@@ -102,7 +102,7 @@ func TestDesktopDialogPrompt(t *testing.T) {
 	w.writeConfig() // no seed, no mfa_process
 	w.addKeys()
 	d := startDialogRun(t, w, display)
-	if _, err := d.xdo("type", "--delay", "50", ststest.Code(w.seed, time.Now())); err != nil {
+	if _, err := d.xdo("type", "--delay", "50", localsts.Code(w.seed, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.xdo("key", "Return"); err != nil {

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // oneLineErr checks that a failed call printed nothing on stdout and one line on stderr.
@@ -38,7 +38,7 @@ func TestSTSThrottlingAnd5xx(t *testing.T) {
 		w := newWorld(t)
 		w.writeConfig(w.mfaProcess())
 		w.addKeys()
-		w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "try later", Times: 2})
+		w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "try later", Times: 2})
 		parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
 		if n := w.sts.Count("GetSessionToken"); n != 3 {
 			t.Fatalf("%d attempts, want 3", n)
@@ -49,7 +49,7 @@ func TestSTSThrottlingAnd5xx(t *testing.T) {
 		w := newWorld(t)
 		w.writeConfig(w.mfaProcess())
 		w.addKeys()
-		w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Status: 400, Code: "Throttling", Message: "Rate exceeded"})
+		w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Status: 400, Code: "Throttling", Message: "Rate exceeded"})
 		r := w.run(nil, nil, binary, "process", "--profile", w.profile)
 		oneLineErr(t, r, "profile "+w.profile+": STS throttled GetSessionToken, still after retries", "Throttling: Rate exceeded")
 		if n := w.sts.Count("GetSessionToken"); n != 3 {
@@ -64,7 +64,7 @@ func TestSTSHangs(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
-	w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
+	w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
 	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
 	oneLineErr(t, r, "profile "+w.profile+": STS did not answer GetSessionToken within 20s")
 }
@@ -84,7 +84,7 @@ func TestKilledRefresh(t *testing.T) {
 	if err := store.PutSession(t.Context(), key, before); err != nil {
 		t.Fatal(err)
 	}
-	w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
+	w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
 	cmd := exec.Command(binary, "process", "--profile", w.profile)
 	cmd.Env = w.env
 	if err := cmd.Start(); err != nil {

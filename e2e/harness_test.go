@@ -1,6 +1,6 @@
 // Package e2e runs the built mfacred binary the way users do: as the credential_process of the
 // real AWS CLI v2 and boto3, with a real Secret Service (gnome-keyring on a private D-Bus), a real
-// terminal (tmux), and a local STS (internal/ststest) that checks signatures and MFA codes.
+// terminal (tmux), and a local STS (package localsts) that checks signatures and MFA codes.
 //
 // Without CI=true a missing real part skips the tests that need it; with CI=true it fails them.
 package e2e
@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 var (
@@ -119,8 +119,8 @@ var serialCount struct {
 type world struct {
 	t       *testing.T
 	dir     string
-	sts     *ststest.Server
-	user    ststest.User
+	sts     *localsts.Server
+	user    localsts.User
 	profile string // the profile name, unique in the shared keyring
 	serial  string
 	seed    string
@@ -141,13 +141,13 @@ func newWorld(t *testing.T) *world {
 	w.serial = fmt.Sprintf("arn:aws:iam::123456789012:mfa/googleAuthentication%02d", n)
 	sum := sha256.Sum256([]byte(fmt.Sprintf("seed %d %d", n, time.Now().UnixNano())))
 	w.seed = base32.StdEncoding.EncodeToString(sum[:20])
-	w.user = ststest.User{
+	w.user = localsts.User{
 		Name: "alice", Account: "123456789012",
 		AccessKeyID:     fmt.Sprintf("AKIAEXAMPLE%09d", n),
 		SecretAccessKey: fmt.Sprintf("wJalrXUtnFEMI/K7MDENG/bPxRfiCYsecret%04d", n),
-		Devices:         []ststest.Device{{Serial: w.serial, Seed: w.seed}},
+		Devices:         []localsts.Device{{Serial: w.serial, Seed: w.seed}},
 	}
-	w.sts = ststest.New(w.user)
+	w.sts = localsts.New(w.user)
 	t.Cleanup(func() {
 		secretsMu.Lock()
 		secrets = append(secrets, w.sts.Secrets()...)

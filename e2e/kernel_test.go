@@ -117,7 +117,7 @@ func TestKernelKeyringWhenTheBusHasNoSecretService(t *testing.T) {
 func (w *world) kernelReady() {
 	w.t.Helper()
 	w.serial = fmt.Sprintf("%s-%d", w.serial, time.Now().UnixNano())
-	w.sts.SetDevices(w.user.AccessKeyID, ststestDevice(w.serial, w.seed))
+	w.sts.SetDevices(w.user.AccessKeyID, localstsDevice(w.serial, w.seed))
 	src := w.profile + "-keys"
 	credsPath := filepath.Join(w.dir, "home", ".aws", "credentials")
 	if err := os.WriteFile(credsPath, []byte(fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", src, w.user.AccessKeyID, w.user.SecretAccessKey)), 0o600); err != nil {

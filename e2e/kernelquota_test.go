@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // nobody is the unprivileged user the quota test runs mfacred as.
@@ -55,7 +55,7 @@ func TestKernelQuotaOfUnprivilegedUser(t *testing.T) {
 	cfg.WriteString(readFile(t, w.configPath()))
 	for i := 0; i < roles; i++ {
 		arn := fmt.Sprintf("arn:aws:iam::222222222222:role/team-%02d-Administrators", i)
-		w.sts.AddRole(ststest.Role{ARN: arn, RequireMFA: true})
+		w.sts.AddRole(localsts.Role{ARN: arn, RequireMFA: true})
 		fmt.Fprintf(&cfg, "\n[profile role%02d]\nmfacred_source_profile = %s\nmfacred_role_arn = %s\nregion = us-east-1\n", i, w.profile, arn)
 	}
 	if err := os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(cfg.String()), 0o600); err != nil {

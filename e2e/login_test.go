@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // loginWorld is a roleWorld whose federation endpoint is the local one beside its STS and
@@ -103,7 +103,7 @@ func (w *world) loginInBrowser(argsFile string, args ...string) (*url.URL, resul
 
 // checkSigninURL checks the form of a sign-in URL and that its token is the last one the
 // federation endpoint handed out, for the role's credentials.
-func (w *world) checkSigninURL(u *url.URL, host, destination, assumedRole string) ststest.Signin {
+func (w *world) checkSigninURL(u *url.URL, host, destination, assumedRole string) localsts.Signin {
 	w.t.Helper()
 	signins := w.sts.Signins()
 	if len(signins) == 0 {
@@ -142,7 +142,7 @@ const adminAssumed = "arn:aws:sts::222222222222:assumed-role/Admin/alice"
 func TestLoginOpensConsoleAsRole(t *testing.T) {
 	w, argsFile := loginWorld(t)
 	prod := w.profile + "-prod"
-	w.sts.AddRole(ststest.Role{ARN: "arn:aws-us-gov:iam::444444444444:role/Gov", RequireMFA: true})
+	w.sts.AddRole(localsts.Role{ARN: "arn:aws-us-gov:iam::444444444444:role/Gov", RequireMFA: true})
 	w.appendConfig(fmt.Sprintf("\n[profile %s-gov]\nregion = us-gov-west-1\nmfacred_source_profile = %s\nmfacred_role_arn = arn:aws-us-gov:iam::444444444444:role/Gov\n", w.profile, w.profile))
 
 	u, r := w.loginInBrowser(argsFile, "--profile", prod, "--destination", "s3")

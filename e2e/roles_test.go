@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 const (
@@ -22,8 +22,8 @@ const (
 // NAME (the user), NAME-ro (the user again), NAME-prod and NAME-stage (the roles).
 func roleWorld(t *testing.T, extra ...string) *world {
 	w := newWorld(t)
-	w.sts.AddRole(ststest.Role{ARN: adminRole, RequireMFA: true, MaxSessionDuration: 4 * 3600})
-	w.sts.AddRole(ststest.Role{ARN: readOnlyRole, RequireMFA: true})
+	w.sts.AddRole(localsts.Role{ARN: adminRole, RequireMFA: true, MaxSessionDuration: 4 * 3600})
+	w.sts.AddRole(localsts.Role{ARN: readOnlyRole, RequireMFA: true})
 	profile := func(suffix string, lines ...string) string {
 		name := w.profile + suffix
 		return fmt.Sprintf("\n[profile %s]\ncredential_process = %s process --profile %s\nregion = us-east-1\nmfacred_source_profile = %s\n%s",

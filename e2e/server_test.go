@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // clientSummary is what every client in e2e/testdata, e2e/jsclient and internal/sdkclient prints.
@@ -453,7 +453,7 @@ with open(sys.argv[1], "w") as out:
 	// script's group, orphaned under tmux, a background read fails instead of stopping.)
 	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s exec --server --profile %s -- bash --rcfile %q -i\necho EXIT=$?", binary, w.profile, filepath.Join(out, "rc")))
 	tm.waitFor(fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial), 20*time.Second)
-	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	tm.typeLine(localsts.Code(w.seed, time.Now()))
 	tm.waitFor("shell$", 20*time.Second)
 
 	codes := filepath.Join(out, "codes")
@@ -589,7 +589,7 @@ func TestServeInBackgroundNeverReadsTerminal(t *testing.T) {
 	tm := startTmux(t, w, fmt.Sprintf("set -m\nunset DISPLAY WAYLAND_DISPLAY\n%s process --profile %s > /dev/null && echo GOT-SESSION\n%s serve --profile %s --listen %s --token-file %q &\necho $! > %q",
 		binary, w.profile, binary, w.profile, addr, tokenFile, pidFile))
 	tm.waitFor(fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial), 20*time.Second)
-	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	tm.typeLine(localsts.Code(w.seed, time.Now()))
 	tm.waitFor("GOT-SESSION", 20*time.Second)
 	token := waitFile(t, tokenFile)
 	client := &http.Client{Timeout: 3 * time.Second}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // runNoTTY runs mfacred (with no controlling terminal, as every run does) with the user's
@@ -37,9 +37,9 @@ func (w *world) twoDevices() (backup, fido string) {
 	backup = "arn:aws:iam::123456789012:mfa/backup-phone" + n
 	fido = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF" + n
 	w.sts.SetDevices(w.user.AccessKeyID,
-		ststest.Device{Serial: w.serial, Seed: w.seed},
-		ststest.Device{Serial: backup, Seed: backupSeed},
-		ststest.Device{Serial: fido})
+		localsts.Device{Serial: w.serial, Seed: w.seed},
+		localsts.Device{Serial: backup, Seed: backupSeed},
+		localsts.Device{Serial: fido})
 	return backup, fido
 }
 
@@ -245,8 +245,8 @@ func TestSetupOnTerminal(t *testing.T) {
 	}
 }
 
-func ststestDevice(serial, seed string) ststest.Device {
-	return ststest.Device{Serial: serial, Seed: seed}
+func localstsDevice(serial, seed string) localsts.Device {
+	return localsts.Device{Serial: serial, Seed: seed}
 }
 
 // A profile name with a blank: setup edits the [profile "NAME"] section botocore reads, writes
@@ -284,7 +284,7 @@ func TestSetupBoundsHungAWS(t *testing.T) {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel() // waits out the 20 s bound
 			w := newWorld(t)
-			w.sts.Inject(ststest.Fault{Action: action, Hang: 3 * time.Minute})
+			w.sts.Inject(localsts.Fault{Action: action, Hang: 3 * time.Minute})
 			r := w.runNoTTY("setup", "--profile", w.profile, "--env", "--mfa-serial", w.serial)
 			t.Logf("setup gave up after %s", r.took)
 			oneLineErr(t, r, "mfacred: profile "+w.profile+": AWS did not answer within 20s", "nothing was stored")

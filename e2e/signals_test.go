@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // signalBound is how long a process may take to end after a signal. The requirement is 1 s;
@@ -127,7 +127,7 @@ func TestSignalEndsLockAndSTSWaits(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
-	w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
+	w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
 	start := func() (*exec.Cmd, *strings.Builder, chan error) {
 		cmd := exec.Command(binary, "process", "--profile", w.profile)
 		cmd.Env = w.env

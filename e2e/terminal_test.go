@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // tmuxSession runs a shell script in a detached tmux session on a private server.
@@ -85,10 +85,10 @@ func TestTerminalPromptUnderAWSCLI(t *testing.T) {
 	tm := startTmux(t, w, fmt.Sprintf("%s sts get-caller-identity --profile %s --endpoint-url %s --output text\necho EXIT=$?", aws, w.profile, w.sts.URL))
 	prompt := fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial)
 	tm.waitFor(prompt, 20*time.Second)
-	wrong := ststest.Code(w.seed, time.Now().Add(-5*time.Minute))
+	wrong := localsts.Code(w.seed, time.Now().Add(-5*time.Minute))
 	tm.typeLine(wrong)
 	tm.waitFor("AWS rejected that code", 10*time.Second)
-	tm.typeLine(ststest.Code(w.seed, time.Now()))
+	tm.typeLine(localsts.Code(w.seed, time.Now()))
 	screen := tm.waitFor("EXIT=", 20*time.Second)
 	if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, w.user.ARN()) {
 		t.Fatalf("the AWS CLI did not complete with the typed code:\n%s", screen)

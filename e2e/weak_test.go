@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // A damaged stored seed is named with its profile, device and the fix, before any code is
@@ -35,7 +35,7 @@ func TestDoctorNamesEndpointThatHangs(t *testing.T) {
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
-	w.sts.Inject(ststest.Fault{Action: "GetCallerIdentity", Hang: 5 * time.Minute})
+	w.sts.Inject(localsts.Fault{Action: "GetCallerIdentity", Hang: 5 * time.Minute})
 	r := w.run(nil, nil, binary, "doctor", "--profile", w.profile)
 	if want := "problem  STS: " + w.sts.URL + " did not answer GetCallerIdentity within 10s"; r.code != 1 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("doctor with a hung STS: exit %d\n%s%s\nwant a line %s", r.code, r.stdout, r.stderr, want)
@@ -64,7 +64,7 @@ func TestBadRegionSpendsNoCode(t *testing.T) {
 	}
 	now := time.Now()
 	for _, at := range []time.Time{now.Add(-30 * time.Second), now, now.Add(30 * time.Second)} {
-		if _, used := w.store().CodeUsed(w.serial, ststest.Code(w.seed, at)); used {
+		if _, used := w.store().CodeUsed(w.serial, localsts.Code(w.seed, at)); used {
 			t.Fatal("a code was recorded as used for a call that could not succeed")
 		}
 	}
@@ -132,7 +132,7 @@ func TestUnrenewableSessionServedWhileSDKsAcceptIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.fault {
-				w.sts.Inject(ststest.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "try later"})
+				w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "try later"})
 			}
 			r := w.run(nil, nil, binary, "process", "--profile", w.profile)
 			if !tc.serve {

@@ -8,20 +8,20 @@ import (
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/iamuser"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
-func lookup(t *testing.T, fault *ststest.Fault) (iamuser.Devices, error) {
+func lookup(t *testing.T, fault *localsts.Fault) (iamuser.Devices, error) {
 	t.Helper()
-	user := ststest.User{
+	user := localsts.User{
 		Name: "alice", Account: "123456789012",
 		AccessKeyID: "AKIAIAMUSERTEST00001", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYiamuser",
-		Devices: []ststest.Device{
+		Devices: []localsts.Device{
 			{Serial: "arn:aws:iam::123456789012:mfa/phone", Seed: "JBSWY3DPEHPK3PXP"},
 			{Serial: "arn:aws:iam::123456789012:u2f/user/alice/key-ABC"},
 		},
 	}
-	srv := ststest.New(user)
+	srv := localsts.New(user)
 	t.Cleanup(srv.Close)
 	if fault != nil {
 		srv.Inject(*fault)
@@ -55,11 +55,11 @@ func TestLookup(t *testing.T) {
 
 // A user who may not list its devices gets ErrListDenied, from the error code alone.
 func TestListDenied(t *testing.T) {
-	_, err := lookup(t, &ststest.Fault{Action: "ListMFADevices", Status: 403, Code: "AccessDenied", Message: "User is not authorized to perform this operation"})
+	_, err := lookup(t, &localsts.Fault{Action: "ListMFADevices", Status: 403, Code: "AccessDenied", Message: "User is not authorized to perform this operation"})
 	if !errors.Is(err, iamuser.ErrListDenied) {
 		t.Fatalf("err = %v, want ErrListDenied", err)
 	}
-	_, err = lookup(t, &ststest.Fault{Action: "ListMFADevices", Status: 400, Code: "ValidationError", Message: "AccessDenied in the message only"})
+	_, err = lookup(t, &localsts.Fault{Action: "ListMFADevices", Status: 400, Code: "ValidationError", Message: "AccessDenied in the message only"})
 	if err == nil || errors.Is(err, iamuser.ErrListDenied) {
 		t.Fatalf("err = %v: a message that mentions AccessDenied is not the code", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cachetest"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -27,8 +27,8 @@ const (
 // its own: no terminal, no Secret Service, no network beyond the loopback.
 type rig struct {
 	t     *testing.T
-	sts   *ststest.Server
-	user  ststest.User
+	sts   *localsts.Server
+	user  localsts.User
 	store *cache.Store
 	out   bytes.Buffer
 	err   bytes.Buffer
@@ -43,13 +43,13 @@ func newRig(t *testing.T, config string) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, self: self, store: cachetest.NewStore(dir)}
-	r.user = ststest.User{
+	r.user = localsts.User{
 		Name: "alice", Account: "123456789012",
 		AccessKeyID: "AKIACORETEST00000001", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYcoretest",
-		Devices: []ststest.Device{{Serial: testSerial, Seed: testSeed}, {Serial: "arn:aws:iam::123456789012:u2f/key"}},
+		Devices: []localsts.Device{{Serial: testSerial, Seed: testSeed}, {Serial: "arn:aws:iam::123456789012:u2f/key"}},
 	}
-	r.sts = ststest.New(r.user)
-	r.sts.AddRole(ststest.Role{ARN: adminRole, RequireMFA: true})
+	r.sts = localsts.New(r.user)
+	r.sts.AddRole(localsts.Role{ARN: adminRole, RequireMFA: true})
 	t.Cleanup(r.sts.Close)
 	cfg := filepath.Join(dir, "config")
 	config = strings.ReplaceAll(config, "SELF", self)

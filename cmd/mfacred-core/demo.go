@@ -27,7 +27,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/ststest"
+	"github.com/mfacred/mfacred/localsts"
 )
 
 // demoPolicy is a self-manage-MFA policy of the single-device era (a copy of
@@ -76,8 +76,8 @@ type demo struct {
 	front string // the mfacred binary
 	dir   string
 	env   []string
-	sts   *ststest.Server
-	user  ststest.User
+	sts   *localsts.Server
+	user  localsts.User
 	step  int
 }
 
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		if seed == "" {
 			return fmt.Errorf("--code-of %s: no seed in MFACRED_DEMO_SEED_%s: only the demo's mfa_process uses this", *codeOf, strings.ToUpper(*codeOf))
 		}
-		_, err := fmt.Fprintln(e.io.Out, ststest.Code(seed, time.Now()))
+		_, err := fmt.Fprintln(e.io.Out, localsts.Code(seed, time.Now()))
 		return err
 	}
 	interactive := !*auto && term.IsTerminal(int(os.Stdin.Fd()))
@@ -113,21 +113,21 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	_, cacheDirErr := os.Stat(cacheDir)
 
 	d := &demo{out: e.io.Out, front: front, dir: dir}
-	d.user = ststest.User{
+	d.user = localsts.User{
 		Name: demoUser, Account: demoAccount,
 		AccessKeyID:     "AKIA" + strings.ToUpper(randomHex(8)),
 		SecretAccessKey: randomHex(20),
-		Devices: []ststest.Device{
+		Devices: []localsts.Device{
 			{Serial: "arn:aws:iam::" + demoAccount + ":mfa/phone", Seed: randomSeed()},
 			{Serial: "arn:aws:iam::" + demoAccount + ":mfa/backup", Seed: randomSeed()},
 		},
 	}
-	d.sts, err = ststest.Start(d.user)
+	d.sts, err = localsts.Start(d.user)
 	if err != nil {
 		os.RemoveAll(dir)
 		return err
 	}
-	d.sts.AddRole(ststest.Role{ARN: "arn:aws:iam::" + demoRoleAccount + ":role/Admin", RequireMFA: true})
+	d.sts.AddRole(localsts.Role{ARN: "arn:aws:iam::" + demoRoleAccount + ":role/Admin", RequireMFA: true})
 
 	runErr := d.run(ctx, interactive, ns, store.Keyring, store.SessionsOnly(ctx))
 
@@ -233,7 +233,7 @@ both are removed at the end.
 	}
 	d.title(`First call: no session yet, so mfacred needs a code of the device "phone"`)
 	if interactive {
-		fmt.Fprintf(d.out, "   The device \"phone\" shows %s now: type it when mfacred asks.\n", ststest.Code(phone.Seed, time.Now()))
+		fmt.Fprintf(d.out, "   The device \"phone\" shows %s now: type it when mfacred asks.\n", localsts.Code(phone.Seed, time.Now()))
 	} else {
 		fmt.Fprintln(d.out, "   (--auto or no terminal: mfacred gets it from the profile's mfa_process)")
 	}

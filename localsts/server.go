@@ -1,4 +1,5 @@
-// Package ststest is a local STS and IAM endpoint for tests that checks what AWS checks:
+// Package localsts is a local STS and IAM endpoint that checks what AWS checks. mfacred demo
+// runs it in-process, and the tests use it as their STS. It checks
 // SigV4 signatures made with the caller's secret, TOTP codes of named MFA devices (a code is
 // accepted once), that a serial belongs to the caller, and a Deny-unless-MFA policy on IAM.
 // It counts the calls of each action so that tests can say how often STS was reached.
@@ -6,7 +7,7 @@
 // Beside it, at /federation, is the console federation endpoint (getSigninToken): it takes
 // only role credentials this server issued, and refuses SessionDuration for role-chained
 // ones, as AWS does (see federation.go).
-package ststest
+package localsts
 
 import (
 	"crypto/hmac"

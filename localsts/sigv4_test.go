@@ -1,4 +1,4 @@
-package ststest
+package localsts
 
 import (
 	"crypto/hmac"
