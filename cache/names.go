@@ -71,16 +71,34 @@ func (k Key) Fields() (kind string, fields []string, ok bool) {
 
 // IsPart reports whether k names a part of a split item (KEY#N), listed with its head.
 func (k Key) IsPart() bool {
+	_, ok := k.partOf()
+	return ok
+}
+
+// partOf is the head of the split item k is a part of (KEY#N), judged on the whole name:
+// a field longer than maxField is itself written "#<hex>", so a "#" does not mark a part.
+func (k Key) partOf() (Key, bool) {
 	i := strings.LastIndexByte(string(k), '#')
 	if i < 0 || i == len(k)-1 || len(k)-i > 3 {
-		return false
+		return "", false
 	}
 	for _, c := range k[i+1:] {
 		if c < '0' || c > '9' {
-			return false
+			return "", false
 		}
 	}
-	return k[:i] == indexKey || k[:i].isCached()
+	if head := k[:i]; head == indexKey || head.isCached() {
+		return head, true
+	}
+	return "", false
+}
+
+// Item is the name of the item k belongs to: the head of a split item's part, else k.
+func (k Key) Item() Key {
+	if head, ok := k.partOf(); ok {
+		return head
+	}
+	return k
 }
 
 // SessionKey names the session made from the long-term keys of profile source with device serial.

@@ -40,7 +40,7 @@ func everyItemListed(t *testing.T, s *Store, kr mapKeyring) {
 		listed[string(k)] = true
 	}
 	for _, u := range kr.users(Service) {
-		head, _, _ := strings.Cut(u, "#")
+		head := string(Key(u).Item())
 		if head != string(indexKey) && !strings.HasPrefix(u, "keys:") && !listed[head] {
 			t.Errorf("item %s is in the keyring but not listed: status hides it and clear leaves it", u)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -32,7 +31,7 @@ func (s *Store) evictions(ctx context.Context, k Key) *evictions {
 	now := time.Now()
 	rank := map[Key]time.Time{} // zero: serves no one
 	for _, c := range all {
-		if head, _, _ := strings.Cut(string(c), "#"); Key(head) == k {
+		if c.Item() == k {
 			continue
 		}
 		rank[c] = time.Time{}
