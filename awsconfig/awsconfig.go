@@ -35,7 +35,7 @@ const (
 
 // Session duration limits of GetSessionToken for IAM users (docs/aws-contract.md §4). AWS allows
 // 900 s, but botocore calls the helper again whenever less than 15 minutes are left and fails
-// under 10, so mfacred renews 15 minutes ahead (cache.RenewBefore): a session must last 30
+// under 10, so mfacred renews 15 minutes ahead (hit.RenewBefore): a session must last 30
 // minutes to be served from the cache for 15 of them.
 const (
 	DefaultDuration = 43200

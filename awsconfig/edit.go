@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mfacred/mfacred/internal/atomicfile"
 )
 
 // The functions below edit the bytes of an INI file in place, so that a user's comments,
@@ -211,10 +213,10 @@ func EditFile(path string, edit func([]byte) []byte) (bool, error) {
 	return true, WriteFileAtomic(path, data, 0o600)
 }
 
-// WriteFileAtomic replaces a file's contents through a temporary file in the same directory
-// and a rename, keeping its mode (perm for a new file). A symlinked file is written at its
-// target, so the link stays.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
+// WriteFileAtomic replaces a file's contents through a temporary file in the same directory,
+// flushed to disk and renamed over it (internal/atomicfile), keeping its mode (perm for a new
+// file). A symlinked file is written at its target, so the link stays.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -227,27 +229,7 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".mfacred-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err == nil {
-		if err = tmp.Chmod(perm); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, data, perm); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/atomicfile"
 )
 
 // A stamp records that a full check found a large file valid, and the file's identity then
@@ -108,7 +110,7 @@ func (c Checked) load(path string) (*iniFile, error) {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	if use && c.settled(id, time.Now()) && len(f.unusual) <= maxUnusual {
-		_ = writeStamp(c.Dir, stamp, stampText(path, exe, id, f))
+		_ = writeStamp(stamp, stampText(path, exe, id, f))
 	}
 	return f, nil
 }
@@ -146,20 +148,8 @@ func stampText(path string, exe, id fileID, f *iniFile) string {
 	return b.String()
 }
 
-func writeStamp(dir, stamp, text string) error {
-	tmp, err := os.CreateTemp(dir, ".checked-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(text); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), stamp)
+func writeStamp(stamp, text string) error {
+	return atomicfile.Write(stamp, []byte(text), 0o600)
 }
 
 // readStamp returns the file read lazily when the stamp vouches for it.

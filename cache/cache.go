@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mfacred/mfacred/deadline"
 )
 
 // Service is the keyring service name of every item.
@@ -46,22 +48,6 @@ type Entry struct {
 	ARN  string `json:"a,omitempty"`
 }
 
-// RenewBefore is how long before expiry cached credentials are renewed. botocore refreshes
-// when fewer than 15 minutes are left (10 mandatory), so credentials with less would make the
-// AWS CLI call the helper on every request (docs/aws-contract.md §2).
-const RenewBefore = 15 * time.Minute
-
-// Serves reports whether a cached entry may be handed out at now. fileKeyID is the access key
-// id the source profile's credentials file holds now ("" if none): an entry made from file
-// keys is served only while the file still holds them. Entries made from keyring keys need no
-// check: `mfacred add` drops the entries of replaced keys.
-func (e Entry) Serves(now time.Time, fileKeyID string) bool {
-	if e.Check(now) != nil || e.Expiration.Sub(now) <= RenewBefore {
-		return false
-	}
-	return !e.FromFile || fileKeyID == e.SourceKeyID
-}
-
 // ErrDamaged marks a cached entry that no AWS call could have made: it is never served,
 // and the next refresh replaces it.
 var ErrDamaged = errors.New("damaged cached credentials")
@@ -76,7 +62,7 @@ const (
 
 // Check reports, as ErrDamaged with what is wrong, an entry that is incomplete (no key id,
 // secret or session token, no expiry) or expires further out than AWS can issue from now.
-// doctor names such an entry with it; Serves refuses it.
+// doctor names such an entry with it; package hit never serves it.
 func (e Entry) Check(now time.Time) error {
 	max, limit := maxSession, "36 hours for a session"
 	if e.Role != "" {
@@ -205,7 +191,7 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 			}
 			// The kernel frees a dropped key's quota a moment later, not at once.
 			for i := 0; i < 50; i++ {
-				if err = write(name, v); !errors.Is(err, ErrFull) || !pause(ctx, 5*time.Millisecond) {
+				if err = write(name, v); !errors.Is(err, ErrFull) || deadline.Sleep(ctx, 5*time.Millisecond) != nil {
 					break
 				}
 			}

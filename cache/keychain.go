@@ -3,7 +3,6 @@
 package cache
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/capped"
 )
 
 // keychain drives the macOS keychain through the security command, as go-keyring does and
@@ -108,19 +109,6 @@ func keychainErr(exit int, stderr []byte, secret string) error {
 	return fmt.Errorf("security exited with status %d: %s", exit, line)
 }
 
-// capped is a buffer that keeps at most max bytes.
-type capped struct {
-	bytes.Buffer
-	max int
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	if room := c.max - c.Len(); room > 0 {
-		c.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
 // run runs security with args and stdin, bound to ctx; it returns stdout, and an error made
 // by keychainErr (secret kept out of it) if security failed.
 func (k keychain) run(ctx context.Context, stdin, secret string, args ...string) ([]byte, error) {
@@ -129,7 +117,7 @@ func (k keychain) run(ctx context.Context, stdin, secret string, args ...string)
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	cmd.Stdin = strings.NewReader(stdin)
-	stdout, stderr := &capped{max: 64 << 10}, &capped{max: 4 << 10}
+	stdout, stderr := capped.New(64<<10), capped.New(4<<10)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	if ctxErr := ctx.Err(); ctxErr != nil {

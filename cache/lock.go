@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/mfacred/mfacred/internal/atomicfile"
 )
 
 // ErrLockTimeout is returned when another process holds a lock for too long.
@@ -56,30 +58,42 @@ func lockName(name string) string {
 	return hex.EncodeToString(h[:12])
 }
 
+// Turn is what LockOrWait got: the lock, or the news that another process held it and has
+// let go.
+type Turn struct {
+	// Lock is the lock, held until closed; nil when Released.
+	Lock io.Closer
+	// Released is set when another process held the lock and has released it: that process
+	// has done its work, so the caller looks at its result before trying again.
+	Released bool
+}
+
 // LockOrWait takes the lock called name if it is free and returns it. If another process
 // holds it, LockOrWait waits (up to timeout, and no longer than ctx lasts) until it is
-// released and returns nil, nil: the holder has done its work, and the caller should look at
-// its result before trying again. Waiters take a shared lock to learn of the release, so that
-// all of them wake together rather than one after another.
-func (s *Store) LockOrWait(ctx context.Context, name string, timeout time.Duration) (io.Closer, error) {
+// released and says so (Turn.Released). Waiters take a shared lock to learn of the release,
+// so that all of them wake together rather than one after another.
+func (s *Store) LockOrWait(ctx context.Context, name string, timeout time.Duration) (Turn, error) {
 	if err := checkDir(s.LockDir); err != nil {
-		return nil, err
+		return Turn{}, err
 	}
 	fl := s.flock(name)
 	ok, err := fl.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", fl.Path(), err)
+		return Turn{}, fmt.Errorf("lock %s: %w", fl.Path(), err)
 	}
 	if ok {
-		return fl, nil
+		return Turn{Lock: fl}, nil
 	}
 	wait, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ok, err = fl.TryRLockContext(wait, 10*time.Millisecond)
 	if !ok {
-		return nil, waitErr(ctx, fl, timeout, err)
+		return Turn{}, waitErr(ctx, fl, timeout, err)
 	}
-	return nil, fl.Close()
+	if err := fl.Close(); err != nil {
+		return Turn{}, fmt.Errorf("lock %s: %w", fl.Path(), err)
+	}
+	return Turn{Released: true}, nil
 }
 
 // flock is the lock file of name: never a symlink planted in its place (O_NOFOLLOW), owner
@@ -133,8 +147,12 @@ func codeHash(device, code string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// CodeUsed reports whether code is the last code sent for device and when it was sent.
-func (s *Store) CodeUsed(device, code string) (time.Time, bool) {
+// CodeUsed reports whether code is the last code sent for device and when it was sent. An
+// ended ctx reads as "not used": the caller's next step fails on ctx anyway.
+func (s *Store) CodeUsed(ctx context.Context, device, code string) (time.Time, bool) {
+	if ctx.Err() != nil {
+		return time.Time{}, false
+	}
 	f, err := os.OpenFile(s.usedPath(device), os.O_RDONLY|noFollow, 0)
 	if err != nil {
 		return time.Time{}, false
@@ -151,45 +169,19 @@ func (s *Store) CodeUsed(device, code string) (time.Time, bool) {
 	return u.At, true
 }
 
-// MarkCodeUsed records code as sent for device at time at.
-func (s *Store) MarkCodeUsed(device, code string, at time.Time) error {
+// MarkCodeUsed records code as sent for device at time at. The record is flushed to the disk
+// before it replaces the last one (internal/atomicfile): it must survive a crash, or a code
+// could be sent twice.
+func (s *Store) MarkCodeUsed(ctx context.Context, device, code string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("record the code sent for device %s: %w", device, context.Cause(ctx))
+	}
 	if err := checkDir(s.LockDir); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(usedCode{At: at, Hash: codeHash(device, code)})
-	tmp, err := os.CreateTemp(s.LockDir, ".used-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := replace(os.Rename, tmp.Name(), s.usedPath(device), renameTries, renameWait); err != nil {
+	if err := atomicfile.Write(s.usedPath(device), b, 0o600); err != nil {
 		return fmt.Errorf("record the code sent for device %s: %w", device, err)
 	}
 	return nil
-}
-
-// On Windows a rename over a file another process has open fails (CodeUsed reads it without
-// sharing delete access), so a failed rename is tried again for up to about a second.
-const (
-	renameTries = 20
-	renameWait  = 50 * time.Millisecond
-)
-
-// replace renames from to to, trying again tries times, wait apart, while it fails.
-func replace(rename func(from, to string) error, from, to string, tries int, wait time.Duration) error {
-	var err error
-	for i := 0; i < tries; i++ {
-		if err = rename(from, to); err == nil {
-			return nil
-		}
-		time.Sleep(wait)
-	}
-	return err
 }

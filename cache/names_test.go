@@ -94,10 +94,10 @@ func TestKeysAndSeedsUnderOldNames(t *testing.T) {
 func TestLockWaitEndsOnCancel(t *testing.T) {
 	s := newStore(t)
 	held, err := s.LockOrWait(ctx, "device|d", time.Second)
-	if err != nil || held == nil {
+	if err != nil || held.Lock == nil {
 		t.Fatalf("free lock: %v", err)
 	}
-	defer held.Close()
+	defer held.Lock.Close()
 	c, cancel := context.WithCancel(ctx)
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()

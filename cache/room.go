@@ -8,10 +8,11 @@ import (
 )
 
 // evictions are the cached items a full keyring may drop to make room for another, in the
-// order they go: items that serve no one (an older format, damaged, or too close to expiry
-// to be handed out), then the rest, those that expire soonest first. The kernel keyring
-// keeps no time of last use, so "soonest to expire" stands in for "least recently used": an
-// item in use is renewed shortly before it expires, so it is rarely among the first.
+// order they go: items no one can read (an older format, damaged), then the rest, those that
+// expire soonest first. The kernel keyring keeps no time of last use, so "soonest to expire"
+// stands in for "least recently used": an item in use is renewed shortly before it expires,
+// so it is rarely among the first. The order needs no margin of its own: an item too close
+// to expiry to be served (package hit) expires sooner than any that serves, so it goes first.
 type evictions struct {
 	s    *Store
 	keys []Key
@@ -29,14 +30,14 @@ func (s *Store) evictions(ctx context.Context, k Key) *evictions {
 		return ev
 	}
 	now := time.Now()
-	rank := map[Key]time.Time{} // zero: serves no one
+	rank := map[Key]time.Time{} // zero: no one can read it
 	for _, c := range all {
 		if c.Item() == k {
 			continue
 		}
 		rank[c] = time.Time{}
 		if c.IsSession() || c.IsRole() {
-			if e, err := s.Session(ctx, c); err == nil && e.Expiration.Sub(now) > RenewBefore {
+			if e, err := s.Session(ctx, c); err == nil && e.Check(now) == nil {
 				rank[c] = e.Expiration
 			}
 		} else if _, err := s.Identity(ctx, c); err == nil {
@@ -60,16 +61,4 @@ func (ev *evictions) next(ctx context.Context) bool {
 		}
 	}
 	return false
-}
-
-// pause waits d, or less if ctx ends first, and reports whether ctx is still live.
-func pause(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

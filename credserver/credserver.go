@@ -42,25 +42,23 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/session"
 )
 
 // Path is where the credentials are served.
 const Path = "/credentials"
 
-// Lead is how much earlier than the SDKs' 15-minute refresh window (cache.RenewBefore) long-lived
-// credentials are renewed: time to ask a person for a code, or to retry, while the old
-// credentials still serve every client without a refresh.
-const Lead = 5 * time.Minute
+// Lead is how much earlier than the SDKs' 15-minute refresh window (hit.RenewBefore)
+// long-lived credentials are renewed (hit.ServerLead).
+const Lead = hit.ServerLead
 
-// window is how long before expiry long-lived credentials are renewed.
-const window = cache.RenewBefore + Lead
+// window is how long before expiry long-lived credentials are renewed: the margin of
+// hit.Server, the policy the server's provider applies.
+var window = hit.Server.Margin()
 
 // FetchTimeout bounds one renewal, a code prompt included, like one `mfacred process` call.
 const FetchTimeout = deadline.Process
-
-// minLeft is the least lifetime the server hands out: credentials that expire within one
-// call are worth nothing to a client.
-const minLeft = time.Second
 
 // RenewAt is when credentials obtained at got and expiring at exp are renewed: window before
 // expiry when they live longer than twice that, so clients never see them enter the SDKs'
@@ -108,15 +106,17 @@ func NewToken() (string, error) {
 // Server serves and renews one profile's credentials.
 type Server struct {
 	// Fetch returns the profile's credentials, renewing them when they are due: in mfacred a
-	// session.Provider with Ahead = Lead, so it renews exactly when RenewAt says. It may return
-	// credentials that are still good together with an error saying why they could not be
-	// renewed: Start serves those, a renewal counts as failed.
-	Fetch func(ctx context.Context) (cache.Entry, error)
+	// session.Provider with policy hit.Server, so it renews exactly when RenewAt says. Stale
+	// credentials (still good, but they could not be renewed) are served by Start, and a
+	// renewal that gets them counts as failed; credentials that could not be cached are
+	// served, and that is said once.
+	Fetch func(ctx context.Context) (session.Outcome, error)
 	// Token is the Authorization header a client must send.
 	Token string
 	// AccountID is sent as AccountId when not empty.
 	AccountID string
-	// Log receives the reasons renewals fail, once per distinct reason. Never a secret.
+	// Log receives why renewals fail, once per run of failures, and that they work again.
+	// Never a secret.
 	Log io.Writer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -124,15 +124,11 @@ type Server struct {
 	mu      sync.Mutex
 	cur     cache.Entry
 	lastErr error
-	logged  string
+	failing bool // a run of failed renewals is under way, and was said
+	warned  bool // that credentials could not be cached was said
 }
 
-func (s *Server) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
+func (s *Server) now() time.Time { return deadline.Now(s.Now) }
 
 // Start gets the first credentials, within FetchTimeout.
 func (s *Server) Start(ctx context.Context) error {
@@ -141,15 +137,19 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
 	defer cancel()
-	e, err := s.Fetch(ctx)
-	if err != nil && e.Expiration.Sub(s.now()) <= minLeft {
+	out, err := s.Fetch(ctx)
+	if err != nil {
 		return err
 	}
+	if out.Stale != nil && !hit.Handout.Lives(out.Expiration, s.now()) {
+		return out.Stale.Cause
+	}
 	s.mu.Lock()
-	s.cur = e
+	s.cur = out.Entry
 	s.mu.Unlock()
-	if err != nil {
-		s.failed(err)
+	s.notCached(out)
+	if out.Stale != nil {
+		s.failed(out.Stale.Cause)
 	}
 	return nil
 }
@@ -209,14 +209,17 @@ func (s *Server) renew(ctx context.Context) {
 		}
 		// A floor, so that a clock jump or an entry renewed by someone else with little left
 		// never makes a tight loop.
-		if err := sleep(ctx, max(wait, time.Second)); err != nil {
+		if err := deadline.Sleep(ctx, max(wait, time.Second)); err != nil {
 			return
 		}
 		fctx, cancel := context.WithTimeout(ctx, FetchTimeout)
-		e, err := s.Fetch(fctx)
+		out, err := s.Fetch(fctx)
 		cancel()
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return
+		case err == nil && out.Stale != nil:
+			err = out.Stale.Cause
 		}
 		if err != nil {
 			failures++
@@ -224,32 +227,50 @@ func (s *Server) renew(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		got, exp = s.now(), e.Expiration
-		s.mu.Lock()
-		s.cur, s.lastErr = e, nil
-		if s.logged != "" {
-			s.logged = ""
-			s.mu.Unlock()
-			s.logf("credentials renewed; serving again until %s", e.Expiration.UTC().Format(time.RFC3339))
-			continue
-		}
-		s.mu.Unlock()
+		got, exp = s.now(), out.Expiration
+		s.renewed(out)
 	}
 }
 
-// failed records a failed renewal and logs its reason unless the same was logged last.
+// renewed serves out from now on, and says so if renewals had been failing.
+func (s *Server) renewed(out session.Outcome) {
+	s.mu.Lock()
+	s.cur, s.lastErr = out.Entry, nil
+	recovered := s.failing
+	s.failing = false
+	s.mu.Unlock()
+	s.notCached(out)
+	if recovered {
+		s.logf("credentials renewed; serving again until %s", out.Expiration.UTC().Format(time.RFC3339))
+	}
+}
+
+// notCached says, the first time only, that credentials could not be cached.
+func (s *Server) notCached(out session.Outcome) {
+	s.mu.Lock()
+	say := out.NotCached != nil && !s.warned
+	s.warned = s.warned || say
+	s.mu.Unlock()
+	if say {
+		s.logf("%v", out.NotCached)
+	}
+}
+
+// failed records a failed renewal, and says why when it starts a run of failures: the
+// retries of one run are not said again, whatever their text (a time left in it changes
+// with each), and a success ends the run (renewed).
 func (s *Server) failed(err error) {
 	s.mu.Lock()
 	s.lastErr = err
 	left := s.cur.Expiration.Sub(s.now())
-	msg := err.Error()
-	repeat := msg == s.logged
-	s.logged = msg
+	serving := hit.Handout.Lives(s.cur.Expiration, s.now())
+	first := !s.failing
+	s.failing = true
 	s.mu.Unlock()
-	if repeat {
+	if !first {
 		return
 	}
-	if left > minLeft {
+	if serving {
 		s.logf("renew credentials: %v (the current ones serve for %s more; retrying)", err, left.Round(time.Second))
 		return
 	}
@@ -259,17 +280,6 @@ func (s *Server) failed(err error) {
 func (s *Server) logf(format string, args ...any) {
 	if s.Log != nil {
 		fmt.Fprintf(s.Log, "mfacred: "+format+"\n", args...)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -311,7 +321,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	e, lastErr := s.cur, s.lastErr
 	s.mu.Unlock()
-	if e.Expiration.Sub(s.now()) <= minLeft {
+	if !hit.Handout.Lives(e.Expiration, s.now()) {
 		msg := "mfacred could not renew the credentials"
 		if lastErr != nil {
 			msg += ": " + lastErr.Error()

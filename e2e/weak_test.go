@@ -64,7 +64,7 @@ func TestBadRegionSpendsNoCode(t *testing.T) {
 	}
 	now := time.Now()
 	for _, at := range []time.Time{now.Add(-30 * time.Second), now, now.Add(30 * time.Second)} {
-		if _, used := w.store().CodeUsed(w.serial, localsts.Code(w.seed, at)); used {
+		if _, used := w.store().CodeUsed(t.Context(), w.serial, localsts.Code(w.seed, at)); used {
 			t.Fatal("a code was recorded as used for a call that could not succeed")
 		}
 	}

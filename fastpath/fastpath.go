@@ -62,6 +62,6 @@ func Serve(ctx context.Context, args []string, store hit.Sessions, checked awsco
 		return false
 	}
 	r := hit.For(files, p)
-	e, ok, _ := hit.Lookup(ctx, store, r, time.Now())
+	e, ok, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
 	return ok && credproc.Print(out, e, r.Account()) == nil
 }

@@ -5,7 +5,8 @@
 //
 // The chain reads top to bottom: a resolved profile (awsconfig.Profile) and the static keys
 // the files hold for its key source make a Request; the Request names its Key; Lookup reads
-// that one item and says whether it serves.
+// that one item and says whether it serves under a Policy (policy.go): how much life must be
+// left is decided by the named policies there and nowhere else.
 package hit
 
 import (
@@ -81,16 +82,6 @@ func (r Request) fileKeyID() string {
 	return r.FileKeys.AccessKeyID
 }
 
-// Serves reports whether the cached entry e may be handed out for r at now: it lives longer
-// than the renewal margin and, if it was made from keys in the files, the files still hold
-// those keys (cache.Entry.Serves).
-func (r Request) Serves(e cache.Entry, now time.Time) bool {
-	if r.MinLeft > 0 && e.Expiration.Sub(now) < r.MinLeft {
-		return false
-	}
-	return e.Serves(now, r.fileKeyID())
-}
-
 // Account is the account the credentials act in: the role's, else the device's ("" for a
 // hardware serial).
 func (r Request) Account() string {
@@ -106,12 +97,13 @@ type Sessions interface {
 }
 
 // Lookup reads the item under r's key (one keyring read) and reports whether it serves at
-// now. A missing item is a miss, not an error; err is set only when the keyring failed.
-func Lookup(ctx context.Context, s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
+// now under policy p. A missing item is a miss, not an error; err is set only when the
+// keyring failed.
+func Lookup(ctx context.Context, s Sessions, r Request, p Policy, now time.Time) (e cache.Entry, ok bool, err error) {
 	e, err = s.Session(ctx, r.Key())
 	switch {
 	case err == nil:
-		return e, r.Serves(e, now), nil
+		return e, p.Serves(r, e, now), nil
 	case errors.Is(err, cache.ErrNotFound):
 		return cache.Entry{}, false, nil
 	}

@@ -48,7 +48,7 @@ func TestLookup(t *testing.T) {
 	fromFile := fresh
 	fromFile.SourceKeyID, fromFile.FromFile = "AKIAFILE", true
 	due := fresh
-	due.Expiration = now.Add(cache.RenewBefore)
+	due.Expiration = now.Add(RenewBefore)
 	sessionKey := cache.SessionKey("work", serial)
 	roleKey := cache.RoleKey("work", serial, "arn:aws:iam::222222222222:role/Admin", "", "", false)
 	for _, tc := range []struct {
@@ -75,7 +75,7 @@ func TestLookup(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := For(files, p)
-			_, ok, err := Lookup(t.Context(), tc.cached, r, now)
+			_, ok, err := Lookup(t.Context(), tc.cached, r, Process, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func (broken) Session(context.Context, cache.Key) (cache.Entry, error) {
 }
 
 func TestLookupReportsKeyringFailure(t *testing.T) {
-	_, ok, err := Lookup(t.Context(), broken{}, Request{Profile: "work", Source: "work", Device: serial}, time.Now())
+	_, ok, err := Lookup(t.Context(), broken{}, Request{Profile: "work", Source: "work", Device: serial}, Process, time.Now())
 	if ok || err == nil || err.Error() != "read cached credentials of profile work: bus closed" {
 		t.Fatalf("ok %v err %v", ok, err)
 	}

@@ -8,10 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/internal/capped"
 )
 
 // Process runs the profile's mfa_process command and reads a code from its output, as
@@ -96,10 +96,10 @@ func runProcess(ctx context.Context, command string) (string, error) {
 		return "", fmt.Errorf("start: %w", err)
 	}
 	defer group.release()
-	var out capped
+	out := capped.New(maxProcessOutput)
 	read := make(chan struct{})
 	go func() {
-		_, _ = io.Copy(&out, rd)
+		_, _ = io.Copy(out, rd)
 		close(read)
 	}()
 	exited := make(chan error, 1)
@@ -116,34 +116,9 @@ func runProcess(ctx context.Context, command string) (string, error) {
 	}
 	// The shell has exited, so whatever it printed is in the pipe: collect it without
 	// waiting for processes it left behind.
-	collectRest(rd, read, &out)
-	return out.String()
-}
-
-// capped keeps the first maxProcessOutput bytes written to it and notes whether more came.
-type capped struct {
-	mu   sync.Mutex
-	b    []byte
-	over bool
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	room := maxProcessOutput - len(c.b)
-	if len(p) > room {
-		c.b, c.over = append(c.b, p[:max(room, 0)]...), true
-		return len(p), nil // keep draining so that the command is never blocked on a full pipe
-	}
-	c.b = append(c.b, p...)
-	return len(p), nil
-}
-
-func (c *capped) String() (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.over {
+	collectRest(rd, read, out)
+	if out.Over() {
 		return "", errTooMuchOutput
 	}
-	return string(c.b), nil
+	return string(out.Bytes()), nil
 }

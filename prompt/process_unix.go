@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/mfacred/mfacred/internal/capped"
 )
 
 // shellCommand runs command with /bin/sh -c in a process group of its own.
@@ -35,7 +37,7 @@ func (processGroup) release() {}
 
 // collectRest stops the reader once the pipe is empty: it stops the pending read with a
 // deadline, then reads whatever is still buffered without waiting.
-func collectRest(rd *os.File, read <-chan struct{}, out *capped) {
+func collectRest(rd *os.File, read <-chan struct{}, out *capped.Buffer) {
 	if err := rd.SetReadDeadline(time.Now()); err != nil {
 		<-read // not pollable (never for a pipe from os.Pipe): wait for the end of output
 		return
@@ -53,7 +55,7 @@ func collectRest(rd *os.File, read <-chan struct{}, out *capped) {
 		for {
 			n, err := syscall.Read(int(fd), buf)
 			if n > 0 {
-				if _, _ = out.Write(buf[:n]); out.full() {
+				if _, _ = out.Write(buf[:n]); out.Over() {
 					return true
 				}
 				continue
@@ -64,11 +66,4 @@ func collectRest(rd *os.File, read <-chan struct{}, out *capped) {
 			return true // empty (EAGAIN), at its end, or failed: never wait
 		}
 	})
-}
-
-// full reports whether more than maxProcessOutput bytes came.
-func (c *capped) full() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.over
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mfacred/mfacred/internal/capped"
 	"github.com/mfacred/mfacred/internal/winjob"
 )
 
@@ -43,7 +44,7 @@ func (g processGroup) release() { _ = g.job.Close() }
 // collectRest waits a moment for the end of output: an anonymous pipe on Windows has no
 // deadlines, so a process left holding it is not waited for longer than that. The reader is
 // abandoned; its pipe closes when that process ends.
-func collectRest(_ *os.File, read <-chan struct{}, _ *capped) {
+func collectRest(_ *os.File, read <-chan struct{}, _ *capped.Buffer) {
 	select {
 	case <-read:
 	case <-time.After(200 * time.Millisecond):

@@ -22,20 +22,19 @@ func (fullStore) PutSession(context.Context, cache.Key, cache.Entry) error {
 func TestFullKeyringStillReturnsCredentials(t *testing.T) {
 	r := newRig(t)
 	r.p.Store = fullStore{r.store}
-	var warned []error
-	r.p.Warn = func(err error) { warned = append(warned, err) }
-	e, err := r.p.Credentials(context.Background(), r.req)
-	if err != nil || e.AccessKeyID == "" {
-		t.Fatalf("credentials thrown away: %+v %v", e, err)
+	out, err := r.p.Credentials(context.Background(), r.req)
+	if err != nil || out.AccessKeyID == "" {
+		t.Fatalf("credentials thrown away: %+v %v", out, err)
 	}
-	if len(warned) != 1 || !errors.Is(warned[0], cache.ErrFull) || !strings.Contains(warned[0].Error(), "profile work") {
-		t.Fatalf("warnings: %v", warned)
+	w := out.Warning()
+	if out.NotCached == nil || out.Stale != nil || !errors.Is(w, cache.ErrFull) || !errors.Is(w, ErrNotCached) || !strings.Contains(w.Error(), "profile work") {
+		t.Fatalf("outcome: not cached %v, stale %v", out.NotCached, out.Stale)
 	}
 }
 
 type unrecordedCodes struct{ *cache.Store }
 
-func (unrecordedCodes) MarkCodeUsed(device, code string, at time.Time) error {
+func (unrecordedCodes) MarkCodeUsed(_ context.Context, device, code string, at time.Time) error {
 	return fmt.Errorf("record the code sent for device %s: rename: access is denied", device)
 }
 

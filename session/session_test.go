@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
 	"github.com/mfacred/mfacred/prompt"
 )
@@ -156,7 +156,7 @@ func newRig(t *testing.T) *rig {
 	r.p = &Provider{
 		Store:  r.store,
 		NewSTS: func(_ context.Context, k cache.Credentials) (STS, error) { return &client{r.sts, k}, nil },
-		Codes:  func() (prompt.Source, error) { return r.codes, nil },
+		Codes:  func(context.Context) (prompt.Source, error) { return r.codes, nil },
 		Now:    c.now,
 		Sleep:  c.sleep,
 	}
@@ -168,11 +168,14 @@ func newRig(t *testing.T) *rig {
 
 func (r *rig) get(t *testing.T) cache.Entry {
 	t.Helper()
-	e, err := r.p.Credentials(context.Background(), r.req)
+	out, err := r.p.Credentials(context.Background(), r.req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	if out.Warning() != nil {
+		t.Fatalf("unexpected warning: %v", out.Warning())
+	}
+	return out.Entry
 }
 
 func TestCachedSessionServedUntilRenewalMargin(t *testing.T) {
@@ -202,18 +205,18 @@ func TestCachedSessionServedUntilRenewalMargin(t *testing.T) {
 	}
 }
 
-// With Ahead (the credentials server), a session is renewed that much earlier; a process
-// caller at the same moment would still be served the cached one.
-func TestAheadRenewsEarlier(t *testing.T) {
+// Under hit.Server (the credentials server), a session is renewed ServerLead earlier; a
+// process caller at the same moment (hit.Process) would still be served the cached one.
+func TestServerPolicyRenewsEarlier(t *testing.T) {
 	r := newRig(t)
 	first := r.get(t)
 	r.clock.t = r.clock.t.Add(12*time.Hour - 19*time.Minute)
 	if again := r.get(t); again.AccessKeyID != first.AccessKeyID {
-		t.Fatal("renewed with 19 min left and no Ahead")
+		t.Fatal("renewed with 19 min left under hit.Process")
 	}
-	r.p.Ahead = 5 * time.Minute
+	r.p.Policy = hit.Server
 	if renewed := r.get(t); renewed.AccessKeyID == first.AccessKeyID || len(r.sts.calls) != 2 {
-		t.Fatalf("with Ahead 5 min and 19 min left: renewed %v, %d STS calls", renewed.AccessKeyID != first.AccessKeyID, len(r.sts.calls))
+		t.Fatalf("under hit.Server with 19 min left: renewed %v, %d STS calls", renewed.AccessKeyID != first.AccessKeyID, len(r.sts.calls))
 	}
 }
 
@@ -398,8 +401,8 @@ func TestLockTimeoutNamesDevice(t *testing.T) {
 
 type lockedStore struct{ *cache.Store }
 
-func (lockedStore) LockOrWait(context.Context, string, time.Duration) (io.Closer, error) {
-	return nil, cache.ErrLockTimeout
+func (lockedStore) LockOrWait(context.Context, string, time.Duration) (cache.Turn, error) {
+	return cache.Turn{}, cache.ErrLockTimeout
 }
 
 // A process that renewed while we waited on the lock: the re-check serves its session.
@@ -422,7 +425,7 @@ type renewingStore struct {
 	entry cache.Entry
 }
 
-func (s renewingStore) LockOrWait(ctx context.Context, name string, d time.Duration) (io.Closer, error) {
+func (s renewingStore) LockOrWait(ctx context.Context, name string, d time.Duration) (cache.Turn, error) {
 	l, err := s.Store.LockOrWait(ctx, name, d)
 	_ = s.Store.PutSession(ctx, s.key, s.entry) // the other process finished while we waited
 	return l, err
@@ -433,11 +436,11 @@ func (r *rig) role(t *testing.T, arn string) cache.Entry {
 	req := r.req
 	req.Profile = "prod"
 	req.Role = &awsconfig.Role{ARN: arn, Duration: 3600}
-	e, err := r.p.Credentials(context.Background(), req)
+	out, err := r.p.Credentials(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return out.Entry
 }
 
 // Two roles on one source: one code in total, each role assumed once with the session's keys,
@@ -606,9 +609,11 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 			first := r.get(t)
 			r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
 			r.p.Store = &cache.Store{Keyring: failingSets{Keyring: r.store.Keyring.(*cachetest.Keyring), err: fail}, LockDir: r.store.LockDir}
-			var warned []error
-			r.p.Warn = func(err error) { warned = append(warned, err) }
 			e, err := r.p.Credentials(context.Background(), r.req)
+			var warned []error
+			if w := e.Warning(); w != nil {
+				warned = append(warned, w)
+			}
 			if err != nil || e.AccessKeyID == "" || e.AccessKeyID == first.AccessKeyID {
 				t.Fatalf("credentials thrown away: %+v %v", e, err)
 			}
@@ -673,22 +678,29 @@ func TestSessionExpiringWhileWaiting(t *testing.T) {
 	}
 }
 
-// Expiry is judged by the wall clock against the stored expiration, so a clock that jumps
-// (suspend and resume) is seen at once.
+// Expiry is judged by the provider's clock, read at each call, against the stored
+// expiration, so a clock that jumps (suspend and resume, or set back) is seen at the next
+// call: the session cached at t0 is served or renewed as the clock now says.
 func TestServesAfterClockJumps(t *testing.T) {
-	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIA", SecretAccessKey: "s", SessionToken: "t"}, Expiration: t0.Add(12 * time.Hour)}
 	for _, tc := range []struct {
-		now  time.Time
-		want bool
+		name    string
+		jump    time.Duration
+		renewed bool
 	}{
-		{t0, true},
-		{t0.Add(11*time.Hour + 44*time.Minute), true},
-		{t0.Add(11*time.Hour + 46*time.Minute), false}, // resumed after a long suspend
-		{t0.Add(72 * time.Hour), false},
-		{t0.Add(-time.Hour), true}, // clock set back
+		{"no jump", 0, false},
+		{"resumed with 16 min left", 11*time.Hour + 44*time.Minute, false},
+		{"resumed with 14 min left", 11*time.Hour + 46*time.Minute, true},
+		{"resumed after it expired", 72 * time.Hour, true},
+		{"clock set back an hour", -time.Hour, false},
 	} {
-		if got := e.Serves(tc.now, ""); got != tc.want {
-			t.Errorf("Serves at %s = %v, want %v", tc.now, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			first := r.get(t)
+			r.clock.t = t0.Add(tc.jump) // the jump: nothing but the clock changes
+			again := r.get(t)
+			if renewed := again.AccessKeyID != first.AccessKeyID; renewed != tc.renewed {
+				t.Fatalf("after the clock moved %s: renewed = %v, want %v", tc.jump, renewed, tc.renewed)
+			}
+		})
 	}
 }

@@ -88,6 +88,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return e.explainNoCode(cctx, p, err)
 	}
+	e.warn(entry)
 
 	fed := console.Federation{Endpoint: endpoint}
 	if cfg, err := awsclient.Config(cctx, awsclient.For(p), entry.Credentials); err == nil && cfg.HTTPClient != nil {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"sync"
 
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
@@ -59,11 +57,19 @@ func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profi
 	if err != nil {
 		return nil, cache.Entry{}, err
 	}
-	entry, err := e.provider(ctx, files, p).Credentials(ctx, hit.For(files, p))
+	out, err := e.provider(ctx, files, p).Credentials(ctx, hit.For(files, p))
 	if err != nil {
 		return nil, cache.Entry{}, e.explainNoCode(ctx, p, err)
 	}
-	return p, entry, nil
+	e.warn(out)
+	return p, out.Entry, nil
+}
+
+// warn says why credentials about to be used are stale or were not cached, if they are.
+func (e *env) warn(out session.Outcome) {
+	if w := out.Warning(); w != nil {
+		fmt.Fprintf(e.io.Err, "mfacred: %v\n", w)
+	}
 }
 
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.
@@ -85,16 +91,15 @@ func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error
 	return err
 }
 
-func (e *env) provider(ctx context.Context, files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+func (e *env) provider(_ context.Context, files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
 	return &session.Provider{
 		Store: e.store,
 		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.STS, error) {
 			return awsclient.STS(ctx, awsclient.For(p), keys)
 		},
-		Codes: func() (prompt.Source, error) {
+		Codes: func(ctx context.Context) (prompt.Source, error) {
 			return session.CodeSource(ctx, e.store, p.Name, p.MFASerial, p.MFAProcess)
 		},
-		Warn: warnOnce(e.io.Err),
 	}
 }
 
@@ -106,10 +111,4 @@ func loadProfile(name string) (*awsconfig.Files, *awsconfig.Profile, error) {
 	}
 	p, err := files.Resolve(name)
 	return files, p, err
-}
-
-// warnOnce prints the first warning of a call on w, and no other.
-func warnOnce(w io.Writer) func(error) {
-	var once sync.Once
-	return func(err error) { once.Do(func() { fmt.Fprintf(w, "mfacred: %v\n", err) }) }
 }

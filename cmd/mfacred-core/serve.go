@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 
 	"github.com/mfacred/mfacred/awsconfig"
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credserver"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
@@ -135,40 +134,20 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 		return nil, nil, err
 	}
 	prov := e.provider(life, files, p)
-	prov.Ahead = credserver.Lead
-	// The provider serves cached credentials it could not renew while the SDKs still take
-	// them, and says why through Warn. The server keeps serving what it has by itself, so for
-	// it that is a failed renewal, to retry and report. Fresh credentials that could not be
-	// cached (a full or locked keyring) are still fresh: that stays a warning.
-	var stale error
-	warn := prov.Warn
-	prov.Warn = func(err error) {
-		if errors.Is(err, session.ErrNotCached) {
-			if warn != nil {
-				warn(err)
-			}
-			return
-		}
-		// The cause alone: the provider adds the time left, which would make every retry's
-		// reason new and logged again; the server says the time left itself.
-		if cause := errors.Unwrap(err); cause != nil {
-			err = cause
-		}
-		stale = err
-	}
+	prov.Policy = hit.Server
 	req := hit.For(files, p)
 	srv := &credserver.Server{
-		// Called by one goroutine at a time: Start, then the renewer.
-		Fetch: func(ctx context.Context) (cache.Entry, error) {
-			stale = nil
-			entry, err := prov.Credentials(ctx, req)
-			if err == nil && stale != nil {
-				return entry, e.explainRenewal(ctx, p, stale)
-			}
+		// The server keeps serving what it has by itself, so stale credentials (cached ones the
+		// provider could not renew) are a failed renewal to it, to retry and report.
+		Fetch: func(ctx context.Context) (session.Outcome, error) {
+			out, err := prov.Credentials(ctx, req)
 			if err != nil {
-				return cache.Entry{}, e.explainRenewal(ctx, p, err)
+				return out, e.explainRenewal(ctx, p, err)
 			}
-			return entry, nil
+			if out.Stale != nil {
+				out.Stale.Cause = e.explainRenewal(ctx, p, out.Stale.Cause)
+			}
+			return out, nil
 		},
 		Token:     token,
 		AccountID: hit.Of(p).Account(),
@@ -178,8 +157,8 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 		return nil, nil, err
 	}
 	// Set before Run starts the renewer.
-	prov.Codes = func() (prompt.Source, error) {
-		src, err := session.CodeSource(life, e.store, p.Name, p.MFASerial, p.MFAProcess)
+	prov.Codes = func(ctx context.Context) (prompt.Source, error) {
+		src, err := session.CodeSource(ctx, e.store, p.Name, p.MFASerial, p.MFAProcess)
 		if err != nil {
 			return nil, err
 		}
