@@ -150,10 +150,10 @@ func (k OSKeyring) call(ctx context.Context, f func(ctx context.Context) (string
 		if errors.Is(err, keyring.ErrNotFound) || errors.Is(err, ErrNotFound) {
 			return "", ErrNotFound
 		}
-		if err != nil && strings.Contains(err.Error(), "was not provided by any .service files") {
+		if noSecretService(err) {
 			return "", ErrNoSecretService
 		}
-		if err != nil && strings.Contains(err.Error(), "unlock") {
+		if keyringLocked(err) {
 			return "", fmt.Errorf("%w: the keyring is locked and cannot be unlocked without a desktop (%v): unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` with its password on stdin), or set MFACRED_KEYRING=kernel", ErrNoKeyring, err)
 		}
 		if err != nil {
