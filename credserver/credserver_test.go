@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -85,16 +86,20 @@ func TestClientURL(t *testing.T) {
 		{"[::]:0", "tcp6", "http://[::1]:PORT/credentials"},
 		{"localhost:0", "tcp", "http://localhost:PORT/credentials"},
 	} {
-		l, err := net.Listen(tc.network, tc.listen)
-		if err != nil {
-			t.Logf("%s: %v", tc.listen, err) // no IPv6 here
-			continue
-		}
-		_, port, _ := net.SplitHostPort(l.Addr().String())
-		if got, want := ClientURL(tc.listen, l), strings.ReplaceAll(tc.want, "PORT", port); got != want {
-			t.Errorf("--listen %s: %s, want %s", tc.listen, got, want)
-		}
-		l.Close()
+		t.Run(tc.listen, func(t *testing.T) {
+			l, err := net.Listen(tc.network, tc.listen)
+			switch {
+			case err != nil && os.Getenv("CI") == "true":
+				t.Fatalf("listen on %s: %v (CI must have IPv6 loopback, or this case checks nothing)", tc.listen, err)
+			case err != nil:
+				t.Skipf("listen on %s: %v (no IPv6 here)", tc.listen, err)
+			}
+			defer l.Close()
+			_, port, _ := net.SplitHostPort(l.Addr().String())
+			if got, want := ClientURL(tc.listen, l), strings.ReplaceAll(tc.want, "PORT", port); got != want {
+				t.Errorf("--listen %s: %s, want %s", tc.listen, got, want)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/internal/testenv"
 	"github.com/mfacred/mfacred/localsts"
 )
@@ -67,6 +68,15 @@ func TestSTSHangs(t *testing.T) {
 	w.sts.Inject(localsts.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute})
 	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
 	oneLineErr(t, r, "profile "+w.profile+": STS did not answer GetSessionToken within 20s")
+	// The wait was the STS call's own bound: it did wait for it (the call reached a hanging
+	// STS, not an error of its own), and ended before the SDKs kill a credential_process
+	// helper, 5 minutes before the hang would have.
+	if r.took < deadline.Call || r.took >= deadline.SDKKill {
+		t.Fatalf("process ended after %s: want the STS call's bound of %s, and less than the SDKs' %s", r.took.Round(time.Second), deadline.Call, deadline.SDKKill)
+	}
+	if n := w.sts.Count("GetSessionToken"); n == 0 {
+		t.Fatal("the call never reached STS")
+	}
 }
 
 // A process killed while it holds the device's lock and waits on STS leaves no stale lock, and

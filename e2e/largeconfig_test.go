@@ -44,9 +44,25 @@ func TestProcessLargeConfigStampAndEdit(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		w.mustRun(binary, "process", "--profile", w.profile)
 	}
+	// A call that checks the whole file writes the stamp anew (a new file, renamed into
+	// place); one that the stamp vouched for leaves it as it is. So the warm calls used the
+	// stamp if and only if every stamp is still the very file it was.
+	stampFiles := map[string]os.FileInfo{}
+	for _, p := range stamps() {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stampFiles[p] = fi
+	}
 	for i := 0; i < 3; i++ {
 		if c := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile)); c.AccessKeyId != first.AccessKeyId {
 			t.Fatalf("call %d served %s, want the cached %s", i, c.AccessKeyId, first.AccessKeyId)
+		}
+	}
+	for p, before := range stampFiles {
+		if after, err := os.Stat(p); err != nil || !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+			t.Fatalf("stamp %s was written again during warm calls (%v): they checked the whole file instead of using it", filepath.Base(p), err)
 		}
 	}
 	if n := w.sts.Count("GetSessionToken"); n != 1 {

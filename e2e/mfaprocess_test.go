@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,7 +34,18 @@ func TestMFAProcessBackgroundChild(t *testing.T) {
 	if n := w.sts.Count("GetSessionToken"); n != 1 {
 		t.Fatalf("%d GetSessionToken, want 1", n)
 	}
-	if _, err := os.Stat(pidFile); err != nil {
+	// The case is the one named only if the background process started and still held the
+	// output when the code was taken: it runs still, its `sleep 30` far from done.
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
 		t.Fatalf("mfa_process did not start its background process: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("background pid file: %v", err)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if _, state, _ := strings.Cut(string(stat), ") "); err != nil || strings.HasPrefix(state, "Z") {
+		t.Fatalf("the background process %d had ended when the code was taken (%v): nothing held the output", pid, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,6 +63,41 @@ func TestSignalEndsAddPrompts(t *testing.T) {
 	}
 }
 
+// waitUntil polls cond until it holds, and fails the test if it has not within 20 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+	}
+}
+
+// readingStdin reports whether a thread of process pid is blocked in read(2) on its stdin
+// (Linux: /proc/PID/task/TID/syscall names the call and its first argument, the fd).
+func readingStdin(pid int) bool {
+	read := map[string]string{"amd64": "0", "arm64": "63", "386": "3"}[runtime.GOARCH]
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+	for _, p := range tasks {
+		b, _ := os.ReadFile(p)
+		if f := strings.Fields(string(b)); len(f) > 1 && f[0] == read && f[1] == "0x0" {
+			return true
+		}
+	}
+	return false
+}
+
+// hasOpen reports whether process pid has a file open whose path ends in suffix.
+func hasOpen(pid int, suffix string) bool {
+	fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	for _, fd := range fds {
+		if target, err := os.Readlink(fd); err == nil && strings.HasSuffix(target, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 func readPid(t *testing.T, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -97,7 +133,9 @@ func TestSignalEndsTOTPSetOnOpenStdin(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprint(stdin, w.seed[:8]) // part of a seed, then nothing
-		time.Sleep(time.Second)       // let it reach the read; a signal before it must work too
+		// The signal is sent once mfacred-core waits in its read of stdin: sent earlier, it would
+		// meet the fast binary before it has exec'd the core and handles signals.
+		waitUntil(t, "totp set reads stdin", func() bool { return readingStdin(cmd.Process.Pid) })
 		start := time.Now()
 		_ = cmd.Process.Signal(tc.sig)
 		done := make(chan error, 1)
@@ -171,7 +209,8 @@ func TestSignalEndsLockAndSTSWaits(t *testing.T) {
 		}
 	}
 	waiter, waiterErr, waiterDone := start()
-	time.Sleep(time.Second) // let it reach the lock; a signal before that must end it too
+	// The signal is sent once the waiter has the device's lock file open, waiting for it.
+	waitUntil(t, "the second process waits for the lock", func() bool { return hasOpen(waiter.Process.Pid, ".lock") })
 	stop("waiting for the lock", waiter, waiterErr, waiterDone, syscall.SIGTERM, 143, "profile "+w.profile, "device "+w.serial, "SIGTERM")
 	stop("waiting for STS", holder, holderErr, holderDone, syscall.SIGINT, 130, "profile "+w.profile, "Ctrl-C")
 	if n := w.sts.Count("GetSessionToken"); n != 1 {

@@ -65,50 +65,58 @@ func TestProcessBackgroundChild(t *testing.T) {
 }
 
 // On a time-out or Ctrl-C, every process the command started ends: no orphan keeps running.
+// The background process writes its own pid before it becomes `sleep MARKER`, so the test
+// knows it started, and which process must be gone.
 func TestProcessEndsItsProcessGroup(t *testing.T) {
 	for _, name := range []string{"time-out", "cancel"} {
 		t.Run(name, func(t *testing.T) {
 			// The background process is known by a unique argument, so that the test finds it
 			// however far the shell got before the end.
 			marker := fmt.Sprintf("30.%d%d", os.Getpid(), time.Now().UnixNano()%1e6)
+			pidFile := filepath.Join(t.TempDir(), "background.pid")
 			t.Cleanup(func() {
-				for _, pid := range running(t, marker) {
+				pids, _ := running(marker)
+				for _, pid := range pids {
 					_ = syscall.Kill(pid, syscall.SIGKILL)
 				}
 			})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			timeout := time.Second
+			timeout := 2 * time.Second
 			if name == "cancel" {
 				timeout = time.Minute
-				go func() { // Ctrl-C once the background process runs
-					for len(running(t, marker)) == 0 {
+				go func() { // Ctrl-C once the background process runs (no t here: a goroutine)
+					for pids, err := running(marker); len(pids) == 0 && err == nil; pids, err = running(marker) {
 						time.Sleep(20 * time.Millisecond)
 					}
 					cancel()
 				}()
 			}
-			_, err := Process{Command: "(sleep " + marker + " &); sleep 30", Timeout: timeout}.
-				Code(ctx, Request{Profile: "work", Device: "d"})
-			if name == "cancel" && !errors.Is(err, context.Canceled) || name == "time-out" && (err == nil || !strings.Contains(err.Error(), "gave no code within 1s")) {
+			command := fmt.Sprintf("(sh -c 'echo $$ > %s; exec sleep %s' &); sleep 30", pidFile, marker)
+			_, err := Process{Command: command, Timeout: timeout}.Code(ctx, Request{Profile: "work", Device: "d"})
+			if name == "cancel" && !errors.Is(err, context.Canceled) || name == "time-out" && (err == nil || !strings.Contains(err.Error(), "gave no code within 2s")) {
 				t.Fatalf("err = %v", err)
 			}
+			background := readPID(t, pidFile) // fails unless the background process started
 			// SIGKILL takes effect asynchronously: allow the kernel time, but not 30 s.
-			for deadline := time.Now().Add(10 * time.Second); len(running(t, marker)) > 0; time.Sleep(20 * time.Millisecond) {
+			for deadline := time.Now().Add(10 * time.Second); alive(t, background); time.Sleep(20 * time.Millisecond) {
 				if time.Now().After(deadline) {
-					t.Fatalf("processes %v, started in the background by mfa_process, survived", running(t, marker))
+					t.Fatalf("process %d, started in the background by mfa_process, survived", background)
 				}
+			}
+			if pids, err := running(marker); err != nil || len(pids) > 0 {
+				t.Fatalf("processes %v (%v), started in the background by mfa_process, survived", pids, err)
 			}
 		})
 	}
 }
 
-// running lists the live processes (not zombies) running `sleep marker`.
-func running(t *testing.T, marker string) []int {
-	t.Helper()
+// running lists the live processes (not zombies) running `sleep marker`. It takes no
+// *testing.T: it is called from a goroutine.
+func running(marker string) ([]int, error) {
 	dirs, err := filepath.Glob("/proc/[0-9]*/cmdline")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var pids []int
 	for _, f := range dirs {
@@ -117,11 +125,13 @@ func running(t *testing.T, marker string) []int {
 			continue
 		}
 		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
-		if alive(t, pid) {
+		if live, err := isAlive(pid); err != nil {
+			return nil, err
+		} else if live {
 			pids = append(pids, pid)
 		}
 	}
-	return pids
+	return pids, nil
 }
 
 func readPID(t *testing.T, file string) int {
@@ -148,13 +158,22 @@ func killPID(t *testing.T, file string) {
 // alive reports whether pid runs: it exists and is not a zombie waiting to be reaped.
 func alive(t *testing.T, pid int) bool {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if errors.Is(err, os.ErrNotExist) {
-		return false
-	}
+	live, err := isAlive(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return live
+}
+
+// isAlive is alive for callers without a *testing.T.
+func isAlive(pid int) (bool, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
 	_, rest, _ := strings.Cut(string(b), ") ")
-	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+	return !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X"), nil
 }

@@ -602,7 +602,6 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 	for _, fail := range []error{
 		fmt.Errorf("%w: keyring locked", cache.ErrNoKeyring),
 		fmt.Errorf("secret service: %w", context.DeadlineExceeded), // the keyring's own bound, not the call's
-		errors.New("timed out waiting for another mfacred"),        // the record's lock
 	} {
 		t.Run(fail.Error(), func(t *testing.T) {
 			r := newRig(t)
@@ -628,6 +627,37 @@ func TestKeyringFailsOnWrite(t *testing.T) {
 				t.Fatalf("cached session damaged: %+v %v", kept, err)
 			}
 		})
+	}
+}
+
+// The record of cached items (kept where the keyring cannot list them) stays locked by another
+// process for longer than its wait: the credentials just obtained are returned all the same,
+// marked not cached for that reason, and the session cached before is left as it was.
+func TestRecordLockHeldOnWrite(t *testing.T) {
+	r := newRig(t)
+	r.store = &cache.Store{Keyring: &cachetest.Limited{Max: 1 << 20}, LockDir: r.store.LockDir}
+	r.p.Store = r.store
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: "AKIAAAAAAAAAAAAAAAAA", SecretAccessKey: "secretsecretsecret"}); err != nil {
+		t.Fatal(err)
+	}
+	first := r.get(t)
+	r.clock.t = r.clock.t.Add(12*time.Hour - 10*time.Minute) // due for renewal, still valid
+	// Another process's hold on the record: the same lock file, from a Store of its own.
+	other := &cache.Store{Keyring: r.store.Keyring, LockDir: r.store.LockDir}
+	held, err := other.LockOrWait(t.Context(), "index", time.Second)
+	if err != nil || held.Lock == nil {
+		t.Fatalf("take the record's lock: %+v %v", held, err)
+	}
+	defer held.Lock.Close()
+	out, err := r.p.Credentials(context.Background(), r.req)
+	if err != nil || out.AccessKeyID == first.AccessKeyID || len(r.sts.calls) != 2 {
+		t.Fatalf("credentials thrown away: %+v %v, %d STS calls", out, err, len(r.sts.calls))
+	}
+	if out.NotCached == nil || !errors.Is(out.NotCached, cache.ErrLockTimeout) {
+		t.Fatalf("not marked as not cached for the record's lock: %v", out.Warning())
+	}
+	if kept, err := r.store.Session(t.Context(), r.req.Key()); err != nil || kept != first {
+		t.Fatalf("cached session damaged: %+v %v", kept, err)
 	}
 }
 
