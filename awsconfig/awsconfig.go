@@ -325,7 +325,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if p.MFASerial == "" {
 		return nil, fmt.Errorf("profile %s: %w in %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, name)
 	}
-	if strings.Contains(p.MFASerial, ":u2f/") {
+	if IsFIDO(p.MFASerial) {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)
 	}
 	if !charset(p.MFASerial, "+=/:,.@-", 9, 256) {
@@ -360,6 +360,10 @@ func (f *Files) checkRegion(p *Profile, from string) error {
 func validRegion(s string) bool {
 	return charset(s, "-", 1, 63) && !strings.Contains(s, "_")
 }
+
+// IsFIDO reports whether serial names a FIDO security key or passkey
+// (arn:PARTITION:iam::ACCOUNT:u2f/...), which works in the console only: STS cannot use it.
+func IsFIDO(serial string) bool { return strings.Contains(serial, ":u2f/") }
 
 // Account returns the account id in an ARN serial, or "" for a hardware serial.
 func Account(serial string) string {

@@ -2,9 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +29,10 @@ func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.la
 // A table of config, credentials-file and cache states, run through both binaries: the
 // fast path in mfacred (beside a stand-in core that only says it was run) and mfacred-core
 // itself (with no way to get a code, so whatever it does not serve from the cache it cannot
-// renew). Both must make the same decision: serve the same cached item, or none.
+// renew). Both must make the same decision: serve the same cached item, or none. The same
+// table runs through `mfacred-core serve`, whose decision is package hit's too: it serves the
+// same item, and where its policy (hit.Server) renews an item process still serves, it says
+// that the renewal failed and serves the item as long as the SDKs take it (hit.LastResort).
 func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	needKeyring(t)
 	// The fast binary finds the core beside itself; here that is a stand-in that reports.
@@ -57,8 +63,13 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 		env     []string
 		plants  []plant
 		want    string // the label of the item served, "" for none
+		// serveStale: serve renews the item before process would (hit.Server), cannot (no
+		// code), and says so while it serves it.
+		serveStale bool
+		keys       bool // long-term keys are stored, so a renewal gets as far as asking for a code
 	}{
 		{name: "fresh session", plants: []plant{session}, want: "session"},
+		{name: "session with 17 minutes left", plants: []plant{{label: "s17", left: 17 * time.Minute}}, want: "s17", serveStale: true, keys: true},
 		{name: "session due for renewal", plants: []plant{{label: "due", left: 10 * time.Minute}}},
 		{name: "nothing cached"},
 		{name: "session from file keys the file still holds", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\naws_secret_access_key = s\n",
@@ -97,6 +108,9 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 				cfg = append(cfg, arg(l))
 			}
 			w.writeConfig(cfg...)
+			if tc.keys {
+				w.addKeys()
+			}
 			if tc.creds != "" {
 				if err := os.WriteFile(filepath.Join(w.dir, "home", ".aws", "credentials"), []byte(arg(tc.creds)), 0o600); err != nil {
 					t.Fatal(err)
@@ -156,6 +170,78 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			if fastGot != coreGot || fastGot != tc.want {
 				t.Fatalf("fast path served %q, core served %q; want %q for both\nfast stderr: %s\ncore stderr: %s", fastGot, coreGot, tc.want, fastRes.stderr, coreRes.stderr)
 			}
+			labels := map[string]string{}
+			for _, p := range tc.plants {
+				labels[p.accessKeyID()] = p.label
+			}
+			serveGot, said, stderr := serveDecision(t, w, core, env, args[1:], labels)
+			if serveGot != tc.want || said != tc.serveStale {
+				t.Fatalf("serve served %q, said a renewal failed: %v; want %q, %v\nserve stderr: %s", serveGot, said, tc.want, tc.serveStale, stderr)
+			}
 		})
 	}
+}
+
+// serveDecision runs `mfacred-core serve` with flags (the profile's), with no way to get a
+// code, fetches the credentials once as a client would, and ends it. It returns the label of
+// the planted item served ("" when serve served none: it could not start, or served fresh
+// ones), whether it said a renewal failed, and its stderr.
+func serveDecision(t *testing.T, w *world, core string, env, flags []string, labels map[string]string) (string, bool, string) {
+	t.Helper()
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	cmd := exec.Command(core, append(append([]string{"serve"}, flags...), "--token-file", tokenFile)...)
+	cmd.Env = append(append([]string{}, w.env...), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	var stdout, stderr output
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Errorf("serve did not end within 10 s of SIGINT")
+		}
+	}()
+	const prefix = "AWS_CONTAINER_CREDENTIALS_FULL_URI="
+	var url string
+	for deadline := time.Now().Add(60 * time.Second); url == ""; time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				url = strings.TrimPrefix(l, prefix)
+			}
+		}
+		select {
+		case <-exited:
+			if url == "" {
+				return "", false, stderr.String() // could not start: served nothing
+			}
+		default:
+		}
+		if url == "" && time.Now().After(deadline) {
+			t.Fatalf("serve printed no address within 60 s\nstderr: %s", stderr.String())
+		}
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", string(token))
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("fetch from serve: %v", err)
+	}
+	defer resp.Body.Close()
+	var body struct{ AccessKeyId string }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("fetch from serve: status %d, %v", resp.StatusCode, err)
+	}
+	return labels[body.AccessKeyId], strings.Contains(stderr.String(), "renew credentials:"), stderr.String()
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/mfacred/mfacred/awsconfig"
 )
 
 // ErrListDenied is returned when the user may not list its own MFA devices.
@@ -66,7 +68,7 @@ func List(ctx context.Context, client iam.ListMFADevicesAPIClient, user string) 
 		}
 		for _, dev := range page.MFADevices {
 			s := aws.ToString(dev.SerialNumber)
-			if strings.Contains(s, ":u2f/") {
+			if awsconfig.IsFIDO(s) {
 				d.FIDO = append(d.FIDO, s)
 			} else {
 				d.Usable = append(d.Usable, s)
