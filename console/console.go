@@ -213,9 +213,9 @@ func (f Federation) SigninToken(ctx context.Context, p Partition, c cache.Creden
 	if duration != 0 {
 		q.Set("SessionDuration", fmt.Sprint(int(duration/time.Second)))
 	}
-	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, CallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, endpoint+"?"+q.Encode(), nil)
 	if err != nil {
 		return "", fmt.Errorf("federation endpoint %s: %w", endpoint, err)
 	}
@@ -230,7 +230,7 @@ func (f Federation) SigninToken(ctx context.Context, p Partition, c cache.Creden
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		if ctx.Err() == context.DeadlineExceeded {
+		if deadline.Expired(ctx, cctx) {
 			return "", fmt.Errorf("federation endpoint %s did not answer within %s: check the network or a proxy (HTTPS_PROXY)", endpoint, CallTimeout)
 		}
 		return "", fmt.Errorf("call federation endpoint %s: %w", endpoint, err)
