@@ -40,12 +40,13 @@ func Verify(ctx context.Context, client Identity, limit time.Duration) (string, 
 
 // Find verifies the keys of cfg (Verify) and lists that user's MFA devices, both within limit.
 func Find(ctx context.Context, cfg aws.Config, limit time.Duration) (Devices, error) {
-	call, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	user, err := Verify(call, sts.NewFromConfig(cfg), limit)
+	end := time.Now().Add(limit)
+	user, err := Verify(ctx, sts.NewFromConfig(cfg), limit)
 	if err != nil {
 		return Devices{}, err
 	}
+	call, cancel := context.WithDeadline(ctx, end)
+	defer cancel()
 	d, err := List(call, iam.NewFromConfig(cfg), user)
 	if err != nil && timedOut(ctx, call) {
 		return d, fmt.Errorf("%w within %s (ListMFADevices): %w", ErrTimedOut, limit, err)
