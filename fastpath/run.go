@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"os"
 
 	"github.com/mfacred/mfacred/awsconfig"
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/internal/cli"
 )
@@ -21,11 +19,7 @@ func Run(args []string, stdout io.Writer) bool {
 	if err != nil || len(cmd) == 0 || cmd[0] != "process" {
 		return false
 	}
-	kr, err := cache.OpenKeyring(choice, from)
-	if err != nil {
-		return false
-	}
-	store, err := cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv))
+	store, err := cli.OpenStore(choice, from)
 	if err != nil {
 		return false
 	}

@@ -7,14 +7,16 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 )
 
-// Clear forgets every cached item, or with key only that one, and returns how many sessions
-// and role credentials were cached. Stored keys and seeds stay.
-func Clear(ctx context.Context, store *cache.Store, key *cache.Key) (int, error) {
+// Clear forgets every cached item, or with profile ("": all) only the one that profile uses,
+// and returns how many sessions and role credentials were cached. Stored keys and seeds stay.
+func Clear(ctx context.Context, store *cache.Store, profile string) (int, error) {
 	var known []cache.Key // where the keyring's record of items was damaged, these are looked for
-	if key == nil {
+	if profile == "" {
 		known = slices.Collect(maps.Keys(Profiles()))
 	}
 	cached, err := store.Cached(ctx, known...)
@@ -22,8 +24,16 @@ func Clear(ctx context.Context, store *cache.Store, key *cache.Key) (int, error)
 		return 0, fmt.Errorf("list sessions: %w", err)
 	}
 	keys := cached
-	if key != nil {
-		keys = []cache.Key{*key}
+	if profile != "" {
+		files, err := awsconfig.Load()
+		if err != nil {
+			return 0, err
+		}
+		p, err := files.Resolve(profile)
+		if err != nil {
+			return 0, err
+		}
+		keys = []cache.Key{hit.Of(p).Key()}
 	}
 	n := 0
 	for _, k := range keys {
@@ -34,7 +44,7 @@ func Clear(ctx context.Context, store *cache.Store, key *cache.Key) (int, error)
 			n++
 		}
 	}
-	if key == nil {
+	if profile == "" {
 		// Everything the record names is gone: what a damaged record may have missed no
 		// longer changes what status shows.
 		return n, store.MarkComplete(ctx)

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
@@ -82,29 +79,27 @@ func find(name string) *command {
 	return nil
 }
 
-// The CLI kit lives in internal/cli; these names keep the command files short.
-type exitError = cli.ExitError
-
-// usageError is a cli.UsageError the command files write as usageError{cmd, msg}.
-type usageError struct{ cmd, msg string }
+// The CLI kit is internal/cli; these short names are what the command files use. usageError
+// is a cli.UsageError written usageError{cmd, msg}.
+type (
+	exitError  = cli.ExitError
+	usageError struct{ cmd, msg string }
+)
 
 func (u usageError) Error() string { return u.Unwrap().Error() }
 func (u usageError) Unwrap() error { return cli.UsageError{Cmd: u.cmd, Msg: u.msg} }
 
 var (
+	parseArgs   = cli.Parse // parseArgs(fs, args, min, max): flags and min to max other arguments
 	profileFlag = cli.ProfileFlag
 	unexpected  = cli.Unexpected
 	terminated  = cli.Terminated
 	frontPath   = cli.Front
+	oneLine     = cli.OneLine
 )
 
 // parse parses flags and takes no other argument (cli.Parse).
 func parse(fs *flag.FlagSet, args []string) error { return cli.Parse(fs, args, 0, 0) }
-
-// parseArgs parses flags and wants min to max other arguments (max < 0: any number).
-func parseArgs(fs *flag.FlagSet, args []string, min, max int) error {
-	return cli.Parse(fs, args, min, max)
-}
 
 func run(ctx context.Context, args []string, io stdio) int {
 	choice, from, args, err := cli.KeyringChoice(args)
@@ -127,17 +122,13 @@ func run(ctx context.Context, args []string, io stdio) int {
 		fmt.Fprintf(io.Err, "mfacred: no command %q: run `mfacred --help`\n", args[0])
 		return 2
 	}
-	kr, err := cache.OpenKeyring(choice, from)
-	var store *cache.Store
-	if err == nil {
-		store, err = cache.ForNamespace(kr, os.Getenv(cache.NamespaceEnv))
-	}
+	store, err := cli.OpenStore(choice, from)
 	if err != nil {
 		fmt.Fprintf(io.Err, "mfacred: %v\n", err)
 		return 2
 	}
 	err = c.run(ctx, &env{io: io, store: store}, newFlagSet(c, io.Err), args[1:])
-	return exitCode(ctx, err, io.Err)
+	return cli.ExitCode(ctx, err, io.Err)
 }
 
 // help prints the usage of mfacred (`mfacred --help`) or of a command (`mfacred help NAME`).
@@ -158,39 +149,6 @@ func help(args []string, io stdio) int {
 	newFlagSet(c, io.Out).Usage()
 	return 0
 }
-
-// exitCode reports a command's error on w, in one line, and returns the exit status for it.
-func exitCode(ctx context.Context, err error, w io.Writer) int {
-	var code exitError
-	var usage cli.UsageError
-	var sig cli.SignalError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &code):
-		return int(code)
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &usage):
-		fmt.Fprintf(w, "mfacred: %s\n", oneLine(err.Error()))
-		return 2
-	case errors.As(context.Cause(ctx), &sig):
-		// Interrupted: whatever the wait was, it ended because of the signal; the status says
-		// so as a shell's does (130 for Ctrl-C, 143 for SIGTERM).
-		msg := oneLine(err.Error())
-		if !strings.Contains(msg, sig.Error()) {
-			msg += " (" + sig.Error() + ")"
-		}
-		fmt.Fprintf(w, "mfacred: %s\n", msg)
-		return 128 + int(sig.Sig)
-	}
-	// The AWS CLI shows a helper's stderr only when it fails, as the error text: one complete
-	// sentence (docs/aws-contract.md §1).
-	fmt.Fprintf(w, "mfacred: %s\n", oneLine(err.Error()))
-	return 1
-}
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func newFlagSet(c *command, out io.Writer) *flag.FlagSet {
 	return cli.NewFlagSet(c.name, c.args, c.help, out)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/inventory"
 )
 
@@ -32,19 +31,13 @@ func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var key *cache.Key
-	what := ""
-	if *profile != "" {
-		_, p, err := loadProfile(*profile)
-		if err != nil {
-			return err
-		}
-		k := hit.Of(p).Key()
-		key, what = &k, "profile "+p.Name+": "
-	}
-	n, err := inventory.Clear(ctx, e.store, key)
+	n, err := inventory.Clear(ctx, e.store, *profile)
 	if err != nil {
 		return err
+	}
+	what := ""
+	if *profile != "" {
+		what = "profile " + *profile + ": "
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: %sforgot %d cached session(s)\n", what, n)
 	return nil
