@@ -12,9 +12,20 @@ import (
 	"github.com/mfacred/mfacred/iamuser"
 )
 
-// Prove asks AWS who the new session of profile p is (GetCallerIdentity with it): the last
-// step of setup, after the session was got as the SDKs will get it (process).
-func Prove(ctx context.Context, p *awsconfig.Profile, session cache.Entry) (string, error) {
+// Prove is setup's last step: it gets the profile's session as the SDKs will (s.Credentials,
+// which spends a code) and asks AWS who that session is (GetCallerIdentity with it). It returns
+// the ARN and the session.
+func (s *Setup) Prove(ctx context.Context, profile string) (string, cache.Entry, error) {
+	p, session, err := s.Credentials(ctx, profile)
+	if err != nil {
+		return "", session, fmt.Errorf("%w (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, profile)
+	}
+	arn, err := whoIs(ctx, p, session)
+	return arn, session, err
+}
+
+// whoIs asks AWS who the session credentials of profile p are.
+func whoIs(ctx context.Context, p *awsconfig.Profile, session cache.Entry) (string, error) {
 	client, err := awsclient.STS(ctx, awsclient.For(p), session.Credentials)
 	if err != nil {
 		return "", err

@@ -34,6 +34,8 @@ type Setup struct {
 	Store *cache.Store
 	Front string    // the mfacred binary credential_process runs
 	Log   io.Writer // what setup did, one "mfacred: ..." line each
+	// Credentials gets a profile's credentials as `mfacred process` does, for Prove.
+	Credentials func(ctx context.Context, profile string) (*awsconfig.Profile, cache.Entry, error)
 }
 
 // Run sets the profile up; the profile is written only after AWS accepted the keys and a

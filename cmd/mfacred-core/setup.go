@@ -42,19 +42,14 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", o.Profile, err)
 	}
-	s := &setup.Setup{Store: e.store, Front: front, Log: e.io.Err}
+	s := &setup.Setup{Store: e.store, Front: front, Log: e.io.Err, Credentials: e.credentials}
 	if err := s.Run(ctx, o); err != nil || !*verify {
 		return err
 	}
-	// Last, the proof: the profile's session as the SDKs will get it, and who it is.
-	p, entry, err := e.credentials(ctx, o.Profile)
-	if err != nil {
-		return fmt.Errorf("%w (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, o.Profile)
-	}
-	arn, err := setup.Prove(ctx, p, entry)
+	arn, session, err := s.Prove(ctx, o.Profile)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.io.Out, "profile %s works: %s, MFA session until %s\n", o.Profile, arn, entry.Expiration.Local().Format("15:04 MST"))
+	fmt.Fprintf(e.io.Out, "profile %s works: %s, MFA session until %s\n", o.Profile, arn, session.Expiration.Local().Format("15:04 MST"))
 	return nil
 }
