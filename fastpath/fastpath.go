@@ -15,33 +15,32 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/credproc"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 // Profile returns the profile named by the arguments of `process` (--profile NAME or
-// --profile=NAME, else $AWS_PROFILE, else default), or false for arguments it does not know.
+// --profile=NAME, else $AWS_PROFILE, else default), or false for arguments it does not know,
+// a --profile given twice, or a name mfacred-core refuses (cli.CheckName).
 func Profile(args []string) (string, bool) {
 	name := os.Getenv("AWS_PROFILE")
 	if name == "" {
 		name = "default"
 	}
-	for i := 0; i < len(args); i++ {
-		if !strings.HasPrefix(args[i], "-") {
+	// process takes one flag, once: whatever else args hold is the core's to refuse.
+	if len(args) > 0 {
+		flag, value, inline := strings.Cut(args[0], "=")
+		switch {
+		case flag != "--profile" && flag != "-profile":
 			return "", false
-		}
-		switch a := strings.TrimPrefix(args[i], "-"); {
-		case a == "-profile" || a == "profile":
-			if i+1 >= len(args) {
-				return "", false
-			}
-			name = args[i+1]
-			i++
-		case strings.HasPrefix(a, "-profile=") || strings.HasPrefix(a, "profile="):
-			name = a[strings.IndexByte(a, '=')+1:]
+		case inline && len(args) == 1:
+			name = value
+		case !inline && len(args) == 2:
+			name = args[1]
 		default:
 			return "", false
 		}
 	}
-	return name, name != ""
+	return name, name != "" && cli.CheckName(name) == nil
 }
 
 // Serve prints the cached credentials of the profile `process args` names, if the cache holds

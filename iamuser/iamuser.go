@@ -44,15 +44,6 @@ func WhoAmI(ctx context.Context, client Identity) (string, error) {
 	return aws.ToString(id.Arn), nil
 }
 
-// Lookup asks who the keys of cfg belong to and which MFA devices that user has.
-func Lookup(ctx context.Context, cfg aws.Config) (Devices, error) {
-	user, err := WhoAmI(ctx, sts.NewFromConfig(cfg))
-	if err != nil {
-		return Devices{}, err
-	}
-	return List(ctx, iam.NewFromConfig(cfg), user)
-}
-
 // List lists the MFA devices of the caller, whose ARN is user.
 func List(ctx context.Context, client iam.ListMFADevicesAPIClient, user string) (Devices, error) {
 	d := Devices{User: user}

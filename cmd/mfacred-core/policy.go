@@ -4,8 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/mfacred/mfacred/policy"
 )
@@ -47,31 +45,11 @@ func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	return err
 }
 
-// maxPolicy is far more than any IAM policy (a managed policy holds at most 6,144 characters).
-const maxPolicy = 1 << 20
-
 func checkPolicy(e *env, path string) error {
-	in := e.io.In
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return fmt.Errorf("policy check: %w", err)
-		}
-		defer f.Close()
-		in = f
-	}
-	data, err := io.ReadAll(io.LimitReader(in, maxPolicy+1))
-	switch {
-	case err != nil:
-		return fmt.Errorf("policy check %s: %w", path, err)
-	case len(data) > maxPolicy:
-		return fmt.Errorf("policy check %s: more than %d bytes, far more than an IAM policy holds: not checked", path, maxPolicy)
-	}
-	d, err := policy.Parse(data)
+	findings, err := policy.CheckFile(path, e.io.In)
 	if err != nil {
-		return fmt.Errorf("policy check %s: %w", path, err)
+		return err
 	}
-	findings := policy.Check(d)
 	for _, f := range findings {
 		fmt.Fprintf(e.io.Out, "%s: %s\n", path, f)
 	}

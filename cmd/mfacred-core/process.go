@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
-	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
@@ -48,18 +46,15 @@ func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) er
 	return credproc.Print(e.io.Out, entry, hit.Of(p).Account())
 }
 
-// credentials returns the credentials of a profile, from the cache or from STS, within the
-// budget of one call (deadline.Process).
+// credentials returns the credentials of a profile (session.OfProfile), with the ways out of
+// a missing code or missing keys, and says once why they are stale or were not cached.
 func (e *env) credentials(ctx context.Context, profile string) (*awsconfig.Profile, cache.Entry, error) {
-	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
-	defer cancel()
-	files, p, err := loadProfile(profile)
+	p, out, err := session.OfProfile(ctx, e.store, profile)
 	if err != nil {
-		return nil, cache.Entry{}, err
-	}
-	out, err := e.provider(ctx, files, p).Credentials(ctx, hit.For(files, p))
-	if err != nil {
-		return nil, cache.Entry{}, e.explainNoCode(ctx, p, err)
+		if p != nil {
+			err = e.explainNoCode(ctx, p, err)
+		}
+		return p, cache.Entry{}, err
 	}
 	e.warn(out)
 	return p, out.Entry, nil
@@ -91,24 +86,9 @@ func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error
 	return err
 }
 
-func (e *env) provider(_ context.Context, files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
-	return &session.Provider{
-		Store: e.store,
-		NewSTS: func(ctx context.Context, keys cache.Credentials) (session.STS, error) {
-			return awsclient.STS(ctx, awsclient.For(p), keys)
-		},
-		Codes: func(ctx context.Context) (prompt.Source, error) {
-			return session.CodeSource(ctx, e.store, p.Name, p.MFASerial, p.MFAProcess)
-		},
-	}
+func (e *env) provider(_ context.Context, _ *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+	return session.ForProfile(e.store, p)
 }
 
 // loadProfile reads the AWS config files and resolves one profile.
-func loadProfile(name string) (*awsconfig.Files, *awsconfig.Profile, error) {
-	files, err := awsconfig.Load()
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := files.Resolve(name)
-	return files, p, err
-}
+var loadProfile = session.LoadProfile

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cli"
+	"github.com/mfacred/mfacred/inventory"
 )
 
 var removeCmd = &command{
@@ -24,27 +26,17 @@ func runRemove(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 		return err
 	}
 	name := fs.Arg(0)
-	items, err := e.store.SessionsOf(ctx, name)
-	if err != nil {
-		return fmt.Errorf("profile %s: list sessions: %w", name, err)
+	if err := cli.CheckName(name); err != nil {
+		return err
 	}
-	if err := e.store.DropSessionsOf(ctx, name); err != nil {
-		return fmt.Errorf("profile %s: %w", name, err)
-	}
-	n := 0
-	for _, k := range items {
-		if k.IsSession() || k.IsRole() {
-			n++
-		}
-	}
-	err = e.store.DeleteKeys(ctx, name)
+	n, hadKeys, err := inventory.Remove(ctx, e.store, name)
 	switch {
-	case errors.Is(err, cache.ErrNotFound) && len(items) == 0:
+	case errors.Is(err, inventory.ErrNothing):
 		return fmt.Errorf("profile %s: no keys stored in %s and no cached sessions", name, cache.KeyringName(e.store.Keyring))
-	case errors.Is(err, cache.ErrNotFound):
-		fmt.Fprintf(e.io.Err, "mfacred: profile %s: no keys stored; forgot %d cached session(s)\n", name, n)
 	case err != nil:
-		return fmt.Errorf("profile %s: remove keys: %w", name, err)
+		return fmt.Errorf("profile %s: %w", name, err)
+	case !hadKeys:
+		fmt.Fprintf(e.io.Err, "mfacred: profile %s: no keys stored; forgot %d cached session(s)\n", name, n)
 	default:
 		fmt.Fprintf(e.io.Err, "mfacred: removed the keys of profile %s and forgot %d cached session(s)\n", name, n)
 	}

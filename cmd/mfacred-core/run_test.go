@@ -109,6 +109,7 @@ func TestFastPathArgsMatchCore(t *testing.T) {
 		{"--"}, {"--frob"}, {"--profile"}, {"--profile="}, {"--profile", ""}, {"-h"}, {"--help"},
 		{"--keyring", "os", "--profile", "work"}, {"---profile", "work"}, {"profile", "work"},
 		{"--profile", "-x"}, {"--profile", "--"},
+		{"--profile=a", "--profile=a"}, {"--profile", "a\nb"}, {"--profile=a\tb"},
 	} {
 		fs := newFlagSet(processCmd, io.Discard)
 		profile := profileFlag(fs)

@@ -49,3 +49,28 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	}
 	return choice, flag, rest, nil
 }
+
+// Core is mfacred-core beside the running mfacred, or an error that says how to install it.
+func Core() (string, error) {
+	core, _, err := Sibling("mfacred-core")
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(core); err != nil {
+		return "", fmt.Errorf("%s is missing: mfacred needs it beside itself; install both with ./install.sh", core)
+	}
+	return core, nil
+}
+
+// Front is the mfacred binary that profiles name in credential_process: the one beside the
+// running mfacred-core, or the running binary itself when there is none (as under `go run`).
+func Front() (string, error) {
+	front, self, err := Sibling("mfacred")
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(front); err != nil {
+		return self, nil
+	}
+	return front, nil
+}

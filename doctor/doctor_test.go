@@ -1,9 +1,6 @@
-package main
+package doctor
 
 import (
-	"bytes"
-	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,10 +9,14 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
 	"github.com/mfacred/mfacred/localsts"
 	"github.com/mfacred/mfacred/session"
 )
+
+// checklist is what a doctor run found.
+type checklist = []Result
 
 const (
 	testSerial = "arn:aws:iam::123456789012:mfa/phone"
@@ -23,15 +24,13 @@ const (
 	adminRole  = "arn:aws:iam::222222222222:role/Admin"
 )
 
-// rig is the command layer over an in-memory keyring and the local STS, with config files of
+// rig is doctor over an in-memory keyring and the local STS, with config files of
 // its own: no terminal, no Secret Service, no network beyond the loopback.
 type rig struct {
 	t     *testing.T
 	sts   *localsts.Server
 	user  localsts.User
 	store *cache.Store
-	out   bytes.Buffer
-	err   bytes.Buffer
 	self  string
 }
 
@@ -70,32 +69,35 @@ func newRig(t *testing.T, config string) *rig {
 	return r
 }
 
-// doctor runs doctor's checks as the command does, and returns its lines.
-func (r *rig) doctor(profile string, spend bool) *checklist {
-	e := &env{io: stdio{In: strings.NewReader(""), Out: &r.out, Err: &r.err}, store: r.store}
-	ctx := r.t.Context()
-	c := &checklist{store: r.store, self: r.self, provider: func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
-		return e.provider(ctx, files, p)
-	}}
-	c.doctor(ctx, profile, spend)
-	return c
+// provider is the session.Provider process uses, as mfacred-core builds it.
+func (r *rig) provider(_ *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+	return session.ForProfile(r.store, p)
+}
+
+// doctor runs doctor's checks as the command does, and returns its results.
+func (r *rig) doctor(profile string, spend bool) checklist {
+	d := &Doctor{Store: r.store, Self: r.self, Provider: r.provider}
+	return d.Run(r.t.Context(), profile, spend)
 }
 
 // want fails unless the checklist has a line of kind containing text.
-func want(t *testing.T, c *checklist, kind, text string) {
+func want(t *testing.T, c checklist, kind, text string) {
 	t.Helper()
-	for _, r := range c.results {
-		if r.kind == kind && strings.Contains(r.text, text) {
+	for _, r := range c {
+		if string(r.Kind) == kind && strings.Contains(r.Text, text) || kind == "hint" && r.Fix != "" && strings.Contains(r.Fix, text) {
 			return
 		}
 	}
 	t.Fatalf("no %s line with %q in:\n%s", kind, text, lines(c))
 }
 
-func lines(c *checklist) string {
+func lines(c checklist) string {
 	var b strings.Builder
-	for _, r := range c.results {
-		b.WriteString(r.kind + " " + r.text + "\n")
+	for _, r := range c {
+		b.WriteString(string(r.Kind) + " " + r.Text + "\n")
+		if r.Fix != "" {
+			b.WriteString("  fix: " + r.Fix + "\n")
+		}
 	}
 	return b.String()
 }
@@ -108,7 +110,7 @@ func TestDoctorHealthyProfileWithSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := r.doctor("work", true)
-	if c.problems() != 0 {
+	if Problems(c) != 0 {
 		t.Fatalf("problems in a healthy profile:\n%s", lines(c))
 	}
 	want(t, c, "ok", "credential_process runs this mfacred")
@@ -164,9 +166,9 @@ func TestDoctorKeysRejected(t *testing.T) {
 	want(t, c, "problem", "keys: AWS does not accept access key "+r.user.AccessKeyID)
 	want(t, c, "hint", "store working keys with `mfacred add work`")
 	want(t, c, "hint", "session: none cached")
-	for _, res := range c.results {
-		if strings.HasPrefix(res.text, "seed:") {
-			t.Fatalf("the seed was checked with keys AWS refused: %s", res.text)
+	for _, res := range c {
+		if strings.HasPrefix(res.Text, "seed:") {
+			t.Fatalf("the seed was checked with keys AWS refused: %s", res.Text)
 		}
 	}
 	if n := r.sts.Count("GetSessionToken"); n != 0 {
@@ -181,26 +183,28 @@ func TestProcessThenDoctorRole(t *testing.T) {
 	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{io: stdio{In: strings.NewReader(""), Out: &r.out, Err: &r.err}, store: r.store}
-	process := func() map[string]any {
+	process := func() cache.Entry {
 		t.Helper()
-		r.out.Reset()
-		fs := flag.NewFlagSet("process", flag.ContinueOnError)
-		if err := runProcess(t.Context(), e, fs, []string{"--profile", "work"}); err != nil {
-			t.Fatalf("process: %v\n%s", err, r.err.String())
+		files, err := awsconfig.Load()
+		if err != nil {
+			t.Fatal(err)
 		}
-		var out map[string]any
-		if err := json.Unmarshal(r.out.Bytes(), &out); err != nil {
-			t.Fatalf("process printed %q: %v", r.out.String(), err)
+		p, err := files.Resolve("work")
+		if err != nil {
+			t.Fatal(err)
 		}
-		return out
+		out, err := r.provider(files, p).Credentials(t.Context(), hit.For(files, p))
+		if err != nil {
+			t.Fatalf("process: %v", err)
+		}
+		return out.Entry
 	}
 	first := process()
-	if first["Version"] != 1.0 || first["AccountId"] != "123456789012" || !strings.HasPrefix(first["AccessKeyId"].(string), "ASIA") {
-		t.Fatalf("process printed %v", first)
+	if !strings.HasPrefix(first.AccessKeyID, "ASIA") {
+		t.Fatalf("process got %+v", first)
 	}
-	if again := process(); again["AccessKeyId"] != first["AccessKeyId"] || r.sts.Count("GetSessionToken") != 1 {
-		t.Fatalf("the second call was not served from the cache: %v, %d GetSessionToken", again, r.sts.Count("GetSessionToken"))
+	if again := process(); again.AccessKeyID != first.AccessKeyID || r.sts.Count("GetSessionToken") != 1 {
+		t.Fatalf("the second call was not served from the cache: %s, %d GetSessionToken", again.AccessKeyID, r.sts.Count("GetSessionToken"))
 	}
 	c := r.doctor("prod", false)
 	want(t, c, "ok", "role: "+adminRole+" can be assumed with the MFA session (as arn:aws:sts::222222222222:assumed-role/Admin/mfacred-doctor)")
@@ -209,23 +213,6 @@ func TestProcessThenDoctorRole(t *testing.T) {
 	}
 	if _, err := r.store.Session(t.Context(), cache.RoleKey("work", testSerial, adminRole, "", "", false)); err == nil {
 		t.Fatal("doctor cached the role credentials it tried")
-	}
-}
-
-// setup's region rule is the one every call uses: AWS_DEFAULT_REGION counts when neither
-// AWS_REGION nor the profile sets one.
-func TestRegionRule(t *testing.T) {
-	for _, tc := range []struct{ env, envDefault, configured, want string }{
-		{"eu-west-1", "us-west-2", "ap-south-1", "eu-west-1"},
-		{"", "us-west-2", "ap-south-1", "ap-south-1"},
-		{"", "us-west-2", "", "us-west-2"},
-		{"", "", "", ""},
-	} {
-		t.Setenv("AWS_REGION", tc.env)
-		t.Setenv("AWS_DEFAULT_REGION", tc.envDefault)
-		if got := awsconfig.Region(tc.configured); got != tc.want {
-			t.Errorf("Region(%q) with AWS_REGION=%q AWS_DEFAULT_REGION=%q = %q, want %q", tc.configured, tc.env, tc.envDefault, got, tc.want)
-		}
 	}
 }
 
@@ -240,9 +227,45 @@ func TestDoctorNamesADamagedSession(t *testing.T) {
 	}
 	c := r.doctor("work", false)
 	want(t, c, "hint", "session: damaged cached credentials: expires at")
-	for _, res := range c.results {
-		if strings.HasPrefix(res.text, "session: cached, expires in") {
-			t.Fatalf("doctor calls a damaged session fine: %s", res.text)
+	for _, res := range c {
+		if strings.HasPrefix(res.Text, "session: cached, expires in") {
+			t.Fatalf("doctor calls a damaged session fine: %s", res.Text)
 		}
+	}
+}
+
+// doctor's session line is process's rule (package hit): a session process would renew is
+// never "ok" — neither one with 12 minutes left nor one made from keys the files no longer hold.
+func TestDoctorSessionLineIsProcessRule(t *testing.T) {
+	for _, tc := range []struct {
+		name, creds string
+		left        time.Duration
+		fromFile    string
+		ok          bool
+	}{
+		{"an hour left", "", time.Hour, "", true},
+		{"12 minutes left", "", 12 * time.Minute, "", false},
+		{"file keys held", "[work]\naws_access_key_id = AKIAFILE000000000001\naws_secret_access_key = s\n", time.Hour, "AKIAFILE000000000001", true},
+		{"file keys replaced", "[work]\naws_access_key_id = AKIAFILE000000000002\naws_secret_access_key = s\n", time.Hour, "AKIAFILE000000000001", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, workProfile)
+			if err := os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(tc.creds), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t"},
+				Expiration: time.Now().Add(tc.left), Source: "work", Device: testSerial, SourceKeyID: tc.fromFile, FromFile: tc.fromFile != ""}
+			if err := r.store.PutSession(t.Context(), cache.SessionKey("work", testSerial), e); err != nil {
+				t.Fatal(err)
+			}
+			c := r.doctor("work", false)
+			ok := false
+			for _, res := range c {
+				ok = ok || res.Kind == OK && strings.HasPrefix(res.Text, "session:")
+			}
+			if ok != tc.ok {
+				t.Fatalf("session line ok = %v, want %v (process serves it: %v):\n%s", ok, tc.ok, tc.ok, lines(c))
+			}
+		})
 	}
 }

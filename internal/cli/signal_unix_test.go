@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package cli
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // The test runs itself as the program: it sends itself the two signals.
 func TestSecondCtrlCEndsTheProcess(t *testing.T) {
 	if os.Getenv("MFACRED_TEST_SIGNAL_CHILD") == "1" {
-		ctx, stop := signalContext()
+		ctx, stop := SignalContext()
 		defer stop()
 		_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
 		select {
@@ -28,8 +28,8 @@ func TestSecondCtrlCEndsTheProcess(t *testing.T) {
 			fmt.Println("the first signal did not end the context")
 			os.Exit(3)
 		}
-		var sig signalError
-		if !errors.As(context.Cause(ctx), &sig) || sig.sig != syscall.SIGINT {
+		var sig SignalError
+		if !errors.As(context.Cause(ctx), &sig) || sig.Sig != syscall.SIGINT {
 			fmt.Printf("cause %v, want the SIGINT\n", context.Cause(ctx))
 			os.Exit(3)
 		}

@@ -1,0 +1,141 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
+)
+
+func (d *Doctor) keyring(ctx context.Context, _ *facts) ([]Result, bool) {
+	name := cache.KeyringName(d.Store.Keyring)
+	if err := d.Store.Reachable(ctx); err != nil {
+		return []Result{result(Problem, "keyring: %s: %v", name, err)}, false
+	}
+	rs := []Result{result(OK, "keyring: %s reachable", name)}
+	if d.Store.SessionsOnly(ctx) {
+		rs = append(rs, result(Hint, "keyring: sessions only: long-term keys come from the credentials file (mfacred_source_profile), codes from mfa_process or the terminal"))
+	}
+	return rs, true
+}
+
+func (d *Doctor) config(_ context.Context, f *facts) ([]Result, bool) {
+	files, err := awsconfig.Load()
+	if err != nil {
+		return []Result{result(Problem, "config: %v", err)}, false
+	}
+	rs := []Result{result(OK, "config: %s parses", files.ConfigPath)}
+	if !files.Exists(f.name) {
+		return append(rs, result(Problem, "profile %s: not in %s", f.name, files.ConfigPath).fix("run `mfacred setup --profile %s`", f.name)), false
+	}
+	f.files = files
+	return rs, true
+}
+
+// credentialProcess checks that the profile's credential_process runs this binary for this
+// profile, and that no SDK setting beside it gets in the way (docs/aws-contract.md §3).
+func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool) {
+	files, name := f.files, f.name
+	line := files.Get(name, "credential_process")
+	var rs []Result
+	if line == "" {
+		rs = append(rs, result(Problem, "profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name).fix("run `mfacred setup --profile %s`", name))
+	} else if words, err := awsconfig.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
+		rs = append(rs, result(Problem, "profile %s: credential_process %q cannot be split into words as the AWS CLI does it: %v", name, line, err))
+	} else {
+		prog := words[0]
+		if !strings.ContainsRune(prog, filepath.Separator) {
+			prog, _ = exec.LookPath(prog)
+		}
+		switch {
+		case !samePath(prog, d.Self):
+			rs = append(rs, result(Problem, "profile %s: credential_process runs %s, not this mfacred (%s)", name, words[0], d.Self))
+		case len(words) < 4 || words[1] != "process" || words[2] != "--profile" || words[3] != name:
+			rs = append(rs, result(Problem, "profile %s: credential_process is %q: want `%s process --profile %s`", name, line, words[0], name))
+		default:
+			rs = append(rs, result(OK, "profile %s: credential_process runs this mfacred", name))
+		}
+	}
+	for _, conflict := range files.SDKConflicts(name) {
+		rs = append(rs, result(Problem, "%v", conflict))
+	}
+	if k, ok, _ := files.StaticKeys(name); ok && line != "" {
+		rs = append(rs, result(Problem, "profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File).
+			fix("run `mfacred setup --profile %s --move-keys`", name))
+	}
+	return rs, true
+}
+
+func samePath(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
+// profile resolves the profile as process does.
+func (d *Doctor) profile(_ context.Context, f *facts) ([]Result, bool) {
+	p, err := f.files.Resolve(f.name)
+	if err != nil {
+		r := result(Problem, "%v", err)
+		if errors.Is(err, awsconfig.ErrNoMFASerial) {
+			r = r.fix("run `mfacred setup --profile %s` to find your device and write it", f.name)
+		}
+		return []Result{r}, false
+	}
+	var rs []Result
+	if p.Role != nil {
+		rs = append(rs, result(OK, "profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource))
+	}
+	f.p, f.r, f.provider = p, hit.For(f.files, p), d.Provider(f.files, p)
+	return rs, true
+}
+
+// longTermKeys finds the long-term keys where process would.
+func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
+	keys, fromFile, err := f.provider.LongTermKeys(ctx, f.r)
+	if err != nil {
+		return []Result{result(Problem, "%v", err).fix("store them with `mfacred add %s` or `mfacred setup --profile %s`", f.p.KeySource, f.p.KeySource)}, true
+	}
+	where := "in the keyring"
+	if fromFile {
+		where = "in " + f.r.FileKeys.File
+	}
+	f.keys = &keys
+	return []Result{result(OK, "keys of profile %s: access key %s, %s", f.p.KeySource, keys.AccessKeyID, where)}, true
+}
+
+// session says what process would do with the cached credentials of the profile: serve them
+// (hit.Lookup, process's own rule) or renew them, and why.
+func (d *Doctor) session(ctx context.Context, f *facts) ([]Result, bool) {
+	now := d.now()
+	en, served, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
+	left := en.Expiration.Sub(now)
+	var r Result
+	switch {
+	case err != nil:
+		r = result(Problem, "session: %v", err)
+	case served:
+		r = result(OK, "session: cached, expires in %s", left.Truncate(time.Minute))
+	case en == cache.Entry{}:
+		r = result(Hint, "session: none cached; the next call asks for a code")
+	case en.Check(now) != nil:
+		r = result(Hint, "session: %v; the next call replaces them", en.Check(now))
+	case left <= 0:
+		r = result(Hint, "session: cached one has expired; the next call asks for a code")
+	case en.FromFile && (f.r.FileKeys == nil || f.r.FileKeys.AccessKeyID != en.SourceKeyID):
+		r = result(Hint, "session: cached, but made from access key %s, which the files no longer hold; the next call replaces it", en.SourceKeyID)
+	default:
+		r = result(Hint, "session: cached, expires in %s, too soon to serve; the next call renews it", left.Truncate(time.Minute))
+	}
+	return []Result{r}, true
+}

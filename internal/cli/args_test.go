@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+// A command line a command does not understand is a UsageError naming what was not understood,
+// in one line: a flag given twice among them; a profile name with a control character is
+// refused, but not as a usage error (the name, not the command line, is wrong).
+func TestParse(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "")
+	for _, tc := range []struct {
+		args    []string
+		min     int
+		usage   string // the UsageError's text ("": none)
+		refused bool   // another error
+		profile string
+	}{
+		{args: nil, profile: "default"},
+		{args: []string{"--profile", "work", "--env"}, profile: "work"},
+		{args: []string{"--profile", "a", "--profile", "b"}, usage: "x: --profile given twice: run `mfacred help x`"},
+		{args: []string{"-profile=a", "--profile=a"}, usage: "x: --profile given twice"},
+		{args: []string{"--env", "--env=false"}, usage: "x: --env given twice"},
+		{args: []string{"--env", "--profile", "a", "--env"}, usage: "x: --env given twice"},
+		{args: []string{"--profile", "a", "extra"}, usage: `x: unexpected argument "extra"`},
+		{args: []string{"--profile", "a", "--"}, usage: `x: unexpected argument "--"`},
+		{args: []string{"--profile="}, usage: "x: --profile needs a name"},
+		{args: []string{"--frob"}, usage: "x: flag provided but not defined: -frob"},
+		{args: nil, min: 1, usage: "x: missing argument"},
+		{args: []string{"--profile", "a\nb"}, refused: true},
+		{args: []string{"--profile=a\tb"}, refused: true},
+		{args: []string{"--profile", "a\x1bb"}, refused: true},
+		{args: []string{"--profile", "my prof"}, profile: "my prof"},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		profile := ProfileFlag(fs)
+		fs.Bool("env", false, "")
+		err := Parse(fs, tc.args, tc.min, tc.min)
+		var usage UsageError
+		switch {
+		case tc.usage != "":
+			if !errors.As(err, &usage) || !strings.HasPrefix(err.Error(), tc.usage) {
+				t.Errorf("%q: %v, want the usage error %q", tc.args, err, tc.usage)
+			}
+		case tc.refused:
+			if err == nil || errors.As(err, &usage) || !strings.Contains(err.Error(), "control character") || strings.ContainsAny(err.Error(), "\n\t\x1b") {
+				t.Errorf("%q: %v, want one line refusing the name", tc.args, err)
+			}
+		case err != nil || *profile != tc.profile:
+			t.Errorf("%q: profile %q, %v; want %q", tc.args, *profile, err, tc.profile)
+		}
+	}
+}
+
+// A flag wrapped for one parse is unwrapped after it: help shows the flag's own type and
+// default, and a second parse of another command line counts afresh.
+func TestParseLeavesFlagsAsTheyWere(t *testing.T) {
+	var b strings.Builder
+	fs := NewFlagSet("x", "[--n N]", "Does x.", &b)
+	n := fs.Int("n", 3, "how many")
+	if err := Parse(fs, []string{"--n", "4"}, 0, 0); err != nil || *n != 4 {
+		t.Fatalf("n = %d, %v", *n, err)
+	}
+	if err := Parse(fs, []string{"--n", "5"}, 0, 0); err != nil || *n != 5 {
+		t.Fatalf("second parse: n = %d, %v", *n, err)
+	}
+	fs.Usage()
+	if want := "  -n int\n    \thow many (default 3)"; !strings.Contains(b.String(), want) {
+		t.Fatalf("usage:\n%s\nwant %q", b.String(), want)
+	}
+}

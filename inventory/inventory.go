@@ -1,0 +1,120 @@
+// Package inventory is what the cache holds, as `mfacred status` lists it and `mfacred clear`
+// and `remove` forget it: each cached session with the profiles it serves (from the config as
+// it is now, by package hit's key), the role credentials assumed with it below it, and the
+// items no call can use (old format, damaged), by name only: never a secret.
+package inventory
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sort"
+
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
+)
+
+// Item is one cached session or role credentials, with the profiles it serves.
+type Item struct {
+	Key      cache.Key
+	Entry    cache.Entry
+	Profiles []string // sorted; none when no profile of the config uses it
+}
+
+// Group is a cached session and the role credentials assumed with it. Cached is false when
+// the session is gone and only its roles are left (Entry is then the first role's).
+type Group struct {
+	Item
+	Cached bool
+	Roles  []Item
+}
+
+// Unusable is an item no call can use; `mfacred clear` removes it.
+type Unusable struct {
+	Key cache.Key
+	Why string // "old format" or "damaged"
+}
+
+// Inventory is what the cache holds.
+type Inventory struct {
+	Groups   []Group // by session key
+	Unusable []Unusable
+	// Rebuilt: the keyring's record of items was damaged and rebuilt from the config's
+	// profiles, so items of profiles no longer in the config may be missing.
+	Rebuilt bool
+}
+
+// Take reads the inventory of store.
+func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
+	var inv Inventory
+	served := Profiles()
+	keys, err := store.Cached(ctx, slices.Collect(maps.Keys(served))...)
+	if err != nil {
+		return inv, err
+	}
+	sessions := map[cache.Key]*Group{}
+	var roles []Item
+	for _, k := range keys {
+		if _, _, ok := k.Fields(); !ok && !k.IsPart() {
+			inv.Unusable = append(inv.Unusable, Unusable{k, "old format"})
+			continue
+		}
+		if !k.IsSession() && !k.IsRole() {
+			continue // parts go with their item; identities are not sessions
+		}
+		en, err := store.Inspect(ctx, k)
+		switch {
+		case errors.Is(err, cache.ErrNotFound):
+			continue
+		case errors.Is(err, cache.ErrOldFormat):
+			inv.Unusable = append(inv.Unusable, Unusable{k, "old format"})
+			continue
+		case errors.Is(err, cache.ErrDamaged):
+			inv.Unusable = append(inv.Unusable, Unusable{k, "damaged"})
+			continue
+		case err != nil:
+			return inv, err
+		}
+		item := Item{Key: k, Entry: en, Profiles: served[k]}
+		if k.IsRole() {
+			roles = append(roles, item)
+		} else {
+			sessions[k] = &Group{Item: item, Cached: true}
+		}
+	}
+	for _, r := range roles { // listed under the session they were assumed with (or would be)
+		parent := cache.SessionKey(r.Entry.Source, r.Entry.Device)
+		g, ok := sessions[parent]
+		if !ok {
+			g = &Group{Item: Item{Key: parent, Entry: r.Entry}}
+			sessions[parent] = g
+		}
+		g.Roles = append(g.Roles, r)
+	}
+	for _, g := range sessions {
+		inv.Groups = append(inv.Groups, *g)
+	}
+	sort.Slice(inv.Groups, func(i, j int) bool { return inv.Groups[i].Key < inv.Groups[j].Key })
+	inv.Rebuilt, err = store.RecordIncomplete(ctx)
+	return inv, err
+}
+
+// Profiles is which profiles each cache item serves, from the config as it is now (none when
+// it cannot be read).
+func Profiles() map[cache.Key][]string {
+	served := map[cache.Key][]string{}
+	if files, err := awsconfig.Load(); err == nil {
+		for _, name := range files.Profiles() {
+			if p, err := files.Resolve(name); err == nil {
+				k := hit.Of(p).Key()
+				served[k] = append(served[k], name)
+			}
+		}
+	}
+	for _, names := range served {
+		sort.Strings(names)
+	}
+	return served
+}
