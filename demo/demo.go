@@ -125,6 +125,7 @@ func Run(ctx context.Context, o Options) error {
 
 	runErr := d.run(ctx, o.Interactive, ns, store.Keyring, store.SessionsOnly(ctx))
 	d.sts.Close()
+	owner.Close() // first: Windows removes no file that is open
 	if left := cleanUp(ctx, store, dir); len(left) > 0 {
 		return fmt.Errorf("clean up the demo: remove these by hand: %s", strings.Join(left, "; "))
 	}
@@ -426,3 +427,5 @@ func randomSeed() string {
 	_, _ = rand.Read(b)
 	return base32.StdEncoding.EncodeToString(b)
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

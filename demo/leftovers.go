@@ -49,10 +49,10 @@ func removeLeftovers(ctx context.Context, out io.Writer) {
 		if store == nil {
 			continue
 		}
+		release() // first: Windows removes no file that is open
 		if left := cleanUp(ctx, store, dir); len(left) == 0 {
-			fmt.Fprintf(out, "mfacred demo: removed what a demo that no longer runs left: %s and the keyring namespace mfacred-%s\n", dir, ns)
+			fmt.Fprintf(out, "Removed what a demo that no longer runs left: %s and the keyring namespace mfacred-%s.\n", dir, ns)
 		}
-		release()
 	}
 }
 
