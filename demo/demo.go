@@ -158,6 +158,17 @@ func cleanUp(ctx context.Context, store *cache.Store, dir string) (left []string
 }
 
 func (d *demo) run(ctx context.Context, interactive bool, ns string, kr cache.Keyring, sessionsOnly bool) error {
+	if err := d.setUp(ctx, interactive, ns, kr, sessionsOnly); err != nil {
+		return err
+	}
+	if err := d.calls(ctx, interactive); err != nil {
+		return err
+	}
+	return d.findings(ctx)
+}
+
+// setUp writes the demo's AWS files and stores the IAM user's keys, as a user would.
+func (d *demo) setUp(ctx context.Context, interactive bool, ns string, kr cache.Keyring, sessionsOnly bool) error {
 	phone, backup := d.user.Devices[0], d.user.Devices[1]
 	config := filepath.Join(d.dir, "config")
 	d.env = childEnv(os.Environ(),
@@ -229,6 +240,13 @@ both are removed at the end.
 	for _, l := range strings.Split(strings.TrimSpace(cfg.String()), "\n") {
 		fmt.Fprintln(d.out, strings.TrimRight("   "+l, " "))
 	}
+	return nil
+}
+
+// calls shows mfacred serving: the first call with a code, the second from the keyring, one
+// GetSessionToken for 16 parallel calls, a role with no second code, a real SDK as the caller.
+func (d *demo) calls(ctx context.Context, interactive bool) error {
+	phone := d.user.Devices[0]
 	d.title(`First call: no session yet, so mfacred needs a code of the device "phone"`)
 	if interactive {
 		fmt.Fprintf(d.out, "   The device \"phone\" shows %s now: type it when mfacred asks.\n", localsts.Code(phone.Seed, time.Now()))
@@ -275,10 +293,11 @@ both are removed at the end.
 	}
 	fmt.Fprintf(d.out, "   $ mfacred process --profile demo-admin\n   %s; AssumeRole calls: %d, new GetSessionToken calls: %d\n", role.summary, d.sts.Count("AssumeRole"), d.sts.Count("GetSessionToken")-before)
 
-	if err := d.caller(ctx); err != nil {
-		return err
-	}
+	return d.caller(ctx)
+}
 
+// findings shows doctor and policy check finding the single-device-era mistakes.
+func (d *demo) findings(ctx context.Context) error {
 	d.title("doctor on a profile of the single-device era (mfa_serial = mfa/USERNAME)")
 	out, err := d.mfacred(ctx, nil, nil, "doctor", "--profile", "demo-old")
 	if err == nil || !strings.Contains(out, "mfa/phone") {
