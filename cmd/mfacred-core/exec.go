@@ -5,14 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
-	"strings"
-	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
-	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/credserver"
+	"github.com/mfacred/mfacred/internal/child"
 )
 
 var execCmd = &command{
@@ -67,7 +68,50 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
-	return execve(ctx, path, argv, execEnv(os.Environ(), p, entry))
+	vars := child.Env{Profile: p.Name, Region: p.Region, AccessKeyID: entry.AccessKeyID, SecretAccessKey: entry.SecretAccessKey,
+		SessionToken: entry.SessionToken, Expiration: entry.Expiration}
+	return exitStatus(child.Exec(path, argv, vars.Environ(os.Environ())))
+}
+
+// execServed runs argv with the profile's credentials served to it, and returns its exit
+// status: the server renews them for as long as the command runs and closes when it ends.
+func execServed(ctx context.Context, e *env, profile, path string, argv []string) error {
+	files, err := awsconfig.Load()
+	if err != nil {
+		return err
+	}
+	if k := files.DefaultCredentials(); k != "" {
+		return fmt.Errorf("exec --server: profile default has credentials of its own (%s), which the AWS SDKs read before a credentials server: move them to a named profile, or run without --server", k)
+	}
+	// The server outlives a Ctrl-C that the command survives (a shell), so its renewals do
+	// not end with ctx.
+	srv, p, err := e.credServer(ctx, context.WithoutCancel(ctx), profile, filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("exec --server: listen: %w", err)
+	}
+	defer l.Close()
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args = argv
+	cmd.Env = child.Env{Profile: p.Name, Region: p.Region, ServerURL: credserver.URL(l), Token: srv.Token}.Environ(os.Environ())
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.io.In, e.io.Out, e.io.Err
+	// The listener is open, so the command's first fetch waits for Run.
+	code, err := child.Run(cmd, func(ctx context.Context) error { return srv.Run(ctx, l) })
+	if err != nil {
+		return fmt.Errorf("exec --server: %w", err)
+	}
+	return exitStatus(code, nil)
+}
+
+// exitStatus is the command's exit status as mfacred's.
+func exitStatus(code int, err error) error {
+	if err != nil || code == 0 {
+		return err
+	}
+	return exitError(code)
 }
 
 // defaultCommand is the shell exec runs when given no command: $SHELL, or on Windows, which
@@ -84,43 +128,4 @@ func defaultCommand(goos string, getenv func(string) string) (string, error) {
 		return "", errors.New("no command given and %ComSpec% is unset")
 	}
 	return "", errors.New("no command given and $SHELL is unset")
-}
-
-// execEnv is the child's environment: env without any credentials or profile it had, plus
-// the profile's credentials and region.
-func execEnv(env []string, p *awsconfig.Profile, e cache.Entry) []string {
-	set := []string{
-		"AWS_ACCESS_KEY_ID=" + e.AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + e.SecretAccessKey,
-		"AWS_SESSION_TOKEN=" + e.SessionToken,
-		"AWS_CREDENTIAL_EXPIRATION=" + e.Expiration.UTC().Format(time.RFC3339),
-		"MFACRED_PROFILE=" + p.Name,
-	}
-	if p.Region != "" {
-		set = append(set, "AWS_REGION="+p.Region, "AWS_DEFAULT_REGION="+p.Region)
-	}
-	return withEnv(env, set)
-}
-
-// withEnv is env without any credentials, profile or credentials server it had, and without
-// the variables set sets, followed by set.
-func withEnv(env, set []string) []string {
-	drop := map[string]bool{
-		"AWS_PROFILE": true, "AWS_DEFAULT_PROFILE": true,
-		"AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
-		"AWS_SECURITY_TOKEN": true, "AWS_CREDENTIAL_EXPIRATION": true,
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI": true, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": true,
-		"AWS_CONTAINER_AUTHORIZATION_TOKEN": true, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": true,
-	}
-	for _, kv := range set {
-		k, _, _ := strings.Cut(kv, "=")
-		drop[k] = true
-	}
-	out := make([]string, 0, len(env)+len(set))
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
-			out = append(out, kv)
-		}
-	}
-	return append(out, set...)
 }

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/mfacred/mfacred/awsclient"
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/console"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
@@ -46,68 +47,35 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	d, err := consoleDuration(*durationFlag)
+	d, err := console.ParseDuration(*durationFlag)
 	if err != nil {
 		return err
 	}
-	endpoint := os.Getenv("MFACRED_FEDERATION_ENDPOINT")
-	if endpoint != "" {
-		if err := console.CheckEndpoint(endpoint); err != nil {
-			return fmt.Errorf("MFACRED_FEDERATION_ENDPOINT: %w", err)
-		}
-	}
-	files, p, err := loadProfile(*profile)
-	if err != nil {
-		return err
-	}
-	if p.Role == nil {
-		return fmt.Errorf("profile %s has no mfacred_role_arn: a console sign-in URL needs role (or federation) credentials, and GetFederationToken, the only way to federation credentials from an IAM user's keys, cannot carry MFA, so a deny-unless-MFA policy refuses them; sign in to the console as the IAM user with your MFA device, or make a role profile (mfacred_source_profile = %s, mfacred_role_arn = ...) and run `mfacred login` with it", p.Name, p.Name)
-	}
-	part, err := console.PartitionOf(p.Role.ARN)
-	if err != nil {
-		return fmt.Errorf("profile %s: mfacred_role_arn: %w", p.Name, err)
-	}
-	destination, err := console.Destination(part, p.Region, *dest)
-	if err != nil {
-		return fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-
-	r := hit.For(files, p)
-	roleLife := time.Duration(p.Role.Duration) * time.Second
-	minLeft, sessionDuration, err := console.Length(!p.Role.Direct, roleLife, d)
-	switch {
-	case errors.Is(err, console.ErrChainingCap):
-		return fmt.Errorf("profile %s: a console session of %s is more than role chaining allows: the role is assumed with the MFA session, AWS caps such role credentials at one hour, and the console session ends with them; ask for --duration 1h or less, or set mfacred_role_direct = true in profile %s for console sessions of up to 12h (one MFA code per role)", p.Name, d, p.Name)
-	case errors.Is(err, console.ErrOutlasts):
-		return fmt.Errorf("profile %s: a console session of %s outlasts its role credentials (mfacred_role_duration_seconds = %d), and with role chaining the console session ends with them; ask for --duration %s or less, or raise mfacred_role_duration_seconds (3600 at most)", p.Name, d, p.Role.Duration, roleLife)
-	}
-	r.MinLeft = minLeft
 	cctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
-	entry, err := e.provider(cctx, files, p).Credentials(cctx, r)
+	var prof *awsconfig.Profile // resolved by Login
+	signin, ends, err := console.Login{
+		Profile: *profile, Load: loadProfile, Destination: *dest, Duration: d, Endpoint: os.Getenv("MFACRED_FEDERATION_ENDPOINT"),
+		Credentials: func(ctx context.Context, files *awsconfig.Files, p *awsconfig.Profile, r hit.Request) (cache.Entry, error) {
+			prof = p
+			out, err := e.provider(ctx, files, p).Credentials(ctx, r)
+			if err != nil {
+				return cache.Entry{}, e.explainNoCode(ctx, p, err)
+			}
+			e.warn(out)
+			return out.Entry, nil
+		},
+		HTTP: func(ctx context.Context, c cache.Credentials) console.Doer {
+			if cfg, err := awsclient.Config(ctx, awsclient.For(prof), c); err == nil && cfg.HTTPClient != nil {
+				return cfg.HTTPClient
+			}
+			return nil
+		},
+	}.SignIn(cctx)
 	if err != nil {
-		return e.explainNoCode(cctx, p, err)
+		return err
 	}
-	e.warn(entry)
-
-	fed := console.Federation{Endpoint: endpoint}
-	if cfg, err := awsclient.Config(cctx, awsclient.For(p), entry.Credentials); err == nil && cfg.HTTPClient != nil {
-		fed.HTTP = cfg.HTTPClient // AWS_CA_BUNDLE and HTTPS_PROXY, as for STS
-	}
-	token, err := fed.SigninToken(cctx, part, entry.Credentials, sessionDuration)
-	if errors.Is(err, console.ErrRefused) {
-		return fmt.Errorf("profile %s, role %s: %w: if the role session was revoked, run `mfacred clear --profile %s` and try again", p.Name, p.Role.ARN, err, p.Name)
-	}
-	if err != nil {
-		return fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-	signin := console.URL(part, destination, token)
-
-	ends := entry.Expiration
-	if sessionDuration != 0 {
-		ends = time.Now().Add(sessionDuration)
-	}
-	done := fmt.Sprintf("the console session as %s ends at %s (in %s)", p.Role.ARN, ends.Local().Format("15:04 MST"), time.Until(ends).Round(time.Minute))
+	done := fmt.Sprintf("the console session as %s ends at %s (in %s)", prof.Role.ARN, ends.Local().Format("15:04 MST"), time.Until(ends).Round(time.Minute))
 	if *toStdout {
 		fmt.Fprintln(e.io.Out, signin)
 		fmt.Fprintf(e.io.Err, "mfacred: whoever has the sign-in URL can sign in with it for 15 minutes; %s\n", done)
@@ -115,30 +83,10 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	}
 	if err := console.Handoff(ctx, signin, console.SystemOpener(runtime.GOOS, e.io.Err), console.HandoffTimeout); err != nil {
 		if errors.Is(err, console.ErrNotFetched) {
-			return fmt.Errorf("profile %s: %w: run `mfacred login --profile %s --stdout` and open the URL yourself", p.Name, err, p.Name)
+			return fmt.Errorf("profile %s: %w: run `mfacred login --profile %s --stdout` and open the URL yourself", prof.Name, err, prof.Name)
 		}
-		return fmt.Errorf("profile %s: open the console: %w (or print the URL with --stdout)", p.Name, err)
+		return fmt.Errorf("profile %s: open the console: %w (or print the URL with --stdout)", prof.Name, err)
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: opened the console in the browser; %s\n", done)
 	return nil
-}
-
-// consoleDuration parses --duration: a Go duration (90m, 8h) or whole seconds.
-func consoleDuration(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if n, nerr := strconv.Atoi(s); nerr == nil {
-		d, err = time.Duration(n)*time.Second, nil
-	}
-	switch {
-	case err != nil:
-		return 0, fmt.Errorf("--duration %q: not a duration like 1h or 90m, nor seconds", s)
-	case d%time.Second != 0:
-		return 0, fmt.Errorf("--duration %s: whole seconds only", s)
-	case d < console.MinSession || d > console.MaxSession:
-		return 0, fmt.Errorf("--duration %s: a console session lasts from 15m to 12h", s)
-	}
-	return d, nil
 }

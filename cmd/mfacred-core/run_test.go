@@ -6,10 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mfacred/mfacred/awsconfig"
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/fastpath"
 )
 
@@ -61,17 +58,6 @@ func TestAddEnvRejectsBadKeys(t *testing.T) {
 		if strings.Contains(errOut, "secretsecretsecret") {
 			t.Errorf("secret in error: %q", errOut)
 		}
-	}
-}
-
-func TestExecEnv(t *testing.T) {
-	p := &awsconfig.Profile{Name: "prod", Region: "eu-west-1"}
-	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIANEW", SecretAccessKey: "s", SessionToken: "t"}, Expiration: time.Date(2026, 11, 24, 13, 0, 0, 0, time.UTC)}
-	got := execEnv([]string{"HOME=/h", "AWS_PROFILE=prod", "AWS_DEFAULT_PROFILE=x", "AWS_ACCESS_KEY_ID=AKIAOLD", "AWS_SECURITY_TOKEN=old", "AWS_REGION=us-east-1", "PATH=/bin"}, p, e)
-	want := []string{"HOME=/h", "PATH=/bin", "AWS_ACCESS_KEY_ID=ASIANEW", "AWS_SECRET_ACCESS_KEY=s", "AWS_SESSION_TOKEN=t",
-		"AWS_CREDENTIAL_EXPIRATION=2026-11-24T13:00:00Z", "MFACRED_PROFILE=prod", "AWS_REGION=eu-west-1", "AWS_DEFAULT_REGION=eu-west-1"}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("got  %v\nwant %v", got, want)
 	}
 }
 
