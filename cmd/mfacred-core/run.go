@@ -92,7 +92,6 @@ func (u usageError) Unwrap() error { return cli.UsageError{Cmd: u.cmd, Msg: u.ms
 var (
 	parseArgs   = cli.Parse // parseArgs(fs, args, min, max): flags and min to max other arguments
 	profileFlag = cli.ProfileFlag
-	unexpected  = cli.Unexpected
 	terminated  = cli.Terminated
 	frontPath   = cli.Front
 	oneLine     = cli.OneLine
