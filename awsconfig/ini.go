@@ -48,7 +48,8 @@ type iniFile struct {
 	defaults []section // the [DEFAULT] blocks
 	index    []uint64  // open addressing by raw name: hash<<32 | 1+index into sections; 0 is free
 	seed     maphash.Seed
-	// quoted holds the config profile sections whose name is not plainly "profile NAME".
+	// quoted holds the config sections that name a profile or services block other than
+	// plainly ("profile NAME", "services NAME").
 	quoted []namedSection
 	keys   map[int32][]kv // the sections read key by key, by body offset
 	cr     bool           // the file holds a \r
@@ -63,8 +64,8 @@ type iniFile struct {
 }
 
 type namedSection struct {
-	profile string
-	i       int
+	kind, item string // kindProfile or kindServices, and the name
+	i          int
 }
 
 // section holds offsets only: with no pointers, tens of thousands of them cost the garbage
@@ -79,18 +80,13 @@ func (f *iniFile) name(s *section) string { return f.data[s.nameAt : s.nameAt+s.
 
 type kv struct {
 	key, value string
-	nested     bool // a nested block (s3 = ...), which no key mfacred reads may be
+	nested     bool // a nested block (s3 = ...): value holds its lines, read by nestedValue
 }
 
-// readFile reads a config or credentials file. A missing file is empty; one that is not a
-// regular file or is over MaxFileSize is an error, found without reading it.
-func readFile(path string) (string, error) {
-	data, _, err := readFileID(path)
-	return data, err
-}
-
-// readFileID is readFile that also returns the file's identity (stamp.go): id.ok only when
-// the file did not change while it was read, as far as fstat can tell.
+// readFileID reads a config or credentials file, and returns the file's identity (stamp.go):
+// id.ok only when the file did not change while it was read, as far as fstat can tell. A
+// missing file is empty; one that is not a regular file or is over MaxFileSize is an error,
+// found without reading it.
 func readFileID(path string) (string, fileID, error) {
 	// Non-blocking, so that opening a fifo returns at once; the stat below then refuses it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -200,11 +196,9 @@ func parseINI(data string) (*iniFile, error) {
 			if j := f.add(len(f.sections) - 1); j >= 0 {
 				return nil, &parseError{r.n, fmt.Sprintf("section [%s] is already on line %d", name, f.sections[j].line)}
 			}
-			if strings.HasPrefix(name, "profile") && !(strings.HasPrefix(name, "profile ") && plainProfile(name[len("profile "):])) {
-				if p, ok := sectionProfile(name); ok {
-					f.quoted = append(f.quoted, namedSection{p, len(f.sections) - 1})
-					f.unusual = append(f.unusual, s)
-				}
+			if kind, item, ok := oddNamed(name); ok {
+				f.quoted = append(f.quoted, namedSection{kind, item, len(f.sections) - 1})
+				f.unusual = append(f.unusual, s)
 			}
 			if r.textAt != r.start && (len(f.unusual) == 0 || f.unusual[len(f.unusual)-1] != s) {
 				f.unusual = append(f.unusual, s)
@@ -390,7 +384,7 @@ func (f *iniFile) keysOf(s *section) []kv {
 		v = strings.TrimRightFunc(v, isPySpace)
 		last := &keys[len(keys)-1]
 		if strings.HasPrefix(v, "\n") {
-			last.value, last.nested = "", true
+			last.value, last.nested = v, true
 		} else {
 			last.value = v
 		}
@@ -735,20 +729,33 @@ func pyLineBreak(r rune) bool {
 // profileSection returns the config section botocore reads as a profile: the last of those
 // that name it.
 func (f *iniFile) profileSection(name string) *section {
+	if name == "default" {
+		return f.namedSection(kindProfile, name, f.find("default"))
+	}
+	return f.namedSection(kindProfile, name, -1)
+}
+
+// servicesSection returns the config section botocore reads as services block name (a
+// profile's `services = NAME`): the last of those that name it.
+func (f *iniFile) servicesSection(name string) *section {
+	return f.namedSection(kindServices, name, -1)
+}
+
+// namedSection returns the last section naming item of kind; also is one more candidate (-1
+// for none).
+func (f *iniFile) namedSection(kind, item string, also int) *section {
 	best := -1
 	later := func(i int) { // by offset: a lazy file's sections are not in file order
 		if i >= 0 && (best < 0 || f.sections[i].nameAt > f.sections[best].nameAt) {
 			best = i
 		}
 	}
-	if plainProfile(name) {
-		later(f.find("profile " + name))
-	}
-	if name == "default" {
-		later(f.find("default"))
+	later(also)
+	if plainProfile(item) {
+		later(f.find(kind + " " + item))
 	}
 	for _, q := range f.quoted {
-		if q.profile == name {
+		if q.kind == kind && q.item == item {
 			later(q.i)
 		}
 	}
@@ -788,4 +795,25 @@ func (f *iniFile) value(s *section, key string) string {
 		return ""
 	}
 	return p.value
+}
+
+// nestedValue returns a nested block of a section (or [DEFAULT]) as botocore's _parse_nested
+// reads it: each non-blank line split at its first =, key and value stripped. ok is false when
+// the key is unset or holds a plain value.
+func (f *iniFile) nestedValue(s *section, key string) (map[string]string, bool) {
+	if s == nil {
+		return nil, false
+	}
+	p, ok := f.get(s, key)
+	if !ok || !p.nested {
+		return nil, false
+	}
+	m := map[string]string{}
+	for _, line := range strings.FieldsFunc(p.value, pyLineBreak) {
+		line = strings.TrimFunc(line, isPySpace)
+		if k, v, ok := strings.Cut(line, "="); ok {
+			m[strings.TrimFunc(k, isPySpace)] = strings.TrimFunc(v, isPySpace)
+		}
+	}
+	return m, true
 }

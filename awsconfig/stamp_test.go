@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -44,8 +45,13 @@ func view(f *Files, name string) string {
 	if p, err := f.Resolve(name); err != nil {
 		fmt.Fprintf(&b, "resolve: %v\n", err)
 	} else {
-		fmt.Fprintf(&b, "resolve: %+v role %+v\n", *p, p.Role)
+		pc := *p
+		pc.files = nil
+		fmt.Fprintf(&b, "resolve: %+v role %+v\n", pc, p.Role)
 	}
+	cs, err := f.ClientSettings(name)
+	j, _ := json.Marshal(cs)
+	fmt.Fprintf(&b, "client: %s %v\n", j, err)
 	k, ok, err := f.StaticKeys(name)
 	fmt.Fprintf(&b, "keys: %+v %v %v\nconflicts: %v\n", k, ok, err, f.SDKConflicts(name))
 	if s := f.configSection(name); s != nil {
