@@ -120,10 +120,7 @@ func build(configured string, s awsconfig.ClientSettings, keys cache.Credentials
 	}
 
 	client := awshttp.NewBuildableClient()
-	bundle, from := env.CustomCABundle, "AWS_CA_BUNDLE"
-	if bundle == "" {
-		bundle, from = s.CABundle, "ca_bundle of profile "+s.Profile
-	}
+	bundle, from := caBundle(env, s)
 	if bundle != "" {
 		pem, err := os.ReadFile(bundle)
 		if err != nil {
@@ -142,6 +139,15 @@ func build(configured string, s awsconfig.ClientSettings, keys cache.Credentials
 	}
 	cfg.HTTPClient = client
 	return cfg, nil
+}
+
+// caBundle is the CA bundle file the client trusts (AWS_CA_BUNDLE over the profile's
+// ca_bundle), "" for the system's roots, and where it was named.
+func caBundle(env awscfg.EnvConfig, s awsconfig.ClientSettings) (path, from string) {
+	if env.CustomCABundle != "" {
+		return env.CustomCABundle, "AWS_CA_BUNDLE"
+	}
+	return s.CABundle, "ca_bundle of profile " + s.Profile
 }
 
 // profileSource hands the profile's endpoint settings to the SDK's resolvers, after the
