@@ -340,4 +340,3 @@ func TestHTTPSProxyReachesTheClient(t *testing.T) {
 		t.Fatalf("the proxy saw %d CONNECTs (host %v)", connects.Load(), host.Load())
 	}
 }
-
