@@ -79,4 +79,3 @@ print(json.dumps([os.path.expanduser(os.path.expandvars(p)) for p in json.loads(
 		}
 	}
 }
-
