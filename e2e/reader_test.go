@@ -5,9 +5,11 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // coldCall runs the AWS CLI v2 with the profile, as a user would: mfacred is its
@@ -210,5 +212,37 @@ func TestSetupThroughSymlinkedConfig(t *testing.T) {
 				t.Fatalf("the file the link points to holds:\n%s", got)
 			}
 		})
+	}
+}
+
+// `totp set` takes an OTPAUTH:// URI (schemes are case-insensitive), refuses an empty
+// period=, and shows the code the stored seed makes now, which oathtool (an independent TOTP)
+// agrees with: a seed copied short is found at once, not at the next renewal.
+func TestTotpSetShowsCodeNow(t *testing.T) {
+	w := newWorld(t)
+	w.writeConfig()
+	bad := "otpauth://totp/aws?secret=" + w.seed + "&period=\n"
+	r := w.run(&bad, nil, binary, "totp", "set", "--profile", w.profile)
+	if r.code != 1 || !strings.Contains(r.stderr, "period= with no value") || strings.Contains(r.stderr, w.seed[:8]) {
+		t.Fatalf("an empty period=: exit %d\n%s", r.code, r.stderr)
+	}
+	uri := "OTPAUTH://TOTP/Amazon%20Web%20Services:alice@123456789012?secret=" + w.seed + "&issuer=Amazon%20Web%20Services\n"
+	before := time.Now()
+	r = w.run(&uri, nil, binary, "totp", "set", "--profile", w.profile)
+	after := time.Now()
+	if r.code != 0 {
+		t.Fatalf("totp set: exit %d\n%s", r.code, r.stderr)
+	}
+	var want []string
+	for _, at := range []time.Time{before, after} {
+		out, err := exec.Command("oathtool", "--totp", "-b", "--now", fmt.Sprintf("@%d", at.Unix()), w.seed).Output()
+		need(t, "oathtool (Debian package oathtool)", err)
+		want = append(want, strings.TrimSpace(string(out)))
+	}
+	if !strings.Contains(r.stderr, "the code now is "+want[0]) && !strings.Contains(r.stderr, "the code now is "+want[1]) {
+		t.Fatalf("totp set shows no code oathtool makes (%v):\n%s", want, r.stderr)
+	}
+	if strings.Contains(r.stderr, w.seed[:8]) {
+		t.Fatalf("totp set shows the seed:\n%s", r.stderr)
 	}
 }
