@@ -340,3 +340,39 @@ func TestHTTPSProxyReachesTheClient(t *testing.T) {
 		t.Fatalf("the proxy saw %d CONNECTs (host %v)", connects.Load(), host.Load())
 	}
 }
+
+// No code of mfacred hands the SDK's shared-config loader a profile or lets it read the files:
+// awsconfig is the one reader. (internal/sdkclient plays an SDK program calling mfacred, so it
+// loads its config the SDK's way on purpose.)
+func TestNoOtherReaderOfTheFiles(t *testing.T) {
+	var found []string
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules" || path == filepath.Join("..", "internal", "sdkclient")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, call := range []string{"LoadDefaultConfig(", "WithSharedConfigProfile(", "LoadSharedConfigProfile(", "WithSharedConfigFiles(", "WithSharedCredentialsFiles("} {
+			for _, line := range strings.Split(string(b), "\n") {
+				if trimmed := strings.TrimSpace(line); strings.Contains(trimmed, call) && !strings.HasPrefix(trimmed, "//") {
+					found = append(found, path+": "+trimmed)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) > 0 {
+		t.Fatalf("the SDK's own reader of the files is called:\n%s", strings.Join(found, "\n"))
+	}
+}
