@@ -42,9 +42,10 @@ for case in json.loads(sys.argv[1]):
     try:
         s = botocore.session.Session(profile=case["profile"])
         c = s.create_client("sts", aws_access_key_id="a", aws_secret_access_key="b")
+        i = s.create_client("iam", aws_access_key_id="a", aws_secret_access_key="b")
         r = c.meta.config.retries or {}
         v = c._endpoint.http_session._verify
-        out.append({"endpoint": c.meta.endpoint_url, "region": c.meta.region_name,
+        out.append({"endpoint": c.meta.endpoint_url, "iam": i.meta.endpoint_url, "region": c.meta.region_name,
                     "attempts": r.get("total_max_attempts", 0), "mode": r.get("mode", ""),
                     "bundle": v if isinstance(v, str) and case["bundle_set"] else ""})
     except Exception as e:
@@ -79,6 +80,9 @@ func TestClientSettingsAsBotocore(t *testing.T) {
 			Env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4/env"}},
 		{Name: "AWS_ENDPOINT_URL_STS over all", Config: "[profile s]\nendpoint_url = http://127.0.0.1:1/a\n", Profile: "s",
 			Env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:4/env", "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5/sts"}},
+		{Name: "AWS_ENDPOINT_URL_IAM over the services block", Config: "[profile s]\nservices = loc\n[services loc]\niam =\n  endpoint_url = http://127.0.0.1:2/iam\n", Profile: "s",
+			Env: map[string]string{"AWS_ENDPOINT_URL_IAM": "http://127.0.0.1:6/iam"}},
+		{Name: "services block for IAM", Config: "[profile s]\nendpoint_url = http://127.0.0.1:1/a\nservices = loc\n[services loc]\niam =\n  endpoint_url = http://127.0.0.1:2/iam\n", Profile: "s"},
 		{Name: "ignore_configured_endpoint_urls", Config: "[profile s]\nendpoint_url = http://127.0.0.1:1/a\nignore_configured_endpoint_urls = True\n", Profile: "s",
 			Env: map[string]string{"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:5/sts"}},
 		{Name: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", Config: "[profile s]\nendpoint_url = http://127.0.0.1:1/a\n", Profile: "s",
@@ -98,8 +102,8 @@ func TestClientSettingsAsBotocore(t *testing.T) {
 			Env: map[string]string{"AWS_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt"}},
 	}
 	type answer struct {
-		Endpoint, Region, Mode, Bundle, Error string
-		Attempts                              int
+		Endpoint, IAM, Region, Mode, Bundle, Error string
+		Attempts                                   int
 	}
 	// Each case gets its own files; botocore reads them in one process.
 	var paths []struct{ config, credentials string }
@@ -154,7 +158,7 @@ func TestClientSettingsAsBotocore(t *testing.T) {
 			}
 			files(t, c.Config, c.Credentials, envList...)
 			target := resolved(t, c.Profile)
-			stsURL, _ := endpoints(t, target)
+			stsURL, iamURL := endpoints(t, target)
 			cfg, err := Config(context.Background(), target, testKeys)
 			if err != nil {
 				t.Fatal(err)
@@ -174,6 +178,14 @@ func TestClientSettingsAsBotocore(t *testing.T) {
 				got.Bundle, _ = caBundle(envCfg, files)
 			}
 			want.Endpoint = strings.TrimSuffix(want.Endpoint, "/")
+			// IAM is compared where an endpoint is configured: AWS's own IAM hosts for FIPS
+			// and dual-stack are named by each SDK's endpoint rules, not by the files.
+			if strings.HasPrefix(want.IAM, "http://127.0.0.1") || strings.HasPrefix(iamURL, "http://127.0.0.1") {
+				got.IAM = strings.TrimSuffix(iamURL, "/")
+				want.IAM = strings.TrimSuffix(want.IAM, "/")
+			} else {
+				want.IAM = ""
+			}
 			if got != want {
 				t.Errorf("mfacred %+v\nbotocore %+v", got, want)
 			}
