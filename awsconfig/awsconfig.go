@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -76,47 +75,30 @@ type Files struct {
 	credentials     *iniFile
 }
 
-// Paths returns the config and credentials file paths, from the environment or the defaults.
-func Paths() (configPath, credentialsPath string) {
-	home, _ := os.UserHomeDir()
-	configPath = os.Getenv("AWS_CONFIG_FILE")
-	if configPath == "" {
-		configPath = filepath.Join(home, ".aws", "config")
-	}
-	credentialsPath = os.Getenv("AWS_SHARED_CREDENTIALS_FILE")
-	if credentialsPath == "" {
-		credentialsPath = filepath.Join(home, ".aws", "credentials")
-	}
-	return configPath, credentialsPath
-}
-
-// Load reads both files from the paths the environment names. A missing file counts as empty.
-func Load() (*Files, error) {
-	c, k := Paths()
-	return LoadFiles(c, k)
-}
+// Load reads both files from the paths the environment names (Paths), checking every line.
+// A missing file counts as empty.
+func Load() (*Files, error) { return LoadChecked(Checked{}) }
 
 // LoadFiles reads the given config and credentials files. A missing file counts as empty.
 func LoadFiles(configPath, credentialsPath string) (*Files, error) {
-	f := &Files{ConfigPath: configPath, CredentialsPath: credentialsPath}
-	var err error
-	if f.config, err = loadINI(configPath); err != nil {
-		return nil, err
-	}
-	if f.credentials, err = loadINI(credentialsPath); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return Checked{}.loadFiles(configPath, credentialsPath)
 }
 
-func loadINI(path string) (*iniFile, error) {
-	data, err := readFile(path)
-	if err != nil {
+// LoadChecked is Load that skips re-checking a large file a stamp in c.Dir says is valid and
+// unchanged (stamp.go). Every reader of the files, warm or cold, in either binary, comes here.
+func LoadChecked(c Checked) (*Files, error) {
+	configPath, credentialsPath := Paths()
+	return c.loadFiles(configPath, credentialsPath)
+}
+
+func (c Checked) loadFiles(configPath, credentialsPath string) (*Files, error) {
+	f := &Files{ConfigPath: configPath, CredentialsPath: credentialsPath}
+	var err error
+	if f.config, err = c.load(configPath); err != nil {
 		return nil, err
 	}
-	f, err := parseINI(data)
-	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
+	if f.credentials, err = c.load(credentialsPath); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -124,12 +106,54 @@ func loadINI(path string) (*iniFile, error) {
 // configSection finds a profile's section in the config file, as botocore does.
 func (f *Files) configSection(name string) *section { return f.config.profileSection(name) }
 
-// value returns a key of a profile, from the config file.
-func (f *Files) value(name, key string) string {
-	return f.config.value(f.configSection(name), key)
+// credentialsSection finds a profile's section in the credentials file: its name as written.
+func (f *Files) credentialsSection(name string) *section {
+	if f.credentials == nil {
+		return nil
+	}
+	if i := f.credentials.find(name); i >= 0 {
+		return &f.credentials.sections[i]
+	}
+	return nil
 }
 
-// Get returns a key of a profile in the config file, "" when unset.
+// lookup finds a key of a profile as botocore does: the profile's keys from the credentials
+// file are merged over those from the config file, so a key set in both is the credentials
+// file's (docs/config-files.md, "Profiles"). file is where it was found.
+func (f *Files) lookup(name, key string) (p kv, file string, ok bool) {
+	if s := f.credentialsSection(name); s != nil {
+		if p, ok := f.credentials.get(s, key); ok {
+			return p, f.CredentialsPath, true
+		}
+	}
+	if s := f.configSection(name); s != nil {
+		if p, ok := f.config.get(s, key); ok {
+			return p, f.ConfigPath, true
+		}
+	}
+	return kv{}, "", false
+}
+
+// value returns a key of a profile, "" when unset or a nested block.
+func (f *Files) value(name, key string) string {
+	p, _, ok := f.lookup(name, key)
+	if !ok || p.nested {
+		return ""
+	}
+	return p.value
+}
+
+// where names the file that sets a key of a profile, for an error about its value; the
+// config file when neither does.
+func (f *Files) where(name, key string) string {
+	if _, file, ok := f.lookup(name, key); ok {
+		return file
+	}
+	return f.ConfigPath
+}
+
+// Get returns a key of a profile, "" when unset: from the credentials file, else the config
+// file, as botocore merges them.
 func (f *Files) Get(profile, key string) string { return f.value(profile, key) }
 
 // Exists reports whether a profile is in either file.
@@ -137,7 +161,8 @@ func (f *Files) Exists(name string) bool {
 	return f.configSection(name) != nil || f.credentials.find(name) >= 0
 }
 
-// Profiles lists the profile names of the config file, in file order.
+// Profiles lists the profile names of the config file, in file order. (Profiles only in the
+// credentials file are left out: they hold keys, not settings mfacred serves.)
 func (f *Files) Profiles() []string { return f.config.profiles() }
 
 // StaticKeys are long-term keys written in the credentials or config file.
@@ -192,7 +217,13 @@ type Profile struct {
 	Chain []string
 	// Role is set when the profile assumes a role (mfacred_role_arn).
 	Role *Role
+
+	files *Files
 }
+
+// Files are the files the profile was read from: its client settings come from them too
+// (Files.ClientSettings).
+func (p *Profile) Files() *Files { return p.files }
 
 // Role is a role a profile assumes with its source profile's MFA session.
 type Role struct {
@@ -237,7 +268,7 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 		Duration:    DefaultRoleDuration,
 	}
 	bad := func(key, v, want string) error {
-		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.ConfigPath, want)
+		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.where(name, key), want)
 	}
 	if !isRoleARN(r.ARN) {
 		return nil, bad(KeyRoleARN, r.ARN, "want a role ARN such as arn:aws:iam::123456789012:role/NAME")
@@ -275,7 +306,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 	if !f.Exists(name) {
 		return nil, &noProfileError{name, f}
 	}
-	p := &Profile{Name: name, Duration: DefaultDuration}
+	p := &Profile{Name: name, Duration: DefaultDuration, files: f}
 	duration, regionFrom := "", ""
 	seen := map[string]bool{}
 	for cur := name; ; {
@@ -304,7 +335,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 			break
 		}
 		if !f.Exists(next) {
-			return nil, fmt.Errorf("profile %s: mfacred_source_profile %s: %w in %s", cur, next, ErrNoProfile, f.ConfigPath)
+			return nil, fmt.Errorf("profile %s: mfacred_source_profile %s: %w in %s or %s", cur, next, ErrNoProfile, f.ConfigPath, f.CredentialsPath)
 		}
 		cur = next
 	}
@@ -323,7 +354,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Role = r
 	}
 	if p.MFASerial == "" {
-		return nil, fmt.Errorf("profile %s: %w in %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, name)
+		return nil, fmt.Errorf("profile %s: %w in %s or %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, f.CredentialsPath, name)
 	}
 	if IsFIDO(p.MFASerial) {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)
@@ -352,7 +383,7 @@ func (f *Files) checkRegion(p *Profile, from string) error {
 	case os.Getenv("AWS_REGION") != "":
 		where = "AWS_REGION"
 	case configured != "":
-		where = fmt.Sprintf("region of profile %s in %s", from, f.ConfigPath)
+		where = fmt.Sprintf("region of profile %s in %s", from, f.where(from, KeyRegion))
 	}
 	return fmt.Errorf("profile %s: region %q is not a region name (letters, digits and dashes, like eu-west-1): fix %s", p.Name, p.Region, where)
 }

@@ -40,6 +40,10 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got.Files() != f {
+				t.Fatal("the profile does not name the files it was read from")
+			}
+			got.files = nil
 			if !reflect.DeepEqual(*got, tc.want) {
 				t.Fatalf("got  %+v\nwant %+v", *got, tc.want)
 			}

@@ -104,6 +104,14 @@ func TestReadsAsBotocore(t *testing.T) {
 			"[profile \"my prof\"]\nregion=x\n",
 			"[my prof]\naws_access_key_id = AKIDQUOTE\naws_secret_access_key = s1\n[profile q]\naws_access_key_id = AKIDPROF\naws_secret_access_key = s2\n",
 			[][2]string{{"my prof", "aws_access_key_id"}, {"profile q", "aws_access_key_id"}, {"q", "aws_access_key_id"}}},
+		{"the credentials file's keys merged over the config file's",
+			"[DEFAULT]\nregion = cfg-dflt\n[profile \"m p\"]\nregion = cfg\nmfa_serial = cfg-serial\nk = 1\n[profile n]\nk = 2\n[default]\nmfa_process = cfg-proc\n",
+			"[DEFAULT]\nmfa_process = cred-dflt\n[m p]\nregion = cred\ncredential_process = mfacred process\n[n]\nk3 = 3\n[only]\nregion = only-cred\n[default]\nmfa_serial = cred-serial\n",
+			[][2]string{{"m p", "region"}, {"m p", "mfa_serial"}, {"m p", "k"}, {"m p", "credential_process"}, {"m p", "mfa_process"},
+				{"n", "k"}, {"n", "k3"}, {"n", "region"}, {"n", "mfa_process"}, {"only", "region"}, {"only", "mfa_process"},
+				{"default", "mfa_process"}, {"default", "mfa_serial"}, {"default", "region"}}},
+		{"a nested block in the credentials file",
+			"[profile n]\nregion = r\n", "[n]\nregion =\n  a = b\n", [][2]string{{"n", "region"}}},
 	}
 	type result struct {
 		name, config, credentials string

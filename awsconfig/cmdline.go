@@ -196,10 +196,23 @@ func sectionProfile(name string) (string, bool) {
 	if name == "default" {
 		return name, true
 	}
-	if !strings.HasPrefix(name, "profile") {
+	return sectionNamed(kindProfile, name)
+}
+
+// The kinds of named config section: botocore's build_profile_map reads a section whose name
+// starts with one of these words and splits (shlex) into exactly two words as the item named
+// by the second word.
+const (
+	kindProfile  = "profile"
+	kindServices = "services"
+)
+
+// sectionNamed returns the item of that kind a config section names.
+func sectionNamed(kind, name string) (string, bool) {
+	if !strings.HasPrefix(name, kind) {
 		return "", false
 	}
-	if rest, ok := strings.CutPrefix(name, "profile "); ok && plainProfile(rest) {
+	if rest, ok := strings.CutPrefix(name, kind+" "); ok && plainProfile(rest) {
 		return rest, true
 	}
 	words, err := shlexSplit(name)
@@ -207,6 +220,20 @@ func sectionProfile(name string) (string, bool) {
 		return "", false
 	}
 	return words[1], true
+}
+
+// oddNamed reports the kind and item of a config section that names a profile or a services
+// block in a form other than "KIND NAME": a search for the plain header cannot find it.
+func oddNamed(name string) (kind, item string, ok bool) {
+	for _, kind := range []string{kindProfile, kindServices} {
+		if !strings.HasPrefix(name, kind) || strings.HasPrefix(name, kind+" ") && plainProfile(name[len(kind)+1:]) {
+			continue
+		}
+		if item, ok := sectionNamed(kind, name); ok {
+			return kind, item, true
+		}
+	}
+	return "", "", false
 }
 
 // plainProfile reports whether "profile NAME" needs no quoting: shlex reads NAME as one word.

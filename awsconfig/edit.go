@@ -215,11 +215,12 @@ func EditFile(path string, edit func([]byte) []byte) (bool, error) {
 
 // WriteFileAtomic replaces a file's contents through a temporary file in the same directory,
 // flushed to disk and renamed over it (internal/atomicfile), keeping its mode (perm for a new
-// file). A symlinked file is written at its target, so the link stays.
+// file). A symlinked file is written at its target, so the link stays; a link to a file not
+// made yet makes that file, as the AWS CLI does.
 func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	if target, err := filepath.EvalSymlinks(path); err == nil {
+	if target, err := linkTarget(path); err == nil {
 		path = target
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	} else {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if fi, err := os.Stat(path); err == nil {
@@ -233,4 +234,31 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// linkTarget is the file path names after its symlinks, whether or not that file exists yet.
+func linkTarget(path string) (string, error) {
+	for range 40 {
+		target, err := filepath.EvalSymlinks(path)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return target, err
+		}
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return path, nil // no file yet, or a link whose directory is missing: made below
+		}
+		link, err := os.Readlink(path)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(link) {
+			dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+			if err != nil {
+				return "", err
+			}
+			link = filepath.Join(dir, link)
+		}
+		path = link
+	}
+	return "", errors.New("too many levels of symbolic links")
 }

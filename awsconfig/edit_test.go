@@ -108,3 +108,30 @@ func sectionOf(t testing.TB, profile string) string {
 	}
 	return s
 }
+
+// A link to a file not made yet (a dotfiles checkout linked before the first write) makes that
+// file and keeps the link, as the AWS CLI's writer does; so does a chain of relative links.
+func TestWriteFileAtomicThroughDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "dotfiles"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("dotfiles/aws", filepath.Join(dir, "mid")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "config")
+	if err := os.Symlink("mid", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileAtomic(link, []byte("new"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "dotfiles", "aws")); string(b) != "new" {
+		t.Fatalf("target holds %q (%v)", b, err)
+	}
+	for _, l := range []string{link, filepath.Join(dir, "mid")} {
+		if fi, _ := os.Lstat(l); fi.Mode()&os.ModeSymlink == 0 {
+			t.Fatalf("%s was replaced by a file", l)
+		}
+	}
+}

@@ -48,7 +48,8 @@ type iniFile struct {
 	defaults []section // the [DEFAULT] blocks
 	index    []uint64  // open addressing by raw name: hash<<32 | 1+index into sections; 0 is free
 	seed     maphash.Seed
-	// quoted holds the config profile sections whose name is not plainly "profile NAME".
+	// quoted holds the config sections that name a profile or services block other than
+	// plainly ("profile NAME", "services NAME").
 	quoted []namedSection
 	keys   map[int32][]kv // the sections read key by key, by body offset
 	cr     bool           // the file holds a \r
@@ -63,8 +64,8 @@ type iniFile struct {
 }
 
 type namedSection struct {
-	profile string
-	i       int
+	kind, item string // kindProfile or kindServices, and the name
+	i          int
 }
 
 // section holds offsets only: with no pointers, tens of thousands of them cost the garbage
@@ -79,18 +80,13 @@ func (f *iniFile) name(s *section) string { return f.data[s.nameAt : s.nameAt+s.
 
 type kv struct {
 	key, value string
-	nested     bool // a nested block (s3 = ...), which no key mfacred reads may be
+	nested     bool // a nested block (s3 = ...): value holds its lines, read by nestedValue
 }
 
-// readFile reads a config or credentials file. A missing file is empty; one that is not a
-// regular file or is over MaxFileSize is an error, found without reading it.
-func readFile(path string) (string, error) {
-	data, _, err := readFileID(path)
-	return data, err
-}
-
-// readFileID is readFile that also returns the file's identity (stamp.go): id.ok only when
-// the file did not change while it was read, as far as fstat can tell.
+// readFileID reads a config or credentials file, and returns the file's identity (stamp.go):
+// id.ok only when the file did not change while it was read, as far as fstat can tell. A
+// missing file is empty; one that is not a regular file or is over MaxFileSize is an error,
+// found without reading it.
 func readFileID(path string) (string, fileID, error) {
 	// Non-blocking, so that opening a fifo returns at once; the stat below then refuses it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -200,11 +196,9 @@ func parseINI(data string) (*iniFile, error) {
 			if j := f.add(len(f.sections) - 1); j >= 0 {
 				return nil, &parseError{r.n, fmt.Sprintf("section [%s] is already on line %d", name, f.sections[j].line)}
 			}
-			if strings.HasPrefix(name, "profile") && !(strings.HasPrefix(name, "profile ") && plainProfile(name[len("profile "):])) {
-				if p, ok := sectionProfile(name); ok {
-					f.quoted = append(f.quoted, namedSection{p, len(f.sections) - 1})
-					f.unusual = append(f.unusual, s)
-				}
+			if kind, item, ok := oddNamed(name); ok {
+				f.quoted = append(f.quoted, namedSection{kind, item, len(f.sections) - 1})
+				f.unusual = append(f.unusual, s)
 			}
 			if r.textAt != r.start && (len(f.unusual) == 0 || f.unusual[len(f.unusual)-1] != s) {
 				f.unusual = append(f.unusual, s)
@@ -390,7 +384,7 @@ func (f *iniFile) keysOf(s *section) []kv {
 		v = strings.TrimRightFunc(v, isPySpace)
 		last := &keys[len(keys)-1]
 		if strings.HasPrefix(v, "\n") {
-			last.value, last.nested = "", true
+			last.value, last.nested = v, true
 		} else {
 			last.value = v
 		}
@@ -484,13 +478,18 @@ func newReader(data string) reader {
 	return reader{data: data, cr: strings.IndexByte(data, '\r') >= 0, nextCR: -1}
 }
 
+// next reads the next line and classifies it. The line's bounds are found by plainLine for a
+// plain ASCII line ending in \n or \r\n, as nearly every line is, else by the general rules;
+// one classifier (classify) then decides what the line is.
 func (r *reader) next() lineKind {
 	if r.off >= len(r.data) {
 		return lineEOF
 	}
 	r.start = r.off
-	if k, ok := r.nextPlain(); ok {
-		return k
+	r.n++
+	if textAt, textEnd, delim, next, ok := r.plainLine(); ok {
+		r.off = next
+		return r.classify(textAt, textEnd, textAt-r.start, delim, true)
 	}
 	rest := r.data[r.off:]
 	var line string
@@ -514,75 +513,79 @@ func (r *reader) next() lineKind {
 	default:
 		line, r.off = rest[:i], r.off+i+1
 	}
-	r.n++
 	indent, lead := leadingSpace(line)
+	textAt := r.start + lead
 	text := trimRight(line[lead:])
-	r.textAt = r.start + lead
-	r.textEnd = r.textAt + len(text)
-	if text == "" {
+	delim := strings.IndexAny(text, "=:")
+	if delim >= 0 {
+		delim += textAt
+	}
+	return r.classify(textAt, textAt+len(text), indent, delim, false)
+}
+
+// classify decides what the line whose stripped text is data[textAt:textEnd], indented by
+// indent white space characters, is, as configparser does; delim is the offset of its first =
+// or :, -1 for none. plain: the line is ASCII with no white space but blanks and tabs.
+func (r *reader) classify(textAt, textEnd, indent, delim int, plain bool) lineKind {
+	r.textAt, r.textEnd = textAt, textEnd
+	d := r.data
+	if textEnd == textAt {
 		return lineBlank
 	}
-	if text[0] == '#' || text[0] == ';' {
+	switch d[textAt] {
+	case '#', ';':
 		return lineComment
 	}
 	if r.inSection && r.inOption && indent > r.indent {
 		return lineMore
 	}
 	r.indent = indent
+	text := d[textAt:textEnd]
 	if text[0] == '[' {
 		if j := strings.LastIndexByte(text, ']'); j >= 2 {
-			r.nameAt, r.nameEnd = r.textAt+1, r.textAt+j
+			r.nameAt, r.nameEnd = textAt+1, textAt+j
 			r.inSection, r.inOption, r.nested = true, false, false
 			return lineHeader
 		}
 	}
-	j := 0
-	for j < len(text) && text[j] != '=' && text[j] != ':' {
-		j++
-	}
-	if j == len(text) {
+	if delim < 0 {
 		return lineBad
 	}
+	j := delim - textAt
 	key := trimRight(text[:j])
-	value := trimLeft(text[j+1:])
-	r.keyAt, r.keyEnd = r.textAt, r.textAt+len(key)
-	r.valueAt = r.textEnd - len(value)
+	_, lead := leadingSpace(text[j+1:])
+	r.keyAt, r.keyEnd, r.valueAt = textAt, textAt+len(key), textAt+j+1+lead
 	r.inOption = key != ""
-	r.nested = value == ""
-	r.ascii = isASCII(key)
+	r.nested = r.valueAt == textEnd
+	r.ascii = plain || isASCII(key)
 	return lineOption
 }
 
-// Byte classes for nextPlain, as bits.
+// Byte classes for plainLine, as bits.
 const (
-	plainByte  = 0
-	plainSpace = 1 // space, tab
-	plainDelim = 2 // = :
-	plainEnd   = 4 // \n
-	plainOther = 8 // anything that needs the general rules: \r, other white space, non-ASCII
+	plainDelim = 1 // = :
+	plainOther = 2 // anything that needs the general rules: \r, other white space, non-ASCII
 )
 
 var plainClass = func() (c [256]uint8) {
 	for i := range c {
-		switch {
-		case i >= utf8.RuneSelf || i == '\r' || asciiSpaces[i] && i != ' ' && i != '\t' && i != '\n':
+		if i >= utf8.RuneSelf || i == '\r' || asciiSpaces[i] && i != ' ' && i != '\t' && i != '\n' {
 			c[i] = plainOther
 		}
 	}
-	c[' '], c['\t'] = plainSpace, plainSpace
 	c['='], c[':'] = plainDelim, plainDelim
-	c['\n'] = plainEnd
 	return c
 }()
 
-// nextPlain reads the next line in one pass over its bytes when it is plain ASCII ending in
-// \n or \r\n, as nearly every line is; ok is false (and nothing is changed) for any other line.
-func (r *reader) nextPlain() (lineKind, bool) {
+// plainLine finds the bounds of the next line in one pass over its bytes when it is plain
+// ASCII ending in \n or \r\n: its text stripped of blanks and tabs, its first = or : (-1 for
+// none), and where the next line starts. ok is false for any other line.
+func (r *reader) plainLine() (textAt, textEnd, delim, next int, ok bool) {
 	d, n := r.data, len(r.data)
 	// The line's end by IndexByte (vector instructions), then one branch-light pass over its
-	// bytes: any that needs the general rules sets a bit in bad.
+	// bytes.
 	e := strings.IndexByte(d[r.off:], '\n')
-	next := n
+	next = n
 	if e < 0 {
 		e = n
 	} else {
@@ -596,62 +599,20 @@ func (r *reader) nextPlain() (lineKind, bool) {
 	for i < e && (d[i] == ' ' || d[i] == '\t') {
 		i++
 	}
-	textAt, last := i, e
-	for last > textAt && (d[last-1] == ' ' || d[last-1] == '\t') {
+	last := e
+	for last > i && (d[last-1] == ' ' || d[last-1] == '\t') {
 		last--
 	}
 	var bad uint8
-	delim := -1
-	for j := textAt; j < last; j++ {
+	delim = -1
+	for j := i; j < last; j++ {
 		c := plainClass[d[j]]
 		bad |= c
 		if c == plainDelim && delim < 0 {
 			delim = j
 		}
 	}
-	if bad&plainOther != 0 {
-		return 0, false
-	}
-	goto end
-end:
-	r.n++
-	r.off = next
-	r.textAt, r.textEnd = textAt, last
-	if last == textAt {
-		return lineBlank, true
-	}
-	indent := textAt - r.start
-	switch d[textAt] {
-	case '#', ';':
-		return lineComment, true
-	}
-	if r.inSection && r.inOption && indent > r.indent {
-		return lineMore, true
-	}
-	r.indent = indent
-	if d[textAt] == '[' {
-		if j := strings.LastIndexByte(d[textAt:last], ']'); j >= 2 {
-			r.nameAt, r.nameEnd = textAt+1, textAt+j
-			r.inSection, r.inOption, r.nested = true, false, false
-			return lineHeader, true
-		}
-	}
-	if delim < 0 {
-		return lineBad, true
-	}
-	keyEnd := delim
-	for keyEnd > textAt && (d[keyEnd-1] == ' ' || d[keyEnd-1] == '\t') {
-		keyEnd--
-	}
-	v := delim + 1
-	for v < last && (d[v] == ' ' || d[v] == '\t') {
-		v++
-	}
-	r.keyAt, r.keyEnd, r.valueAt = textAt, keyEnd, v
-	r.inOption = keyEnd > textAt
-	r.nested = v == last
-	r.ascii = true
-	return lineOption, true
+	return i, last, delim, next, bad&plainOther == 0
 }
 
 // trimRight drops trailing white space, as Python's rstrip.
@@ -735,20 +696,33 @@ func pyLineBreak(r rune) bool {
 // profileSection returns the config section botocore reads as a profile: the last of those
 // that name it.
 func (f *iniFile) profileSection(name string) *section {
+	if name == "default" {
+		return f.namedSection(kindProfile, name, f.find("default"))
+	}
+	return f.namedSection(kindProfile, name, -1)
+}
+
+// servicesSection returns the config section botocore reads as services block name (a
+// profile's `services = NAME`): the last of those that name it.
+func (f *iniFile) servicesSection(name string) *section {
+	return f.namedSection(kindServices, name, -1)
+}
+
+// namedSection returns the last section naming item of kind; also is one more candidate (-1
+// for none).
+func (f *iniFile) namedSection(kind, item string, also int) *section {
 	best := -1
 	later := func(i int) { // by offset: a lazy file's sections are not in file order
 		if i >= 0 && (best < 0 || f.sections[i].nameAt > f.sections[best].nameAt) {
 			best = i
 		}
 	}
-	if plainProfile(name) {
-		later(f.find("profile " + name))
-	}
-	if name == "default" {
-		later(f.find("default"))
+	later(also)
+	if plainProfile(item) {
+		later(f.find(kind + " " + item))
 	}
 	for _, q := range f.quoted {
-		if q.profile == name {
+		if q.kind == kind && q.item == item {
 			later(q.i)
 		}
 	}
@@ -788,4 +762,25 @@ func (f *iniFile) value(s *section, key string) string {
 		return ""
 	}
 	return p.value
+}
+
+// nestedValue returns a nested block of a section (or [DEFAULT]) as botocore's _parse_nested
+// reads it: each non-blank line split at its first =, key and value stripped. ok is false when
+// the key is unset or holds a plain value.
+func (f *iniFile) nestedValue(s *section, key string) (map[string]string, bool) {
+	if s == nil {
+		return nil, false
+	}
+	p, ok := f.get(s, key)
+	if !ok || !p.nested {
+		return nil, false
+	}
+	m := map[string]string{}
+	for _, line := range strings.FieldsFunc(p.value, pyLineBreak) {
+		line = strings.TrimFunc(line, isPySpace)
+		if k, v, ok := strings.Cut(line, "="); ok {
+			m[strings.TrimFunc(k, isPySpace)] = strings.TrimFunc(v, isPySpace)
+		}
+	}
+	return m, true
 }

@@ -71,23 +71,10 @@ func (id fileID) String() string {
 // The largest number of unusual headers a stamp lists; a file with more is always checked.
 const maxUnusual = 4096
 
-const stampMagic = "mfacred checked 1"
+const stampMagic = "mfacred checked 2"
 
-// LoadChecked is Load that skips re-checking a large file a stamp in c.Dir says is valid and
-// unchanged. Anything amiss with a stamp means a full check, never a different answer.
-func LoadChecked(c Checked) (*Files, error) {
-	configPath, credentialsPath := Paths()
-	f := &Files{ConfigPath: configPath, CredentialsPath: credentialsPath}
-	var err error
-	if f.config, err = c.load(configPath); err != nil {
-		return nil, err
-	}
-	if f.credentials, err = c.load(credentialsPath); err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
+// load reads one file, skipping the check of every line when a stamp vouches for it.
+// Anything amiss with a stamp means a full check, never a different answer.
 func (c Checked) load(path string) (*iniFile, error) {
 	data, id, err := readFileID(path)
 	if err != nil {
@@ -213,10 +200,8 @@ func lazyFile(data string, cr bool, unusual []section) (*iniFile, bool) {
 		}
 		f.sections = append(f.sections, s)
 		f.found[name] = len(f.sections) - 1
-		if strings.HasPrefix(name, "profile") && !(strings.HasPrefix(name, "profile ") && plainProfile(name[len("profile "):])) {
-			if p, ok := sectionProfile(name); ok {
-				f.quoted = append(f.quoted, namedSection{p, len(f.sections) - 1})
-			}
+		if kind, item, ok := oddNamed(name); ok {
+			f.quoted = append(f.quoted, namedSection{kind, item, len(f.sections) - 1})
 		}
 	}
 	return f, true

@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -44,8 +45,13 @@ func view(f *Files, name string) string {
 	if p, err := f.Resolve(name); err != nil {
 		fmt.Fprintf(&b, "resolve: %v\n", err)
 	} else {
-		fmt.Fprintf(&b, "resolve: %+v role %+v\n", *p, p.Role)
+		pc := *p
+		pc.files = nil
+		fmt.Fprintf(&b, "resolve: %+v role %+v\n", pc, p.Role)
 	}
+	cs, err := f.ClientSettings(name)
+	j, _ := json.Marshal(cs)
+	fmt.Fprintf(&b, "client: %s %v\n", j, err)
 	k, ok, err := f.StaticKeys(name)
 	fmt.Fprintf(&b, "keys: %+v %v %v\nconflicts: %v\n", k, ok, err, f.SDKConflicts(name))
 	if s := f.configSection(name); s != nil {
@@ -110,6 +116,12 @@ func largeConfig(n int, crlf bool) string {
 			fmt.Fprintf(&b, "[profile team-%05d]\nnote = [profile team-%05d]\n  [profile team-%05d]\nmfa_serial = arn:aws:iam::123456789012:mfa/n%d\n\n", i, i+1, i+2, i)
 		case 10: // a header of the same profile, quoted: the last one wins
 			fmt.Fprintf(&b, "[profile team-%05d]\nmfa_serial = arn:aws:iam::123456789012:mfa/first%d\n[profile 'team-%05d']\nmfa_serial = arn:aws:iam::123456789012:mfa/last%d\n\n", i, i, i, i)
+		case 12: // services blocks named quoted, with two blanks, and plainly
+			fmt.Fprintf(&b, "[profile team-%05d]\nservices = svc %d\nmfa_serial = arn:aws:iam::123456789012:mfa/s%d\n\n[services \"svc %d\"]\nsts =\n  endpoint_url = http://127.0.0.1:1/%d\n\n", i, i, i, i, i)
+		case 13:
+			fmt.Fprintf(&b, "[profile team-%05d]\nservices = svc%d\nmfa_serial = arn:aws:iam::123456789012:mfa/s%d\n\n[services  svc%d]\niam =\n  endpoint_url = http://127.0.0.1:2/%d\n\n", i, i, i, i, i)
+		case 14:
+			fmt.Fprintf(&b, "[profile team-%05d]\nservices = svc%d\nendpoint_url = http://127.0.0.1:4/%d\nmfa_serial = arn:aws:iam::123456789012:mfa/s%d\n\n[services svc%d]\nsts =\n  endpoint_url = http://127.0.0.1:3/%d\n\n", i, i, i, i, i, i)
 		case 11:
 			fmt.Fprintf(&b, "[profile team-%05d]\nmfacred_source_profile = team-%05d\nmfacred_role_arn = arn:aws:iam::222222222222:role/R%d\n\n", i, i-4, i)
 		default:
@@ -135,6 +147,12 @@ func TestFastEqualsFullLarge(t *testing.T) {
 		names := append(full.Profiles(), "team 00007", "team-99999", "team-00004", "DEFAULT")
 		for _, name := range names {
 			sameView(t, full, fast, name, "(generated)", creds)
+		}
+		for name, want := range map[string]string{"team-00012": "http://127.0.0.1:1/12", "team-00013": "http://127.0.0.1:2/13", "team-00014": "http://127.0.0.1:3/14"} {
+			c, err := fast.ClientSettings(name)
+			if err != nil || c.ServiceEndpoints["sts"]+c.ServiceEndpoints["iam"] != want {
+				t.Fatalf("%s: services endpoints %v (%v), want %s", name, c.ServiceEndpoints, err, want)
+			}
 		}
 		if !full.Exists("team-00008") || !full.Exists("team-00004") || full.Exists("team-00010") && full.Get("team-00010", "mfa_serial") != "arn:aws:iam::123456789012:mfa/last10" {
 			t.Fatal("the generated files do not hold the unusual headers they should")

@@ -54,15 +54,21 @@ func SystemOpener(goos string, out io.Writer) Opener {
 	return Program(out, "xdg-open")
 }
 
+// UsedGrace is how long the local link keeps answering "used" after the browser fetched it,
+// before Handoff returns and the server goes: a browser that fetches twice, or another
+// program racing it, gets that page and not a refused connection. Ctrl-C ends it at once.
+const UsedGrace = 3 * time.Second
+
 // ErrNotFetched is returned when no browser fetched the local link in time.
 var ErrNotFetched = errors.New("no browser fetched the sign-in link")
 
 // Handoff gives signinURL to the browser without putting it in any program's argv, where
 // other processes could read it (and where a browser that open starts would keep it for its
 // whole life): it serves signinURL once, as a redirect from a random path on 127.0.0.1, and
-// has open start the browser on that local link, which is worthless once fetched. It returns
-// nil when the browser fetched the link; an error when open failed, when its program exited
-// with an error before the fetch, after timeout, or when ctx ends.
+// has open start the browser on that local link, which is worthless once fetched and then
+// answers "used" for UsedGrace. It returns nil when the browser fetched the link; an error
+// when open failed, when its program exited with an error before the fetch, after timeout, or
+// when ctx ends before the fetch.
 func Handoff(ctx context.Context, signinURL string, open Opener, timeout time.Duration) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -110,6 +116,12 @@ func Handoff(ctx context.Context, signinURL string, open Opener, timeout time.Du
 	for {
 		select {
 		case <-fetched:
+			grace := time.NewTimer(UsedGrace)
+			defer grace.Stop()
+			select {
+			case <-grace.C:
+			case <-ctx.Done():
+			}
 			return nil
 		case err := <-exited:
 			if err != nil {

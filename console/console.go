@@ -84,14 +84,15 @@ func regionPartition(region string) string {
 }
 
 var (
-	serviceRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	serviceRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // Destination is the console page to open in partition p: dest is empty (the console's
 // home), a service name (s3 -> https://HOST/s3/home), a path (/ec2/home#Instances), or a full
-// URL on the partition's console host. The region, when set, is added as ?region=R unless
-// dest names one.
+// URL on the partition's console host. Service names and hosts are compared and written in
+// lower case (S3 is s3; Console.AWS.Amazon.com is the console). The region, when set, is
+// added as ?region=R unless dest names one.
 func Destination(p Partition, region, dest string) (string, error) {
 	if region != "" {
 		if !regionRE.MatchString(region) {
@@ -106,15 +107,18 @@ func Destination(p Partition, region, dest string) (string, error) {
 	case dest == "":
 		u = &url.URL{Scheme: "https", Host: p.Console, Path: "/console/home"}
 	case serviceRE.MatchString(dest):
-		u = &url.URL{Scheme: "https", Host: p.Console, Path: "/" + dest + "/home"}
+		u = &url.URL{Scheme: "https", Host: p.Console, Path: "/" + strings.ToLower(dest) + "/home"}
 	case strings.HasPrefix(dest, "/"):
 		var err error
 		if u, err = url.Parse("https://" + p.Console + dest); err != nil || u.Host != p.Console {
 			return "", fmt.Errorf("destination %q is not a console path", dest)
 		}
-	case strings.HasPrefix(dest, "https://"):
+	case len(dest) >= len("https://") && strings.EqualFold(dest[:len("https://")], "https://"):
 		var err error
 		u, err = url.Parse(dest)
+		if err == nil {
+			u.Host = strings.ToLower(u.Host)
+		}
 		if err != nil || u.User != nil || u.Port() != "" || (u.Hostname() != p.Console && !strings.HasSuffix(u.Hostname(), "."+p.Console)) {
 			return "", fmt.Errorf("destination %q is not on the console of partition %s (https://%s/...)", dest, p.Name, p.Console)
 		}
@@ -173,10 +177,11 @@ type Federation struct {
 }
 
 // CheckEndpoint accepts an https URL, or http to a loopback address (for a local test
-// endpoint): the credentials travel in it.
+// endpoint): the credentials travel in it. It has no query and no fragment: the query mfacred
+// adds would land in a fragment, which is never sent.
 func CheckEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" {
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery || strings.Contains(endpoint, "#") {
 		return fmt.Errorf("federation endpoint %q is not a URL like https://signin.aws.amazon.com/federation", endpoint)
 	}
 	switch u.Scheme {

@@ -287,3 +287,86 @@ func TestLength(t *testing.T) {
 		}
 	}
 }
+
+// After the browser fetched the link, a second fetch still gets the "used" page while login
+// ends, not a refused connection (README.md, "The console as a role"); Ctrl-C ends that wait
+// at once.
+func TestHandoffAnswersUsedAfterFetch(t *testing.T) {
+	const signin = "https://signin.aws.amazon.com/federation?Action=login&SigninToken=SECRET-TOKEN"
+	links := make(chan string, 1)
+	open := func(link string) (<-chan error, error) {
+		links <- link
+		go func() {
+			c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			if resp, err := c.Get(link); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		return nil, nil
+	}
+	done := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	go func() { done <- Handoff(ctx, signin, open, 10*time.Second) }()
+	link := <-links
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ { // the first fetch lands, then ours
+		time.Sleep(20 * time.Millisecond)
+		if resp, err = http.Get(link); err == nil && resp.StatusCode == http.StatusGone {
+			break
+		}
+	}
+	if err != nil || resp.StatusCode != http.StatusGone {
+		t.Fatalf("a second fetch: %v %v, want 410 and the used page", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "used already") || strings.Contains(string(body), "SECRET") {
+		t.Fatalf("the used page: %q", body)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Handoff returned (%v) before its grace ran out: a later fetch would be refused", err)
+	default:
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("a handed-off link, then Ctrl-C: %v", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Ctrl-C did not end the wait within a second")
+	}
+	if time.Since(start) > 15*time.Second {
+		t.Fatalf("took %s", time.Since(start))
+	}
+}
+
+// An endpoint with a fragment (or an empty query) would carry the credentials in the part of
+// the URL that is never sent: it is refused.
+func TestCheckEndpointRefusesFragment(t *testing.T) {
+	for _, ep := range []string{"https://signin.aws.amazon.com/federation#x", "https://signin.aws.amazon.com/federation#", "http://127.0.0.1:1/f?"} {
+		if err := CheckEndpoint(ep); err == nil {
+			t.Errorf("%s: accepted", ep)
+		}
+	}
+}
+
+// Service names and console hosts are compared case-insensitively, as DNS and the console do.
+func TestDestinationCaseInsensitive(t *testing.T) {
+	aws, _ := PartitionOf("arn:aws:iam::1:role/R")
+	for dest, want := range map[string]string{
+		"S3":                                     "https://console.aws.amazon.com/s3/home?region=us-east-1",
+		"CloudWatch":                             "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1",
+		"https://Console.AWS.Amazon.com/s3/home": "https://console.aws.amazon.com/s3/home?region=us-east-1",
+		"https://EU-WEST-1.console.aws.amazon.COM/lambda/": "https://eu-west-1.console.aws.amazon.com/lambda/?region=us-east-1",
+	} {
+		got, err := Destination(aws, "us-east-1", dest)
+		if err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", dest, got, err, want)
+		}
+	}
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -32,7 +34,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "malformed INI", config: "[profile " + p + "\nmfa_serial = x\n",
 			want: "mfacred: parse " + cfg + ": line 1: unclosed section: [profile " + p},
 		{name: "no mfa_serial", config: profile("region = us-east-1"),
-			want: "mfacred: profile " + p + ": no mfa_serial in " + cfg + ": run `mfacred setup --profile " + p + "` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME"},
+			want: "mfacred: profile " + p + ": no mfa_serial in " + cfg + " or " + creds + ": run `mfacred setup --profile " + p + "` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME"},
 		{name: "FIDO serial", config: profile("mfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
 			want: "mfacred: profile " + p + ": device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device"},
 		{name: "five-digit code", config: profile(serial, "mfa_process = echo 12345"),

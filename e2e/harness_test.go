@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package e2e runs the built mfacred binary the way users do: as the credential_process of the
 // real AWS CLI v2 and boto3, with a real Secret Service (gnome-keyring on a private D-Bus), a real
 // terminal (tmux), and a local STS (package localsts) that checks signatures and MFA codes.

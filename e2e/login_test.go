@@ -1,9 +1,12 @@
+//go:build unix
+
 package e2e
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -89,6 +92,17 @@ func (w *world) loginInBrowser(argsFile string, args ...string) (*url.URL, resul
 		w.t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The link is one-shot: fetched again it answers "used", not a refused connection.
+	again, err := c.Get(args[0])
+	if err != nil {
+		w.t.Fatalf("a second fetch of the link: %v", err)
+	}
+	body, _ := io.ReadAll(again.Body)
+	again.Body.Close()
+	if again.StatusCode != http.StatusGone || !strings.Contains(string(body), "used already") {
+		w.t.Fatalf("a second fetch of the link: %d %q, want 410 and the used page", again.StatusCode, body)
+	}
+	w.noSecretIn("the used page", string(body))
 	err = cmd.Wait()
 	r := result{stdout: out.String(), stderr: errb.String(), err: err, code: cmd.ProcessState.ExitCode()}
 	if resp.StatusCode != http.StatusSeeOther {

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // These tests read the keyring from the test process, whose D-Bus session connection (shared

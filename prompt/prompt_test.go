@@ -42,6 +42,15 @@ func TestParseSeed(t *testing.T) {
 		{in: "not base32 1890!", err: "not valid base32"},
 		{in: "JBSWY3DP", err: "at least 10"},
 		{in: "  ", err: "no seed"},
+		// Schemes and hosts are case-insensitive (RFC 3986): the type is the host.
+		{in: "OTPAUTH://TOTP/a?secret=" + canon, want: canon},
+		{in: "OtpAuth://totp/a?secret=" + canon + "&period=30&digits=6&algorithm=sha1", want: canon},
+		// A field given empty, or twice, is not read as AWS's default.
+		{in: "otpauth://totp/a?secret=" + canon + "&period=", err: "period= with no value"},
+		{in: "otpauth://totp/a?secret=" + canon + "&digits=", err: "digits= with no value"},
+		{in: "otpauth://totp/a?secret=" + canon + "&algorithm=", err: "algorithm= with no value"},
+		{in: "otpauth://totp/a?secret=" + canon + "&period=30&period=60", err: "period more than once"},
+		{in: "otpauth://totp/a?secret=" + canon + "&secret=JBSWY3DPEHPK3PXQ", err: "secret more than once"},
 	} {
 		got, err := ParseSeed(tc.in)
 		if tc.err != "" {
@@ -316,3 +325,16 @@ type fixedSource struct {
 func (f *fixedSource) Code(context.Context, Request) (string, error) { f.asked++; return f.code, nil }
 func (*fixedSource) Interactive() bool                               { return true }
 func (*fixedSource) Name() string                                    { return "dialog" }
+
+// The code totp set shows is the RFC 6238 code of the seed now, with the seconds it is shown.
+func TestCodeNow(t *testing.T) {
+	// RFC 6238's SHA1 seed "12345678901234567890", base32; T = 59 s gives 287082.
+	const rfc = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	code, left, err := CodeNow(rfc, time.Unix(59, 0))
+	if err != nil || code != "287082" || left != time.Second {
+		t.Fatalf("%q %s %v, want 287082 for 1 s", code, left, err)
+	}
+	if _, left, _ := CodeNow(rfc, time.Unix(60, 0)); left != 30*time.Second {
+		t.Fatalf("at a step's start: %s left", left)
+	}
+}

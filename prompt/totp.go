@@ -38,6 +38,16 @@ func (s Seed) Code(_ context.Context, _ Request) (string, error) {
 	return GenerateCode(s.Secret, now())
 }
 
+// CodeNow is the code a seed makes at t and how long it is shown for: `totp set` prints it, so
+// that the user can compare it with the authenticator app (a seed copied short is found then,
+// not at the next renewal).
+func CodeNow(secret string, t time.Time) (code string, left time.Duration, err error) {
+	code, err = GenerateCode(secret, t)
+	step := int64(awsTOTP.Period)
+	left = time.Duration(step-t.Unix()%step) * time.Second
+	return code, left, err
+}
+
 // GenerateCode returns the AWS TOTP code of secret at time t.
 func GenerateCode(secret string, t time.Time) (string, error) {
 	code, err := totp.GenerateCodeCustom(secret, t, awsTOTP)
@@ -86,7 +96,8 @@ func ParseSeed(in string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read otpauth URI: %s (the URI is not shown, it holds the seed): copy it again whole, or give the base32 seed", uriCause(err))
 		}
-		if k.Type() != "totp" {
+		// The type is the URI's host, which like its scheme is case-insensitive.
+		if !strings.EqualFold(k.Type(), "totp") {
 			return "", fmt.Errorf("otpauth URI is of type %q: AWS devices use totp", short(k.Type()))
 		}
 		if a := k.Algorithm(); a != otp.AlgorithmSHA1 {
@@ -96,10 +107,22 @@ func ParseSeed(in string) (string, error) {
 			return "", fmt.Errorf("otpauth URI has %d digits: AWS devices use 6", d.Length())
 		}
 		// Period and Digits fall back to 30 and 6 for a value they cannot parse ("-30", "0"
-		// parses, "-6" does not): such a URI is refused, not read as AWS's.
+		// parses, "-6" does not), and for an empty one: such a URI is refused, not read as
+		// AWS's; so is a field given twice, of which the library reads the first.
 		q := url.Values{}
 		if u, err := url.Parse(in); err == nil {
 			q = u.Query()
+		}
+		for _, f := range []string{"secret", "algorithm", "digits", "period"} {
+			switch vs, ok := q[f]; {
+			case !ok:
+			case len(vs) > 1:
+				return "", fmt.Errorf("otpauth URI has %s more than once: copy it again whole, or give the base32 seed", f)
+			case strings.TrimSpace(vs[0]) == "" && f == "secret":
+				return "", errors.New("otpauth URI has secret= with no value: copy it again whole, or give the base32 seed")
+			case strings.TrimSpace(vs[0]) == "":
+				return "", fmt.Errorf("otpauth URI has %s= with no value: AWS devices use algorithm=SHA1, digits=6, period=30", f)
+			}
 		}
 		for _, f := range []string{"digits", "period"} {
 			if v := q.Get(f); v != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -67,6 +68,9 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		return err
 	}
 	fmt.Fprintf(e.io.Err, "mfacred: stored the seed of device %s; mfacred now makes its codes.\n", p.MFASerial)
+	if code, left, err := prompt.CodeNow(seed, time.Now()); err == nil {
+		fmt.Fprintf(e.io.Err, "mfacred: the code now is %s (for %d more seconds): your authenticator app should show the same; if not, the seed was not copied whole: run `mfacred totp set --profile %s` again\n", code, int(left/time.Second), p.Name)
+	}
 	fmt.Fprintln(e.io.Err, "mfacred: warning: the seed sits beside the long-term keys in the keyring, so MFA is now one factor: whoever can read your keyring has both.")
 	return nil
 }
