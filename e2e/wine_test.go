@@ -415,3 +415,90 @@ func (ww *winWorld) winProcesses(exes ...string) []string {
 	}
 	return found
 }
+
+// tmuxWin runs a shell script, with the Windows programs' environment, in a tmux terminal:
+// Wine then gives the Windows programs a console on that terminal.
+func (ww *winWorld) tmuxWin(script string) *tmuxSession {
+	ww.t.Helper()
+	_, err := exec.LookPath("tmux")
+	need(ww.t, "tmux (Debian package tmux)", err)
+	path := filepath.Join(ww.dir, "run-win.sh")
+	var env strings.Builder
+	for _, kv := range ww.wenv {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "MFACRED_TEST_SEED" {
+			continue // the script is a file: keep the seed out of it
+		}
+		fmt.Fprintf(&env, "export %s='%s'\n", k, v)
+	}
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+env.String()+script+"\nsleep 120\n"), 0o700); err != nil {
+		ww.t.Fatal(err)
+	}
+	s := &tmuxSession{t: ww.t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
+	cmd := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		ww.t.Fatalf("tmux new-session: %v %s", err, out)
+	}
+	ww.t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+// The prompt on the Wine console: the Windows SDK runs credential_process through cmd.exe;
+// mfacred asks on CONOUT$ and reads the code from CONIN$, typed into the terminal; a second
+// call, at the prompt, is ended by Ctrl-C (the terminal's SIGINT, which Wine turns into a
+// console Ctrl-C event), and no code is sent.
+func TestWineConsolePrompt(t *testing.T) {
+	t.Parallel()
+	ww := newWinWorld(t)
+	cfg := fmt.Sprintf("[profile %s]\ncredential_process = %s process --profile %s\nmfa_serial = %s\nregion = us-east-1\n",
+		ww.profile, winPath(filepath.Join(ww.bin, "mfacred.exe")), ww.profile, ww.serial)
+	if err := os.WriteFile(ww.configPath(), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ww.mustWin([]string{"AWS_ACCESS_KEY_ID=" + ww.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + ww.user.SecretAccessKey}, "mfacred.exe", "add", ww.profile, "--env")
+	client := filepath.Join(ww.bin, "winclient.exe")
+	tm := ww.tmuxWin(fmt.Sprintf("trap true INT\nAWS_PROFILE=%s %s %s identity\necho EXIT1=$?\n%s %s clear\nAWS_PROFILE=%s %s %s identity\necho EXIT2=$?",
+		ww.profile, wine64, client, wine64, filepath.Join(ww.bin, "mfacred.exe"), ww.profile, wine64, client))
+	prompt := fmt.Sprintf("MFA code for profile %s (device %s):", ww.profile, ww.serial)
+	tm.waitFor(prompt, 60*time.Second)
+	tm.typeLine(localsts.Code(ww.seed, time.Now()))
+	screen := tm.waitFor("EXIT1=", 60*time.Second)
+	if !strings.Contains(screen, "EXIT1=0") || !strings.Contains(screen, ww.user.ARN()) {
+		t.Fatalf("the Windows caller did not complete with the typed code:\n%s", screen)
+	}
+	ww.wantCalls("typed code", "GetSessionToken=1 AssumeRole=0")
+
+	// The second prompt (after clear): Ctrl-C.
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(tm.screen(), prompt) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no second prompt:\n%s", tm.screen())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	at := time.Now()
+	_ = exec.Command("tmux", "-L", tm.socket, "send-keys", "C-c").Run()
+	screen = tm.waitFor("EXIT2=", 30*time.Second)
+	if took := time.Since(at); strings.Contains(screen, "EXIT2=0") || took > 5*time.Second {
+		t.Fatalf("Ctrl-C at the prompt: after %v:\n%s", took, screen)
+	}
+	ww.wantCalls("Ctrl-C", "GetSessionToken=1 AssumeRole=0")
+}
+
+// exec with no command runs %ComSpec% (cmd.exe) with the session in its environment.
+func TestWineExecRunsComSpec(t *testing.T) {
+	t.Parallel()
+	ww := newWinWorld(t)
+	ww.writeWinConfig()
+	cmd := ww.winCmd(nil, "mfacred.exe", "exec", "--profile", ww.profile)
+	cmd.Stdin = strings.NewReader("echo KEY=%AWS_ACCESS_KEY_ID% SHELL=%ComSpec%\r\nexit\r\n")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("exec: %v\n%s%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "KEY=ASIA") || !strings.Contains(strings.ToLower(out.String()), `shell=c:\windows\system32\cmd.exe`) {
+		t.Fatalf("cmd.exe under exec printed:\n%s\n%s", out.String(), errb.String())
+	}
+	ww.wantCalls("exec", "GetSessionToken=1 AssumeRole=0")
+}
