@@ -479,9 +479,16 @@ func TestWineConsolePrompt(t *testing.T) {
 	at := time.Now()
 	_ = exec.Command("tmux", "-L", tm.socket, "send-keys", "C-c").Run()
 	screen = tm.waitFor("EXIT2=", 30*time.Second)
-	if took := time.Since(at); strings.Contains(screen, "EXIT2=0") || took > 5*time.Second {
+	took := time.Since(at)
+	if strings.Contains(screen, "EXIT2=0") || took > 5*time.Second {
 		t.Fatalf("Ctrl-C at the prompt: after %v:\n%s", took, screen)
 	}
+	// Every process of the console has the Ctrl-C, the SDK caller too: mfacred must have
+	// ended by then as well.
+	if left := ww.winProcesses("mfacred.exe", "mfacred-core.exe"); len(left) > 0 {
+		t.Fatalf("mfacred still runs after Ctrl-C: %v", left)
+	}
+	t.Logf("Ctrl-C ended the call in %v:\n%s", took.Round(time.Millisecond), screen)
 	ww.wantCalls("Ctrl-C", "GetSessionToken=1 AssumeRole=0")
 }
 
