@@ -32,8 +32,11 @@ export WINEDEBUG=-all
 # No Mono or Gecko installers (nothing here needs .NET or HTML), no desktop menu entries.
 export WINEDLLOVERRIDES='mscoree,mshtml=;winemenubuilder.exe=d'
 
+mkdir -p "$cache"
+# Tests that start at once make the template once: the others wait for it here.
+exec 9>"$cache/wine.lock"
+flock 9
 if [ ! -e "$template/.mfacred-ready" ]; then
-	mkdir -p "$cache"
 	tmp=$(mktemp -d "$cache/wine-new.XXXXXX")
 	trap 'WINEPREFIX=$tmp/prefix "$wineserver" -k 2>/dev/null || true; rm -rf "$tmp"' EXIT
 	x86_64-w64-mingw32-gcc -shared -O2 -o "$tmp/bcryptprimitives.dll" "$here/processprng.c" -ladvapi32
@@ -46,17 +49,18 @@ if [ ! -e "$template/.mfacred-ready" ]; then
 	cp "$tmp/bcryptprimitives.dll" "$tmp/prefix/drive_c/windows/system32/"
 	rm -f "$tmp/prefix/wineserver"
 	touch "$tmp/prefix/.mfacred-ready"
-	if ! mv -T "$tmp/prefix" "$template" 2>/dev/null && [ ! -e "$template/.mfacred-ready" ]; then
-		echo "prefix.sh: cannot move the new prefix to $template" >&2
-		exit 1
-	fi
+	rm -rf "$template"
+	mv -T "$tmp/prefix" "$template"
 	rm -rf "$tmp"
 	trap - EXIT
 	# Prefixes of other Wine versions or shims are of no more use.
 	for old in "$cache"/wine-*; do
-		[ "$old" = "$template" ] || rm -rf "$old"
+		if [ -d "$old" ] && [ "$old" != "$template" ]; then
+			rm -rf "$old"
+		fi
 	done
 fi
+exec 9>&-
 
 rm -rf "$dest"
 mkdir -p "$(dirname "$dest")"
