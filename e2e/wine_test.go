@@ -246,6 +246,9 @@ func TestWineSetupLineRunByWindowsSDK(t *testing.T) {
 	ww.wantCalls("setup", "GetSessionToken=1 AssumeRole=0")
 
 	// Cold: four callers at once, one code, one STS call, one session for all.
+	if st := ww.mustWin(nil, "mfacred.exe", "status"); !strings.Contains(st, ww.serial) {
+		t.Fatalf("status does not list the session setup cached:\n%s", st)
+	}
 	ww.mustWin(nil, "mfacred.exe", "clear")
 	if st := ww.mustWin(nil, "mfacred.exe", "status"); strings.Contains(st, ww.serial) {
 		t.Fatalf("status after clear still lists the session:\n%s", st)
