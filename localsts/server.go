@@ -59,6 +59,9 @@ type Role struct {
 	RequireMFA bool
 	// ExternalID, when set, must be passed as ExternalId.
 	ExternalID string
+	// TokenBytes is the size of the random part of its session tokens, 600 when zero; AWS's
+	// grow with session tags and policies past a keyring item's limit.
+	TokenBytes int
 }
 
 func (r Role) account() string { return strings.Split(r.ARN, ":")[4] }
@@ -663,7 +666,11 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 		duration = int(s.roleLife / time.Second)
 	}
 	s.mu.Unlock()
-	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, 600)
+	tokenBytes := 600
+	if role.TokenBytes > 0 {
+		tokenBytes = role.TokenBytes
+	}
+	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, tokenBytes)
 	s.mu.Lock()
 	s.assumed = append(s.assumed, name)
 	s.mu.Unlock()
