@@ -11,6 +11,7 @@
 #
 #   CI=true go test -race -count=1 -parallel 8 -timeout 30m ./...
 #
+# (with -json, through internal/testsummary: go test's usual output, then one summary line).
 # Arguments replace the package list: ./test.sh ./e2e -run TestDemo
 # ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
 set -euo pipefail
@@ -143,7 +144,29 @@ if [ -d e2e/jsclient ]; then
 	(cd e2e/jsclient && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The summary of each lane: internal/testsummary reads `go test -json` and prints what go test
+# prints without it (the ok and FAIL lines, the output of failed tests), then one line for the
+# lane: packages, tests passed, failed and skipped, the time, the slowest package.
+summary_dir=$(mktemp -d)
+trap 'rm -rf "$summary_dir"' EXIT
+go build -o "$summary_dir/testsummary" ./internal/testsummary
+
+# lane NAME GO-TEST-ARGS...: runs go test -json with the arguments through the summary. Its
+# status is go test's, or the summary's when go test passed but the summary did not (a test
+# or package failed, or go test printed something that was not -json).
+lane() {
+	local name=$1 s
+	shift
+	go test -json "$@" | "$summary_dir/testsummary" -lane "$name" || {
+		s=("${PIPESTATUS[@]}")
+		status=${s[0]}
+		[ "$status" -ne 0 ] || status=${s[1]}
+	}
+}
+
 if [ $# -eq 0 ]; then
 	set -- ./...
 fi
-CI=true exec go test -race -count=1 -parallel 8 -timeout 30m "$@"
+status=0
+CI=true lane linux -race -count=1 -parallel 8 -timeout 30m "$@"
+exit "$status"
