@@ -97,6 +97,7 @@ func (d *dialogRun) wait(t *testing.T) error {
 // With no terminal but a desktop, the code is asked in a dialog that names the profile;
 // the code typed into it is used.
 func TestDesktopDialogPrompt(t *testing.T) {
+	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig() // no seed, no mfa_process
@@ -120,6 +121,7 @@ func TestDesktopDialogPrompt(t *testing.T) {
 // Cancel in the dialog ends the call at once with a sentence that says so: the dialog is not
 // shown again and nothing is sent to AWS.
 func TestDesktopDialogCancel(t *testing.T) {
+	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig()
