@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -41,7 +40,7 @@ func startXvfb(t *testing.T) string {
 // showed.
 type dialogRun struct {
 	cmd          *exec.Cmd
-	out, errb    bytes.Buffer
+	out, errb    output // read while mfacred may still write
 	display, win string
 }
 
@@ -97,7 +96,6 @@ func (d *dialogRun) wait(t *testing.T) error {
 // With no terminal but a desktop, the code is asked in a dialog that names the profile;
 // the code typed into it is used.
 func TestDesktopDialogPrompt(t *testing.T) {
-	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig() // no seed, no mfa_process
@@ -121,7 +119,6 @@ func TestDesktopDialogPrompt(t *testing.T) {
 // Cancel in the dialog ends the call at once with a sentence that says so: the dialog is not
 // shown again and nothing is sent to AWS.
 func TestDesktopDialogCancel(t *testing.T) {
-	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig()

@@ -45,14 +45,49 @@ func jsClient(t *testing.T) string {
 	return dir
 }
 
-// goClient builds internal/sdkclient.
+// goClientBuild is the build of internal/sdkclient (the AWS SDK for Go: long to compile on a
+// fresh machine), which TestMain starts beside the first tests so that the test that needs it
+// does not wait for it after them.
+var goClientBuild struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	bin    string
+	err    error
+}
+
+// startGoClientBuild starts building internal/sdkclient; stopGoClientBuild ends the build if
+// it still runs and waits for it.
+func startGoClientBuild() {
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &goClientBuild
+	b.cancel, b.done, b.bin = cancel, make(chan struct{}), filepath.Join(root, "bin-sdkclient", "sdkclient")
+	go func() {
+		defer close(b.done)
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "../internal/sdkclient").CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("build sdkclient: %v\n%s", err, out)
+		}
+	}()
+}
+
+func stopGoClientBuild() {
+	if b := &goClientBuild; b.done != nil {
+		b.cancel()
+		<-b.done
+	}
+}
+
+// goClient is internal/sdkclient, built.
 func goClient(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(root, "bin-sdkclient", "sdkclient")
-	if out, err := exec.Command("go", "build", "-o", bin, "../internal/sdkclient").CombinedOutput(); err != nil {
-		t.Fatalf("build sdkclient: %v\n%s", err, out)
+	b := &goClientBuild
+	if b.done == nil {
+		t.Fatal("the build of internal/sdkclient was not started")
 	}
-	return bin
+	<-b.done
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.bin
 }
 
 // start starts mfacred in the world's environment with no controlling terminal.

@@ -114,6 +114,9 @@ func summarize(in io.Reader, out io.Writer) (tally, error) {
 			}
 			delete(held, key)
 			if e.Action != "fail" {
+				// The race detector writes its report where go test shows it whatever the
+				// outcome, and test2json gives it to whichever test ran then: print it.
+				fmt.Fprint(out, strings.Join(x.races, ""))
 				continue
 			}
 			// A failed subtest goes below its parent; a failed top-level test is printed.
@@ -158,10 +161,23 @@ type test struct {
 	header   string   // "--- FAIL: TestX (1.00s)"
 	body     []string // its own lines, as test2json gives them (indented once)
 	children []string // the blocks of its failed subtests
+	races    []string // the race detector's reports among them
+	inRace   bool
 }
+
+// raceBar opens and closes a report of the race detector.
+const raceBar = "==================\n"
 
 func (x *test) add(output string) {
 	trimmed := strings.TrimSpace(output)
+	switch {
+	case x.inRace:
+		x.races = append(x.races, output)
+		x.inRace = output != raceBar
+	case output == "WARNING: DATA RACE\n":
+		x.races = append(x.races, raceBar, output)
+		x.inRace = true
+	}
 	switch {
 	case strings.HasPrefix(trimmed, "=== "):
 	case strings.HasPrefix(trimmed, "--- "):

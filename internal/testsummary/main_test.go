@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,38 @@ func TestOtherLinesArePrintedAndCounted(t *testing.T) {
 	got, err := summarize(strings.NewReader("go: unknown flag -bogus\n"), &out)
 	if err != nil || out.String() != "go: unknown flag -bogus\n" || got.badLines != 1 {
 		t.Fatalf("printed %q, counted %+v (%v)", out.String(), got, err)
+	}
+}
+
+// A race report that test2json gives to a test that passed (it was running when the report
+// was written; the test that raced fails with "race detected") is printed all the same, as go
+// test prints it.
+func TestRaceReportOfPassingTestIsPrinted(t *testing.T) {
+	in := ""
+	for _, e := range []struct{ action, test, output string }{
+		{"run", "TestA", ""},
+		{"run", "TestB", ""},
+		{"output", "TestA", "--- PASS: TestA (1.00s)\n"},
+		{"output", "TestA", "==================\n"},
+		{"output", "TestA", "WARNING: DATA RACE\n"},
+		{"output", "TestA", "Read at 0x00c00032e748 by goroutine 319:\n"},
+		{"output", "TestA", "==================\n"},
+		{"output", "TestA", "a later line of TestA\n"},
+		{"pass", "TestA", ""},
+		{"output", "TestB", "--- FAIL: TestB (2.00s)\n"},
+		{"output", "TestB", "    testing.go:1712: race detected during execution of test\n"},
+		{"fail", "TestB", ""},
+	} {
+		in += `{"Action":"` + e.action + `","Package":"p","Test":"` + e.test + `","Output":` + strconv.Quote(e.output) + "}\n"
+	}
+	var out strings.Builder
+	got, err := summarize(strings.NewReader(in), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "==================\nWARNING: DATA RACE\nRead at 0x00c00032e748 by goroutine 319:\n==================\n" +
+		"--- FAIL: TestB (2.00s)\n    testing.go:1712: race detected during execution of test\n"
+	if out.String() != want || got.passed != 1 || got.failed != 1 {
+		t.Errorf("printed\n%s\nwant\n%s\ncounted %+v", out.String(), want, got)
 	}
 }
