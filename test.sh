@@ -153,13 +153,19 @@ go build -o "$summary_dir/testsummary" ./internal/testsummary
 
 # lane NAME GO-TEST-ARGS...: runs go test -json with the arguments through the summary. Its
 # status is go test's, or the summary's when go test passed but the summary did not (a test
-# or package failed, or go test printed something that was not -json).
+# or package failed, or go test printed something that was not -json). With
+# MFACRED_TEST_JSON=DIR the lane's go test -json is also kept in DIR/NAME.json (per-test times).
 lane() {
-	local name=$1 s
+	local name=$1 s json=/dev/null
 	shift
-	go test -json "$@" | "$summary_dir/testsummary" -lane "$name" || {
+	if [ -n "${MFACRED_TEST_JSON:-}" ]; then
+		mkdir -p "$MFACRED_TEST_JSON"
+		json=$MFACRED_TEST_JSON/$name.json
+	fi
+	go test -json "$@" | tee "$json" | "$summary_dir/testsummary" -lane "$name" || {
 		s=("${PIPESTATUS[@]}")
 		status=${s[0]}
+		[ "$status" -ne 0 ] || status=${s[2]}
 		[ "$status" -ne 0 ] || status=${s[1]}
 	}
 }

@@ -45,6 +45,9 @@ func main() {
 	flag.Parse()
 	start := time.Now()
 	t, err := summarize(os.Stdin, os.Stdout)
+	if t.packagesFailed > 0 {
+		fmt.Println("FAIL") // go test's last line when a package failed, which -json leaves out
+	}
 	fmt.Println(t.line(*lane, time.Since(start)))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testsummary: read go test -json: %v\n", err)
