@@ -4,17 +4,16 @@
 # First it looks for every program the tests start (a private D-Bus with gnome-keyring, the AWS
 # CLI v2 at /usr/bin/aws, boto3 with a botocore that reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 # (1.33 or newer), moto, oathtool, tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for the race
-# detector, node 20 or newer and npm for the JS SDK tests, Wine and mingw-w64 for the Windows
-# lane). What is missing is installed with
+# detector, node 20 or newer and npm for the JS SDK tests). What is missing is installed with
 # apt-get when this runs as root or sudo works (Debian, Ubuntu), moto and a newer boto3 into a
 # virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
 # and stops. Then it runs
 #
 #   CI=true go test -race -count=1 -parallel 8 -timeout 30m ./...
 #
+# (with -json, through internal/testsummary: go test's usual output, then one summary line),
 # and then the Windows lane, ./wine-test.sh: every package's tests built for Windows and run
-# under Wine (docs/windows.md).
-#
+# under Wine (docs/windows.md), with its own summary line.
 # Arguments replace the package list: ./test.sh ./e2e -run TestDemo
 # ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
 set -euo pipefail
@@ -53,11 +52,10 @@ check() {
 	local prog
 	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
 		oathtool:oathtool tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
-		gcc:gcc pgrep:procps ps:procps git:git x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32; do
+		gcc:gcc pgrep:procps ps:procps git:git; do
 		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
 	done
 	[ -e /etc/ssl/certs/ca-certificates.crt ] || need ca-certificates "CA certificates (for npm and pip)"
-	[ -x /usr/lib/wine/wine64 ] || need wine64 "Wine's 64-bit loader /usr/lib/wine/wine64 (the Windows lane)"
 	if ! /usr/bin/aws --version 2>&1 | grep -q '^aws-cli/2'; then
 		need awscli "the AWS CLI v2 at /usr/bin/aws"
 	fi
@@ -148,6 +146,32 @@ if [ -d e2e/jsclient ]; then
 	(cd e2e/jsclient && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The summary of each lane: internal/testsummary reads `go test -json` and prints what go test
+# prints without it (the ok and FAIL lines, the output of failed tests), then one line for the
+# lane: packages, tests passed, failed and skipped, the time, the slowest package.
+summary_dir=$(mktemp -d)
+trap 'rm -rf "$summary_dir"' EXIT
+go build -o "$summary_dir/testsummary" ./internal/testsummary
+
+# lane NAME COMMAND...: runs COMMAND, a go test -json, through the summary. Its status is
+# go test's, or the summary's when go test passed but the summary did not (a test or package
+# failed, or go test printed something that was not -json). With MFACRED_TEST_JSON=DIR the
+# lane's go test -json is also kept in DIR/NAME.json (per-test times).
+lane() {
+	local name=$1 s json=/dev/null
+	shift
+	if [ -n "${MFACRED_TEST_JSON:-}" ]; then
+		mkdir -p "$MFACRED_TEST_JSON"
+		json=$MFACRED_TEST_JSON/$name.json
+	fi
+	"$@" | tee "$json" | "$summary_dir/testsummary" -lane "$name" || {
+		s=("${PIPESTATUS[@]}")
+		status=${s[0]}
+		[ "$status" -ne 0 ] || status=${s[2]}
+		[ "$status" -ne 0 ] || status=${s[1]}
+	}
+}
+
 # The Windows lane runs with the whole suite, after the Linux lane.
 windows_lane=false
 if [ $# -eq 0 ]; then
@@ -155,9 +179,8 @@ if [ $# -eq 0 ]; then
 	windows_lane=true
 fi
 status=0
-CI=true go test -race -count=1 -parallel 8 -timeout 30m "$@" || status=$?
-
+CI=true lane linux go test -json -race -count=1 -parallel 8 -timeout 30m "$@"
 if $windows_lane; then
-	./wine-test.sh || status=1
+	lane windows ./wine-test.sh -json
 fi
-exit $status
+exit "$status"

@@ -7,6 +7,14 @@
 # is e2e/wine_test.go. What Wine cannot show, and the tests left out here, are in docs/windows.md.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Flags before the packages go to go test (test.sh passes -json); everything the set-up prints
+# goes to stderr, so that stdout is go test's alone.
+flags=()
+while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do
+	flags+=("$1")
+	shift
+done
+exec 3>&1 1>&2
 here=$PWD
 
 wine64=/usr/lib/wine/wine64
@@ -55,5 +63,5 @@ if [ $# -eq 0 ]; then
 	set -- $(GOOS=windows go list ./... | grep -v '/e2e$')
 fi
 # -vet=off: the Linux lane vets the Windows code already (e2e/quality_test.go, GOOS=windows).
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 CI=true go test -overlay "$overlay/overlay.json" -exec "$here/internal/winshim/exec.sh" \
-	-vet=off -count=1 -timeout 10m -skip "$skip" "$@"
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 CI=true go test "${flags[@]}" -overlay "$overlay/overlay.json" -exec "$here/internal/winshim/exec.sh" \
+	-vet=off -count=1 -timeout 10m -skip "$skip" "$@" >&3

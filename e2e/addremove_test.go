@@ -11,6 +11,7 @@ import (
 // and the old keys and their session keep working. remove takes the keys and their sessions
 // away.
 func TestAddChecksKeysFirstAndRemove(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

@@ -37,6 +37,19 @@ func TestStrayArgumentsNeverServeDefault(t *testing.T) {
 	}
 
 	p := w.profile
+	// The usage errors run in parallel (each only reads); the group ends when all have.
+	t.Run("usage errors", func(t *testing.T) { usageErrors(t, w, p) })
+	// Nothing was spent, served, cleared or replaced.
+	if n := w.sts.Count("GetSessionToken"); n != calls {
+		t.Fatalf("%d GetSessionToken after the usage errors, want %d", n, calls)
+	}
+	if again := parseCreds(t, w.mustRun(binary, "process", "--profile", "default")); again.AccessKeyId != def.AccessKeyId {
+		t.Fatal("a usage error changed default's cached session")
+	}
+}
+
+// usageErrors runs each command with an argument it does not expect, in both binaries.
+func usageErrors(t *testing.T, w *world, p string) {
 	for _, tc := range []struct {
 		args  []string
 		names string // what the one line must say
@@ -77,18 +90,12 @@ func TestStrayArgumentsNeverServeDefault(t *testing.T) {
 	} {
 		for _, bin := range []string{binary, filepath.Join(filepath.Dir(binary), "mfacred-core")} {
 			t.Run(filepath.Base(bin)+" "+strings.Join(tc.args, " "), func(t *testing.T) {
+				t.Parallel()
 				r := w.run(nil, nil, bin, tc.args...)
 				if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "mfacred: ") || !strings.Contains(r.stderr, tc.names) {
 					t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and one line saying %s", r.code, r.stdout, r.stderr, tc.names)
 				}
 			})
 		}
-	}
-	// Nothing was spent, served, cleared or replaced.
-	if n := w.sts.Count("GetSessionToken"); n != calls {
-		t.Fatalf("%d GetSessionToken after the usage errors, want %d", n, calls)
-	}
-	if again := parseCreds(t, w.mustRun(binary, "process", "--profile", "default")); again.AccessKeyId != def.AccessKeyId {
-		t.Fatal("a usage error changed default's cached session")
 	}
 }

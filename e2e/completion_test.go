@@ -47,6 +47,7 @@ func shellOut(t *testing.T, env []string, shell string, args ...string) string {
 // bash: the script registers _mfacred for mfacred, which completes commands, flags (from the
 // command itself), subcommands and profile names from the config file.
 func TestCompletionBash(t *testing.T) {
+	t.Parallel()
 	env, script := completionWorld(t, "bash")
 	complete := func(words string, cword int) string {
 		return shellOut(t, env, "bash", "-c", `source "$1"; complete -p mfacred; COMP_WORDS=(`+words+`); COMP_CWORD=`+string(rune('0'+cword))+`; _mfacred; printf '%s|' "${COMPREPLY[@]}"`, "bash", script)
@@ -77,6 +78,7 @@ func TestCompletionBash(t *testing.T) {
 
 // fish: the script parses, and fish's own completer (complete -C) offers what mfacred says.
 func TestCompletionFish(t *testing.T) {
+	t.Parallel()
 	env, script := completionWorld(t, "fish")
 	shellOut(t, env, "fish", "-n", script)
 	got := shellOut(t, env, "fish", "-c", `source $argv[1]; complete -C "mfacred process --profile "; echo ---; complete -C "mfacred doc"`, script)
@@ -89,6 +91,7 @@ func TestCompletionFish(t *testing.T) {
 
 // zsh: the script parses and, loaded after compinit, registers _mfacred for mfacred.
 func TestCompletionZsh(t *testing.T) {
+	t.Parallel()
 	env, script := completionWorld(t, "zsh")
 	shellOut(t, env, "zsh", "-n", script)
 	got := shellOut(t, env, "zsh", "-c", `autoload -U compinit && compinit -u -D && source $1 && print -r -- $_comps[mfacred]`, "zsh", script)

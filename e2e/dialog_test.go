@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -43,7 +42,7 @@ func startXvfb(t *testing.T) string {
 // showed.
 type dialogRun struct {
 	cmd          *exec.Cmd
-	out, errb    bytes.Buffer
+	out, errb    output // read while mfacred may still write
 	display, win string
 }
 

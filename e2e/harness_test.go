@@ -51,6 +51,7 @@ func TestMain(m *testing.M) {
 		setupErr = err
 	}
 	code := m.Run()
+	stopGoClientBuild()
 	stop()
 	if code == 0 && setupErr == nil {
 		if leaks := scanForSecrets(); len(leaks) > 0 {
@@ -70,6 +71,7 @@ func setup() (stop func(), err error) {
 	if out, err := exec.Command("go", "build", "-o", filepath.Dir(binary)+"/", "../cmd/mfacred", "../cmd/mfacred-core").CombinedOutput(); err != nil {
 		return stop, fmt.Errorf("build mfacred: %v\n%s", err, out)
 	}
+	startGoClientBuild() // beside the tests: only TestServerRenewsForFourClients waits for it
 	if p, err := exec.Command("python3", "-c", "import boto3, sys; print(sys.executable)").Output(); err == nil {
 		python = strings.TrimSpace(string(p))
 	}

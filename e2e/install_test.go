@@ -93,6 +93,7 @@ func commitTree(t *testing.T) string {
 // `go install ./cmd/...` in a fresh git clone (made here from the work tree): both binaries in
 // GOBIN, and a version from the commit, though nothing was stamped in.
 func TestGoInstallFromCheckout(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	clone := commitTree(t)
 	got := goInstall(t, clone, []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
 	if !strings.HasPrefix(got, "mfacred v0.0.0-") || strings.HasSuffix(got, "+dirty") {
@@ -105,6 +106,7 @@ func TestGoInstallFromCheckout(t *testing.T) {
 // the dependencies come from the module cache): both binaries land in GOBIN, find each other,
 // and mfacred version says v0.9.0.
 func TestGoInstallLatest(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	_, err := exec.LookPath("git")
 	need(t, "git (Debian package git)", err)
 	proxy := t.TempDir()

@@ -22,6 +22,7 @@ const nobody = 65534
 // prints the credentials it obtained, and the cache makes room for the newest by dropping
 // the items that expire soonest.
 func TestKernelQuotaOfUnprivilegedUser(t *testing.T) {
+	t.Parallel()
 	// As root, mfacred runs as user nobody; as any other user, as that user (whose quota is the
 	// same).
 	var asUser []string

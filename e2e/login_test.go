@@ -154,6 +154,7 @@ const adminAssumed = "arn:aws:sts::222222222222:assumed-role/Admin/alice"
 // secret reaches stderr. --stdout prints the URL and runs no opener; the chaining cap and a
 // profile without a role are explained before any call.
 func TestLoginOpensConsoleAsRole(t *testing.T) {
+	t.Parallel()
 	w, argsFile := loginWorld(t)
 	prod := w.profile + "-prod"
 	w.sts.AddRole(localsts.Role{ARN: "arn:aws-us-gov:iam::444444444444:role/Gov", RequireMFA: true})
@@ -255,6 +256,7 @@ func (w *world) appendConfig(text string) {
 // A role assumed from the long-term keys (mfacred_role_direct) is not chained: --duration is
 // sent as SessionDuration, up to 12 hours, whatever the credentials have left.
 func TestLoginDirectRoleSessionDuration(t *testing.T) {
+	t.Parallel()
 	w, argsFile := loginWorld(t)
 	direct := w.profile + "-direct"
 	w.appendConfig(fmt.Sprintf("\n[profile %s]\nmfacred_source_profile = %s\nmfacred_role_arn = %s\nmfacred_role_direct = true\n", direct, w.profile, adminRole))

@@ -16,6 +16,7 @@ import (
 // The same flow against moto_server, an STS written by others: the wire format mfacred speaks
 // is AWS's, not just our test server's. (moto does not check MFA codes.)
 func TestAgainstMotoServer(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	needPython(t)
 	w := newWorld(t)

@@ -41,6 +41,7 @@ func parseCreds(t *testing.T, out string) credsJSON {
 // The AWS CLI v2 and boto3 call mfacred as credential_process: one GetSessionToken on the first
 // call, none after, and the session passes a Deny-unless-MFA policy that long-term keys fail.
 func TestAWSCLIAndBoto3UseOneCachedSession(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())

@@ -42,6 +42,7 @@ func goList(t *testing.T, goos string) []string {
 // gofmt, go vet and staticcheck (pinned in go.mod as a tool) find nothing, for Linux, macOS
 // and Windows: the code of each OS is checked, though only Linux runs it here.
 func TestVetAndStaticcheck(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	// Built for this machine once, then run with each GOOS, which it analyses for.
 	staticcheck := t.TempDir() + "/staticcheck"
 	goTool(t, nil, "build", "-o", staticcheck, "honnef.co/go/tools/cmd/staticcheck")
@@ -66,6 +67,7 @@ func TestVetAndStaticcheck(t *testing.T) {
 
 // mfacred builds without cgo for every OS and CPU its users have; OS code stays in OS files.
 func TestCrossBuilds(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	for _, target := range []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"} {
 		goos, goarch, _ := strings.Cut(target, "/")
 		t.Run(strings.ReplaceAll(target, "/", "-"), func(t *testing.T) {
@@ -80,6 +82,7 @@ func TestCrossBuilds(t *testing.T) {
 // is up on a loaded machine fails the target with "context deadline exceeded", which says
 // nothing about the code.
 func TestFuzzBriefly(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	for _, target := range []struct{ name, pkg string }{
 		{"FuzzResolve", "./awsconfig"}, {"FuzzSetKeys", "./awsconfig"}, {"FuzzSessionItem", "./cache"},
 		{"FuzzPolicy", "./policy"}, {"FuzzParseSeed", "./prompt"},
@@ -159,6 +162,7 @@ func TestCIRunsTheReadmeCommands(t *testing.T) {
 // a node older than 20 first on PATH (Debian 12's is 18; the pinned @aws-sdk packages need 20)
 // it names that node and where to get a newer one, and stops.
 func TestTestShChecksVersions(t *testing.T) {
+	t.Parallel() // builds: beside the tests that wait on the clock
 	check := func(env ...string) (string, error) {
 		cmd := exec.Command("./test.sh", "--check")
 		cmd.Dir = ".."

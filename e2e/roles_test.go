@@ -58,6 +58,7 @@ func (w *world) wantCalls(when, want string) {
 // CLI and boto3 see the assumed-role ARN, named after the IAM user; later calls reach STS
 // only for the caller's own GetCallerIdentity.
 func TestRolesShareOneMFASession(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := roleWorld(t)
 	prod, stage := w.profile+"-prod", w.profile+"-stage"
@@ -155,6 +156,7 @@ print(boto3.Session(profile_name=%q).client("sts", endpoint_url=%q).get_caller_i
 // nothing is cached; mfacred_role_direct assumes from the long-term keys with a code of its
 // own and may go up to the role's MaxSessionDuration.
 func TestRoleDurationOverOneHour(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := roleWorld(t)
 	long, direct := w.profile+"-long", w.profile+"-direct"
@@ -192,6 +194,7 @@ func TestRoleDurationOverOneHour(t *testing.T) {
 // exec runs a command with the role's credentials in its environment and no AWS_PROFILE;
 // the exit code and signals are the command's own.
 func TestExec(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := roleWorld(t)
 	prod := w.profile + "-prod"
