@@ -58,6 +58,16 @@ var partitions = []Partition{
 	{"aws-us-gov", "signin.amazonaws-us-gov.com", "console.amazonaws-us-gov.com"},
 }
 
+// PartitionNames lists the partitions mfacred knows, by name, in order: the one list of them
+// (package policy writes its policies for these).
+func PartitionNames() []string {
+	names := make([]string, len(partitions))
+	for i, p := range partitions {
+		names[i] = p.Name
+	}
+	return names
+}
+
 // PartitionOf returns the partition of an ARN (arn:PARTITION:...).
 func PartitionOf(arn string) (Partition, error) {
 	parts := strings.SplitN(arn, ":", 3)
@@ -69,7 +79,7 @@ func PartitionOf(arn string) (Partition, error) {
 			return p, nil
 		}
 	}
-	return Partition{}, fmt.Errorf("partition %q of %s has no console sign-in mfacred knows (aws, aws-cn, aws-us-gov)", parts[1], arn)
+	return Partition{}, fmt.Errorf("partition %q of %s has no console sign-in mfacred knows (%s)", parts[1], arn, strings.Join(PartitionNames(), ", "))
 }
 
 // regionPartition is the partition a region name belongs to, by AWS's naming.

@@ -21,7 +21,7 @@
 //     session.Provider, cache and locks as `mfacred process`, so a code the MFA session needs
 //     is asked for (or generated) while the old credentials still serve;
 //  4. when renewing fails and the credentials have expired, a fetch answers 503 with a JSON
-//     error the SDKs report, and the reason is written to the log once.
+//     error the SDKs report, and the reason is written to the log once per run of failures.
 //
 // See README.md, "Long runs and containers".
 package credserver

@@ -3,10 +3,13 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+
+	"github.com/mfacred/mfacred/console"
 )
 
-// Partitions are the partitions SelfManage knows.
-var Partitions = []string{"aws", "aws-cn", "aws-us-gov"}
+// Partitions are the partitions SelfManage knows: those mfacred knows (console.PartitionNames).
+var Partitions = console.PartitionNames()
 
 // SelfManage is AWS's example policy "IAM: Allows IAM users to self-manage an MFA device"
 // (IAM User Guide, reference_policies_examples_iam_mfa-selfmanage) for a partition: device
@@ -19,7 +22,7 @@ func SelfManage(partition string) (*Document, error) {
 		known = known || p == partition
 	}
 	if !known {
-		return nil, fmt.Errorf("partition %q: want one of aws, aws-cn, aws-us-gov", partition)
+		return nil, fmt.Errorf("partition %q: want one of %s", partition, strings.Join(Partitions, ", "))
 	}
 	arn := "arn:" + partition + ":iam::*:"
 	user := Values{arn + "user/${aws:username}"}
