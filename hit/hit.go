@@ -37,6 +37,10 @@ type Request struct {
 	// console session cannot outlast role-chained credentials: mfacred login). Zero for
 	// credential_process.
 	MinLeft time.Duration
+	// Login, when set, is the `aws login` session the credentials come from instead of
+	// long-term keys and a device (Device is empty). Its own credentials live in the
+	// session's token file, never in the keyring: only a role assumed with them is cached.
+	Login *awsconfig.Login
 }
 
 // Of is the request for a resolved profile, without looking at static keys: enough for its
@@ -48,6 +52,7 @@ func Of(p *awsconfig.Profile) Request {
 		Device:   p.MFASerial,
 		Duration: time.Duration(p.Duration) * time.Second,
 		Role:     p.Role,
+		Login:    p.Login,
 	}
 }
 
@@ -66,11 +71,22 @@ func For(files *awsconfig.Files, p *awsconfig.Profile) Request {
 
 // Key is the cache item r's credentials are kept under.
 func (r Request) Key() cache.Key {
+	if r.Login != nil && r.Role != nil {
+		return cache.RoleKey(r.Source, loginDevice, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, false)
+	}
 	if r.Role == nil {
 		return cache.SessionKey(r.Source, r.Device)
 	}
 	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
 }
+
+// loginDevice stands for the device in the key of a role assumed with an `aws login`
+// session: no serial has this form, so the key never names a device's role credentials.
+const loginDevice = "aws login"
+
+// InKeyring reports whether r's credentials are cached in the keyring: all but an `aws
+// login` session's own, which live in its token file.
+func (r Request) InKeyring() bool { return r.Login == nil || r.Role != nil }
 
 // fileKeyID is the access key id the files hold for the key source now, "" when they hold
 // no complete pair.
@@ -108,6 +124,9 @@ type Sessions interface {
 // Lookup reads the item under r's key (one keyring read) and reports whether it serves at
 // now. A missing item is a miss, not an error; err is set only when the keyring failed.
 func Lookup(ctx context.Context, s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
+	if !r.InKeyring() {
+		return cache.Entry{}, false, nil
+	}
 	e, err = s.Session(ctx, r.Key())
 	switch {
 	case err == nil:
