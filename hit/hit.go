@@ -107,11 +107,14 @@ func (r Request) Serves(e cache.Entry, now time.Time) bool {
 	return e.Serves(now, r.fileKeyID())
 }
 
-// Account is the account the credentials act in: the role's, else the device's ("" for a
-// hardware serial).
+// Account is the account the credentials act in: the role's, else the aws login session's
+// user's, else the device's ("" for a hardware serial).
 func (r Request) Account() string {
 	if r.Role != nil {
 		return awsconfig.Account(r.Role.ARN)
+	}
+	if r.Login != nil {
+		return awsconfig.Account(r.Login.Session)
 	}
 	return awsconfig.Account(r.Device)
 }

@@ -137,6 +137,9 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (cache.Entry, err
 	if r.Role != nil {
 		get = p.roleCredentials
 	}
+	if r.Login != nil {
+		get = p.loginCredentials // login.go
+	}
 	e, err := get(ctx, r)
 	if err != nil && cannotRenew(err) && ctx.Err() == nil {
 		if old, ok := p.lastResort(ctx, r); ok {

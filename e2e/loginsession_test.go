@@ -1,0 +1,283 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mfacred/mfacred/localsts"
+)
+
+// signinWorld is a world whose user signed in with `aws login` (profile NAME-me, its token
+// file written as the AWS CLI does), with a bridge profile NAME-bridge serving the
+// session's own credentials and NAME-admin assuming adminRole with them. The token files
+// live outside the scanned test root: they hold the session's secrets by AWS's design.
+type signinWorld struct {
+	*world
+	me, bridge, admin string
+	cacheDir          string
+}
+
+func newSigninWorld(t *testing.T, role localsts.Role, o localsts.LoginOptions) *signinWorld {
+	w := newWorld(t)
+	w.sts.AddRole(role)
+	lw := &signinWorld{world: w, me: w.profile + "-me", bridge: w.profile + "-bridge", admin: w.profile + "-admin", cacheDir: t.TempDir()}
+	w.env = append(w.env, "AWS_ENDPOINT_URL_SIGNIN="+w.sts.URL, "AWS_LOGIN_CACHE_DIRECTORY="+lw.cacheDir)
+	w.writeConfig(fmt.Sprintf(`
+[profile %[1]s]
+login_session = %[4]s
+region = us-east-1
+
+[profile %[2]s]
+credential_process = %[5]s process --profile %[2]s
+mfacred_source_profile = %[1]s
+region = us-east-1
+
+[profile %[3]s]
+credential_process = %[5]s process --profile %[3]s
+mfacred_source_profile = %[1]s
+mfacred_role_arn = %[6]s
+region = us-east-1
+`, lw.me, lw.bridge, lw.admin, w.user.ARN(), binary, role.ARN))
+	lw.login(o)
+	return lw
+}
+
+// login writes the token file `aws login --profile NAME-me` would write.
+func (lw *signinWorld) login(o localsts.LoginOptions) {
+	lw.t.Helper()
+	b, err := lw.sts.Login(lw.user.AccessKeyID, o)
+	if err != nil {
+		lw.t.Fatal(err)
+	}
+	if err := os.WriteFile(lw.tokenPath(), b, 0o600); err != nil {
+		lw.t.Fatal(err)
+	}
+}
+
+// tokenPath is named as the AWS CLI names it, computed here independently of mfacred.
+func (lw *signinWorld) tokenPath() string {
+	sum := sha256.Sum256([]byte(lw.user.ARN()))
+	return filepath.Join(lw.cacheDir, hex.EncodeToString(sum[:])+".json")
+}
+
+func (lw *signinWorld) tokenFile() (raw []byte, fields map[string]json.RawMessage, access map[string]any) {
+	lw.t.Helper()
+	raw, err := os.ReadFile(lw.tokenPath())
+	if err != nil {
+		lw.t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		lw.t.Fatal(err)
+	}
+	json.Unmarshal(fields["accessToken"], &access)
+	return raw, fields, access
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// 16 `mfacred process` callers at once on a session with 5 minutes left: one refresh, all
+// served the same new credentials; the file is replaced with mode 0600, every field kept
+// and the refresh token rotated. Then the Go SDK and the JS SDK v3, each reading the
+// login_session profile themselves, find the fresh credentials and do not refresh. (boto3
+// reads login_session only with botocore[crt], which this machine's boto3 lacks: it reaches
+// the session through the bridge, TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole.)
+func TestLoginSessionSixteenCallersOneRefreshThenSDKsReadIt(t *testing.T) {
+	js := jsClient(t)
+	goBin := goClient(t)
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
+	_, before, _ := lw.tokenFile()
+
+	var wg sync.WaitGroup
+	res := make([]result, 16)
+	for i := range res {
+		wg.Add(1)
+		go func() { defer wg.Done(); res[i] = lw.run(nil, nil, binary, "process", "--profile", lw.bridge) }()
+	}
+	wg.Wait()
+	var first credsJSON
+	for i, r := range res {
+		if r.err != nil {
+			t.Fatalf("caller %d: %v\n%s", i, r.err, r.stderr)
+		}
+		c := parseCreds(t, r.stdout)
+		if i == 0 {
+			first = c
+		}
+		if c.AccessKeyId != first.AccessKeyId {
+			t.Fatalf("caller %d got %s, caller 0 %s", i, c.AccessKeyId, first.AccessKeyId)
+		}
+	}
+	if n := lw.sts.Count("CreateOAuth2Token"); n != 1 {
+		t.Fatalf("CreateOAuth2Token called %d times by 16 callers, want 1", n)
+	}
+	raw, after, access := lw.tokenFile()
+	if access["accessKeyId"] != first.AccessKeyId {
+		t.Fatalf("the file holds %v, the callers got %s", access["accessKeyId"], first.AccessKeyId)
+	}
+	if bytes.Equal(before["refreshToken"], after["refreshToken"]) {
+		t.Fatal("the rotated refresh token was not saved")
+	}
+	for _, f := range []string{"idToken", "clientId", "dpopKey", "tokenType", "futureCLIField"} {
+		var was, is bytes.Buffer
+		json.Compact(&was, before[f])
+		json.Compact(&is, after[f])
+		if was.Len() == 0 || was.String() != is.String() {
+			t.Errorf("field %s not kept: %s -> %s", f, before[f], after[f])
+		}
+	}
+	if fi, _ := os.Stat(lw.tokenPath()); fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v, want 0600", fi.Mode().Perm())
+	}
+	if exp, err := time.Parse(time.RFC3339, first.Expiration); err != nil || time.Until(exp) < 14*time.Minute {
+		t.Errorf("served credentials expire %s: want about 15 minutes", first.Expiration)
+	}
+
+	profileEnv := []string{"AWS_PROFILE=" + lw.me}
+	for _, c := range []struct {
+		name string
+		cmd  []string
+	}{
+		{"Go SDK", []string{goBin, "-for", "1s"}},
+		{"JS SDK v3", []string{"node", filepath.Join(js, "client.mjs"), "1"}},
+	} {
+		r := lw.run(nil, profileEnv, c.cmd[0], c.cmd[1:]...)
+		var s clientSummary
+		if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || r.err != nil || s.OK < 1 || s.Failed != 0 || s.ARN != lw.user.ARN() {
+			t.Fatalf("%s on the login_session profile: %v %+v\nstdout: %s\nstderr: %s", c.name, r.err, s, r.stdout, r.stderr)
+		}
+	}
+	if n := lw.sts.Count("CreateOAuth2Token"); n != 1 {
+		t.Fatalf("the SDKs refreshed the session themselves: %d refreshes", n)
+	}
+	if now, _, _ := lw.tokenFile(); !bytes.Equal(now, raw) {
+		t.Fatal("an SDK rewrote the token file mfacred had just refreshed")
+	}
+}
+
+// The AWS CLI v2 here (2.9) predates login_session; it and boto3 reach the session through
+// the bridge profile, and the role profile through its cached role credentials. A second
+// role call costs no signin and no STS call, and the fast binary alone serves it.
+func TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole(t *testing.T) {
+	aws := awsCLIv2(t)
+	needPython(t)
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	// An AWS CLI older than 2.32 does not read login_session: it finds no credentials in
+	// the session's own profile, which is why the bridge exists.
+	ver, _ := exec.Command(aws, "--version").Output()
+	var major, minor int
+	fmt.Sscanf(string(ver), "aws-cli/%d.%d", &major, &minor)
+	direct := lw.run(nil, nil, aws, "sts", "get-caller-identity", "--profile", lw.me, "--endpoint-url", lw.sts.URL)
+	if reads := major > 2 || major == 2 && minor >= 32; reads != (direct.err == nil) {
+		t.Fatalf("AWS CLI %s on the login_session profile: %v (it reads login_session: %v)\n%s", strings.TrimSpace(string(ver)), direct.err, reads, direct.stderr)
+	}
+	id := func(profile string) string {
+		t.Helper()
+		return strings.TrimSpace(lw.mustRun(aws, "sts", "get-caller-identity", "--profile", profile, "--endpoint-url", lw.sts.URL, "--query", "Arn", "--output", "text"))
+	}
+	if got := id(lw.bridge); got != lw.user.ARN() {
+		t.Fatalf("bridge acts as %s", got)
+	}
+	wantRole := "arn:aws:sts::222222222222:assumed-role/Admin/alice"
+	if got := id(lw.admin); got != wantRole {
+		t.Fatalf("admin acts as %s, want %s", got, wantRole)
+	}
+	if n := lw.sts.Count("AssumeRole"); n != 1 {
+		t.Fatalf("AssumeRole %d, want 1", n)
+	}
+	r := lw.run(nil, []string{"AWS_PROFILE=" + lw.admin}, python, "testdata/boto3client.py", "1")
+	if !strings.Contains(r.stdout, wantRole) {
+		t.Fatalf("boto3 via the role profile: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	signins, assumes := lw.sts.Count("CreateOAuth2Token"), lw.sts.Count("AssumeRole")
+	if signins != 0 || assumes != 1 {
+		t.Fatalf("after the role was cached: CreateOAuth2Token %d, AssumeRole %d; want 0 and 1", signins, assumes)
+	}
+
+	// The fast binary with no mfacred-core beside it serves the role from the keyring.
+	alone := filepath.Join(lw.dir, "alone")
+	os.MkdirAll(alone, 0o700)
+	b, _ := os.ReadFile(binary)
+	front := filepath.Join(alone, "mfacred")
+	if err := os.WriteFile(front, b, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fast := lw.run(nil, nil, front, "process", "--profile", lw.admin)
+	if fast.err != nil {
+		t.Fatalf("the fast path did not serve the cached role: %v\n%s", fast.err, fast.stderr)
+	}
+	// The bridge's credentials live in the token file: the fast path leaves them to the core.
+	if r := lw.run(nil, nil, front, "process", "--profile", lw.bridge); r.err == nil || !strings.Contains(r.stderr, "mfacred-core") {
+		t.Fatalf("the fast path served the bridge by itself: %v %s", r.err, r.stderr)
+	}
+	if lw.sts.Count("CreateOAuth2Token") != 0 || lw.sts.Count("AssumeRole") != 1 {
+		t.Fatal("a cached call reached signin or STS")
+	}
+}
+
+// A role whose trust policy demands MFA refuses the session's credentials (the local
+// signin's carry no MFA context, by default): the error says so in words. Signed in with
+// MFA context, the same role is assumed.
+func TestLoginSessionRoleThatDemandsMFASaysWhy(t *testing.T) {
+	needKeyring(t)
+	role := localsts.Role{ARN: adminRole, RequireMFA: true}
+	lw := newSigninWorld(t, role, localsts.LoginOptions{})
+	r := lw.run(nil, nil, binary, "process", "--profile", lw.admin)
+	if r.err == nil {
+		t.Fatal("a role demanding MFA accepted credentials without MFA context")
+	}
+	line := lastLine(r.stderr)
+	for _, want := range []string{"profile " + lw.admin, adminRole, "aws:MultiFactorAuthPresent", "aws login session of profile " + lw.me} {
+		if !strings.Contains(line, want) {
+			t.Fatalf("error %q lacks %q", line, want)
+		}
+	}
+	lw.login(localsts.LoginOptions{MFA: true})
+	if r := lw.run(nil, nil, binary, "process", "--profile", lw.admin); r.err != nil {
+		t.Fatalf("with MFA context: %v\n%s", r.err, r.stderr)
+	}
+}
+
+// An ended session — the refresh token expired, the password changed, or no token file —
+// is one line naming the profile and `aws login --profile NAME`, and nothing on disk
+// changes.
+func TestLoginSessionEndedSaysSignInAgain(t *testing.T) {
+	needKeyring(t)
+	for _, code := range []string{"TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED", "no token file"} {
+		t.Run(code, func(t *testing.T) {
+			lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
+			if code == "no token file" {
+				os.Remove(lw.tokenPath())
+			} else {
+				lw.sts.EndLogins(code)
+			}
+			before, _ := os.ReadFile(lw.tokenPath())
+			for _, p := range []string{lw.bridge, lw.admin} {
+				r := lw.run(nil, nil, binary, "process", "--profile", p)
+				if r.err == nil || r.stdout != "" {
+					t.Fatalf("%s: served from an ended session", p)
+				}
+				if strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "profile "+p) ||
+					!strings.Contains(r.stderr, "`aws login --profile "+lw.me+"`") {
+					t.Fatalf("%s: stderr %q: want one line naming the profile and aws login --profile %s", p, r.stderr, lw.me)
+				}
+			}
+			after, _ := os.ReadFile(lw.tokenPath())
+			if !bytes.Equal(before, after) {
+				t.Fatal("the token file changed")
+			}
+		})
+	}
+}

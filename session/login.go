@@ -1,0 +1,89 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/loginsession"
+)
+
+// loginCredentials serves a profile whose key source is an `aws login` session (r.Login):
+// the session's own credentials from its token file (package loginsession refreshes them),
+// or r.Role assumed with them and cached in the keyring like every role's credentials, so
+// that the next call is a cache hit for the fast path too.
+func (p *Provider) loginCredentials(ctx context.Context, r Request) (cache.Entry, error) {
+	if r.Role == nil {
+		return p.loginSession(r).Credentials(ctx)
+	}
+	if e, ok, err := p.cached(ctx, r); ok || err != nil {
+		return e, err
+	}
+	lock, e, ok, err := p.lockThenCached(ctx, r, "role|"+string(r.Key()), "role "+r.Role.ARN)
+	if ok || err != nil {
+		return e, err
+	}
+	defer lock.Close()
+	base, err := p.loginSession(r).Credentials(ctx)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	client, err := p.NewSTS(ctx, base.Credentials)
+	if err != nil {
+		return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		// The session is named by the signed-in user's ARN: no GetCallerIdentity needed.
+		name = RoleSessionName(r.Login.Session)
+	}
+	cctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	out, err := client.AssumeRole(cctx, assumeRoleInput(r, name, int32(r.Role.Duration)))
+	if err != nil {
+		return cache.Entry{}, ExplainLoginRole(r, err)
+	}
+	if e, err = entry(r, "AssumeRole", out.Credentials); err != nil {
+		return cache.Entry{}, err
+	}
+	if out.AssumedRoleUser != nil && out.AssumedRoleUser.Arn != nil {
+		e.ARN = *out.AssumedRoleUser.Arn
+	}
+	e.Source, e.Role = r.Source, r.Role.ARN
+	if err := p.store(ctx, r, e); err != nil {
+		return cache.Entry{}, err
+	}
+	return e, nil
+}
+
+func (p *Provider) loginSession(r Request) *loginsession.Session {
+	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Warn: p.Warn, Now: p.Now}
+}
+
+// ErrLoginNoMFA marks a role that refused credentials of an `aws login` session: AWS answers
+// AccessDenied alike for every cause, and the likely one is a trust policy that demands MFA
+// (aws:MultiFactorAuthPresent): AWS does not say that such credentials carry MFA context
+// (docs/aws-contract.md §9).
+var ErrLoginNoMFA = errors.New("role refused the aws login session's credentials")
+
+// ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
+// session's credentials.
+func ExplainLoginRole(r Request, err error) error {
+	if e, ok := transient(r, "AssumeRole", err); ok {
+		return e
+	}
+	code, msg, _ := apiError(err)
+	switch {
+	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
+		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
+			r.Profile, r.Role.ARN, r.Source, r.Profile), ErrLoginNoMFA}
+	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
+		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
+	case code == "ExpiredToken" || code == "InvalidClientTokenId":
+		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, r.Source)
+	}
+	return ExplainRole(r, err)
+}
