@@ -281,3 +281,46 @@ func TestLoginSessionEndedSaysSignInAgain(t *testing.T) {
 		})
 	}
 }
+
+// `exec --server` keeps serving a bridge profile across the session's refreshes: the local
+// signin hands out 30-second credentials, the Go SDK and the JS SDK v3 in the command call
+// for 70 s through the server and never fail, and see several credentials.
+func TestLoginSessionExecServerServesAcrossRefreshes(t *testing.T) {
+	js := jsClient(t)
+	goBin := goClient(t)
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 30 * time.Second})
+	lw.sts.SetLoginLifetime(30 * time.Second)
+	out := filepath.Join(lw.dir, "out")
+	if err := os.MkdirAll(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const secs = 70
+	script := `"$GOCLIENT" -for ${SECS}s > "$OUT/go.json" 2> "$OUT/go.err" &
+node "$JSCLIENT/client.mjs" "$SECS" > "$OUT/js.json" 2> "$OUT/js.err" &
+wait`
+	cmd := exec.Command(binary, "exec", "--server", "--profile", lw.bridge, "--", "sh", "-c", script)
+	cmd.Env = append(append([]string{}, lw.env...), "OUT="+out, "SECS="+fmt.Sprint(secs), "GOCLIENT="+goBin, "JSCLIENT="+js)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("mfacred exec --server: %v\n%s", err, stderr.String())
+	}
+	for _, name := range []string{"go", "js"} {
+		b, _ := os.ReadFile(filepath.Join(out, name+".json"))
+		errs, _ := os.ReadFile(filepath.Join(out, name+".err"))
+		var s clientSummary
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Fatalf("%s printed %q: %v\n%s", name, b, err, errs)
+		}
+		t.Logf("%s: %d calls, %d failed, %d different credentials", name, s.OK, s.Failed, s.Keys)
+		if s.Failed != 0 || s.OK < secs/3 || s.Keys < 3 || s.ARN != lw.user.ARN() {
+			t.Errorf("%s: %+v\n%s", name, s, errs)
+		}
+	}
+	if n := lw.sts.Refreshes(); n < 3 {
+		t.Errorf("%d refreshes in %d s of 30-second credentials", n, secs)
+	}
+	if strings.Contains(stderr.String(), "renew") {
+		t.Errorf("mfacred reported a failed renewal:\n%s", stderr.String())
+	}
+}
