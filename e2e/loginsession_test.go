@@ -324,3 +324,100 @@ wait`
 		t.Errorf("mfacred reported a failed renewal:\n%s", stderr.String())
 	}
 }
+
+// setup writes the bridge and the role profile from a profile `aws login` signed in; status
+// lists the session with when it ends and never a secret; doctor checks the token file's
+// mode, the session's end and the role, and explains a role whose trust policy demands MFA.
+func TestLoginSessionSetupStatusDoctor(t *testing.T) {
+	needKeyring(t)
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	strict := "arn:aws:iam::444444444444:role/Strict"
+	lw.sts.AddRole(localsts.Role{ARN: strict, RequireMFA: true})
+	// Only the login profile, as `aws login --profile NAME-me` leaves the config.
+	if err := os.WriteFile(lw.configPath(), []byte(fmt.Sprintf("[profile %s]\nlogin_session = %s\nregion = us-east-1\n", lw.me, lw.user.ARN())), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setup := func(profile string, extra ...string) result {
+		return lw.run(nil, nil, binary, append([]string{"setup", "--profile", profile, "--login-session", lw.me}, extra...)...)
+	}
+	if r := setup(lw.bridge); r.err != nil || !strings.Contains(r.stdout, "works: "+lw.user.ARN()) {
+		t.Fatalf("setup bridge: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	if r := setup(lw.admin, "--role-arn", adminRole); r.err != nil || !strings.Contains(r.stdout, "assumed-role/Admin/alice") {
+		t.Fatalf("setup admin: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	strictProfile := lw.profile + "-strict"
+	if r := setup(strictProfile, "--role-arn", strict, "--verify=false"); r.err != nil {
+		t.Fatalf("setup strict: %v\n%s", r.err, r.stderr)
+	}
+	if r := lw.run(nil, nil, binary, "setup", "--profile", "x", "--login-session", lw.me, "--mfa-serial", lw.serial); r.code != 2 {
+		t.Fatalf("--login-session with --mfa-serial: exit %d, want 2 (usage)\n%s", r.code, r.stderr)
+	}
+	if r := lw.run(nil, nil, binary, "setup", "--profile", "x", "--login-session", lw.profile+"-nosuch"); r.err == nil || !strings.Contains(r.stderr, "aws login --profile "+lw.profile+"-nosuch") {
+		t.Fatalf("--login-session of a missing profile: %v %s", r.err, r.stderr)
+	}
+
+	status := lw.mustRun(binary, "status")
+	want := fmt.Sprintf("aws login %s\tserves %s,%s,%s\tcredentials expire in", lw.me, lw.admin, lw.bridge, strictProfile)
+	if !strings.Contains(status, want) || !strings.Contains(status, "session ends by ") || !strings.Contains(status, "(aws login "+lw.me+")") {
+		t.Fatalf("status:\n%s\nwant a line starting %q and the admin role under the session", status, want)
+	}
+	for _, s := range lw.sts.Secrets() {
+		if strings.Contains(status, s) {
+			t.Fatal("status printed a secret")
+		}
+	}
+
+	doc := lw.run(nil, nil, binary, "doctor", "--profile", lw.admin)
+	if doc.err != nil || !strings.Contains(doc.stdout, "mode -rw-------") || !strings.Contains(doc.stdout, "ends by") ||
+		!strings.Contains(doc.stdout, "can be assumed with the aws login session") {
+		t.Fatalf("doctor admin: %v\n%s%s", doc.err, doc.stdout, doc.stderr)
+	}
+	doc = lw.run(nil, nil, binary, "doctor", "--profile", strictProfile)
+	if doc.code != 1 || !strings.Contains(doc.stdout, "aws:MultiFactorAuthPresent") {
+		t.Fatalf("doctor on a role demanding MFA: exit %d\n%s%s", doc.code, doc.stdout, doc.stderr)
+	}
+	os.Chmod(lw.tokenPath(), 0o644)
+	doc = lw.run(nil, nil, binary, "doctor", "--profile", lw.bridge)
+	if doc.code != 1 || !strings.Contains(doc.stdout, "chmod 600") {
+		t.Fatalf("doctor on a readable token file: exit %d\n%s", doc.code, doc.stdout)
+	}
+	os.Remove(lw.tokenPath())
+	doc = lw.run(nil, nil, binary, "doctor", "--profile", lw.bridge)
+	if doc.code != 1 || !strings.Contains(doc.stdout, "`aws login --profile "+lw.me+"`") {
+		t.Fatalf("doctor without a token file: exit %d\n%s", doc.code, doc.stdout)
+	}
+	for _, out := range []string{doc.stdout, doc.stderr} {
+		for _, s := range lw.sts.Secrets() {
+			if strings.Contains(out, s) {
+				t.Fatal("doctor printed a secret")
+			}
+		}
+	}
+}
+
+// doctor on a profile whose MFA device is a FIDO security key points to aws login.
+func TestDoctorPointsFIDOUsersToAWSLogin(t *testing.T) {
+	w := newWorld(t)
+	fido := "arn:aws:iam::123456789012:u2f/user/alice/key-ABC"
+	w.sts.SetDevices(w.user.AccessKeyID, localsts.Device{Serial: fido})
+	w.writeConfig()
+	if err := os.WriteFile(w.configPath(), []byte(strings.Replace(mustRead(t, w.configPath()), w.serial, fido, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.addKeys()
+	doc := w.run(nil, nil, binary, "doctor", "--profile", w.profile)
+	if doc.code != 1 || !strings.Contains(doc.stdout, "FIDO security key") || !strings.Contains(doc.stdout, "`aws login`") ||
+		!strings.Contains(doc.stdout, "Passkeys and security keys") {
+		t.Fatalf("doctor on a FIDO device: exit %d\n%s", doc.code, doc.stdout)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

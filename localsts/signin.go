@@ -87,11 +87,17 @@ func (s *Server) Login(accessKeyID string, o LoginOptions) ([]byte, error) {
 		"tokenType":      "aws_sigv4",
 		"clientId":       SigninClientID,
 		"refreshToken":   rt,
-		"idToken":        "eyJhbGciOiJub25lIn0.eyJzdWIiOiIiLCJsb2NhbCI6dHJ1ZX0.",
+		"idToken":        idToken(u, s.now()),
 		"dpopKey":        keyPEM,
 		"futureCLIField": map[string]any{"kept": true},
 	}
 	return json.MarshalIndent(file, "", "    ")
+}
+
+// idToken is an unsigned stand-in for the CLI's idToken: a JWT whose iat is the sign-in.
+func idToken(u *User, at time.Time) string {
+	claims, _ := json.Marshal(map[string]any{"sub": u.ARN(), "iat": at.Unix(), "exp": at.Add(15 * time.Minute).Unix()})
+	return b64([]byte(`{"alg":"none"}`)) + "." + b64(claims) + "."
 }
 
 func (s *Server) newRefreshToken(ls *loginSession) string {

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -59,15 +58,36 @@ func (p *Provider) loginCredentials(ctx context.Context, r Request) (cache.Entry
 	return e, nil
 }
 
+// tryLoginRole is TryRole for a role assumed with an `aws login` session: once, for the
+// shortest time, not cached. It may refresh the session, as a call of process would.
+func (p *Provider) tryLoginRole(ctx context.Context, r Request) (string, error) {
+	base, err := p.loginSession(r).Credentials(ctx)
+	if err != nil {
+		return "", err
+	}
+	client, err := p.NewSTS(ctx, base.Credentials)
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		name = "mfacred-doctor"
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	out, err := client.AssumeRole(ctx, assumeRoleInput(r, name, 900))
+	if err != nil {
+		return "", ExplainLoginRole(r, err)
+	}
+	if out.AssumedRoleUser == nil || out.AssumedRoleUser.Arn == nil {
+		return "", nil
+	}
+	return *out.AssumedRoleUser.Arn, nil
+}
+
 func (p *Provider) loginSession(r Request) *loginsession.Session {
 	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Warn: p.Warn, Now: p.Now}
 }
-
-// ErrLoginNoMFA marks a role that refused credentials of an `aws login` session: AWS answers
-// AccessDenied alike for every cause, and the likely one is a trust policy that demands MFA
-// (aws:MultiFactorAuthPresent): AWS does not say that such credentials carry MFA context
-// (docs/aws-contract.md §9).
-var ErrLoginNoMFA = errors.New("role refused the aws login session's credentials")
 
 // ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
 // session's credentials.
@@ -79,7 +99,7 @@ func ExplainLoginRole(r Request, err error) error {
 	switch {
 	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
 		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
-			r.Profile, r.Role.ARN, r.Source, r.Profile), ErrLoginNoMFA}
+			r.Profile, r.Role.ARN, r.Source, r.Profile), loginsession.ErrRoleRefused}
 	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
 		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
 	case code == "ExpiredToken" || code == "InvalidClientTokenId":

@@ -338,6 +338,9 @@ var ErrDirectRole = errors.New("the role is assumed with a code of its own")
 // shortest time AWS allows and without caching the result: it proves the trust policy, MFA
 // condition and external id without spending a code. It returns the assumed-role ARN.
 func (p *Provider) TryRole(ctx context.Context, r Request) (string, error) {
+	if r.Login != nil {
+		return p.tryLoginRole(ctx, r) // login.go
+	}
 	if r.Role.Direct {
 		return "", ErrDirectRole
 	}

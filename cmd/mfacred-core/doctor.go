@@ -20,6 +20,7 @@ import (
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/loginsession"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -165,7 +166,7 @@ func (c *checklist) checkConfig(_ context.Context, f *facts) bool {
 }
 
 // checkProfile resolves the profile as process does.
-func (c *checklist) checkProfile(_ context.Context, f *facts) bool {
+func (c *checklist) checkProfile(ctx context.Context, f *facts) bool {
 	p, err := f.files.Resolve(f.name)
 	if err != nil {
 		c.problem("%v", err)
@@ -178,6 +179,13 @@ func (c *checklist) checkProfile(_ context.Context, f *facts) bool {
 		c.ok("profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource)
 	}
 	f.p, f.r, f.provider = p, hit.For(f.files, p), c.provider(f.files, p)
+	if p.Login != nil { // an aws login session instead of keys and a device
+		try := func(ctx context.Context) (string, error) { return f.provider.TryRole(ctx, f.r) }
+		for _, l := range loginsession.Doctor(ctx, p, loginsession.New(p, c.store), try, time.Now()) {
+			c.line(l.Kind, "%s", l.Text)
+		}
+		return false
+	}
 	return true
 }
 
@@ -338,7 +346,7 @@ func (c *checklist) checkAWS(ctx context.Context, f *facts) bool {
 			devs.Usable[0], p.DeviceProfile, p.DeviceProfile)
 	}
 	for _, f := range devs.FIDO {
-		c.hint("device: %s is a FIDO security key: it works in the console only, not with STS", f)
+		c.hint("device: %s is a FIDO security key: STS cannot use it, but `aws login` can: README, Passkeys and security keys", f)
 	}
 	f.accepted = true
 	return true

@@ -23,7 +23,7 @@ import (
 
 var setupCmd = &command{
 	name:    "setup",
-	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--verify=false]",
+	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--login-session PROFILE [--role-arn ARN]] [--verify=false]",
 	summary: "store keys, find your MFA device and write the profile",
 	help: `Sets a profile up from nothing: stores the IAM user's long-term keys (from the terminal,
 or with --env from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), asks AWS which MFA devices the
@@ -36,7 +36,11 @@ on the terminal; without a terminal, setup lists them and stops: pick with --mfa
 Static keys of the profile in the credentials file would shadow credential_process; --move-keys
 removes them from there (they are in the keyring now). On a terminal, setup offers to store the
 device's TOTP seed. Last, it proves the profile works: one process call (a code) and
-GetCallerIdentity.`,
+GetCallerIdentity.
+
+With --login-session PROFILE (a profile that ` + "`aws login`" + ` signed in, for passkeys and security
+keys), setup stores no keys and uses no device: it writes the profile as a bridge serving that
+session's credentials, or with --role-arn as a role assumed with them, then proves it works.`,
 	run: runSetup,
 }
 
@@ -46,10 +50,15 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	serial := fs.String("mfa-serial", "", "the MFA device to use; must be one of the user's")
 	moveKeys := fs.Bool("move-keys", false, "remove the profile's static keys from the credentials and config files")
 	verify := fs.Bool("verify", true, "prove the profile works (spends a code)")
+	login := fs.String("login-session", "", "write a profile served from the aws login session of this profile")
+	roleARN := fs.String("role-arn", "", "with --login-session: the role to assume with the session")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	name := *profile
+	if *login != "" || *roleARN != "" {
+		return setupLogin(ctx, e, name, *login, *roleARN, *fromEnv || *serial != "" || *moveKeys, *verify)
+	}
 	if _, err := credentialProcess(name); err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/loginsession"
 )
 
 var clearCmd = &command{
@@ -131,6 +132,11 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	} else if rebuilt {
 		fmt.Fprintln(e.io.Out, "note: the keyring's record of cached items was damaged and rebuilt from the config's profiles: items of profiles no longer in the config may be missing below (the keychain's own tool shows them); `mfacred clear` removes what is listed and ends this note")
 	}
+	if files, err := awsconfig.Load(); err == nil {
+		for _, l := range loginsession.Status(files, time.Now()) { // aws login sessions
+			fmt.Fprintln(e.io.Out, l)
+		}
+	}
 	if len(sessions) == 0 && len(unusable) == 0 {
 		fmt.Fprintln(e.io.Out, "no cached sessions")
 		return nil
@@ -142,7 +148,11 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 			fmt.Fprintf(e.io.Out, "%s\tdevice %s\tkeys of %s\t%s\n", names(served[k]), en.Device, en.Source, timeLeft(en, now))
 		} else {
 			en := entries[roles[k][0]]
-			fmt.Fprintf(e.io.Out, "(no cached session)\tdevice %s\tkeys of %s\n", en.Device, en.Source)
+			if en.Device == "" { // roles on an aws login session, listed above
+				fmt.Fprintf(e.io.Out, "(aws login %s)\n", en.Source)
+			} else {
+				fmt.Fprintf(e.io.Out, "(no cached session)\tdevice %s\tkeys of %s\n", en.Device, en.Source)
+			}
 		}
 		for _, rk := range roles[k] {
 			en := entries[rk]
