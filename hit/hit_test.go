@@ -111,3 +111,29 @@ func TestLookupReportsKeyringFailure(t *testing.T) {
 		t.Fatalf("ok %v err %v", ok, err)
 	}
 }
+
+// A role on an aws login session has a key of its own, never a device's; the session's own
+// credentials are never looked for in the keyring.
+func TestLoginKeys(t *testing.T) {
+	login := &awsconfig.Login{Profile: "me", Session: "arn:aws:iam::123456789012:user/alice"}
+	role := &awsconfig.Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: 3600}
+	lr := Request{Profile: "admin", Source: "me", Role: role, Login: login}
+	dr := Request{Profile: "admin", Source: "me", Device: "arn:aws:iam::123456789012:mfa/x", Role: role}
+	if lr.Key() == dr.Key() || !lr.Key().IsRole() || !lr.InKeyring() {
+		t.Fatalf("login role key %q, device role key %q", lr.Key(), dr.Key())
+	}
+	bridge := Request{Profile: "bridge", Source: "me", Login: login}
+	if bridge.InKeyring() || bridge.Account() != "123456789012" {
+		t.Fatalf("bridge: in keyring %v, account %q", bridge.InKeyring(), bridge.Account())
+	}
+	_, ok, err := Lookup(context.Background(), failingSessions{}, bridge, time.Now())
+	if ok || err != nil {
+		t.Fatalf("Lookup of a bridge read the keyring: %v %v", ok, err)
+	}
+}
+
+type failingSessions struct{}
+
+func (failingSessions) Session(context.Context, cache.Key) (cache.Entry, error) {
+	return cache.Entry{}, errors.New("the keyring was read")
+}

@@ -105,25 +105,38 @@ func (s *Session) ended(why string) error {
 		s.Profile, s.Login.Profile, why, ErrEnded, s.Login.Profile)
 }
 
+// rereads and rereadAfter bound the retries of a token file caught half written.
+const (
+	rereads     = 5
+	rereadAfter = 40 * time.Millisecond
+)
+
 // Read reads the session's token file.
 func (s *Session) Read() (*Token, string, error) {
 	path, err := Path(s.Login.Session)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", s.Profile, err)
 	}
-	b, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, path, s.ended("has no token file (" + path + ")")
-	case err != nil:
-		return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
+	// The AWS tools rewrite the file in place (truncate, then write): a read may catch it
+	// empty or half written. Such a read is tried again before the file is called damaged.
+	for try := 0; ; try++ {
+		b, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, path, s.ended("has no token file (" + path + ")")
+		case err != nil:
+			return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
+		}
+		t, err := Parse(b)
+		if err == nil {
+			return t, path, nil
+		}
+		if try == rereads {
+			return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
+				s.Profile, path, s.Login.Profile, err, s.Login.Profile)
+		}
+		time.Sleep(rereadAfter)
 	}
-	t, err := Parse(b)
-	if err != nil {
-		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
-			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
-	}
-	return t, path, nil
 }
 
 // Entry is the token's credentials as a cache entry.

@@ -114,7 +114,7 @@ func TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken(t *te
 	if nt.RefreshToken == old.RefreshToken || nt.AccessKeyID == old.AccessKeyID || e.AccessKeyID != nt.AccessKeyID {
 		t.Fatal("the rotated refresh token or the new credentials were not saved")
 	}
-	if left := e.Expiration.Sub(time.Now()); left <= RefreshBelow {
+	if left := time.Until(e.Expiration); left <= RefreshBelow {
 		t.Fatalf("served with %s left", left)
 	}
 	var was, is map[string]json.RawMessage
@@ -249,5 +249,28 @@ func TestParseNamesWhatIsMissing(t *testing.T) {
 	_, err := Parse([]byte(`{"accessToken":{"accessKeyId":"A"},"clientId":"c"}`))
 	if !errors.Is(err, ErrBadToken) || !strings.Contains(err.Error(), "refreshToken") || !strings.Contains(err.Error(), "dpopKey") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Another tool rewriting the file in place leaves it empty for a moment: a read then waits
+// for the whole file instead of calling the session damaged.
+func TestReadWaitsOutAFileRewrittenInPlace(t *testing.T) {
+	w := newWorld(t, localsts.LoginOptions{})
+	full, _ := os.ReadFile(w.path)
+	if err := os.WriteFile(w.path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(2 * rereadAfter)
+		os.WriteFile(w.path, full, 0o600)
+	}()
+	tok, _, err := w.s.Read()
+	if err != nil || tok.AccessKeyID == "" {
+		t.Fatalf("read during a rewrite: %v", err)
+	}
+	// A file that stays damaged is an error naming the file and the way out.
+	os.WriteFile(w.path, []byte("{"), 0o600)
+	if _, _, err := w.s.Read(); !errors.Is(err, ErrBadToken) || !strings.Contains(err.Error(), "`aws login --profile me`") {
+		t.Fatalf("damaged file: %v", err)
 	}
 }
