@@ -16,6 +16,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 // Request names what to get credentials for, with everything the hit decision reads.
@@ -39,7 +40,8 @@ type Request struct {
 	MinLeft time.Duration
 	// Login, when set, is the `aws login` session the credentials come from instead of
 	// long-term keys and a device (Device is empty). Its own credentials live in the
-	// session's token file, never in the keyring: only a role assumed with them is cached.
+	// session's token file, never in the keyring (Lookup reads them there): only a role
+	// assumed with them is cached.
 	Login *awsconfig.Login
 }
 
@@ -128,7 +130,7 @@ type Sessions interface {
 // now. A missing item is a miss, not an error; err is set only when the keyring failed.
 func Lookup(ctx context.Context, s Sessions, r Request, now time.Time) (e cache.Entry, ok bool, err error) {
 	if !r.InKeyring() {
-		return cache.Entry{}, false, nil
+		return lookupToken(r, now)
 	}
 	e, err = s.Session(ctx, r.Key())
 	switch {
@@ -138,4 +140,25 @@ func Lookup(ctx context.Context, s Sessions, r Request, now time.Time) (e cache.
 		return cache.Entry{}, false, nil
 	}
 	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+}
+
+// LoginRefreshBelow is when an `aws login` session's own credentials are refreshed rather
+// than served: a minute before botocore and the Go SDK drop process credentials (10 minutes
+// left), so that what is served always outlives that. They live 15 minutes.
+const LoginRefreshBelow = 11 * time.Minute
+
+// lookupToken reads an `aws login` session's token file, which holds its own credentials,
+// and reports whether they serve at now. A file that is missing or cannot be read is a miss:
+// package loginsession says why.
+func lookupToken(r Request, now time.Time) (cache.Entry, bool, error) {
+	path, err := tokenfile.Path(r.Login.Session)
+	if err != nil {
+		return cache.Entry{}, false, nil
+	}
+	t, err := tokenfile.Read(path)
+	if err != nil {
+		return cache.Entry{}, false, nil
+	}
+	left := t.Left(now)
+	return t.Entry(), left >= LoginRefreshBelow && left >= r.MinLeft, nil
 }

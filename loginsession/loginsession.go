@@ -34,7 +34,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +47,8 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 // ServeMin is the least lifetime credentials are handed out with: botocore and the Go SDK
@@ -55,8 +56,9 @@ import (
 const ServeMin = 10 * time.Minute
 
 // RefreshBelow is when the session is refreshed: a minute before ServeMin, so that what is
-// served always has more than ServeMin left. A session's credentials live 15 minutes.
-const RefreshBelow = ServeMin + time.Minute
+// served always has more than ServeMin left (package hit's rule, which the fast path applies
+// too). A session's credentials live 15 minutes.
+const RefreshBelow = hit.LoginRefreshBelow
 
 // Client is the part of the signin client a refresh needs.
 type Client interface {
@@ -77,8 +79,8 @@ type Session struct {
 	// NewClient builds the signin client for region; nil: the SDK's, configured the SDK's
 	// way (AWS_ENDPOINT_URL_SIGNIN, HTTPS_PROXY, AWS_CA_BUNDLE).
 	NewClient func(ctx context.Context, region string) (Client, error)
-	// Warn is told when a refresh failed for want of the signin service while the
-	// credentials still live longer than ServeMin: they are served all the same.
+	// Warn is told when a refresh failed for want of the signin service (ErrUnavailable)
+	// while the credentials still live longer than ServeMin: they are served all the same.
 	Warn func(error)
 	Now  func() time.Time
 }
@@ -105,46 +107,23 @@ func (s *Session) ended(why string) error {
 		s.Profile, s.Login.Profile, why, ErrEnded, s.Login.Profile)
 }
 
-// rereads and rereadAfter bound the retries of a token file caught half written.
-const (
-	rereads     = 5
-	rereadAfter = 40 * time.Millisecond
-)
-
 // Read reads the session's token file.
 func (s *Session) Read() (*Token, string, error) {
 	path, err := Path(s.Login.Session)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", s.Profile, err)
 	}
-	// The AWS tools rewrite the file in place (truncate, then write): a read may catch it
-	// empty or half written. Such a read is tried again before the file is called damaged.
-	for try := 0; ; try++ {
-		b, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, path, s.ended("has no token file (" + path + ")")
-		case err != nil:
-			return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
-		}
-		t, err := Parse(b)
-		if err == nil {
-			return t, path, nil
-		}
-		if try == rereads {
-			return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
-				s.Profile, path, s.Login.Profile, err, s.Login.Profile)
-		}
-		time.Sleep(rereadAfter)
+	t, err := tokenfile.Read(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, path, s.ended("has no token file (" + path + ")")
+	case errors.Is(err, ErrBadToken):
+		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
+			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
+	case err != nil:
+		return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
 	}
-}
-
-// Entry is the token's credentials as a cache entry.
-func (t *Token) Entry() cache.Entry {
-	return cache.Entry{
-		Credentials: cache.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken},
-		Expiration:  t.Expires,
-	}
+	return t, path, nil
 }
 
 // Credentials returns the session's credentials with RefreshBelow or more left, refreshing
@@ -178,7 +157,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	}
 	defer lock.Close()
 	if err := s.refresh(ctx, t); err != nil {
-		if !errors.Is(err, ErrEnded) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
+		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
 			if s.Warn != nil {
 				s.Warn(fmt.Errorf("%w; serving the current credentials, which expire in %s", err, t.Left(s.now()).Round(time.Second)))
 			}
@@ -274,8 +253,18 @@ func (s *Session) explain(err error) error {
 	if errors.As(err, &resp) && (resp.HTTPStatusCode() == 400 || resp.HTTPStatusCode() == 401 || resp.HTTPStatusCode() == 403) {
 		return s.ended(fmt.Sprintf("was refused (HTTP %d)", resp.HTTPStatusCode()))
 	}
-	return fmt.Errorf("profile %s: refresh the aws login session of profile %s: %w", s.Profile, s.Login.Profile, scrub(err))
+	return unavailable{fmt.Errorf("profile %s: refresh the aws login session of profile %s: %w", s.Profile, s.Login.Profile, scrub(err))}
 }
+
+// ErrUnavailable marks a refresh that failed through nobody's fault in the request: the
+// signin service did not answer, throttled or failed on its side. Credentials with more than
+// ServeMin left are served instead.
+var ErrUnavailable = errors.New("signin service unavailable")
+
+type unavailable struct{ error }
+
+func (u unavailable) Is(target error) bool { return target == ErrUnavailable }
+func (u unavailable) Unwrap() error        { return u.error }
 
 // scrub keeps the kind of a transport error but not the SDK's text, which may quote the
 // request.

@@ -17,6 +17,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/localsts"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 var alice = localsts.User{Name: "alice", Account: "123456789012", AccessKeyID: "AKIAALICE", SecretAccessKey: "alice-secret"}
@@ -261,7 +262,7 @@ func TestReadWaitsOutAFileRewrittenInPlace(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() {
-		time.Sleep(2 * rereadAfter)
+		time.Sleep(2 * tokenfile.RereadAfter)
 		os.WriteFile(w.path, full, 0o600)
 	}()
 	tok, _, err := w.s.Read()

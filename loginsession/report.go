@@ -2,8 +2,6 @@ package loginsession
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,42 +10,11 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 // MaxSession is how long an `aws login` session may be refreshed after the sign-in.
-const MaxSession = 12 * time.Hour
-
-// SessionEnds is when the session ends at the latest: MaxSession after the sign-in, read
-// from the identity token's iat (the CLI's idToken, or identityToken as the Go SDK writes
-// it). ok is false when the file does not say.
-func (t *Token) SessionEnds() (end time.Time, ok bool) {
-	for _, f := range []string{"idToken", "identityToken"} {
-		var jwt string
-		if json.Unmarshal(t.raw[f], &jwt) != nil {
-			continue
-		}
-		parts := strings.Split(jwt, ".")
-		if len(parts) < 2 {
-			continue
-		}
-		b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-		var claims struct {
-			IAT      int64 `json:"iat"`
-			AuthTime int64 `json:"auth_time"`
-		}
-		if err != nil || json.Unmarshal(b, &claims) != nil {
-			continue
-		}
-		at := claims.AuthTime
-		if at == 0 {
-			at = claims.IAT
-		}
-		if at > 0 {
-			return time.Unix(at, 0).Add(MaxSession).UTC(), true
-		}
-	}
-	return time.Time{}, false
-}
+const MaxSession = tokenfile.MaxSession
 
 // Line is one line of a report: Kind is ok, hint or problem (doctor's words).
 type Line struct {

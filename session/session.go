@@ -168,6 +168,9 @@ func cannotRenew(err error) bool {
 // HardLimit: renewed early (RenewBefore) while it can be, it is still good to the SDKs when
 // it cannot.
 func (p *Provider) lastResort(ctx context.Context, r Request) (cache.Entry, bool) {
+	if !r.InKeyring() {
+		return cache.Entry{}, false // an aws login session's own: package loginsession decides
+	}
 	e, ok, _ := hit.Lookup(ctx, p.Store, r, p.now().Add(HardLimit-RenewBefore))
 	return e, ok
 }
