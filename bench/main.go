@@ -8,6 +8,7 @@
 //   - `aws sts get-caller-identity` through mfacred against the same with the session's keys
 //     in the environment;
 //   - a warm fetch from `mfacred serve` (p50, p99) beside a warm `mfacred process`;
+//   - warm profiles on an `aws login` session (a role, a bridge) against the floor;
 //   - 64 parallel cold calls against a local STS that answers in 200 ms;
 //   - peak RSS of a warm call, and what package init costs (GODEBUG=inittrace=1).
 //
@@ -251,8 +252,8 @@ func run(n, nCLI int) error {
 }
 
 // loginSession measures profiles on an `aws login` session against the floor, interleaved:
-// a warm role (the fast path, one keyring read) and a warm bridge (mfacred-core reading the
-// token file, no refresh).
+// a warm role (the fast path, one keyring read) and a warm bridge (the fast path reading the
+// token file, no keyring read, no refresh).
 func (b *bench) loginSession(n int, u localsts.User, item string) error {
 	const role = "arn:aws:iam::222222222222:role/BenchAdmin"
 	b.sts.AddRole(localsts.Role{ARN: role})
@@ -292,7 +293,7 @@ func (b *bench) loginSession(n int, u localsts.User, item string) error {
 	})
 	r, br, fl := median(times[0]), median(times[1]), median(times[2])
 	fmt.Printf("aws login role, warm      %8s   (fast path)\n", ms(r))
-	fmt.Printf("aws login bridge, warm    %8s   (mfacred-core reads the token file)\n", ms(br))
+	fmt.Printf("aws login bridge, warm    %8s   (the fast path reads the token file)\n", ms(br))
 	fmt.Printf("  role / floor            %8.2fx\n", ratio(r, fl))
 	fmt.Printf("  bridge / floor          %8.2fx   refreshes: %d (goal 0)\n\n", ratio(br, fl), b.sts.Refreshes())
 	return nil
