@@ -11,7 +11,8 @@ import (
 // and a failure leaves the old file as it was. The AWS tools write the token file in place
 // (truncate, then write), which a parallel reader can catch empty.
 //
-// A private helper: the project has no shared one on this branch.
+// Not awsconfig.WriteFileAtomic, which keeps the old file's mode: a token file is 0600
+// whatever it was before.
 func writeFile(path string, data []byte) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {

@@ -22,9 +22,11 @@
 // appear in errors.
 //
 // Of the Go SDK's own support, credentials/logincreds and service/signin, this package uses
-// the signin client and the token file's path; not logincreds.Provider, which refreshes only
-// after expiry, under no lock, rewrites the file in place (truncate, then write) and drops
-// fields it does not know (the CLI's idToken), nor its DPoP code, which is not exported.
+// the signin client; not logincreds.Provider, which refreshes only after expiry, under no
+// lock, rewrites the file in place (truncate, then write) and drops fields it does not know
+// (the CLI's idToken), nor its DPoP code, which is not exported. The token file's name and
+// format are package tokenfile's, which links no SDK so that the fast path can read it; its
+// tests check the name against logincreds.StandardCachedTokenFilepath.
 package loginsession
 
 import (
