@@ -104,6 +104,8 @@ func TestFreshCredentialsAreServedWithoutARefresh(t *testing.T) {
 func TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken(t *testing.T) {
 	w := newWorld(t, localsts.LoginOptions{Life: 10*time.Minute + 30*time.Second})
 	old := w.token(t)
+	os.Chmod(w.path, 0o644) // a looser mode than the file must have
+	oldFile, _ := os.Stat(w.path)
 	e, err := w.s.Credentials(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +141,10 @@ func TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken(t *te
 	fi, _ := os.Stat(w.path)
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	// Replaced by a rename, never rewritten in place: a reader holds the old file or the new.
+	if os.SameFile(oldFile, fi) {
+		t.Error("the token file was rewritten in place")
 	}
 	// The second call is served from the refreshed file.
 	if _, err := w.s.Credentials(context.Background()); err != nil || w.srv.Refreshes() != 1 {
