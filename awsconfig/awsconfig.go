@@ -30,6 +30,9 @@ const (
 	// KeyRoleDirect = true assumes the role from the long-term keys with a code of its own,
 	// instead of from the MFA session (role chaining, capped at one hour).
 	KeyRoleDirect = "mfacred_role_direct"
+	// KeyLoginSession is written by `aws login`: a key source whose credentials come from
+	// that session's token file (package loginsession), not from long-term keys.
+	KeyLoginSession = "login_session"
 )
 
 // Session duration limits of GetSessionToken for IAM users (docs/aws-contract.md §4). AWS allows
@@ -217,8 +220,18 @@ type Profile struct {
 	Chain []string
 	// Role is set when the profile assumes a role (mfacred_role_arn).
 	Role *Role
+	// Login is set when KeySource is an `aws login` session (login_session) instead of
+	// long-term keys: no MFA device is used then.
+	Login *Login
 
 	files *Files
+}
+
+// Login is an `aws login` session a profile's credentials come from.
+type Login struct {
+	Profile string // the profile with login_session (KeySource)
+	Session string // its login_session value, which names the token file
+	Region  string // the region its refresh goes to
 }
 
 // Files are the files the profile was read from: its client settings come from them too
@@ -332,6 +345,9 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		next := f.value(cur, KeySourceProfile)
 		if next == "" {
 			p.KeySource = cur
+			if v := f.value(cur, KeyLoginSession); v != "" {
+				p.Login = &Login{Profile: cur, Session: v}
+			}
 			break
 		}
 		if !f.Exists(next) {
@@ -353,11 +369,20 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		}
 		p.Role = r
 	}
+	if p.Login != nil {
+		// The session's own sign-in did the MFA: a device in the chain is not used.
+		p.MFASerial, p.MFAProcess, p.DeviceProfile = "", "", ""
+		if err := f.checkRegion(p, regionFrom); err != nil {
+			return nil, err
+		}
+		p.Login.Region = p.Region
+		return p, nil
+	}
 	if p.MFASerial == "" {
 		return nil, fmt.Errorf("profile %s: %w in %s or %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, f.CredentialsPath, name)
 	}
 	if IsFIDO(p.MFASerial) {
-		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device", name, p.MFASerial)
+		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device, or sign in with `aws login` and name that profile in %s (README, Passkeys and security keys)", name, p.MFASerial, KeySourceProfile)
 	}
 	if !charset(p.MFASerial, "+=/:,.@-", 9, 256) {
 		return nil, fmt.Errorf("profile %s: mfa_serial %q is not a device serial or ARN", name, p.MFASerial)

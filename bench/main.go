@@ -8,6 +8,7 @@
 //   - `aws sts get-caller-identity` through mfacred against the same with the session's keys
 //     in the environment;
 //   - a warm fetch from `mfacred serve` (p50, p99) beside a warm `mfacred process`;
+//   - warm profiles on an `aws login` session (a role, a bridge) against the floor;
 //   - 64 parallel cold calls against a local STS that answers in 200 ms;
 //   - peak RSS of a warm call, and what package init costs (GODEBUG=inittrace=1).
 //
@@ -20,7 +21,9 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -136,6 +139,10 @@ func run(n, nCLI int) error {
 		fmt.Printf("credentials server        not measured: %v\n\n", err)
 	}
 
+	if err := b.loginSession(n, users[0], item); err != nil {
+		fmt.Printf("aws login session         not measured: %v\n\n", err)
+	}
+
 	// Headless Linux: the kernel keyring serves the hit, against a Go hello-world.
 	if kern, err := b.kernelProfile(users[0]); err != nil {
 		fmt.Printf("kernel keyring            not measured: %v\n\n", err)
@@ -241,6 +248,54 @@ func run(n, nCLI int) error {
 	}
 	fmt.Printf("64 parallel cold calls    %8s   GetSessionToken calls: %d (goal 1); STS 200 ms, so overhead %s (goal <= 500 ms)\n",
 		ms(wall), b.sts.Count("GetSessionToken")-before, ms(wall-200*time.Millisecond))
+	return nil
+}
+
+// loginSession measures profiles on an `aws login` session against the floor, interleaved:
+// a warm role (the fast path, one keyring read) and a warm bridge (the fast path reading the
+// token file, no keyring read, no refresh).
+func (b *bench) loginSession(n int, u localsts.User, item string) error {
+	const role = "arn:aws:iam::222222222222:role/BenchAdmin"
+	b.sts.AddRole(localsts.Role{ARN: role})
+	file, err := b.sts.Login(u.AccessKeyID, localsts.LoginOptions{})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(u.ARN()))
+	dir := filepath.Join(b.dir, "home", ".aws", "login", "cache")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), file, 0o600); err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(b.dir, "home", ".aws", "config")
+	cfg, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return err
+	}
+	cfg = append(cfg, fmt.Sprintf("[profile me]\nlogin_session = %s\nregion = us-east-1\n\n"+
+		"[profile lbridge]\ncredential_process = %[2]s process --profile lbridge\nmfacred_source_profile = me\n\n"+
+		"[profile lrole]\ncredential_process = %[2]s process --profile lrole\nmfacred_source_profile = me\nmfacred_role_arn = %[3]s\n\n",
+		u.ARN(), b.bin["mfacred"], role)...)
+	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
+		return err
+	}
+	for _, p := range []string{"lbridge", "lrole"} {
+		if _, err := b.cmd(nil, nil, "mfacred", "process", "--profile", p); err != nil {
+			return err
+		}
+	}
+	times := b.interleave(n, [][]string{
+		{"mfacred", "process", "--profile", "lrole"},
+		{"mfacred", "process", "--profile", "lbridge"},
+		{"floor", cache.Service, item},
+	})
+	r, br, fl := median(times[0]), median(times[1]), median(times[2])
+	fmt.Printf("aws login role, warm      %8s   (fast path)\n", ms(r))
+	fmt.Printf("aws login bridge, warm    %8s   (the fast path reads the token file)\n", ms(br))
+	fmt.Printf("  role / floor            %8.2fx\n", ratio(r, fl))
+	fmt.Printf("  bridge / floor          %8.2fx   refreshes: %d (goal 0)\n\n", ratio(br, fl), b.sts.Refreshes())
 	return nil
 }
 

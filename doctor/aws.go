@@ -76,7 +76,7 @@ func devices(ctx context.Context, cfg aws.Config, clock *awsclient.Clock, f *fac
 				devs.Usable[0], p.DeviceProfile, p.DeviceProfile))
 	}
 	for _, key := range devs.FIDO {
-		rs = append(rs, result(Hint, "device: %s is a FIDO security key: it works in the console only, not with STS", key))
+		rs = append(rs, result(Hint, "device: %s is a FIDO security key: STS cannot use it, but `aws login` can: README, Passkeys and security keys", key))
 	}
 	return rs
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/loginsession"
 )
 
 func (d *Doctor) keyring(ctx context.Context, _ *facts) ([]Result, bool) {
@@ -83,7 +84,7 @@ func samePath(a, b string) bool {
 }
 
 // profile resolves the profile as process does.
-func (d *Doctor) profile(_ context.Context, f *facts) ([]Result, bool) {
+func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 	p, err := f.files.Resolve(f.name)
 	if err != nil {
 		r := result(Problem, "%v", err)
@@ -97,6 +98,13 @@ func (d *Doctor) profile(_ context.Context, f *facts) ([]Result, bool) {
 		rs = append(rs, result(OK, "profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource))
 	}
 	f.p, f.r, f.provider = p, hit.For(f.files, p), d.Provider(f.files, p)
+	if p.Login != nil { // an aws login session's checks instead of keys, device and code
+		try := func(ctx context.Context) (string, error) { return f.provider.TryRole(ctx, f.r) }
+		for _, l := range loginsession.Doctor(ctx, p, loginsession.New(p, d.Store), try, d.now()) {
+			rs = append(rs, Result{Kind: Kind(l.Kind), Text: l.Text})
+		}
+		return rs, false
+	}
 	return rs, true
 }
 

@@ -36,7 +36,7 @@ func TestBadInputs(t *testing.T) {
 		{name: "no mfa_serial", config: profile("region = us-east-1"),
 			want: "mfacred: profile " + p + ": no mfa_serial in " + cfg + " or " + creds + ": run `mfacred setup --profile " + p + "` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME"},
 		{name: "FIDO serial", config: profile("mfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC"),
-			want: "mfacred: profile " + p + ": device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device"},
+			want: "mfacred: profile " + p + ": device arn:aws:iam::123456789012:u2f/user/alice/key-ABC is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device, or sign in with `aws login` and name that profile in mfacred_source_profile (README, Passkeys and security keys)"},
 		{name: "five-digit code", config: profile(serial, "mfa_process = echo 12345"),
 			want: "mfacred: profile " + p + ": mfa_process did not print a code for device " + dev + ": an MFA code is 6 digits, got 5 characters"},
 		{name: "non-numeric code", config: profile(serial, "mfa_process = echo abcdef"),

@@ -3,7 +3,10 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,12 +19,20 @@ import (
 	"github.com/mfacred/mfacred/cache"
 )
 
+// loginRoleConfig adds a profile NAME-me signed in with `aws login` (no token file: the
+// core cannot refresh it) and NAME-lrole, a role assumed with its credentials.
+var loginRoleConfig = []string{"[profile %[1]s-me]", "login_session = arn:aws:iam::123456789012:user/parity-%[1]s",
+	"[profile %[1]s-lrole]", "mfacred_source_profile = %[1]s-me", "mfacred_role_arn = " + adminRole,
+	"[profile %[1]s-lbridge]", "mfacred_source_profile = %[1]s-me"}
+
 // plant is a cache item a parity case puts in the keyring before the call.
 type plant struct {
 	label    string // names the item in the case's want, and makes its access key id
 	role     string // the role of a role item ("" for the MFA session)
 	ext      string // the role item's external id
 	direct   bool   // the role item was assumed directly from the keys
+	login    bool   // the role item was assumed with the aws login session of profile %[1]s-me
+	token    bool   // not in the keyring: the token file of that session, with left to live
 	left     time.Duration
 	fromFile string // the file key id a session was made from ("": from the keyring's keys)
 }
@@ -98,6 +109,16 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "direct", role: adminRole, direct: true, left: time.Hour}}, want: "direct"},
 		{name: "role with its session's file keys gone", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
 			plants: []plant{{label: "role", role: adminRole, left: time.Hour, fromFile: fileKey}}},
+		{name: "role on an aws login session, cached", profile: "%[1]s-lrole", config: loginRoleConfig,
+			plants: []plant{{label: "lrole", role: adminRole, login: true, left: time.Hour}}, want: "lrole"},
+		{name: "role on an aws login session, due for renewal", profile: "%[1]s-lrole", config: loginRoleConfig,
+			plants: []plant{{label: "lrole", role: adminRole, login: true, left: 10 * time.Minute}}},
+		{name: "role on an aws login session, only a device's role cached", profile: "%[1]s-lrole", config: loginRoleConfig,
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+		{name: "bridge to an aws login session, fresh token file", profile: "%[1]s-lbridge", config: loginRoleConfig,
+			plants: []plant{{label: "token", token: true, left: 14 * time.Minute}}, want: "token"},
+		{name: "bridge to an aws login session, token file due for a refresh", profile: "%[1]s-lbridge", config: loginRoleConfig,
+			plants: []plant{{label: "token", token: true, left: 10*time.Minute + 30*time.Second}}},
 		{name: "AWS_PROFILE names the profile", profile: "-", env: []string{"AWS_PROFILE=%[1]s"}, plants: []plant{session}, want: "session"},
 		{name: "bad duration in the config", config: []string{"mfacred_duration_seconds = 60"}, plants: []plant{session}},
 		{name: "profile not in the config", profile: "%[1]s-missing", plants: []plant{session}},
@@ -123,6 +144,23 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 				k := cache.SessionKey(w.profile, w.serial)
 				if p.role != "" {
 					k = cache.RoleKey(w.profile, w.serial, p.role, p.ext, "", p.direct)
+				}
+				if p.login {
+					k = cache.RoleKey(w.profile+"-me", "aws login", p.role, p.ext, "", false)
+				}
+				if p.token {
+					// As `aws login` writes it; a dpopKey that is no key, so the core cannot refresh.
+					sum := sha256.Sum256([]byte("arn:aws:iam::123456789012:user/parity-" + w.profile))
+					dir := filepath.Join(w.dir, "home", ".aws", "login", "cache")
+					file := fmt.Sprintf(`{"accessToken":{"accessKeyId":%q,"secretAccessKey":"parity-secret","sessionToken":"parity-token","accountId":"123456789012","expiresAt":%q},"clientId":"c","refreshToken":"parity-refresh","dpopKey":"none"}`,
+						p.accessKeyID(), time.Now().Add(p.left).UTC().Format(time.RFC3339))
+					if err := os.MkdirAll(dir, 0o700); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), []byte(file), 0o600); err != nil {
+						t.Fatal(err)
+					}
+					continue
 				}
 				e := cache.Entry{
 					Credentials: cache.Credentials{AccessKeyID: p.accessKeyID(), SecretAccessKey: "parity-secret", SessionToken: "parity-token"},

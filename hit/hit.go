@@ -17,6 +17,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 // Request names what to get credentials for, with everything the hit decision reads.
@@ -38,6 +39,11 @@ type Request struct {
 	// console session cannot outlast role-chained credentials: mfacred login). Zero for
 	// credential_process.
 	MinLeft time.Duration
+	// Login, when set, is the `aws login` session the credentials come from instead of
+	// long-term keys and a device (Device is empty). Its own credentials live in the
+	// session's token file, never in the keyring (Lookup reads them there): only a role
+	// assumed with them is cached.
+	Login *awsconfig.Login
 }
 
 // Of is the request for a resolved profile, without looking at static keys: enough for its
@@ -49,6 +55,7 @@ func Of(p *awsconfig.Profile) Request {
 		Device:   p.MFASerial,
 		Duration: time.Duration(p.Duration) * time.Second,
 		Role:     p.Role,
+		Login:    p.Login,
 	}
 }
 
@@ -67,11 +74,22 @@ func For(files *awsconfig.Files, p *awsconfig.Profile) Request {
 
 // Key is the cache item r's credentials are kept under.
 func (r Request) Key() cache.Key {
+	if r.Login != nil && r.Role != nil {
+		return cache.RoleKey(r.Source, loginDevice, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, false)
+	}
 	if r.Role == nil {
 		return cache.SessionKey(r.Source, r.Device)
 	}
 	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
 }
+
+// loginDevice stands for the device in the key of a role assumed with an `aws login`
+// session: no serial has this form, so the key never names a device's role credentials.
+const loginDevice = "aws login"
+
+// InKeyring reports whether r's credentials are cached in the keyring: all but an `aws
+// login` session's own, which live in its token file.
+func (r Request) InKeyring() bool { return r.Login == nil || r.Role != nil }
 
 // fileKeyID is the access key id the files hold for the key source now, "" when they hold
 // no complete pair.
@@ -82,11 +100,14 @@ func (r Request) fileKeyID() string {
 	return r.FileKeys.AccessKeyID
 }
 
-// Account is the account the credentials act in: the role's, else the device's ("" for a
-// hardware serial).
+// Account is the account the credentials act in: the role's, else the aws login session's
+// user's, else the device's ("" for a hardware serial).
 func (r Request) Account() string {
 	if r.Role != nil {
 		return awsconfig.Account(r.Role.ARN)
+	}
+	if r.Login != nil {
+		return awsconfig.Account(r.Login.Session)
 	}
 	return awsconfig.Account(r.Device)
 }
@@ -100,6 +121,9 @@ type Sessions interface {
 // now under policy p. A missing item is a miss, not an error; err is set only when the
 // keyring failed.
 func Lookup(ctx context.Context, s Sessions, r Request, p Policy, now time.Time) (e cache.Entry, ok bool, err error) {
+	if !r.InKeyring() {
+		return lookupToken(r, now)
+	}
 	e, err = s.Session(ctx, r.Key())
 	switch {
 	case err == nil:
@@ -108,4 +132,20 @@ func Lookup(ctx context.Context, s Sessions, r Request, p Policy, now time.Time)
 		return cache.Entry{}, false, nil
 	}
 	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+}
+
+// lookupToken reads an `aws login` session's token file, which holds its own credentials,
+// and reports whether they serve at now. A file that is missing or cannot be read is a miss:
+// package loginsession says why.
+func lookupToken(r Request, now time.Time) (cache.Entry, bool, error) {
+	path, err := tokenfile.Path(r.Login.Session)
+	if err != nil {
+		return cache.Entry{}, false, nil
+	}
+	t, err := tokenfile.Read(path)
+	if err != nil {
+		return cache.Entry{}, false, nil
+	}
+	left := t.Left(now)
+	return t.Entry(), left >= LoginRefreshBelow && left >= r.MinLeft, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 const serial = "arn:aws:iam::123456789012:mfa/phone"
@@ -110,4 +111,55 @@ func TestLookupReportsKeyringFailure(t *testing.T) {
 	if ok || err == nil || err.Error() != "read cached credentials of profile work: bus closed" {
 		t.Fatalf("ok %v err %v", ok, err)
 	}
+}
+
+// A role on an aws login session has a key of its own, never a device's; the session's own
+// credentials are never looked for in the keyring.
+func TestLoginKeys(t *testing.T) {
+	login := &awsconfig.Login{Profile: "me", Session: "arn:aws:iam::123456789012:user/alice"}
+	role := &awsconfig.Role{ARN: "arn:aws:iam::222222222222:role/Admin", Duration: 3600}
+	lr := Request{Profile: "admin", Source: "me", Role: role, Login: login}
+	dr := Request{Profile: "admin", Source: "me", Device: "arn:aws:iam::123456789012:mfa/x", Role: role}
+	if lr.Key() == dr.Key() || !lr.Key().IsRole() || !lr.InKeyring() {
+		t.Fatalf("login role key %q, device role key %q", lr.Key(), dr.Key())
+	}
+	bridge := Request{Profile: "bridge", Source: "me", Login: login}
+	if bridge.InKeyring() || bridge.Account() != "123456789012" {
+		t.Fatalf("bridge: in keyring %v, account %q", bridge.InKeyring(), bridge.Account())
+	}
+	t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", t.TempDir())
+	_, ok, err := Lookup(context.Background(), failingSessions{}, bridge, Process, time.Now())
+	if ok || err != nil {
+		t.Fatalf("Lookup of a bridge without a token file: %v %v", ok, err)
+	}
+}
+
+// A bridge's credentials are read from the token file and served while they have
+// LoginRefreshBelow or more left, with no keyring read.
+func TestBridgeServesFromTheTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", dir)
+	bridge := Request{Profile: "bridge", Source: "me", Login: &awsconfig.Login{Profile: "me", Session: "arn:aws:iam::123456789012:user/alice"}}
+	now := time.Now()
+	for left, want := range map[time.Duration]bool{15 * time.Minute: true, LoginRefreshBelow: true, LoginRefreshBelow - time.Second: false, -time.Minute: false} {
+		file := `{"accessToken":{"accessKeyId":"ASIATOKEN","secretAccessKey":"s","sessionToken":"t","accountId":"123456789012","expiresAt":"` +
+			now.Add(left).UTC().Format(time.RFC3339) + `"},"clientId":"c","refreshToken":"r","dpopKey":"k"}`
+		path, err := tokenfile.Path(bridge.Login.Session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, ok, err := Lookup(context.Background(), failingSessions{}, bridge, Process, now.Truncate(time.Second))
+		if ok != want || err != nil || e.AccessKeyID != "ASIATOKEN" {
+			t.Errorf("%s left: served %v (%v, %q), want %v", left, ok, err, e.AccessKeyID, want)
+		}
+	}
+}
+
+type failingSessions struct{}
+
+func (failingSessions) Session(context.Context, cache.Key) (cache.Entry, error) {
+	return cache.Entry{}, errors.New("the keyring was read")
 }

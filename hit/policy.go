@@ -15,6 +15,11 @@ const RenewBefore = 15 * time.Minute
 // SDK refresh them at any cost with less than 10 minutes left (docs/aws-contract.md §2).
 const HardLimit = 10 * time.Minute
 
+// LoginRefreshBelow is when an `aws login` session's own credentials (they live 15 minutes,
+// in the session's token file) are refreshed rather than served: a minute before botocore and
+// the Go SDK drop process credentials (HardLimit), so that what is served always outlives it.
+const LoginRefreshBelow = HardLimit + time.Minute
+
 // ServerLead is how much earlier than RenewBefore the credentials server renews: time to ask
 // a person for a code, or to retry, while the old credentials still serve every client
 // without a refresh.

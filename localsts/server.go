@@ -6,7 +6,8 @@
 //
 // Beside it, at /federation, is the console federation endpoint (getSigninToken): it takes
 // only role credentials this server issued, and refuses SessionDuration for role-chained
-// ones, as AWS does (see federation.go).
+// ones, as AWS does (see federation.go); at /v1/token the signin service's token endpoint,
+// which refreshes `aws login` sessions (see signin.go).
 package localsts
 
 import (
@@ -114,6 +115,10 @@ type Server struct {
 	issued  []string
 	assumed []string // role session names
 	signins []Signin
+	// The signin endpoint's state (signin.go).
+	refresh   map[string]*refreshToken
+	jtis      map[string]bool
+	loginLife time.Duration
 }
 
 // New starts a server on 127.0.0.1 with the given users; it panics if it cannot listen.
@@ -286,6 +291,10 @@ type apiError struct {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/federation" {
 		s.federation(w, r)
+		return
+	}
+	if r.URL.Path == "/v1/token" {
+		s.signin(w, r)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)

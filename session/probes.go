@@ -26,6 +26,9 @@ var ErrDirectRole = errors.New("the role is assumed with a code of its own")
 // condition and external id without spending a code. The session must outlive the call
 // (hit.Trial). It returns the assumed-role ARN.
 func (p *Provider) TryRole(ctx context.Context, r Request) (string, error) {
+	if r.Login != nil {
+		return p.tryLoginRole(ctx, r) // login.go
+	}
 	if r.Role.Direct {
 		return "", ErrDirectRole
 	}

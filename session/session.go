@@ -150,16 +150,20 @@ func (p *Provider) policy() hit.Policy {
 	return p.Policy
 }
 
-// Credentials returns a session for r, or r.Role's credentials, from the cache or from STS.
-// When they cannot be renewed for want of a code source or of STS, cached ones that the SDKs
-// still take are returned, marked Stale.
+// Credentials returns a session for r, or r.Role's credentials, from the cache or from STS
+// (or from an aws login session, login.go). When they cannot be renewed for want of a code
+// source or of STS, cached ones that the SDKs still take are returned, marked Stale.
 func (p *Provider) Credentials(ctx context.Context, r Request) (Outcome, error) {
 	get := p.sessionCredentials
 	if r.Role != nil {
 		get = p.roleCredentials
 	}
+	if r.Login != nil {
+		get = p.loginCredentials // login.go
+	}
 	out, err := get(ctx, r)
-	if err != nil && cannotRenew(err) && ctx.Err() == nil {
+	// An aws login session's own credentials are package loginsession's to fall back on.
+	if err != nil && cannotRenew(err) && ctx.Err() == nil && r.InKeyring() {
 		if old, ok, _ := hit.Lookup(ctx, p.Store, r, hit.LastResort, p.now()); ok {
 			return Outcome{Entry: old, Stale: &Stale{Cause: err, Left: old.Expiration.Sub(p.now())}}, nil
 		}

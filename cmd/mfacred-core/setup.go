@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -10,7 +11,7 @@ import (
 
 var setupCmd = &command{
 	name:    "setup",
-	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--verify=false]",
+	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--login-session PROFILE [--role-arn ARN]] [--verify=false]",
 	summary: "store keys, find your MFA device and write the profile",
 	help: `Sets a profile up from nothing: stores the IAM user's long-term keys (from the terminal,
 or with --env from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), asks AWS which MFA devices the
@@ -23,7 +24,11 @@ on the terminal; without a terminal, setup lists them and stops: pick with --mfa
 Static keys of the profile in the credentials file would shadow credential_process; --move-keys
 removes them from there (they are in the keyring now). On a terminal, setup offers to store the
 device's TOTP seed. Last, it proves the profile works: one process call (a code) and
-GetCallerIdentity.`,
+GetCallerIdentity.
+
+With --login-session PROFILE (a profile that ` + "`aws login`" + ` signed in, for passkeys and security
+keys), setup stores no keys and uses no device: it writes the profile as a bridge serving that
+session's credentials, or with --role-arn as a role assumed with them, then proves it works.`,
 	run: runSetup,
 }
 
@@ -33,6 +38,8 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	fs.BoolVar(&o.FromEnv, "env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	fs.StringVar(&o.Serial, "mfa-serial", "", "the MFA device to use; must be one of the user's")
 	fs.BoolVar(&o.MoveKeys, "move-keys", false, "remove the profile's static keys from the credentials and config files")
+	login := fs.String("login-session", "", "write a profile served from the aws login session of this profile")
+	roleARN := fs.String("role-arn", "", "with --login-session: the role to assume with the session")
 	verify := fs.Bool("verify", true, "prove the profile works (spends a code)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,7 +50,15 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return fmt.Errorf("profile %q cannot be set up: %w", o.Profile, err)
 	}
 	s := &setup.Setup{Store: e.store, Front: front, Log: e.io.Err, Credentials: e.credentials}
-	if err := s.Run(ctx, o); err != nil || !*verify {
+	if *login != "" || *roleARN != "" {
+		err = s.Login(o, *login, *roleARN)
+		if errors.Is(err, setup.ErrLoginFlags) {
+			return usageError{"setup", err.Error()}
+		}
+	} else {
+		err = s.Run(ctx, o)
+	}
+	if err != nil || !*verify {
 		return err
 	}
 	arn, session, err := s.Prove(ctx, o.Profile)

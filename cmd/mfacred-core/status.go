@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/inventory"
+	"github.com/mfacred/mfacred/loginsession"
 )
 
 var clearCmd = &command{
@@ -56,6 +58,11 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if inv.Rebuilt {
 		fmt.Fprintln(w, "note: the keyring's record of cached items was damaged and rebuilt from the config's profiles: items of profiles no longer in the config may be missing below (the keychain's own tool shows them); `mfacred clear` removes what is listed and ends this note")
 	}
+	if files, err := awsconfig.Load(); err == nil {
+		for _, l := range loginsession.Status(files, time.Now()) { // aws login sessions
+			fmt.Fprintln(w, l)
+		}
+	}
 	if len(inv.Groups) == 0 && len(inv.Unusable) == 0 {
 		fmt.Fprintln(w, "no cached sessions")
 		return nil
@@ -64,6 +71,8 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	for _, g := range inv.Groups {
 		if g.Cached {
 			fmt.Fprintf(w, "%s\tdevice %s\tkeys of %s\t%s\n", names(g.Profiles), g.Entry.Device, g.Entry.Source, timeLeft(g.Entry, now))
+		} else if g.Entry.Device == "" { // roles on an aws login session, listed above
+			fmt.Fprintf(w, "(aws login %s)\n", g.Entry.Source)
 		} else {
 			fmt.Fprintf(w, "(no cached session)\tdevice %s\tkeys of %s\n", g.Entry.Device, g.Entry.Source)
 		}

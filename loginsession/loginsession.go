@@ -1,0 +1,317 @@
+// Package loginsession serves the credentials of an `aws login` session — a browser sign-in
+// with any MFA, passkeys and security keys included — as a key source for mfacred (README,
+// Passkeys and security keys).
+//
+// The AWS CLI keeps the session in a token file (Path): 15-minute credentials, a refresh
+// token and the DPoP key that proves the token's holder. The flow of Session.Credentials,
+// top to bottom:
+//
+//  1. read the token file: serve its credentials if they live RefreshBelow or longer;
+//  2. otherwise take the file's lock (the cache's per-name file locks, so that parallel
+//     callers share one refresh) and read the file again: another process may have
+//     refreshed it meanwhile;
+//  3. refresh with the signin service's CreateOAuth2Token (refresh-token grant, a DPoP
+//     proof signed with the file's key);
+//  4. write the file atomically (a new file, 0600, renamed over the old one), every field
+//     kept and the rotated refresh token saved, so that the AWS CLI and the SDKs reading
+//     the same file find fresh credentials and need not refresh themselves.
+//
+// A session that has ended (the refresh token expired or was refused, the password
+// changed, no token file) is one error naming the profile and `aws login --profile NAME`,
+// and nothing on disk changes. The refresh token, the DPoP key and the credentials never
+// appear in errors.
+//
+// Of the Go SDK's own support, credentials/logincreds and service/signin, this package uses
+// the signin client; not logincreds.Provider, which refreshes only after expiry, under no
+// lock, rewrites the file in place (truncate, then write) and drops fields it does not know
+// (the CLI's idToken), nor its DPoP code, which is not exported. The token file's name and
+// format are package tokenfile's, which links no SDK so that the fast path can read it; its
+// tests check the name against logincreds.StandardCachedTokenFilepath.
+package loginsession
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/signin"
+	"github.com/aws/aws-sdk-go-v2/service/signin/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/mfacred/mfacred/awsclient"
+	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
+)
+
+// ServeMin is the least lifetime credentials are handed out with: botocore and the Go SDK
+// refresh process credentials at any cost with less than 10 minutes left.
+const ServeMin = 10 * time.Minute
+
+// RefreshBelow is when the session is refreshed: a minute before ServeMin, so that what is
+// served always has more than ServeMin left (package hit's rule, which the fast path applies
+// too). A session's credentials live 15 minutes.
+const RefreshBelow = hit.LoginRefreshBelow
+
+// Client is the part of the signin client a refresh needs.
+type Client interface {
+	CreateOAuth2Token(ctx context.Context, in *signin.CreateOAuth2TokenInput, opts ...func(*signin.Options)) (*signin.CreateOAuth2TokenOutput, error)
+}
+
+// Locks is the part of cache.Store that takes cross-process locks.
+type Locks interface {
+	LockOrWait(ctx context.Context, name string, timeout time.Duration) (cache.Turn, error)
+}
+
+// Session is one profile's `aws login` session.
+type Session struct {
+	// Profile is the profile asked for, for messages.
+	Profile string
+	Login   awsconfig.Login
+	Locks   Locks
+	// NewClient builds the signin client for region; nil: the SDK's, configured the SDK's
+	// way (AWS_ENDPOINT_URL_SIGNIN, HTTPS_PROXY, AWS_CA_BUNDLE).
+	NewClient func(ctx context.Context, region string) (Client, error)
+	// Warn is told when a refresh failed for want of the signin service (the error is
+	// ErrUnavailable) while the credentials still live longer than ServeMin: they are served
+	// all the same; and when refreshed credentials could not be saved.
+	Warn func(error)
+	Now  func() time.Time
+}
+
+// New is the session of a resolved profile's Login.
+func New(p *awsconfig.Profile, locks Locks) *Session {
+	return &Session{Profile: p.Name, Login: *p.Login, Locks: locks}
+}
+
+func (s *Session) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// ErrEnded marks a session that cannot give credentials any more: it must be signed in
+// again with `aws login`.
+var ErrEnded = errors.New("aws login session ended")
+
+// ended is the one line for an ended session.
+func (s *Session) ended(why string) error {
+	return fmt.Errorf("profile %s: the aws login session of profile %s %s: %w; sign in again with `aws login --profile %s`",
+		s.Profile, s.Login.Profile, why, ErrEnded, s.Login.Profile)
+}
+
+// Read reads the session's token file.
+func (s *Session) Read() (*Token, string, error) {
+	path, err := Path(s.Login.Session)
+	if err != nil {
+		return nil, "", fmt.Errorf("profile %s: %w", s.Profile, err)
+	}
+	t, err := tokenfile.Read(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, path, s.ended("has no token file (" + path + ")")
+	case errors.Is(err, ErrBadToken):
+		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
+			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
+	case err != nil:
+		return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
+	}
+	return t, path, nil
+}
+
+// Credentials returns the session's credentials with RefreshBelow or more left, refreshing
+// them first if need be; or, when the signin service cannot be reached, ones with more
+// than ServeMin left (Warn says so).
+func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
+	t, path, err := s.Read()
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	if t.Left(s.now()) >= RefreshBelow {
+		return t.Entry(), nil
+	}
+	// The wait leaves room to read what the other process wrote.
+	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
+	var lock io.Closer
+	for lock == nil {
+		turn, err := s.Locks.LockOrWait(ctx, "login|"+path, time.Until(until))
+		if err != nil {
+			return cache.Entry{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
+		}
+		// Read again, with the lock or after its holder let go: it may have refreshed.
+		if t, _, err = s.Read(); err != nil || t.Left(s.now()) >= RefreshBelow {
+			if turn.Lock != nil {
+				turn.Lock.Close()
+			}
+			if err != nil {
+				return cache.Entry{}, err
+			}
+			return t.Entry(), nil
+		}
+		lock = turn.Lock
+	}
+	defer lock.Close()
+	if err := s.refresh(ctx, t); err != nil {
+		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
+			if s.Warn != nil {
+				s.Warn(err) // the caller says that the current credentials are served, and how long they live
+			}
+			return t.Entry(), nil
+		}
+		return cache.Entry{}, err
+	}
+	b, err := t.Marshal()
+	if err == nil {
+		err = writeFile(path, b)
+	}
+	if err != nil {
+		// The old refresh token is spent: the session is lost whatever happens now, but
+		// the credentials just issued still serve this call.
+		if s.Warn != nil {
+			s.Warn(fmt.Errorf("profile %s: save the refreshed aws login session of profile %s: %w", s.Profile, s.Login.Profile, err))
+		}
+	}
+	return t.Entry(), nil
+}
+
+// refresh asks signin for new credentials and a new refresh token, and puts them in t.
+func (s *Session) refresh(ctx context.Context, t *Token) error {
+	key, err := ParseKey(t.DPoPKey)
+	if err != nil {
+		return fmt.Errorf("profile %s: token file of profile %s: %w; sign in again with `aws login --profile %s`", s.Profile, s.Login.Profile, err, s.Login.Profile)
+	}
+	region := t.SignInRegion
+	if region == "" {
+		region = s.Login.Region
+	}
+	newClient := s.NewClient
+	if newClient == nil {
+		newClient = DefaultClient
+	}
+	client, err := newClient(ctx, region)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", s.Profile, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	now := s.now()
+	out, err := client.CreateOAuth2Token(ctx, &signin.CreateOAuth2TokenInput{
+		TokenInput: &types.CreateOAuth2TokenRequestBody{
+			ClientId:     aws.String(t.ClientID),
+			GrantType:    aws.String("refresh_token"),
+			RefreshToken: aws.String(t.RefreshToken),
+		},
+	}, signin.WithAPIOptions(func(st *middleware.Stack) error {
+		return st.Finalize.Add(dpopMiddleware{key, s.now}, middleware.After)
+	}))
+	if err != nil {
+		return s.explain(err)
+	}
+	o := out.TokenOutput
+	if o == nil || o.AccessToken == nil || o.AccessToken.AccessKeyId == nil || o.AccessToken.SecretAccessKey == nil ||
+		o.AccessToken.SessionToken == nil || o.ExpiresIn == nil || o.RefreshToken == nil || *o.RefreshToken == "" {
+		return fmt.Errorf("profile %s: the signin service answered the refresh of profile %s without credentials or a refresh token", s.Profile, s.Login.Profile)
+	}
+	t.AccessKeyID, t.SecretAccessKey, t.SessionToken = *o.AccessToken.AccessKeyId, *o.AccessToken.SecretAccessKey, *o.AccessToken.SessionToken
+	t.Expires = now.Add(time.Duration(*o.ExpiresIn) * time.Second).UTC().Truncate(time.Second)
+	t.RefreshToken = *o.RefreshToken
+	if o.IdToken != nil && *o.IdToken != "" {
+		t.SetIDToken(*o.IdToken)
+	}
+	return nil
+}
+
+// explain words a failed CreateOAuth2Token. The service's message is left out: only its
+// error code is named.
+func (s *Session) explain(err error) error {
+	var denied *types.AccessDeniedException
+	if errors.As(err, &denied) {
+		switch denied.Error_ {
+		case types.OAuth2ErrorCodeTokenExpired:
+			return s.ended("has expired (TOKEN_EXPIRED)")
+		case types.OAuth2ErrorCodeUserCredentialsChanged:
+			return s.ended("ended when the password changed (USER_CREDENTIALS_CHANGED)")
+		case types.OAuth2ErrorCodeInsufficientPermissions:
+			return fmt.Errorf("profile %s: the aws login session of profile %s may not refresh itself (INSUFFICIENT_PERMISSIONS): allow signin:CreateOAuth2Token", s.Profile, s.Login.Profile)
+		}
+		return s.ended(fmt.Sprintf("was refused (%s)", denied.Error_))
+	}
+	var grant *types.InvalidGrantException
+	if errors.As(err, &grant) {
+		return s.ended("was refused: its refresh token is no longer valid (" + string(grant.Error_) + ")")
+	}
+	var bad *types.ValidationException
+	if errors.As(err, &bad) {
+		return s.ended("was refused (" + bad.ErrorCode() + ")")
+	}
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) && (resp.HTTPStatusCode() == 400 || resp.HTTPStatusCode() == 401 || resp.HTTPStatusCode() == 403) {
+		return s.ended(fmt.Sprintf("was refused (HTTP %d)", resp.HTTPStatusCode()))
+	}
+	return unavailable{fmt.Errorf("profile %s: refresh the aws login session of profile %s: %w", s.Profile, s.Login.Profile, scrub(err))}
+}
+
+// ErrUnavailable marks a refresh that failed through nobody's fault in the request: the
+// signin service did not answer, throttled or failed on its side. Credentials with more than
+// ServeMin left are served instead.
+var ErrUnavailable = errors.New("signin service unavailable")
+
+type unavailable struct{ error }
+
+func (u unavailable) Is(target error) bool { return target == ErrUnavailable }
+func (u unavailable) Unwrap() error        { return u.error }
+
+// scrub keeps the kind of a transport error but not the SDK's text, which may quote the
+// request.
+func scrub(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the signin service did not answer within %s (check the network, HTTPS_PROXY or AWS_ENDPOINT_URL_SIGNIN): %w", deadline.Call, context.DeadlineExceeded)
+	}
+	return err
+}
+
+// dpopMiddleware adds the DPoP proof to the request as it is sent, so that it names the
+// final URL.
+type dpopMiddleware struct {
+	key *ecdsa.PrivateKey
+	now func() time.Time
+}
+
+func (dpopMiddleware) ID() string { return "mfacredDPoP" }
+
+func (m dpopMiddleware) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	req, ok := in.Request.(*smithyhttp.Request)
+	if !ok {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("DPoP proof: unexpected transport %T", in.Request)
+	}
+	u := *req.URL
+	u.RawQuery, u.Fragment = "", ""
+	p, err := proof(m.key, req.Method, u.String(), m.now())
+	if err != nil {
+		return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+	}
+	req.Header.Set("DPoP", p)
+	return next.HandleFinalize(ctx, in)
+}
+
+// DefaultClient is the SDK's signin client for region, configured the SDK's way: no
+// profile is handed to its shared-config loader, and the call is unsigned.
+func DefaultClient(ctx context.Context, region string) (Client, error) {
+	cfg, err := awsclient.Config(ctx, awsclient.Target{Region: region}, cache.Credentials{})
+	if err != nil {
+		return nil, err
+	}
+	// No retries: a refresh the service carried out but whose answer was lost has spent the
+	// refresh token, and sending it again would end the session. The next call tries again.
+	return signin.NewFromConfig(cfg, func(o *signin.Options) { o.RetryMaxAttempts = 1 }), nil
+}

@@ -1,0 +1,24 @@
+package tokenfile
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
+)
+
+// Path names the file as the Go SDK does (and so the AWS CLI and the JS SDK), with and
+// without the cache folder set, spaces around the session trimmed.
+func TestPathIsTheSDKs(t *testing.T) {
+	t.Setenv("HOME", "/home/u")
+	t.Setenv("USERPROFILE", "/home/u")
+	for _, dir := range []string{"", "/x/cache"} {
+		t.Setenv(CacheDirEnv, dir)
+		for _, session := range []string{"arn:aws:iam::123456789012:user/alice", " arn:aws:iam::123456789012:user/bob\t"} {
+			got, err := Path(session)
+			want, werr := logincreds.StandardCachedTokenFilepath(session, dir)
+			if err != nil || werr != nil || got != want {
+				t.Errorf("Path(%q) with %s=%q: %q %v, the SDK's %q %v", session, CacheDirEnv, dir, got, err, want, werr)
+			}
+		}
+	}
+}

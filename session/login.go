@@ -1,0 +1,151 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/loginsession"
+)
+
+// loginCredentials serves a profile whose key source is an `aws login` session (r.Login):
+// the session's own credentials from its token file (package loginsession refreshes them),
+// or r.Role assumed with them and cached in the keyring like every role's credentials, so
+// that the next call is a cache hit for the fast path too.
+func (p *Provider) loginCredentials(ctx context.Context, r Request) (Outcome, error) {
+	if r.Role == nil {
+		var warned error
+		e, err := p.loginSession(r, &warned).Credentials(ctx)
+		if err != nil {
+			return Outcome{}, err
+		}
+		return p.loginOutcome(r, e, warned), nil
+	}
+	if e, ok, err := p.cached(ctx, r); ok || err != nil {
+		return Outcome{Entry: e}, err
+	}
+	turn, e, ok, err := p.lockThenCached(ctx, r, "role|"+string(r.Key()), "role "+r.Role.ARN)
+	if ok || err != nil {
+		return Outcome{Entry: e}, err
+	}
+	defer turn.Lock.Close()
+	var warned error
+	base, err := p.loginSession(r, &warned).Credentials(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	e, err = p.assumeWithLogin(ctx, r, base)
+	if err != nil {
+		return Outcome{}, err
+	}
+	notCached, err := p.store(ctx, r, e)
+	if err != nil {
+		return Outcome{}, err
+	}
+	out := p.loginOutcome(r, e, warned)
+	if out.NotCached == nil {
+		out.NotCached = notCached
+	}
+	out.Stale = nil // the role's credentials are new; the session's state was said by its warning only
+	return out, nil
+}
+
+// loginOutcome is e with what the session said while getting it: a refresh the signin
+// service could not make (the current credentials are served: Stale), or refreshed
+// credentials that could not be saved (NotCached).
+func (p *Provider) loginOutcome(r Request, e cache.Entry, warned error) Outcome {
+	switch {
+	case warned == nil:
+		return Outcome{Entry: e}
+	case errors.Is(warned, loginsession.ErrUnavailable):
+		return Outcome{Entry: e, Stale: &Stale{Cause: warned, Left: e.Expiration.Sub(p.now())}}
+	}
+	return Outcome{Entry: e, NotCached: &NotCached{Profile: r.Profile, Device: "aws login " + r.Login.Profile, Err: warned}}
+}
+
+// assumeWithLogin assumes r.Role with base, the aws login session's credentials.
+func (p *Provider) assumeWithLogin(ctx context.Context, r Request, base cache.Entry) (cache.Entry, error) {
+	client, err := p.NewSTS(ctx, base.Credentials)
+	if err != nil {
+		return cache.Entry{}, fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		// The session is named by the signed-in user's ARN: no GetCallerIdentity needed.
+		name = RoleSessionName(r.Login.Session)
+	}
+	cctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	out, err := client.AssumeRole(cctx, assumeRoleInput(r, name, int32(r.Role.Duration)))
+	if err != nil {
+		return cache.Entry{}, ExplainLoginRole(r, err)
+	}
+	e, err := entry(r, "AssumeRole", out.Credentials)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	if out.AssumedRoleUser != nil && out.AssumedRoleUser.Arn != nil {
+		e.ARN = *out.AssumedRoleUser.Arn
+	}
+	e.Source, e.Role = r.Source, r.Role.ARN
+	return e, nil
+}
+
+// tryLoginRole is TryRole for a role assumed with an `aws login` session: once, for the
+// shortest time, not cached. It may refresh the session, as a call of process would.
+func (p *Provider) tryLoginRole(ctx context.Context, r Request) (string, error) {
+	base, err := p.loginSession(r, new(error)).Credentials(ctx)
+	if err != nil {
+		return "", err
+	}
+	client, err := p.NewSTS(ctx, base.Credentials)
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %w", r.Profile, err)
+	}
+	name := r.Role.SessionName
+	if name == "" {
+		name = "mfacred-doctor"
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
+	defer cancel()
+	out, err := client.AssumeRole(ctx, assumeRoleInput(r, name, 900))
+	if err != nil {
+		return "", ExplainLoginRole(r, err)
+	}
+	if out.AssumedRoleUser == nil || out.AssumedRoleUser.Arn == nil {
+		return "", nil
+	}
+	return *out.AssumedRoleUser.Arn, nil
+}
+
+// loginSession is r's aws login session; the first thing it warns of goes to *warned.
+func (p *Provider) loginSession(r Request, warned *error) *loginsession.Session {
+	warn := func(err error) {
+		if *warned == nil {
+			*warned = err
+		}
+	}
+	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Warn: warn, Now: p.Now}
+}
+
+// ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
+// session's credentials.
+func ExplainLoginRole(r Request, err error) error {
+	if e, ok := transient(r, "AssumeRole", err); ok {
+		return e
+	}
+	code, msg, _ := apiError(err)
+	switch {
+	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
+		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
+			r.Profile, r.Role.ARN, r.Source, r.Profile), loginsession.ErrRoleRefused}
+	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
+		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
+	case code == "ExpiredToken" || code == "InvalidClientTokenId":
+		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, r.Source)
+	}
+	return ExplainRole(r, err)
+}
