@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
@@ -26,8 +27,9 @@ type Login struct {
 	Endpoint string
 	// Credentials returns the profile's credentials for r (session.Provider, errors explained).
 	Credentials func(ctx context.Context, files *awsconfig.Files, p *awsconfig.Profile, r hit.Request) (cache.Entry, error)
-	// HTTP is the client for the federation endpoint given the credentials (the AWS client's,
-	// with AWS_CA_BUNDLE and HTTPS_PROXY, as for STS); nil or a nil result: http.DefaultClient.
+	// HTTP is the client for the federation endpoint given the credentials; nil: the AWS
+	// client's for the profile (awsclient: its ca_bundle, AWS_CA_BUNDLE and HTTPS_PROXY, as for
+	// STS). A nil result: http.DefaultClient.
 	HTTP func(ctx context.Context, c cache.Credentials) Doer
 }
 
@@ -72,6 +74,8 @@ func (l Login) SignIn(ctx context.Context) (string, time.Time, error) {
 	fed := Federation{Endpoint: l.Endpoint}
 	if l.HTTP != nil {
 		fed.HTTP = l.HTTP(ctx, entry.Credentials)
+	} else if cfg, err := awsclient.Config(ctx, awsclient.For(p), entry.Credentials); err == nil && cfg.HTTPClient != nil {
+		fed.HTTP = cfg.HTTPClient
 	}
 	token, err := fed.SigninToken(ctx, part, entry.Credentials, sessionDuration)
 	if errors.Is(err, ErrRefused) {

@@ -10,6 +10,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
@@ -117,4 +119,20 @@ func Profiles() map[cache.Key][]string {
 		sort.Strings(names)
 	}
 	return served
+}
+
+// Names are the profiles the item serves, joined with commas, for status.
+func (i Item) Names() string {
+	if len(i.Profiles) == 0 {
+		return "(no profile)"
+	}
+	return strings.Join(i.Profiles, ",")
+}
+
+// Left says how long the item's credentials still live at now, for status.
+func (i Item) Left(now time.Time) string {
+	if d := i.Entry.Expiration.Sub(now); d > 0 {
+		return "expires in " + d.Truncate(time.Minute).String()
+	}
+	return "expired"
 }

@@ -5,13 +5,16 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+	"golang.org/x/term"
 )
 
 // AWS virtual MFA devices use TOTP with SHA1, 6 digits and a 30 s period (docs/aws-contract.md §4).
@@ -154,4 +157,37 @@ func ParseSeed(in string) (string, error) {
 		return "", errors.New("seed is not valid base32 (letters A-Z and digits 2-7, a whole number of 5-bit groups)")
 	}
 	return s, nil
+}
+
+// maxSeedInput is more than any seed or otpauth URI needs.
+const maxSeedInput = 4096
+
+// ReadSeed reads the seed of device from the terminal, when in is one, or from in, until ctx
+// ends: an input that never closes is given up on at Ctrl-C or SIGTERM. Input over
+// maxSeedInput is refused, not cut.
+func ReadSeed(ctx context.Context, in io.Reader, device string) (string, error) {
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return Ask(ctx, fmt.Sprintf("TOTP seed (base32 or otpauth:// URI) for device %s: ", device), true)
+	}
+	type input struct {
+		b   []byte
+		err error
+	}
+	got := make(chan input, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(in, maxSeedInput+1))
+		got <- input{b, err}
+	}()
+	select {
+	case in := <-got:
+		switch {
+		case in.err != nil:
+			return "", fmt.Errorf("read seed from stdin: %w", in.err)
+		case len(in.b) > maxSeedInput:
+			return "", fmt.Errorf("stdin holds more than %d bytes, more than any seed or otpauth URI: nothing was stored", maxSeedInput)
+		}
+		return string(in.b), nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("stdin did not end (nothing was stored): %w", ctx.Err())
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/internal/cli"
 )
 
@@ -61,14 +60,8 @@ func completer(ctx context.Context) cli.Completer {
 	}
 	return cli.Completer{
 		Commands: names, Subcommands: subcommands, NameArgs: []string{"add", "remove"},
-		Flags: func(cmd string, sub []string) []string { return flagsOf(ctx, find(cmd), sub) },
-		Profiles: func() []string {
-			files, err := awsconfig.Load()
-			if err != nil {
-				return nil
-			}
-			return files.Profiles()
-		},
+		Flags:    func(cmd string, sub []string) []string { return flagsOf(ctx, find(cmd), sub) },
+		Profiles: cli.ConfigProfiles,
 	}
 }
 

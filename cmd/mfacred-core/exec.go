@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,7 +49,7 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		return usageError{"exec", fmt.Sprintf("unexpected argument %q: put the command after --: mfacred exec --profile NAME -- COMMAND", argv[0])}
 	}
 	if len(argv) == 0 {
-		shell, err := defaultCommand(runtime.GOOS, os.Getenv)
+		shell, err := child.DefaultCommand(runtime.GOOS, os.Getenv)
 		if err != nil {
 			return fmt.Errorf("exec: %v: run `mfacred exec --profile %s -- COMMAND`", err, *profile)
 		}
@@ -73,37 +71,17 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	return exitStatus(child.Exec(path, argv, vars.Environ(os.Environ())))
 }
 
-// execServed runs argv with the profile's credentials served to it, and returns its exit
-// status: the server renews them for as long as the command runs and closes when it ends.
+// execServed runs argv with the profile's credentials served to it (credserver.Exec), and
+// returns its exit status.
 func execServed(ctx context.Context, e *env, profile, path string, argv []string) error {
-	files, err := awsconfig.Load()
-	if err != nil {
-		return err
-	}
-	if k := files.DefaultCredentials(); k != "" {
-		return fmt.Errorf("exec --server: profile default has credentials of its own (%s), which the AWS SDKs read before a credentials server: move them to a named profile, or run without --server", k)
-	}
-	// The server outlives a Ctrl-C that the command survives (a shell), so its renewals do
-	// not end with ctx.
-	srv, p, err := e.credServer(ctx, context.WithoutCancel(ctx), profile, filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("exec --server: listen: %w", err)
-	}
-	defer l.Close()
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args = argv
-	cmd.Env = child.Env{Profile: p.Name, Region: p.Region, ServerURL: credserver.URL(l), Token: srv.Token}.Environ(os.Environ())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.io.In, e.io.Out, e.io.Err
-	// The listener is open, so the command's first fetch waits for Run.
-	code, err := child.Run(cmd, func(ctx context.Context) error { return srv.Run(ctx, l) })
-	if err != nil {
-		return fmt.Errorf("exec --server: %w", err)
-	}
-	return exitStatus(code, nil)
+	code, err := credserver.Exec(ctx, cmd, func(ctx, life context.Context) (*credserver.Server, *awsconfig.Profile, error) {
+		// The server outlives a Ctrl-C that the command survives (a shell): life, not ctx.
+		return e.credServer(ctx, life, profile, filepath.Base(path))
+	})
+	return exitStatus(code, err)
 }
 
 // exitStatus is the command's exit status as mfacred's.
@@ -112,20 +90,4 @@ func exitStatus(code int, err error) error {
 		return err
 	}
 	return exitError(code)
-}
-
-// defaultCommand is the shell exec runs when given no command: $SHELL, or on Windows, which
-// has no $SHELL, %ComSpec% (cmd.exe).
-func defaultCommand(goos string, getenv func(string) string) (string, error) {
-	name := "SHELL"
-	if goos == "windows" {
-		name = "ComSpec"
-	}
-	if shell := getenv(name); shell != "" {
-		return shell, nil
-	}
-	if goos == "windows" {
-		return "", errors.New("no command given and %ComSpec% is unset")
-	}
-	return "", errors.New("no command given and $SHELL is unset")
 }

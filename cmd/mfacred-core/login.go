@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/console"
@@ -64,12 +63,6 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 			}
 			e.warn(out)
 			return out.Entry, nil
-		},
-		HTTP: func(ctx context.Context, c cache.Credentials) console.Doer {
-			if cfg, err := awsclient.Config(ctx, awsclient.For(prof), c); err == nil && cfg.HTTPClient != nil {
-				return cfg.HTTPClient
-			}
-			return nil
 		},
 	}.SignIn(cctx)
 	if err != nil {

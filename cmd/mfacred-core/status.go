@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
@@ -70,32 +69,18 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	now := time.Now()
 	for _, g := range inv.Groups {
 		if g.Cached {
-			fmt.Fprintf(w, "%s\tdevice %s\tkeys of %s\t%s\n", names(g.Profiles), g.Entry.Device, g.Entry.Source, timeLeft(g.Entry, now))
+			fmt.Fprintf(w, "%s\tdevice %s\tkeys of %s\t%s\n", g.Names(), g.Entry.Device, g.Entry.Source, g.Left(now))
 		} else if g.Entry.Device == "" { // roles on an aws login session, listed above
 			fmt.Fprintf(w, "(aws login %s)\n", g.Entry.Source)
 		} else {
 			fmt.Fprintf(w, "(no cached session)\tdevice %s\tkeys of %s\n", g.Entry.Device, g.Entry.Source)
 		}
 		for _, r := range g.Roles {
-			fmt.Fprintf(w, "  %s\trole %s\tas %s\t%s\n", names(r.Profiles), r.Entry.Role, r.Entry.ARN, timeLeft(r.Entry, now))
+			fmt.Fprintf(w, "  %s\trole %s\tas %s\t%s\n", r.Names(), r.Entry.Role, r.Entry.ARN, r.Left(now))
 		}
 	}
 	for _, u := range inv.Unusable {
 		fmt.Fprintf(w, "(%s)\titem %s\t`mfacred clear` removes it\n", u.Why, u.Key)
 	}
 	return nil
-}
-
-func names(profiles []string) string {
-	if len(profiles) == 0 {
-		return "(no profile)"
-	}
-	return strings.Join(profiles, ",")
-}
-
-func timeLeft(en cache.Entry, now time.Time) string {
-	if d := en.Expiration.Sub(now); d > 0 {
-		return "expires in " + d.Truncate(time.Minute).String()
-	}
-	return "expired"
 }

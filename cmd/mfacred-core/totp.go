@@ -5,13 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
-	"golang.org/x/term"
-
-	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/prompt"
 )
@@ -56,9 +51,9 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		fmt.Fprintf(e.io.Err, "mfacred: removed the seed of device %s\n", p.MFASerial)
 		return nil
 	}
-	raw, err := readSeed(ctx, e, p)
+	raw, err := prompt.ReadSeed(ctx, e.io.In, p.MFASerial)
 	if err != nil {
-		return err
+		return fmt.Errorf("profile %s: %w", p.Name, err)
 	}
 	seed, err := prompt.ParseSeed(raw)
 	if err != nil {
@@ -73,36 +68,4 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	}
 	fmt.Fprintln(e.io.Err, "mfacred: warning: the seed sits beside the long-term keys in the keyring, so MFA is now one factor: whoever can read your keyring has both.")
 	return nil
-}
-
-// maxSeedInput is more than any seed or otpauth URI needs.
-const maxSeedInput = 4096
-
-// readSeed reads the seed from the terminal or stdin, until ctx ends: a stdin that never
-// closes is given up on at Ctrl-C or SIGTERM. Input over maxSeedInput is refused, not cut.
-func readSeed(ctx context.Context, e *env, p *awsconfig.Profile) (string, error) {
-	if f, ok := e.io.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return prompt.Ask(ctx, fmt.Sprintf("TOTP seed (base32 or otpauth:// URI) for device %s: ", p.MFASerial), true)
-	}
-	type input struct {
-		b   []byte
-		err error
-	}
-	got := make(chan input, 1)
-	go func() {
-		b, err := io.ReadAll(io.LimitReader(e.io.In, maxSeedInput+1))
-		got <- input{b, err}
-	}()
-	select {
-	case in := <-got:
-		switch {
-		case in.err != nil:
-			return "", fmt.Errorf("profile %s: read seed from stdin: %w", p.Name, in.err)
-		case len(in.b) > maxSeedInput:
-			return "", fmt.Errorf("profile %s: stdin holds more than %d bytes, more than any seed or otpauth URI: nothing was stored", p.Name, maxSeedInput)
-		}
-		return string(in.b), nil
-	case <-ctx.Done():
-		return "", fmt.Errorf("profile %s: stdin did not end (nothing was stored): %w", p.Name, ctx.Err())
-	}
 }

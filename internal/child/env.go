@@ -1,6 +1,7 @@
 package child
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -94,4 +95,20 @@ func (e Env) Environ(env []string) []string {
 		}
 	}
 	return append(out, set...)
+}
+
+// DefaultCommand is the shell `mfacred exec` runs when given no command: $SHELL, or on Windows, which
+// has no $SHELL, %ComSpec% (cmd.exe).
+func DefaultCommand(goos string, getenv func(string) string) (string, error) {
+	name := "SHELL"
+	if goos == "windows" {
+		name = "ComSpec"
+	}
+	if shell := getenv(name); shell != "" {
+		return shell, nil
+	}
+	if goos == "windows" {
+		return "", errors.New("no command given and %ComSpec% is unset")
+	}
+	return "", errors.New("no command given and $SHELL is unset")
 }

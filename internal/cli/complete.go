@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/mfacred/mfacred/awsconfig"
 )
 
 // Completer is what completion needs to know of the command line: it answers
@@ -106,4 +108,14 @@ end
 complete -c mfacred -f -a '(__mfacred_candidates)'
 complete -c mfacred -n '__fish_seen_subcommand_from check' -F
 `,
+}
+
+// ConfigProfiles lists the profiles of the AWS config files, nil when they cannot be read: the
+// candidates of --profile.
+func ConfigProfiles() []string {
+	files, err := awsconfig.Load()
+	if err != nil {
+		return nil
+	}
+	return files.Profiles()
 }

@@ -1,4 +1,4 @@
-package main
+package child
 
 import "testing"
 
@@ -20,7 +20,7 @@ func TestDefaultCommand(t *testing.T) {
 		{goos: "windows", getenv: env(map[string]string{"SHELL": "/usr/bin/bash"}), err: "no command given and %ComSpec% is unset"},
 		{goos: "linux", getenv: env(map[string]string{"ComSpec": "cmd.exe"}), err: "no command given and $SHELL is unset"},
 	} {
-		got, err := defaultCommand(tc.goos, tc.getenv)
+		got, err := DefaultCommand(tc.goos, tc.getenv)
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
 			t.Errorf("%s: %q %v, want %q %q", tc.goos, got, err, tc.want, tc.err)
 		}
