@@ -342,15 +342,15 @@ func TestHTTPSProxyReachesTheClient(t *testing.T) {
 }
 
 // No code of mfacred hands the SDK's shared-config loader a profile or lets it read the files:
-// awsconfig is the one reader. (internal/sdkclient plays an SDK program calling mfacred, so it
-// loads its config the SDK's way on purpose.)
+// awsconfig is the one reader. (internal/sdkclient and internal/winclient play SDK programs
+// calling mfacred, so they load their config the SDK's way on purpose.)
 func TestNoOtherReaderOfTheFiles(t *testing.T) {
 	var found []string
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules" || path == filepath.Join("..", "internal", "sdkclient")) {
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules" || path == filepath.Join("..", "internal", "sdkclient") || path == filepath.Join("..", "internal", "winclient")) {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
