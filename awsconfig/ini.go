@@ -660,12 +660,6 @@ func asciiSpace(c byte) bool { return asciiSpaces[c] }
 
 var asciiSpaces = [256]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true, 0x1c: true, 0x1d: true, 0x1e: true, 0x1f: true}
 
-// trimLeft drops leading white space, as Python's lstrip.
-func trimLeft(s string) string {
-	_, n := leadingSpace(s)
-	return s[n:]
-}
-
 // isPySpace is Python's str.isspace for one character.
 func isPySpace(r rune) bool {
 	if r < utf8.RuneSelf {

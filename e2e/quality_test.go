@@ -32,11 +32,7 @@ func goList(t *testing.T, goos string) []string {
 	if err != nil {
 		t.Fatalf("go list (GOOS=%s): %v", goos, err)
 	}
-	var pkgs []string
-	for _, p := range strings.Fields(string(out)) {
-		pkgs = append(pkgs, p)
-	}
-	return pkgs
+	return strings.Fields(string(out))
 }
 
 // gofmt, go vet and staticcheck (pinned in go.mod as a tool) find nothing, for Linux, macOS
