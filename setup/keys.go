@@ -65,7 +65,7 @@ func Add(ctx context.Context, store *cache.Store, name string, keys cache.Creden
 	if verify {
 		var t awsclient.Target
 		if files, err := awsconfig.Load(); err == nil && files.Exists(name) {
-			t = awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion)}
+			t = awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion), Files: files}
 		}
 		client, err := awsclient.STS(ctx, t, keys)
 		if err != nil {

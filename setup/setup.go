@@ -94,12 +94,12 @@ func (s *Setup) logf(format string, args ...any) {
 	fmt.Fprintf(s.Log, "mfacred: "+format+"\n", args...)
 }
 
-// Target is whose settings setup's calls to AWS take: the region the config sets for the
-// profile, if it is there (awsconfig.Region puts the environment on top), and no profile: the
-// profile is not set up yet.
+// Target is whose settings setup's calls to AWS take: those of the profile as far as the
+// files have it (its region, endpoints, CA bundle and retries, read by awsconfig with the
+// environment on top), and none for a profile that is not there yet.
 func Target(files *awsconfig.Files, name string) awsclient.Target {
 	if files.Exists(name) {
-		return awsclient.Target{Region: files.Get(name, awsconfig.KeyRegion)}
+		return awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion), Files: files}
 	}
 	return awsclient.Target{}
 }
