@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/godbus/dbus/v5"
 	ss "github.com/zalando/go-keyring/secret_service"
 	"golang.org/x/sys/unix"
 )
@@ -27,11 +28,14 @@ func (k OSKeyring) List(ctx context.Context, service string) ([]string, error) {
 		}
 		var users []string
 		for _, p := range paths {
-			v, err := svc.Object("org.freedesktop.secrets", p).GetProperty("org.freedesktop.Secret.Item.Attributes")
+			attrs, err := itemAttributes(svc, p)
+			if itemGone(err) {
+				continue // deleted by another process since the search: not an item any more
+			}
 			if err != nil {
 				return "", err
 			}
-			if attrs, ok := v.Value().(map[string]string); ok && attrs["service"] == service {
+			if attrs["service"] == service {
 				users = append(users, attrs["username"])
 			}
 		}
@@ -41,6 +45,16 @@ func (k OSKeyring) List(ctx context.Context, service string) ([]string, error) {
 		return nil, err
 	}
 	return strings.Split(joined, "\x00"), nil
+}
+
+// itemAttributes reads the attributes of the item at path (no unlocking needed).
+func itemAttributes(svc *ss.SecretService, path dbus.ObjectPath) (map[string]string, error) {
+	v, err := svc.Object("org.freedesktop.secrets", path).GetProperty("org.freedesktop.Secret.Item.Attributes")
+	if err != nil {
+		return nil, err
+	}
+	attrs, _ := v.Value().(map[string]string)
+	return attrs, nil
 }
 
 // List names every item of service in the user keyring: the keyring's key ids, each
