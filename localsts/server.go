@@ -396,7 +396,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 	if len(scope) != 5 || scope[4] != "aws4_request" {
 		return denied("IncompleteSignature", "malformed Credential")
 	}
-	akid, date, region, service := scope[0], scope[1], scope[2], scope[3]
+	akid, date, service := scope[0], scope[1], scope[3]
 	amzDate := r.Header.Get("X-Amz-Date")
 	t, err := time.Parse("20060102T150405Z", amzDate)
 	if err != nil || !strings.HasPrefix(amzDate, date) {
@@ -438,6 +438,23 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 			return denied("SignatureDoesNotMatch", "'"+h+"' must be a signed header.")
 		}
 	}
+	sum := sha256.Sum256(body)
+	payload := hex.EncodeToString(sum[:])
+	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" && claimed != payload {
+		return denied("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	}
+	want := signature(r, signed, fields["SignedHeaders"], payload, amzDate, scope, secret)
+	if !hmac.Equal([]byte(want), []byte(fields["Signature"])) {
+		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
+	}
+	return c, service, nil
+}
+
+// signature is the SigV4 signature of r as AWS computes it: over the headers the caller says it
+// signed, the payload hash of the body that arrived, and the credential scope, with secret.
+// The payload hash is computed from the body, never taken from the caller (authenticate refuses
+// a claimed X-Amz-Content-Sha256 that differs, as AWS does).
+func signature(r *http.Request, signed []string, signedHeaders, payload, amzDate string, scope []string, secret string) string {
 	var canon strings.Builder
 	for _, h := range signed {
 		v := r.Header.Values(h)
@@ -446,30 +463,19 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 		}
 		canon.WriteString(h + ":" + strings.Join(strings.Fields(strings.Join(v, ",")), " ") + "\n")
 	}
-	// The payload hash is computed from the body that arrived, never taken from the caller:
-	// a claimed X-Amz-Content-Sha256 that differs is refused, as AWS does.
-	sum := sha256.Sum256(body)
-	payload := hex.EncodeToString(sum[:])
-	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" && claimed != payload {
-		return denied("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.")
-	}
 	path := r.URL.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
-	creq := strings.Join([]string{r.Method, path, canonicalQuery(r.URL.Query()), canon.String(), fields["SignedHeaders"], payload}, "\n")
+	creq := strings.Join([]string{r.Method, path, canonicalQuery(r.URL.Query()), canon.String(), signedHeaders, payload}, "\n")
 	creqSum := sha256.Sum256([]byte(creq))
 	credScope := strings.Join(scope[1:], "/")
 	sts := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + credScope + "\n" + hex.EncodeToString(creqSum[:])
 	key := []byte("AWS4" + secret)
-	for _, part := range []string{date, region, service, "aws4_request"} {
+	for _, part := range []string{scope[1], scope[2], scope[3], "aws4_request"} {
 		key = hmacSHA256(key, part)
 	}
-	want := hex.EncodeToString(hmacSHA256(key, sts))
-	if !hmac.Equal([]byte(want), []byte(fields["Signature"])) {
-		return denied("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
-	}
-	return c, service, nil
+	return hex.EncodeToString(hmacSHA256(key, sts))
 }
 
 func contains(list []string, s string) bool {
