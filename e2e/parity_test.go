@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,6 +47,7 @@ func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.la
 // table runs through `mfacred-core serve`, whose decision is package hit's too: it serves the
 // same item, and where its policy (hit.Server) renews an item process still serves, it says
 // that the renewal failed and serves the item as long as the SDKs take it (hit.LastResort).
+// doctor's session line says "ok" exactly where process serves.
 func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	needKeyring(t)
 	// The fast binary finds the core beside itself; here that is a stand-in that reports.
@@ -217,6 +219,14 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			serveGot, said, stderr := serveDecision(t, w, core, env, args[1:], labels)
 			if serveGot != tc.want || said != tc.serveStale {
 				t.Fatalf("serve served %q, said a renewal failed: %v; want %q, %v\nserve stderr: %s", serveGot, said, tc.want, tc.serveStale, stderr)
+			}
+			// doctor's session line is the same decision: "ok" exactly where process serves.
+			// (A profile on an aws login session gets loginsession's report instead.)
+			if !strings.Contains(strings.Join(tc.config, "\n"), "login") {
+				doc := w.run(nil, env, core, append([]string{"doctor"}, args[1:]...)...)
+				if ok := regexp.MustCompile(`(?m)^ok\s+session: cached`).MatchString(doc.stdout); ok != (tc.want != "") {
+					t.Fatalf("doctor says the session serves: %v, process served %q\ndoctor: %s%s", ok, tc.want, doc.stdout, doc.stderr)
+				}
 			}
 		})
 	}
