@@ -14,9 +14,6 @@ import (
 	"github.com/mfacred/mfacred/internal/cli"
 )
 
-// version is set at build time by install.sh.
-var version = "dev"
-
 type stdio struct {
 	In       io.Reader
 	Out, Err io.Writer
@@ -34,13 +31,7 @@ func init() {
 		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
 		serveCmd,
-		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if err := parse(fs, args); err != nil {
-				return err
-			}
-			fmt.Fprintln(e.io.Out, "mfacred", moduleVersion(version))
-			return nil
-		}},
+		versionCmd,
 	}
 }
 
