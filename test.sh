@@ -49,7 +49,7 @@ check() {
 	local prog
 	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
 		oathtool:oathtool tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
-		gcc:gcc pgrep:procps ps:procps git:git; do
+		gcc:gcc pgrep:procps ps:procps git:git rpm:rpm ruby:ruby; do
 		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
 	done
 	[ -e /etc/ssl/certs/ca-certificates.crt ] || need ca-certificates "CA certificates (for npm and pip)"
