@@ -120,6 +120,14 @@ func releaseVersion(t *testing.T, repo string) (version, commit string, secs int
 	return "0.0.0-SNAPSHOT-" + commit[:7], commit, secs
 }
 
+// debVersion and rpmVersion are the packages' spelling of a version (nfpm's): a pre-release
+// sorts before its release there when it follows a tilde; rpm takes no hyphen in a version.
+func debVersion(version string) string { return strings.Replace(version, "-", "~", 1) }
+func rpmVersion(version string) string {
+	v, pre, _ := strings.Cut(version, "-")
+	return v + "~" + strings.ReplaceAll(pre, "-", "_")
+}
+
 var targets = []struct{ goos, goarch, archive string }{
 	{"linux", "amd64", "tar.gz"}, {"linux", "arm64", "tar.gz"},
 	{"darwin", "amd64", "tar.gz"}, {"darwin", "arm64", "tar.gz"},
@@ -160,9 +168,9 @@ func TestReleaseIsReproducible(t *testing.T) {
 		want = append(want, name, name+".cdx.json")
 	}
 	for _, arch := range []string{"amd64", "arm64"} {
-		want = append(want, fmt.Sprintf("mfacred_%s_%s.deb", version, arch))
+		want = append(want, fmt.Sprintf("mfacred_%s_%s.deb", debVersion(version), arch))
 	}
-	want = append(want, fmt.Sprintf("mfacred-%s-1.x86_64.rpm", strings.ReplaceAll(version, "-", "~")), fmt.Sprintf("mfacred-%s-1.aarch64.rpm", strings.ReplaceAll(version, "-", "~")))
+	want = append(want, fmt.Sprintf("mfacred-%s-1.x86_64.rpm", rpmVersion(version)), fmt.Sprintf("mfacred-%s-1.aarch64.rpm", rpmVersion(version)))
 	got := slices.Sorted(func(yield func(string) bool) {
 		for name := range sumsA {
 			if !yield(name) {
@@ -292,7 +300,7 @@ func TestReleaseDebInstallsAndPurges(t *testing.T) {
 	need(t, "dpkg (Debian package dpkg)", err)
 	repo, dist := release(t)
 	version, commit, _ := releaseVersion(t, repo)
-	deb := filepath.Join(dist, fmt.Sprintf("mfacred_%s_amd64.deb", version))
+	deb := filepath.Join(dist, fmt.Sprintf("mfacred_%s_amd64.deb", debVersion(version)))
 
 	sys := t.TempDir()
 	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "usr/bin", "tmp"} {
@@ -318,7 +326,7 @@ func TestReleaseDebInstallsAndPurges(t *testing.T) {
 		return string(out)
 	}
 	dpkg("--install", deb)
-	if st := dpkg("--status", "mfacred"); !strings.Contains(st, "Status: install ok installed") || !strings.Contains(st, "Version: "+strings.ReplaceAll(version, "-", "~")) {
+	if st := dpkg("--status", "mfacred"); !strings.Contains(st, "Status: install ok installed") || !strings.Contains(st, "Version: "+debVersion(version)) {
 		t.Fatalf("dpkg --status mfacred after the install:\n%s", st)
 	}
 	listed := strings.Fields(dpkg("--listfiles", "mfacred"))
@@ -387,7 +395,7 @@ func TestReleaseRPMHoldsTheFiles(t *testing.T) {
 	need(t, "rpm (Debian package rpm)", err)
 	repo, dist := release(t)
 	version, _, _ := releaseVersion(t, repo)
-	rpmVersion := strings.ReplaceAll(version, "-", "~")
+	rpmVersion := rpmVersion(version)
 	for _, arch := range []string{"x86_64", "aarch64"} {
 		pkg := filepath.Join(dist, fmt.Sprintf("mfacred-%s-1.%s.rpm", rpmVersion, arch))
 		out, err := exec.Command("rpm", "-qlp", pkg).CombinedOutput()
