@@ -71,7 +71,7 @@ if [ ! -x "$tools/goreleaser" ] || [ ! -x "$tools/cyclonedx-gomod" ]; then
 	go build -C tools -trimpath -o "$work/" github.com/goreleaser/goreleaser/v2 github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
 	mv "$work/goreleaser" "$work/cyclonedx-gomod" "$tools/"
 fi
-export MFACRED_CYCLONEDX_GOMOD="$tools/cyclonedx-gomod"
+export PATH="$tools:$PATH" # the SBOMs' cyclonedx-gomod (an SBOM command is not templated)
 
 # A tagged commit is a release; any other a snapshot (its version says SNAPSHOT and the commit).
 mode=--snapshot
