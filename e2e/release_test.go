@@ -303,7 +303,7 @@ func TestReleaseDebInstallsAndPurges(t *testing.T) {
 	deb := filepath.Join(dist, fmt.Sprintf("mfacred_%s_amd64.deb", debVersion(version)))
 
 	sys := t.TempDir()
-	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "usr/bin", "tmp"} {
+	for _, d := range []string{"var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(sys, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
