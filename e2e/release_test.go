@@ -69,7 +69,9 @@ func copyCommit(dir string) error {
 			return err
 		}
 	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"}} {
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"},
+		// GoReleaser reads the commit only in a repository with a remote (else it says "none").
+		{"remote", "add", "origin", "https://github.com/mfacred/mfacred.git"}} {
 		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
 			return fmt.Errorf("git %v: %v %s", args, err, out)
 		}
