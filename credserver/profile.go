@@ -18,7 +18,8 @@ type Profile struct {
 	Profile  *awsconfig.Profile
 	Request  hit.Request
 	Provider *session.Provider // as for `mfacred process`: same cache, locks and code sources
-	// Codes is the profile's code source (session.CodeSource), asked for when a code is due.
+	// Codes is the profile's code source, asked for when a code is due; nil: the
+	// provider's own (session.ForProfile: session.CodeSource).
 	Codes func(ctx context.Context) (prompt.Source, error)
 	// Explain adds the ways out to an error of the provider, once, at the edge.
 	Explain func(context.Context, error) error
@@ -65,8 +66,12 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		return nil, err
 	}
 	// Set before Run starts the renewer.
+	codes := c.Codes
+	if codes == nil {
+		codes = prov.Codes
+	}
 	prov.Codes = func(ctx context.Context) (prompt.Source, error) {
-		src, err := c.Codes(ctx)
+		src, err := codes(ctx)
 		if err != nil {
 			return nil, err
 		}

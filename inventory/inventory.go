@@ -16,6 +16,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/loginsession"
 )
 
 // Item is one cached session or role credentials, with the profiles it serves.
@@ -46,6 +47,9 @@ type Inventory struct {
 	// Rebuilt: the keyring's record of items was damaged and rebuilt from the config's
 	// profiles, so items of profiles no longer in the config may be missing.
 	Rebuilt bool
+	// Logins are the aws login sessions the config's profiles use, one line each
+	// (loginsession.Status): they live in their token files, not in the keyring.
+	Logins []string
 }
 
 // Take reads the inventory of store.
@@ -99,6 +103,9 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 		inv.Groups = append(inv.Groups, *g)
 	}
 	sort.Slice(inv.Groups, func(i, j int) bool { return inv.Groups[i].Key < inv.Groups[j].Key })
+	if files, err := awsconfig.Load(); err == nil {
+		inv.Logins = loginsession.Status(files, time.Now())
+	}
 	inv.Rebuilt, err = store.RecordIncomplete(ctx)
 	return inv, err
 }

@@ -33,7 +33,7 @@ func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 		name, args = args[0], args[1:]
 	}
 	want := map[bool]int{true: 1, false: 0}[name == ""]
-	if err := parseArgs(fs, args, want, want); err != nil {
+	if err := cli.Parse(fs, args, want, want); err != nil {
 		return err
 	}
 	if name == "" {

@@ -41,7 +41,7 @@ func runCompletion(ctx context.Context, e *env, fs *flag.FlagSet, args []string)
 		}
 		return nil
 	}
-	if err := parseArgs(fs, args, 1, 1); err != nil {
+	if err := cli.Parse(fs, args, 1, 1); err != nil {
 		return err
 	}
 	script, ok := cli.Script(fs.Arg(0))

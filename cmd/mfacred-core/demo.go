@@ -9,6 +9,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mfacred/mfacred/demo"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 var demoCmd = &command{
@@ -34,7 +35,7 @@ terminal, it stores the device's seed so that mfacred makes the code itself.`,
 func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	auto := fs.Bool("auto", false, "let mfacred get the first code from mfa_process instead of asking you (the default with no terminal)")
 	codeOf := fs.String("code-of", "", "print the current code of the demo device `NAME` (the demo's mfa_process; its seed is in $MFACRED_DEMO_SEED_NAME)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *codeOf != "" {
@@ -45,7 +46,7 @@ func runDemo(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		_, err = fmt.Fprintln(e.io.Out, code)
 		return err
 	}
-	front, err := frontPath()
+	front, err := cli.Front()
 	if err != nil {
 		return err
 	}

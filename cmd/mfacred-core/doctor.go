@@ -8,6 +8,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/doctor"
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -28,14 +29,14 @@ be assumed with the cached MFA session (no code spent); the cached session.`,
 }
 
 func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := profileFlag(fs)
+	profile := cli.ProfileFlag(fs)
 	spend := fs.Bool("spend-code", false, "check the stored seed against AWS (uses up one code)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
-	self, _ := frontPath()
+	self, _ := cli.Front()
 	d := &doctor.Doctor{Store: e.store, Self: self, Provider: func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
 		return e.provider(ctx, files, p)
 	}}

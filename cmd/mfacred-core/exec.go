@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/credserver"
 	"github.com/mfacred/mfacred/internal/child"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 var execCmd = &command{
@@ -37,15 +38,15 @@ outlive one set of credentials (see README.md, "Long runs and containers").`,
 }
 
 func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := profileFlag(fs)
+	profile := cli.ProfileFlag(fs)
 	server := fs.Bool("server", false, "serve renewed credentials to COMMAND instead of setting keys")
-	if err := parseArgs(fs, args, 0, -1); err != nil {
+	if err := cli.Parse(fs, args, 0, -1); err != nil {
 		return err
 	}
 	argv := fs.Args()
 	// The command comes after --, so that a forgotten --profile (`exec prod terraform plan`)
 	// is an error rather than a run of prod with the default profile's credentials.
-	if len(argv) > 0 && !terminated(fs, args) {
+	if len(argv) > 0 && !cli.Terminated(fs, args) {
 		return usageError{"exec", fmt.Sprintf("unexpected argument %q: put the command after --: mfacred exec --profile NAME -- COMMAND", argv[0])}
 	}
 	if len(argv) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/mfacred/mfacred/console"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 var loginCmd = &command{
@@ -39,11 +40,11 @@ MFACRED_FEDERATION_ENDPOINT replaces the federation endpoint where the token is 
 }
 
 func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := profileFlag(fs)
+	profile := cli.ProfileFlag(fs)
 	dest := fs.String("destination", "", "a service name (s3), a console path (/s3/home) or a console URL (default: the console's home)")
 	durationFlag := fs.String("duration", "", "the console session's length, 15m..12h, or seconds (default: as long as the role credentials)")
 	toStdout := fs.Bool("stdout", false, "print the sign-in URL on stdout instead of opening the browser")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	d, err := console.ParseDuration(*durationFlag)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/policy"
 )
 
@@ -28,13 +29,13 @@ is needed for requests signed with long-term keys. Exit 0 when clean, 1 with fin
 
 func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	if len(args) > 0 && args[0] == "check" {
-		if err := parseArgs(fs, args[1:], 1, 1); err != nil {
+		if err := cli.Parse(fs, args[1:], 1, 1); err != nil {
 			return err
 		}
 		return checkPolicy(e, fs.Arg(0))
 	}
 	partition := fs.String("partition", "aws", "the partition of the ARNs: aws, aws-cn or aws-us-gov")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	d, err := policy.SelfManage(*partition)

@@ -10,6 +10,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/credproc"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -35,8 +36,8 @@ the role's MaxSessionDuration).`,
 }
 
 func runProcess(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := profileFlag(fs)
-	if err := parse(fs, args); err != nil {
+	profile := cli.ProfileFlag(fs)
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	p, entry, err := e.credentials(ctx, *profile)

@@ -22,7 +22,7 @@ seed stays: it belongs to the device, not to the keys (mfacred totp remove delet
 }
 
 func runRemove(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	if err := parseArgs(fs, args, 1, 1); err != nil {
+	if err := cli.Parse(fs, args, 1, 1); err != nil {
 		return err
 	}
 	name := fs.Arg(0)

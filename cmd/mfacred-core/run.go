@@ -10,9 +10,6 @@ import (
 	"github.com/mfacred/mfacred/internal/cli"
 )
 
-// version is set at build time by install.sh.
-var version = "dev"
-
 type stdio struct {
 	In       io.Reader
 	Out, Err io.Writer
@@ -30,13 +27,7 @@ func init() {
 		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
 		serveCmd,
-		{name: "version", summary: "print the version", run: func(_ context.Context, e *env, fs *flag.FlagSet, args []string) error {
-			if err := parse(fs, args); err != nil {
-				return err
-			}
-			fmt.Fprintln(e.io.Out, "mfacred", moduleVersion(version))
-			return nil
-		}},
+		versionCmd,
 	}
 }
 
@@ -88,17 +79,6 @@ type (
 
 func (u usageError) Error() string { return u.Unwrap().Error() }
 func (u usageError) Unwrap() error { return cli.UsageError{Cmd: u.cmd, Msg: u.msg} }
-
-var (
-	parseArgs   = cli.Parse // parseArgs(fs, args, min, max): flags and min to max other arguments
-	profileFlag = cli.ProfileFlag
-	terminated  = cli.Terminated
-	frontPath   = cli.Front
-	oneLine     = cli.OneLine
-)
-
-// parse parses flags and takes no other argument (cli.Parse).
-func parse(fs *flag.FlagSet, args []string) error { return cli.Parse(fs, args, 0, 0) }
 
 func run(ctx context.Context, args []string, io stdio) int {
 	choice, from, args, err := cli.KeyringChoice(args)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/mfacred/mfacred/fastpath"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 func runWith(args ...string) (int, string, string) {
@@ -98,8 +99,8 @@ func TestFastPathArgsMatchCore(t *testing.T) {
 		{"--profile=a", "--profile=a"}, {"--profile", "a\nb"}, {"--profile=a\tb"},
 	} {
 		fs := newFlagSet(processCmd, io.Discard)
-		profile := profileFlag(fs)
-		coreErr := parse(fs, args)
+		profile := cli.ProfileFlag(fs)
+		coreErr := cli.Parse(fs, args, 0, 0)
 		name, ok := fastpath.Profile(args)
 		switch {
 		case ok && coreErr != nil:

@@ -6,14 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/credserver"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/child"
-	"github.com/mfacred/mfacred/prompt"
-	"github.com/mfacred/mfacred/session"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 var serveCmd = &command{
@@ -37,10 +35,10 @@ read the token gets the credentials.`,
 }
 
 func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	profile := profileFlag(fs)
+	profile := cli.ProfileFlag(fs)
 	listen := fs.String("listen", "127.0.0.1:0", "the address to listen on (host:port)")
 	tokenFile := fs.String("token-file", "", "write the token here, mode 0600 (required)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *tokenFile == "" {
@@ -72,19 +70,7 @@ func serve(ctx context.Context, e *env, profile, path, listen string, l net.List
 	if err != nil {
 		return err
 	}
-	child.IgnoreTerminalStops()
-	if !credserver.IsLoopback(l.Addr().String()) {
-		fmt.Fprintf(e.io.Err, "mfacred: warning: serving the credentials of profile %s on %s, reachable from other machines or containers: anyone there who has the token gets them\n", p.Name, l.Addr())
-	}
-	tf, err := credserver.CreateTokenFile(path, srv.Token)
-	if err != nil {
-		return err
-	}
-	defer tf.Remove()
-	vars := child.Env{Region: p.Region, ServerURL: credserver.ClientURL(listen, l), TokenFile: path}.Set()
-	fmt.Fprintln(e.io.Out, strings.Join(vars, "\n"))
-	fmt.Fprintf(e.io.Err, "mfacred: serving the credentials of profile %s until Ctrl-C\n", p.Name)
-	return srv.Run(ctx, l)
+	return credserver.Serve(ctx, srv, p, path, listen, l, e.io.Out, e.io.Err)
 }
 
 // credServer gets the profile's first credentials (within ctx) and returns a server that keeps
@@ -98,9 +84,6 @@ func (e *env) credServer(ctx, life context.Context, profile, child string) (*cre
 	}
 	srv, err := credserver.ForProfile(ctx, credserver.Profile{
 		Profile: p, Request: hit.For(files, p), Provider: e.provider(life, files, p), Child: child, Log: e.io.Err,
-		Codes: func(ctx context.Context) (prompt.Source, error) {
-			return session.CodeSource(ctx, e.store, p.Name, p.MFASerial, p.MFAProcess)
-		},
 		Explain: func(ctx context.Context, err error) error { return e.explainNoCode(ctx, p, err) },
 	})
 	return srv, p, err

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/setup"
 )
 
@@ -34,18 +35,18 @@ session's credentials, or with --role-arn as a role assumed with them, then prov
 
 func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	var o setup.Options
-	profile := profileFlag(fs)
+	profile := cli.ProfileFlag(fs)
 	fs.BoolVar(&o.FromEnv, "env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	fs.StringVar(&o.Serial, "mfa-serial", "", "the MFA device to use; must be one of the user's")
 	fs.BoolVar(&o.MoveKeys, "move-keys", false, "remove the profile's static keys from the credentials and config files")
 	login := fs.String("login-session", "", "write a profile served from the aws login session of this profile")
 	roleARN := fs.String("role-arn", "", "with --login-session: the role to assume with the session")
 	verify := fs.Bool("verify", true, "prove the profile works (spends a code)")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	o.Profile = *profile
-	front, err := frontPath()
+	front, err := cli.Front()
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", o.Profile, err)
 	}

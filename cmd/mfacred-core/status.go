@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/inventory"
-	"github.com/mfacred/mfacred/loginsession"
 )
 
 var clearCmd = &command{
@@ -29,7 +28,7 @@ var statusCmd = &command{
 
 func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	profile := fs.String("profile", "", "forget only the session (or role credentials) of this profile")
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	n, err := inventory.Clear(ctx, e.store, *profile)
@@ -45,7 +44,7 @@ func runClear(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 }
 
 func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	if err := parse(fs, args); err != nil {
+	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
 	inv, err := inventory.Take(ctx, e.store)
@@ -57,10 +56,8 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if inv.Rebuilt {
 		fmt.Fprintln(w, "note: the keyring's record of cached items was damaged and rebuilt from the config's profiles: items of profiles no longer in the config may be missing below (the keychain's own tool shows them); `mfacred clear` removes what is listed and ends this note")
 	}
-	if files, err := awsconfig.Load(); err == nil {
-		for _, l := range loginsession.Status(files, time.Now()) { // aws login sessions
-			fmt.Fprintln(w, l)
-		}
+	for _, l := range inv.Logins {
+		fmt.Fprintln(w, l)
 	}
 	if len(inv.Groups) == 0 && len(inv.Unusable) == 0 {
 		fmt.Fprintln(w, "no cached sessions")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -33,8 +34,8 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 		return usageError{"totp", fmt.Sprintf("unexpected argument %q: want set or remove", args[0])}
 	}
 	action := args[0]
-	profile := profileFlag(fs)
-	if err := parse(fs, args[1:]); err != nil {
+	profile := cli.ProfileFlag(fs)
+	if err := cli.Parse(fs, args[1:], 0, 0); err != nil {
 		return err
 	}
 	_, p, err := loadProfile(*profile)
