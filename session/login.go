@@ -101,24 +101,7 @@ func (p *Provider) tryLoginRole(ctx context.Context, r Request) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	client, err := p.NewSTS(ctx, base.Credentials)
-	if err != nil {
-		return "", fmt.Errorf("profile %s: %w", r.Profile, err)
-	}
-	name := r.Role.SessionName
-	if name == "" {
-		name = "mfacred-doctor"
-	}
-	ctx, cancel := context.WithTimeout(ctx, deadline.Call)
-	defer cancel()
-	out, err := client.AssumeRole(ctx, assumeRoleInput(r, name, 900))
-	if err != nil {
-		return "", ExplainLoginRole(r, err)
-	}
-	if out.AssumedRoleUser == nil || out.AssumedRoleUser.Arn == nil {
-		return "", nil
-	}
-	return *out.AssumedRoleUser.Arn, nil
+	return p.tryAssume(ctx, r, base.Credentials, ExplainLoginRole)
 }
 
 // loginSession is r's aws login session; the first thing it warns of goes to *warned.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/prompt"
@@ -38,7 +39,13 @@ func (p *Provider) TryRole(ctx context.Context, r Request) (string, error) {
 	if err != nil || !hit.Trial.Lives(src.Expiration, p.now()) {
 		return "", fmt.Errorf("profile %s: %w of profile %s", r.Profile, ErrNoSession, r.Source)
 	}
-	client, err := p.NewSTS(ctx, src.Credentials)
+	return p.tryAssume(ctx, r, src.Credentials, ExplainRole)
+}
+
+// tryAssume assumes r.Role once with creds, for the shortest time AWS allows (TryRole), and
+// returns the assumed-role ARN; explain words AWS's refusal.
+func (p *Provider) tryAssume(ctx context.Context, r Request, creds cache.Credentials, explain func(Request, error) error) (string, error) {
+	client, err := p.NewSTS(ctx, creds)
 	if err != nil {
 		return "", fmt.Errorf("profile %s: %w", r.Profile, err)
 	}
@@ -50,7 +57,7 @@ func (p *Provider) TryRole(ctx context.Context, r Request) (string, error) {
 	defer cancel()
 	out, err := client.AssumeRole(ctx, assumeRoleInput(r, name, 900))
 	if err != nil {
-		return "", ExplainRole(r, err)
+		return "", explain(r, err)
 	}
 	if out.AssumedRoleUser == nil || out.AssumedRoleUser.Arn == nil {
 		return "", nil
