@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,7 +48,8 @@ func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.la
 // table runs through `mfacred-core serve`, whose decision is package hit's too: it serves the
 // same item, and where its policy (hit.Server) renews an item process still serves, it says
 // that the renewal failed and serves the item as long as the SDKs take it (hit.LastResort).
-// doctor's session line says "ok" exactly where process serves.
+// doctor's session line says "ok" exactly where process serves; status says an item is
+// "renewed at the next call" exactly where process does not serve it.
 func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	needKeyring(t)
 	// The fast binary finds the core beside itself; here that is a stand-in that reports.
@@ -220,9 +222,30 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			if serveGot != tc.want || said != tc.serveStale {
 				t.Fatalf("serve served %q, said a renewal failed: %v; want %q, %v\nserve stderr: %s", serveGot, said, tc.want, tc.serveStale, stderr)
 			}
-			// doctor's session line is the same decision: "ok" exactly where process serves.
-			// (A profile on an aws login session gets loginsession's report instead.)
+			// doctor's session line is the same decision: "ok" exactly where process serves,
+			// and so is status's line of the profile's item: "renewed at the next call" exactly
+			// where process does not serve it. (A profile on an aws login session gets
+			// loginsession's report instead.)
 			if !strings.Contains(strings.Join(tc.config, "\n"), "login") {
+				name := w.profile
+				if tc.profile != "" && tc.profile != "-" {
+					name = arg(tc.profile)
+				}
+				st := w.run(nil, env, core, "status")
+				listed := false
+				for _, line := range strings.Split(st.stdout, "\n") {
+					first, _, _ := strings.Cut(strings.TrimSpace(line), "\t")
+					if !slices.Contains(strings.Split(first, ","), name) {
+						continue
+					}
+					listed = true
+					if renewed := strings.HasSuffix(line, "renewed at the next call"); renewed == (tc.want != "") {
+						t.Fatalf("status says profile %s's item is renewed at the next call: %v, process served %q\nstatus: %s%s", name, renewed, tc.want, st.stdout, st.stderr)
+					}
+				}
+				if tc.want != "" && !listed {
+					t.Fatalf("status lists no item of profile %s, which process served %q\nstatus: %s%s", name, tc.want, st.stdout, st.stderr)
+				}
 				doc := w.run(nil, env, core, append([]string{"doctor"}, args[1:]...)...)
 				if ok := regexp.MustCompile(`(?m)^ok\s+session: cached`).MatchString(doc.stdout); ok != (tc.want != "") {
 					t.Fatalf("doctor says the session serves: %v, process served %q\ndoctor: %s%s", ok, tc.want, doc.stdout, doc.stderr)

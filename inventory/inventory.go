@@ -24,6 +24,9 @@ type Item struct {
 	Key      cache.Key
 	Entry    cache.Entry
 	Profiles []string // sorted; none when no profile of the config uses it
+	// Due: a profile it serves would not be served it: `mfacred process` renews it at the
+	// next call (hit.WouldServe, process's own rule).
+	Due bool
 }
 
 // Group is a cached session and the role credentials assumed with it. Cached is false when
@@ -55,7 +58,8 @@ type Inventory struct {
 // Take reads the inventory of store.
 func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 	var inv Inventory
-	served := Profiles()
+	files, _ := awsconfig.Load() // nil when it cannot be read: items are listed by name alone
+	served, requests := profiles(files)
 	keys, err := store.Cached(ctx, slices.Collect(maps.Keys(served))...)
 	if err != nil {
 		return inv, err
@@ -83,7 +87,8 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 		case err != nil:
 			return inv, err
 		}
-		item := Item{Key: k, Entry: en, Profiles: served[k]}
+		r, known := requests[k]
+		item := Item{Key: k, Entry: en, Profiles: served[k], Due: known && !hit.WouldServe(r, en, time.Now())}
 		if k.IsRole() {
 			roles = append(roles, item)
 		} else {
@@ -103,7 +108,7 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 		inv.Groups = append(inv.Groups, *g)
 	}
 	sort.Slice(inv.Groups, func(i, j int) bool { return inv.Groups[i].Key < inv.Groups[j].Key })
-	if files, err := awsconfig.Load(); err == nil {
+	if files != nil {
 		inv.Logins = loginsession.Status(files, time.Now())
 	}
 	inv.Rebuilt, err = store.RecordIncomplete(ctx)
@@ -113,19 +118,32 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 // Profiles is which profiles each cache item serves, from the config as it is now (none when
 // it cannot be read).
 func Profiles() map[cache.Key][]string {
-	served := map[cache.Key][]string{}
-	if files, err := awsconfig.Load(); err == nil {
-		for _, name := range files.Profiles() {
-			if p, err := files.Resolve(name); err == nil {
-				k := hit.Of(p).Key()
-				served[k] = append(served[k], name)
+	files, _ := awsconfig.Load()
+	served, _ := profiles(files)
+	return served
+}
+
+// profiles is which profiles of files (nil: none) each cache item serves, and the request of
+// the first of them, whose rule says whether process would serve the item.
+func profiles(files *awsconfig.Files) (map[cache.Key][]string, map[cache.Key]hit.Request) {
+	served, requests := map[cache.Key][]string{}, map[cache.Key]hit.Request{}
+	if files == nil {
+		return served, requests
+	}
+	for _, name := range files.Profiles() {
+		if p, err := files.Resolve(name); err == nil {
+			r := hit.For(files, p)
+			k := r.Key()
+			if _, ok := requests[k]; !ok {
+				requests[k] = r
 			}
+			served[k] = append(served[k], name)
 		}
 	}
 	for _, names := range served {
 		sort.Strings(names)
 	}
-	return served
+	return served, requests
 }
 
 // Names are the profiles the item serves, joined with commas, for status.
@@ -136,10 +154,15 @@ func (i Item) Names() string {
 	return strings.Join(i.Profiles, ",")
 }
 
-// Left says how long the item's credentials still live at now, for status.
+// Left says how long the item's credentials still live at now, and whether process renews
+// them at the next call, for status.
 func (i Item) Left(now time.Time) string {
-	if d := i.Entry.Expiration.Sub(now); d > 0 {
-		return "expires in " + d.Truncate(time.Minute).String()
+	d := i.Entry.Expiration.Sub(now)
+	switch {
+	case d <= 0:
+		return "expired"
+	case i.Due:
+		return "expires in " + d.Truncate(time.Minute).String() + ", renewed at the next call"
 	}
-	return "expired"
+	return "expires in " + d.Truncate(time.Minute).String()
 }

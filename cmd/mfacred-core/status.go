@@ -22,7 +22,7 @@ var clearCmd = &command{
 var statusCmd = &command{
 	name:    "status",
 	summary: "list cached sessions and when they expire",
-	help:    `Prints one line per cached session: the profiles it serves, the device, and the time left; below it, indented, the role credentials assumed with it. Never a secret.`,
+	help:    `Prints one line per cached session: the profiles it serves, the device, and the time left (", renewed at the next call" where process would not serve it any more); below it, indented, the role credentials assumed with it. Never a secret.`,
 	run:     runStatus,
 }
 
