@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -32,7 +33,7 @@ func Verify(ctx context.Context, client Identity, limit time.Duration) (string, 
 		return arn, nil
 	case session.KeysRejected(err):
 		return "", fmt.Errorf("%w: %w", ErrRejected, err)
-	case timedOut(ctx, call):
+	case deadline.Expired(ctx, call):
 		return "", fmt.Errorf("%w within %s (GetCallerIdentity): %w", ErrTimedOut, limit, err)
 	}
 	return "", err
@@ -48,15 +49,10 @@ func Find(ctx context.Context, cfg aws.Config, limit time.Duration) (Devices, er
 	call, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	d, err := List(call, iam.NewFromConfig(cfg), user)
-	if err != nil && timedOut(ctx, call) {
+	if err != nil && deadline.Expired(ctx, call) {
 		return d, fmt.Errorf("%w within %s (ListMFADevices): %w", ErrTimedOut, limit, err)
 	}
 	return d, err
-}
-
-// timedOut reports whether call ended at its own deadline, not because ctx ended.
-func timedOut(ctx, call context.Context) bool {
-	return ctx.Err() == nil && errors.Is(call.Err(), context.DeadlineExceeded)
 }
 
 // ErrNotTheirs is returned by Choose for a serial that is not one of the user's usable devices.
