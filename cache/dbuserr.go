@@ -13,10 +13,6 @@ const (
 	dbusServiceUnknown = "org.freedesktop.DBus.Error.ServiceUnknown"
 	// dbusIsLocked: the item or collection is locked.
 	dbusIsLocked = "org.freedesktop.Secret.Error.IsLocked"
-	// dbusUnknownMethod and dbusUnknownObject: no object at the path. gnome-keyring answers
-	// UnknownMethod ("Object does not exist at path …") for an item deleted since it was found.
-	dbusUnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
-	dbusUnknownObject = "org.freedesktop.DBus.Error.UnknownObject"
 )
 
 // dbusName is the D-Bus error name in err's chain, "" if there is none.
@@ -30,13 +26,6 @@ func dbusName(err error) string {
 		return p.Name
 	}
 	return ""
-}
-
-// itemGone reports whether err, the answer about an item found by a search, says the item is
-// not there any more: another process deleted it in between.
-func itemGone(err error) bool {
-	n := dbusName(err)
-	return n == dbusUnknownMethod || n == dbusUnknownObject
 }
 
 // noSecretService reports whether err says the session bus has no Secret Service.

@@ -47,6 +47,20 @@ func (k OSKeyring) List(ctx context.Context, service string) ([]string, error) {
 	return strings.Split(joined, "\x00"), nil
 }
 
+// dbusUnknownMethod and dbusUnknownObject: no object at the path. gnome-keyring answers
+// UnknownMethod ("Object does not exist at path …") for an item deleted since it was found.
+const (
+	dbusUnknownMethod = "org.freedesktop.DBus.Error.UnknownMethod"
+	dbusUnknownObject = "org.freedesktop.DBus.Error.UnknownObject"
+)
+
+// itemGone reports whether err, the answer about an item found by a search, says the item is
+// not there any more: another process deleted it in between.
+func itemGone(err error) bool {
+	n := dbusName(err)
+	return n == dbusUnknownMethod || n == dbusUnknownObject
+}
+
 // itemAttributes reads the attributes of the item at path (no unlocking needed).
 func itemAttributes(svc *ss.SecretService, path dbus.ObjectPath) (map[string]string, error) {
 	v, err := svc.Object("org.freedesktop.secrets", path).GetProperty("org.freedesktop.Secret.Item.Attributes")
