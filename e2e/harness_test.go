@@ -260,7 +260,13 @@ func (w *world) mustRun(name string, args ...string) string {
 // scanForSecrets reads every file below root and reports those holding a secret.
 func scanForSecrets() []string {
 	var leaks []string
+	// The release tests' clone (release_test.go) is a copy of the repository, whose test files
+	// hold the fixtures' secrets on purpose; nothing mfacred writes goes there.
+	releaseClone := filepath.Join(root, "release", "repo")
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path == releaseClone {
+			return filepath.SkipDir
+		}
 		if err != nil || !d.Type().IsRegular() || filepath.Dir(path) == filepath.Dir(binary) {
 			return nil
 		}
