@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package e2e
 
@@ -12,8 +12,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mfacred/mfacred/localsts"
+	"golang.org/x/sys/unix"
 )
 
 // signalBound is how long a process may take to end after a signal. The requirement is 1 s;
@@ -90,14 +92,41 @@ func readingStdin(pid int) bool {
 }
 
 // hasOpen reports whether process pid has a file open whose path ends in suffix.
-func hasOpen(pid int, suffix string) bool {
-	fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
-	for _, fd := range fds {
-		if target, err := os.Readlink(fd); err == nil && strings.HasSuffix(target, suffix) {
-			return true
-		}
+// watchOpens reports on the channel each time a file in dir whose name ends in suffix is
+// opened (inotify IN_OPEN), until the test ends.
+func watchOpens(t *testing.T, dir, suffix string) <-chan struct{} {
+	t.Helper()
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return false
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_OPEN); err != nil {
+		unix.Close(fd)
+		t.Fatalf("watch %s: %v", dir, err)
+	}
+	opened := make(chan struct{}, 1)
+	go func() {
+		buf := make([]byte, 64*1024)
+		for {
+			n, err := unix.Read(fd, buf)
+			if err != nil || n <= 0 {
+				return
+			}
+			for off := 0; off+unix.SizeofInotifyEvent <= n; {
+				ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+				name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
+				if strings.HasSuffix(name, suffix) {
+					select {
+					case opened <- struct{}{}:
+					default:
+					}
+				}
+				off += unix.SizeofInotifyEvent + int(ev.Len)
+			}
+		}
+	}()
+	t.Cleanup(func() { unix.Close(fd) })
+	return opened
 }
 
 func readPid(t *testing.T, path string) int {
@@ -210,9 +239,16 @@ func TestSignalEndsLockAndSTSWaits(t *testing.T) {
 			t.Fatal("the first process never reached STS")
 		}
 	}
+	// The signal is sent once the waiter has opened the device's lock file, trying for it: the
+	// lock library opens the file at each try and closes it between tries, so the open is
+	// seen as an inotify event, not by looking at the waiter's open files at some instant.
+	opened := watchOpens(t, filepath.Join(w.dir, "home", ".cache", "mfacred"), ".lock")
 	waiter, waiterErr, waiterDone := start()
-	// The signal is sent once the waiter has the device's lock file open, waiting for it.
-	waitUntil(t, "the second process waits for the lock", func() bool { return hasOpen(waiter.Process.Pid, ".lock") })
+	select {
+	case <-opened:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the second process waits for the lock: it opened no lock file within 20 s")
+	}
 	stop("waiting for the lock", waiter, waiterErr, waiterDone, syscall.SIGTERM, 143, "profile "+w.profile, "device "+w.serial, "SIGTERM")
 	stop("waiting for STS", holder, holderErr, holderDone, syscall.SIGINT, 130, "profile "+w.profile, "Ctrl-C")
 	if n := w.sts.Count("GetSessionToken"); n != 1 {
