@@ -10,7 +10,7 @@
 # virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
 # and stops. Then it runs
 #
-#   CI=true go test -race -count=1 -parallel 8 -timeout 30m ./...
+#   CI=true go test -race -count=1 -parallel 12 -timeout 30m ./...
 #
 # (with -json, through internal/testsummary: go test's usual output, then one summary line),
 # and then the Windows lane, ./wine-test.sh: every package's tests built for Windows and run
@@ -181,7 +181,7 @@ if [ $# -eq 0 ]; then
 	windows_lane=true
 fi
 status=0
-CI=true lane linux go test -json -race -count=1 -parallel 8 -timeout 30m "$@"
+CI=true lane linux go test -json -race -count=1 -parallel 12 -timeout 30m "$@"
 if $windows_lane; then
 	lane windows ./wine-test.sh -json
 fi

@@ -11,6 +11,7 @@ import (
 // and the old keys and their session keep working. remove takes the keys and their sessions
 // away.
 func TestAddChecksKeysFirstAndRemove(t *testing.T) {
+	t.Parallel() // waits on the local STS
 	// Serial: its remove deletes keyring items while parallel tests list theirs, and a listing
 	// that meets an item deleted under it fails ("Object does not exist at path"), a product
 	// defect reported with issue 20's run.

@@ -13,6 +13,7 @@ import (
 // for every command, and never a fallback to the default profile: with `credential_process =
 // mfacred process work` (the flag forgotten) the AWS CLI used to get default's session.
 func TestStrayArgumentsNeverServeDefault(t *testing.T) {
+	t.Parallel() // waits on the AWS CLI
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	w.addKeys()

@@ -36,6 +36,7 @@ func oneLineErr(t *testing.T, r result, want ...string) {
 // Throttling and 5xx are retried a bounded number of times, then explained; a passing fault
 // is survived.
 func TestSTSThrottlingAnd5xx(t *testing.T) {
+	t.Parallel() // waits out retries
 	t.Run("503 twice, then fine", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)

@@ -12,12 +12,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,12 +48,21 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	flag.Parse() // for startJobs: -run and -skip say which jobs a test needs
 	stop, err := setup()
 	if err != nil {
 		setupErr = err
 	}
+	startJobs()
 	code := m.Run()
+	stopJobs()
 	stopGoClientBuild()
+	if kr, ok := any(cache.OSKeyring{}).(cache.Lister); ok && setupErr == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		left, err := kr.List(ctx, cache.Service)
+		cancel()
+		fmt.Fprintf(os.Stderr, "%d items left in the shared keyring (forgetItems) %v\n", len(left), err)
+	}
 	stop()
 	if code == 0 && setupErr == nil {
 		if leaks := scanForSecrets(); len(leaks) > 0 {
@@ -157,6 +168,7 @@ func newWorld(t *testing.T) *world {
 		secrets = append(secrets, w.sts.Secrets()...)
 		secretsMu.Unlock()
 		w.sts.Close()
+		forgetItems(n)
 	})
 	home := filepath.Join(w.dir, "home")
 	if err := os.MkdirAll(filepath.Join(home, ".aws"), 0o700); err != nil {
@@ -179,6 +191,29 @@ func newWorld(t *testing.T) *world {
 		"MFACRED_TEST_SEED=" + w.seed,
 	}
 	return w
+}
+
+// forgetItems deletes the keyring items of world n once its test has ended (those that name
+// its profiles, workNN…, or its device, …googleAuthenticationNN), so that the one keyring all
+// tests share holds the items of the running tests only: status and clear, which read every
+// item, stay as quick as on a user's machine. Best effort: what it cannot delete stays.
+func forgetItems(n int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kr, ok := any(cache.OSKeyring{}).(cache.Lister)
+	if !ok {
+		return // macOS's keyring lists no items
+	}
+	names, err := kr.List(ctx, cache.Service)
+	if err != nil {
+		return
+	}
+	mine := regexp.MustCompile(fmt.Sprintf(`(work|googleAuthentication)%02d(\D|$)`, n))
+	for _, name := range names {
+		if mine.MatchString(name) {
+			_ = (cache.OSKeyring{}).Delete(ctx, cache.Service, name)
+		}
+	}
 }
 
 // store is the test's own view of the keyring and lock dir mfacred uses.
@@ -260,11 +295,12 @@ func (w *world) mustRun(name string, args ...string) string {
 // scanForSecrets reads every file below root and reports those holding a secret.
 func scanForSecrets() []string {
 	var leaks []string
-	// The release tests' clone (release_test.go) is a copy of the repository, whose test files
-	// hold the fixtures' secrets on purpose; nothing mfacred writes goes there.
-	releaseClone := filepath.Join(root, "release", "repo")
+	// The release and install jobs' clones (release_test.go, install_test.go) are copies of the
+	// repository, whose test files hold the fixtures' secrets on purpose; nothing mfacred
+	// writes goes there.
+	clones := []string{filepath.Join(root, "release"), filepath.Join(root, "install")}
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && path == releaseClone {
+		if err == nil && d.IsDir() && slices.Contains(clones, path) {
 			return filepath.SkipDir
 		}
 		if err != nil || !d.Type().IsRegular() || filepath.Dir(path) == filepath.Dir(binary) {

@@ -4,7 +4,9 @@ package e2e
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,20 +16,20 @@ import (
 	"time"
 )
 
-// goInstall runs go install with GOBIN=bin and the extra environment, and then bin/mfacred
-// version --json, which mfacred hands to the mfacred-core it finds beside itself, and returns
-// what it says (version, commit, date, go). It also checks the
-// other direction: mfacred-core finds the mfacred beside it, the program credential_process
-// must run (doctor names it when a profile runs another).
-func goInstall(t *testing.T, dir string, env []string, args ...string) map[string]string {
+// goInstall runs go install with GOBIN=bin and the extra environment, for a job. -trimpath:
+// the dependencies' compiled packages are then the ones the release build (also trimmed, no
+// cgo) made, whatever module cache they come from; what the tests below check does not depend
+// on it.
+func goInstall(ctx context.Context, dir, bin string, env []string, args ...string) (string, error) {
+	return runJobCmd(ctx, dir, append([]string{"GOBIN=" + bin, "CGO_ENABLED=0"}, env...), "go", append([]string{"install", "-trimpath"}, args...)...)
+}
+
+// checkInstalled checks what goInstall put in bin: both binaries; bin/mfacred version --json,
+// which mfacred hands to the mfacred-core it finds beside itself, whose answer (version,
+// commit, date, go) it returns; and the other direction: mfacred-core finds the mfacred beside
+// it, the program credential_process must run (doctor names it when a profile runs another).
+func checkInstalled(t *testing.T, bin string) map[string]string {
 	t.Helper()
-	bin := t.TempDir()
-	cmd := exec.Command("go", append([]string{"install"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), append([]string{"GOBIN=" + bin, "CGO_ENABLED=0"}, env...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go install %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
 	for _, name := range []string{"mfacred", "mfacred-core"} {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
 			t.Fatalf("go install put no %s in GOBIN: %v", name, err)
@@ -55,11 +57,10 @@ func goInstall(t *testing.T, dir string, env []string, args ...string) map[strin
 }
 
 // treeFiles lists the files of the work tree that git tracks or would track (not ignored).
-func treeFiles(t *testing.T) []string {
-	t.Helper()
+func treeFiles() ([]string, error) {
 	out, err := exec.Command("git", "-C", "..", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
-		t.Fatalf("git ls-files: %v", err)
+		return nil, fmt.Errorf("git ls-files: %w", err)
 	}
 	var names []string
 	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
@@ -67,43 +68,70 @@ func treeFiles(t *testing.T) []string {
 			names = append(names, name)
 		}
 	}
-	return names
+	return names, nil
 }
 
-// commitTree makes a git repository of the work tree's files, with one commit, and returns its
-// path: a fresh clone of what is being tested.
-func commitTree(t *testing.T) string {
-	t.Helper()
-	_, err := exec.LookPath("git")
-	need(t, "git (Debian package git)", err)
-	clone := t.TempDir()
-	for _, name := range treeFiles(t) {
+// copyCommit makes dir a git repository of the work tree's files with one commit: a fresh
+// clone of what is being tested. Its remote is GitHub's address of the project (GoReleaser
+// reads the commit only in a repository with a remote; it says "none" elsewhere).
+func copyCommit(dir string) error {
+	names, err := treeFiles()
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		fi, err := os.Stat(filepath.Join("..", name))
+		if err != nil {
+			return err
+		}
 		b, err := os.ReadFile(filepath.Join("..", name))
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		fi, _ := os.Stat(filepath.Join("..", name))
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(clone, name)), 0o755); err != nil {
-			t.Fatal(err)
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			return err
 		}
-		if err := os.WriteFile(filepath.Join(clone, name), b, fi.Mode().Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"}} {
-		if out, err := exec.Command("git", append([]string{"-C", clone}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
+		if err := os.WriteFile(filepath.Join(dir, name), b, fi.Mode().Perm()); err != nil {
+			return err
 		}
 	}
-	return clone
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"},
+		{"remote", "add", "origin", "https://github.com/mfacred/mfacred.git"}} {
+		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
+			return fmt.Errorf("git %v: %v %s", args, err, out)
+		}
+	}
+	return nil
+}
+
+// The two installs are jobs (jobs_test.go), in folders below root/install.
+func init() {
+	addJob("go install from a checkout", 30, []string{"TestGoInstall"}, func(ctx context.Context) (string, error) {
+		clone := filepath.Join(root, "install", "checkout")
+		if err := copyCommit(clone); err != nil {
+			return "", err
+		}
+		return goInstall(ctx, clone, filepath.Join(root, "install", "checkout-bin"), []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
+	})
+	addJob("go install @latest", 31, []string{"TestGoInstall"}, installLatest)
+}
+
+// TestGoInstall checks the two ways Go users install, one after the other while it waits for
+// the builds (one slot of go test -parallel).
+func TestGoInstall(t *testing.T) {
+	t.Parallel() // waits for its jobs
+	t.Run("FromCheckout", goInstallFromCheckout)
+	t.Run("Latest", goInstallLatest)
 }
 
 // `go install ./cmd/...` in a fresh git clone (made here from the work tree): both binaries in
 // GOBIN, and a version, commit and date from the commit, though nothing was stamped in.
-func TestGoInstallFromCheckout(t *testing.T) {
-	t.Parallel() // builds: beside the tests that wait on the clock
-	clone := commitTree(t)
-	got := goInstall(t, clone, []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
+func goInstallFromCheckout(t *testing.T) {
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	waitJob(t, "go install from a checkout")
+	clone := filepath.Join(root, "install", "checkout")
+	got := checkInstalled(t, filepath.Join(root, "install", "checkout-bin"))
 	head, err := exec.Command("git", "-C", clone, "log", "-1", "--format=%H %cI").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -116,62 +144,77 @@ func TestGoInstallFromCheckout(t *testing.T) {
 	}
 }
 
-// `go install github.com/mfacred/mfacred/cmd/...@latest`, the way Go users install, from a
-// module proxy (a folder here, holding this tree as v0.9.0, the one version its list names;
-// the dependencies come from the module cache): both binaries land in GOBIN, find each other,
-// and mfacred version says v0.9.0.
-func TestGoInstallLatest(t *testing.T) {
-	t.Parallel() // builds: beside the tests that wait on the clock
-	_, err := exec.LookPath("git")
-	need(t, "git (Debian package git)", err)
-	proxy := t.TempDir()
-	at := filepath.Join(proxy, "github.com", "mfacred", "mfacred", "@v")
+// installLatest is `go install github.com/mfacred/mfacred/cmd/...@latest`, the way Go users
+// install, from a module proxy: a folder below root/install, holding this tree as v0.9.0, the
+// one version its list names; the dependencies come from the module cache.
+func installLatest(ctx context.Context) (string, error) {
+	dir := filepath.Join(root, "install", "latest")
+	at := filepath.Join(dir, "proxy", "github.com", "mfacred", "mfacred", "@v")
 	if err := os.MkdirAll(at, 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	mod, err := os.ReadFile("../go.mod")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for name, content := range map[string]string{"list": "v0.9.0\n", "v0.9.0.info": `{"Version":"v0.9.0","Time":"2026-01-01T00:00:00Z"}`, "v0.9.0.mod": string(mod)} {
 		if err := os.WriteFile(filepath.Join(at, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 	}
 	f, err := os.Create(filepath.Join(at, "v0.9.0.zip"))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
+	defer f.Close()
 	z := zip.NewWriter(f)
-	for _, name := range treeFiles(t) {
+	names, err := treeFiles()
+	if err != nil {
+		return "", err
+	}
+	for _, name := range names {
 		if strings.HasPrefix(name, "tools/") {
 			continue // a module of its own (tools/go.mod): not in mfacred's module zip
 		}
 		b, err := os.ReadFile(filepath.Join("..", name))
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		w, err := z.Create("github.com/mfacred/mfacred@v0.9.0/" + name)
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 	}
 	if err := z.Close(); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	f.Close()
 	modcache := filepath.Join(os.Getenv("HOME"), "go", "pkg", "mod")
 	if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
 		modcache = strings.TrimSpace(string(out))
 	}
-	got := goInstall(t, t.TempDir(), []string{
-		"GOPROXY=file://" + proxy + ",file://" + filepath.Join(modcache, "cache", "download"),
-		"GOMODCACHE=" + t.TempDir(), "GOFLAGS=-modcacherw", // The checksum database is out of reach here; the dependencies are the ones go.sum pins.
+	work := filepath.Join(dir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return "", err
+	}
+	return goInstall(ctx, work, filepath.Join(dir, "bin"), []string{
+		"GOPROXY=file://" + filepath.Join(dir, "proxy") + ",file://" + filepath.Join(modcache, "cache", "download"),
+		// A module cache of its own, so that the user's holds no v0.9.0 of mfacred afterwards.
+		"GOMODCACHE=" + filepath.Join(dir, "modcache"), "GOFLAGS=-modcacherw",
+		// The checksum database is out of reach here; the dependencies are the ones go.sum pins.
 		"GOSUMDB=off", "GOTOOLCHAIN=local",
 	}, "github.com/mfacred/mfacred/cmd/...@latest")
+}
+
+// go install @latest put both binaries in GOBIN, they find each other, and mfacred version says
+// v0.9.0.
+func goInstallLatest(t *testing.T) {
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	waitJob(t, "go install @latest")
+	got := checkInstalled(t, filepath.Join(root, "install", "latest", "bin"))
 	if got["version"] != "v0.9.0" || got["commit"] != "" {
 		t.Fatalf("mfacred version says %v, want version v0.9.0 and no commit (a module zip has none)", got)
 	}

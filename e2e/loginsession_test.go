@@ -97,6 +97,7 @@ func lastLine(s string) string {
 // reads login_session only with botocore[crt], which this machine's boto3 lacks: it reaches
 // the session through the bridge, TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole.)
 func TestLoginSessionSixteenCallersOneRefreshThenSDKsReadIt(t *testing.T) {
+	t.Parallel() // waits on the SDKs
 	js := jsClient(t)
 	goBin := goClient(t)
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
@@ -174,6 +175,7 @@ func TestLoginSessionSixteenCallersOneRefreshThenSDKsReadIt(t *testing.T) {
 // role call costs no signin and no STS call, and the fast binary alone serves it, and the
 // bridge from the token file.
 func TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole(t *testing.T) {
+	t.Parallel() // waits on the AWS CLI and boto3
 	aws := awsCLIv2(t)
 	needPython(t)
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
@@ -290,6 +292,7 @@ func TestLoginSessionEndedSaysSignInAgain(t *testing.T) {
 // signin hands out 30-second credentials, the Go SDK and the JS SDK v3 in the command call
 // for 70 s through the server and never fail, and see several credentials.
 func TestLoginSessionExecServerServesAcrossRefreshes(t *testing.T) {
+	t.Parallel() // waits on 70 s of refreshes
 	js := jsClient(t)
 	goBin := goClient(t)
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 30 * time.Second})

@@ -51,6 +51,7 @@ func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.la
 // doctor's session line says "ok" exactly where process serves; status says an item is
 // "renewed at the next call" exactly where process does not serve it.
 func TestFastPathAndCoreDecideAlike(t *testing.T) {
+	t.Parallel() // many calls; its items are its own
 	needKeyring(t)
 	// The fast binary finds the core beside itself; here that is a stand-in that reports.
 	fastDir := filepath.Join(root, "parity-bin")

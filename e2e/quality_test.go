@@ -3,57 +3,73 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// goTool runs the go command in the repository root.
-func goTool(t *testing.T, env []string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("go", args...)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
 // goList lists every package of the module that has Go files for goos. None is left out: e2e
 // has them for every Unix (its Linux-only files carry a linux build tag), so a file that does
 // not build for a target is found here, not by someone else's `GOOS=… go vet ./...`.
-func goList(t *testing.T, goos string) []string {
-	t.Helper()
-	cmd := exec.Command("go", "list", "-f", "{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}", "./...")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "GOOS="+goos)
-	out, err := cmd.Output()
+func goList(ctx context.Context, goos string) ([]string, error) {
+	out, err := runJobCmd(ctx, "..", []string{"GOOS=" + goos}, "go", "list", "-f", "{{if or .GoFiles .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}", "./...")
 	if err != nil {
-		t.Fatalf("go list (GOOS=%s): %v", goos, err)
+		return nil, fmt.Errorf("%w\n%s", err, out)
 	}
-	return strings.Fields(string(out))
+	return strings.Fields(out), nil
 }
 
-// gofmt, go vet and staticcheck (pinned in go.mod as a tool) find nothing, for Linux, macOS
-// and Windows: the code of each OS is checked, though only Linux runs it here.
-func TestVetAndStaticcheck(t *testing.T) {
-	t.Parallel() // builds: beside the tests that wait on the clock
-	// Built for this machine once, then run with each GOOS, which it analyses for.
-	staticcheck := t.TempDir() + "/staticcheck"
-	goTool(t, nil, "build", "-o", staticcheck, "honnef.co/go/tools/cmd/staticcheck")
-	for _, goos := range []string{"linux", "darwin", "windows"} {
-		t.Run(goos, func(t *testing.T) {
+var vetOSes = []string{"linux", "darwin", "windows"}
+
+// The checks of the code are jobs (jobs_test.go): staticcheck (pinned in go.mod as a tool) is
+// built for this machine once, then go vet and staticcheck run with each GOOS, which they
+// analyse for. mfacred builds without cgo for every OS and CPU it ships for: the release build
+// (release_test.go) builds all six targets.
+func init() {
+	staticcheck := func() string { return filepath.Join(root, "tools", "staticcheck") }
+	tests := []string{"TestVetAndStaticcheck"}
+	addJob("build staticcheck", 20, tests, func(ctx context.Context) (string, error) {
+		return runJobCmd(ctx, "..", nil, "go", "build", "-o", staticcheck(), "honnef.co/go/tools/cmd/staticcheck")
+	})
+	for _, goos := range vetOSes {
+		addJob("vet "+goos, 21, tests, func(ctx context.Context) (string, error) {
 			// The very command a contributor types, for each target.
-			goTool(t, []string{"GOOS=" + goos}, "vet", "./...")
-			pkgs := goList(t, goos)
-			cmd := exec.Command(staticcheck, pkgs...)
-			cmd.Dir = ".."
-			cmd.Env = append(os.Environ(), "GOOS="+goos)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("staticcheck (GOOS=%s): %v\n%s", goos, err, out)
+			if out, err := runJobCmd(ctx, "..", []string{"GOOS=" + goos}, "go", "vet", "./..."); err != nil {
+				return out, err
 			}
+			pkgs, err := goList(ctx, goos)
+			if err != nil {
+				return "", err
+			}
+			return runJobCmd(ctx, "..", []string{"GOOS=" + goos}, staticcheck(), pkgs...)
 		})
+	}
+	// Each fuzz target runs briefly beyond its seed corpus (which every `go test` runs). The run
+	// is bounded by a count of inputs, not by time: with -fuzztime=3s a worker still busy when
+	// the time is up on a loaded machine fails the target with "context deadline exceeded",
+	// which says nothing about the code.
+	for _, target := range fuzzTargets {
+		addJob("fuzz "+target.name, 40, []string{"TestFuzzBriefly"}, func(ctx context.Context) (string, error) {
+			return runJobCmd(ctx, "..", nil, "go", "test", "-run=^$", "-fuzz=^"+target.name+"$", "-fuzztime=20000x", target.pkg)
+		})
+	}
+}
+
+var fuzzTargets = []struct{ name, pkg string }{
+	{"FuzzResolve", "./awsconfig"}, {"FuzzSetKeys", "./awsconfig"}, {"FuzzSessionItem", "./cache"},
+	{"FuzzPolicy", "./policy"}, {"FuzzParseSeed", "./prompt"},
+}
+
+// gofmt, go vet and staticcheck find nothing, for Linux, macOS and Windows: the code of each OS
+// is checked, though only Linux runs it here.
+func TestVetAndStaticcheck(t *testing.T) {
+	t.Parallel() // waits for its jobs
+	for _, goos := range vetOSes {
+		t.Run(goos, func(t *testing.T) { waitJob(t, "vet "+goos) })
 	}
 	out, err := exec.Command("gofmt", "-l", "..").CombinedOutput()
 	if err != nil || len(out) > 0 {
@@ -61,31 +77,11 @@ func TestVetAndStaticcheck(t *testing.T) {
 	}
 }
 
-// mfacred builds without cgo for every OS and CPU its users have; OS code stays in OS files.
-func TestCrossBuilds(t *testing.T) {
-	t.Parallel() // builds: beside the tests that wait on the clock
-	for _, target := range []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64", "windows/arm64"} {
-		goos, goarch, _ := strings.Cut(target, "/")
-		t.Run(strings.ReplaceAll(target, "/", "-"), func(t *testing.T) {
-			goTool(t, []string{"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch},
-				"build", "-trimpath", "-o", t.TempDir()+"/", "./cmd/mfacred", "./cmd/mfacred-core")
-		})
-	}
-}
-
-// Each fuzz target runs briefly beyond its seed corpus (which every `go test` runs). The run is
-// bounded by a count of inputs, not by time: with -fuzztime=3s a worker still busy when the time
-// is up on a loaded machine fails the target with "context deadline exceeded", which says
-// nothing about the code.
+// Each fuzz target ran 20,000 inputs past its seed corpus and found nothing.
 func TestFuzzBriefly(t *testing.T) {
-	t.Parallel() // builds: beside the tests that wait on the clock
-	for _, target := range []struct{ name, pkg string }{
-		{"FuzzResolve", "./awsconfig"}, {"FuzzSetKeys", "./awsconfig"}, {"FuzzSessionItem", "./cache"},
-		{"FuzzPolicy", "./policy"}, {"FuzzParseSeed", "./prompt"},
-	} {
-		t.Run(target.name, func(t *testing.T) {
-			goTool(t, nil, "test", "-run=^$", "-fuzz=^"+target.name+"$", "-fuzztime=20000x", target.pkg)
-		})
+	t.Parallel() // waits for its jobs
+	for _, target := range fuzzTargets {
+		t.Run(target.name, func(t *testing.T) { waitJob(t, "fuzz "+target.name) })
 	}
 }
 

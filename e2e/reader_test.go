@@ -35,6 +35,7 @@ func (w *world) addKeysAs(profile string, extraEnv ...string) {
 // cold call: [profile "my prof"], [profile 'x'] and a config with lone \r line ends (issue 18,
 // defects 1 and 2: "load AWS config: failed to get shared config profile").
 func TestColdCallQuotedAndCRProfiles(t *testing.T) {
+	t.Parallel() // waits on the AWS CLI
 	aws := awsCLIv2(t)
 	for _, tc := range []struct{ name, header, eol string }{
 		{"double-quoted", `[profile "my %s"]`, "\n"},
@@ -109,6 +110,7 @@ func TestSetupNewQuotedProfileServesColdCall(t *testing.T) {
 // file's (`aws configure get` agrees). Warm calls (the fast path, and its stamp of a large
 // file) read the same (issue 18, defect 3).
 func TestCredentialsFileSettings(t *testing.T) {
+	t.Parallel() // waits on the AWS CLI
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	// A large config (a stamp is used from 64 KiB) whose profile names a device that is not
@@ -148,6 +150,7 @@ func TestCredentialsFileSettings(t *testing.T) {
 // ~ and $VAR in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are expanded as botocore
 // expands them, wherever mfacred runs (issue 18, defect 4).
 func TestConfigPathsExpanded(t *testing.T) {
+	t.Parallel() // waits on the AWS CLI
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	home := filepath.Join(w.dir, "home")

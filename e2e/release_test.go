@@ -5,6 +5,7 @@ package e2e
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,18 +16,54 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 // The release (release.sh, .goreleaser.yaml) is built once per run, in a fresh clone of the
-// work tree, and shared by the tests below: it is the costliest thing the suite does.
-var fullRelease struct {
-	once sync.Once
-	repo string // the clone
-	dist string // its dist/
-	err  error
+// work tree below root/release, by a job (jobs_test.go): it is the costliest thing the suite
+// does, and runs in the background from the start. The tests below share it.
+// TestRelease checks the release from every side, one check after the other while it waits
+// for the build (one slot of go test -parallel, not six).
+func TestRelease(t *testing.T) {
+	t.Parallel() // waits for its jobs
+	for _, check := range []struct {
+		name string
+		f    func(*testing.T)
+	}{
+		{"IsReproducible", releaseIsReproducible}, {"SBOMs", releaseSBOMs}, {"DebInstallsAndPurges", releaseDebInstallsAndPurges},
+		{"RPMHoldsTheFiles", releaseRPMHoldsTheFiles}, {"HomebrewFormula", releaseHomebrewFormula}, {"ScoopAndWingetManifests", releaseScoopAndWingetManifests},
+	} {
+		t.Run(check.name, check.f)
+	}
+}
+
+func init() {
+	addJob("release", 10, []string{"TestRelease"}, func(ctx context.Context) (string, error) {
+		repo := filepath.Join(root, "release", "repo")
+		if err := copyCommit(repo); err != nil {
+			return "", err
+		}
+		return runJobCmd(ctx, repo, nil, "./release.sh")
+	})
+	// The second build of TestRelease/IsReproducible: one target, in a second clone of the same
+	// commit, a second later, with a Go cache of its own (a shared one would hand it the first
+	// build's objects and hide nondeterminism) and a user's environment that would change the
+	// bytes if it reached the build (GOAMD64, GOARM64, GOEXPERIMENT, CGO_ENABLED, GOFLAGS, and
+	// GOFLAGS in the go env file).
+	addJob("release again", 11, []string{"TestRelease"}, func(ctx context.Context) (string, error) {
+		a, b := filepath.Join(root, "release", "repo"), filepath.Join(root, "release", "elsewhere")
+		if out, err := exec.Command("git", "clone", "-q", a, b).CombinedOutput(); err != nil {
+			return string(out), fmt.Errorf("git clone: %w", err)
+		}
+		time.Sleep(1100 * time.Millisecond)               // a second later: no clock may reach the bytes
+		goenv := filepath.Join(root, "release", "go.env") // what go env -w writes
+		if err := os.WriteFile(goenv, []byte("GOFLAGS=-tags=fromgoenv\nGOTOOLCHAIN=local\n"), 0o644); err != nil {
+			return "", err
+		}
+		return runJobCmd(ctx, b, []string{"GOCACHE=" + filepath.Join(root, "release", "gocache"), "GOENV=" + goenv, "GOAMD64=v3", "GOARM64=v8.5",
+			"GOEXPERIMENT=heapminimum512kib", "CGO_ENABLED=1", "GOFLAGS=-tags=fromenv"}, "./release.sh", "--target", "linux_amd64")
+	})
 }
 
 // release returns the clone the whole release was built in and its dist/.
@@ -34,65 +71,21 @@ func release(t *testing.T) (repo, dist string) {
 	t.Helper()
 	_, err := exec.LookPath("git")
 	need(t, "git (Debian package git)", err)
-	fullRelease.once.Do(func() {
-		fullRelease.repo = filepath.Join(root, "release", "repo")
-		fullRelease.err = copyCommit(fullRelease.repo)
-		if fullRelease.err == nil {
-			fullRelease.err = runRelease(t, fullRelease.repo, nil)
-		}
-		fullRelease.dist = filepath.Join(fullRelease.repo, "dist")
-	})
-	if fullRelease.err != nil {
-		t.Fatal(fullRelease.err)
-	}
-	return fullRelease.repo, fullRelease.dist
+	waitJob(t, "release")
+	repo = filepath.Join(root, "release", "repo")
+	return repo, filepath.Join(repo, "dist")
 }
 
-// copyCommit makes dir a git repository of the work tree's files with one commit, as
-// commitTree does (it cannot use t.TempDir: the release outlives the test that builds it).
-func copyCommit(dir string) error {
-	out, err := exec.Command("git", "-C", "..", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-	if err != nil {
-		return fmt.Errorf("git ls-files: %w", err)
+// commitTree is copyCommit into a temporary folder of t.
+func commitTree(t *testing.T) string {
+	t.Helper()
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	dir := t.TempDir()
+	if err := copyCommit(dir); err != nil {
+		t.Fatal(err)
 	}
-	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
-		fi, err := os.Stat(filepath.Join("..", name))
-		if err != nil || !fi.Mode().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("..", name))
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, fi.Mode().Perm()); err != nil {
-			return err
-		}
-	}
-	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "tree"},
-		// GoReleaser reads the commit only in a repository with a remote (else it says "none").
-		{"remote", "add", "origin", "https://github.com/mfacred/mfacred.git"}} {
-		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-			return fmt.Errorf("git %v: %v %s", args, err, out)
-		}
-	}
-	return nil
-}
-
-// runRelease runs release.sh in dir with the extra environment and arguments.
-func runRelease(t *testing.T, dir string, env []string, args ...string) error {
-	cmd := exec.Command("./release.sh", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("release.sh %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
-	}
-	t.Logf("release.sh %s in %s: %s", strings.Join(args, " "), dir, time.Since(start).Round(time.Second))
-	return nil
+	return dir
 }
 
 // sums reads a SHA256SUMS file: file name to hex digest.
@@ -148,22 +141,11 @@ var targets = []struct{ goos, goarch, archive string }{
 // GOOS and GOARCH, which the build sets itself. The first build's SHA256SUMS lists the six
 // archives, their SBOMs and the packages and checks out with sha256sum -c; archive entries
 // carry the commit's time and owner 0; the Linux binary says the version, commit and date.
-func TestReleaseIsReproducible(t *testing.T) {
+func releaseIsReproducible(t *testing.T) {
 	a, distA := release(t)
 	version, commit, secs := releaseVersion(t, a)
-	b := filepath.Join(t.TempDir(), "elsewhere")
-	if out, err := exec.Command("git", "clone", "-q", a, b).CombinedOutput(); err != nil {
-		t.Fatalf("git clone: %v %s", err, out)
-	}
-	time.Sleep(1100 * time.Millisecond)           // a second later: no clock may reach the bytes
-	goenv := filepath.Join(t.TempDir(), "go.env") // what go env -w writes
-	if err := os.WriteFile(goenv, []byte("GOFLAGS=-tags=fromgoenv\nGOTOOLCHAIN=local\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := runRelease(t, b, []string{"GOCACHE=" + t.TempDir(), "GOENV=" + goenv, "GOAMD64=v3", "GOARM64=v8.5",
-		"GOEXPERIMENT=heapminimum512kib", "CGO_ENABLED=1", "GOFLAGS=-tags=fromenv"}, "--target", "linux_amd64"); err != nil {
-		t.Fatal(err)
-	}
+	waitJob(t, "release again")
+	b := filepath.Join(root, "release", "elsewhere")
 
 	sumsA, sumsB := sums(t, filepath.Join(distA, "SHA256SUMS")), sums(t, filepath.Join(b, "dist", "SHA256SUMS"))
 	var want []string
@@ -255,7 +237,7 @@ func TestReleaseIsReproducible(t *testing.T) {
 
 // Each archive has a CycloneDX SBOM of the modules built into it, for its OS: the Windows one
 // names the Windows credential store's module, the Linux one the D-Bus module.
-func TestReleaseSBOMs(t *testing.T) {
+func releaseSBOMs(t *testing.T) {
 	repo, dist := release(t)
 	version, _, _ := releaseVersion(t, repo)
 	for _, x := range targets {
@@ -299,7 +281,7 @@ func TestReleaseSBOMs(t *testing.T) {
 // database there, nothing on this system touched): mfacred and mfacred-core in /usr/bin, the
 // completions where bash, zsh and fish look, the README; mfacred version and mfacred demo --auto
 // run from that root's /usr/bin; then dpkg --purge leaves nothing of the package behind.
-func TestReleaseDebInstallsAndPurges(t *testing.T) {
+func releaseDebInstallsAndPurges(t *testing.T) {
 	_, err := exec.LookPath("dpkg")
 	need(t, "dpkg (Debian package dpkg)", err)
 	repo, dist := release(t)
@@ -394,7 +376,7 @@ var debFiles = []string{
 
 // The .rpm (read with rpm -qlp, Debian's rpm package) holds the same files, zsh's completion
 // in site-functions, and says the version.
-func TestReleaseRPMHoldsTheFiles(t *testing.T) {
+func releaseRPMHoldsTheFiles(t *testing.T) {
 	_, err := exec.LookPath("rpm")
 	need(t, "rpm (Debian package rpm)", err)
 	repo, dist := release(t)
@@ -422,7 +404,7 @@ func TestReleaseRPMHoldsTheFiles(t *testing.T) {
 
 // The Homebrew formula is Ruby that parses (ruby -c), and each url it names is a release
 // archive at the download address, with that archive's checksum beside it.
-func TestReleaseHomebrewFormula(t *testing.T) {
+func releaseHomebrewFormula(t *testing.T) {
 	_, err := exec.LookPath("ruby")
 	need(t, "ruby (Debian package ruby)", err)
 	repo, dist := release(t)
@@ -445,7 +427,7 @@ func TestReleaseHomebrewFormula(t *testing.T) {
 // The Scoop manifest and the winget manifests are valid against the schemas Scoop and winget
 // publish (vendored in e2e/testdata/schemas, README.md there names their source), and each
 // download they name is a release archive with that archive's checksum.
-func TestReleaseScoopAndWingetManifests(t *testing.T) {
+func releaseScoopAndWingetManifests(t *testing.T) {
 	repo, dist := release(t)
 	version, _, _ := releaseVersion(t, repo)
 	checker := filepath.Join(t.TempDir(), "schemacheck")

@@ -149,6 +149,7 @@ func TestServeChecksTokenFileAndListenFirst(t *testing.T) {
 // mfa_process) whose renewal needs a code says there is no terminal, not that the terminal
 // belongs to the command.
 func TestExecServerRenewalWithNoTerminalSaysSo(t *testing.T) {
+	t.Parallel() // waits 40 s for renewals
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

@@ -555,7 +555,9 @@ func TestServerAndProcessCallsShareOneSession(t *testing.T) {
 	var stdout, stderr output
 	started := time.Now()
 	cmd := w.start(&stdout, &stderr, "exec", "--server", "--profile", w.profile+"-prod", "--",
-		"sh", "-c", `printf %s "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > "$0/token"; printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; sleep 45`, dir)
+		// The child runs until the test has checked the server (it makes "stop"), at most 2 min:
+		// on a busy machine the steps below may take longer than the clock times they aim at.
+		"sh", "-c", `printf %s "$AWS_CONTAINER_AUTHORIZATION_TOKEN" > "$0/token"; printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; i=0; while [ ! -e "$0/stop" ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done`, dir)
 	u := waitFile(t, filepath.Join(dir, "url"))
 	token := waitFile(t, filepath.Join(dir, "token"))
 	w.wantCalls("the server started", "GetSessionToken=1 AssumeRole=1")
@@ -605,6 +607,9 @@ func TestServerAndProcessCallsShareOneSession(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "renew") {
 		t.Errorf("the server reported a failed renewal:\n%s", stderr.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stop"), nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	if code := waitExit(t, cmd, 30*time.Second); code != 0 {
 		t.Fatalf("exec --server exited %d\n%s", code, stderr.String())

@@ -282,6 +282,7 @@ func TestSetupQuotedProfileName(t *testing.T) {
 // setup bounds its lookup of the user and its devices like add: an endpoint that does not
 // answer ends setup after one STS call's budget with one line naming the profile, not never.
 func TestSetupBoundsHungAWS(t *testing.T) {
+	t.Parallel() // waits out the 20 s bound
 	for _, action := range []string{"GetCallerIdentity", "ListMFADevices"} {
 		t.Run(action, func(t *testing.T) {
 			t.Parallel() // waits out the 20 s bound

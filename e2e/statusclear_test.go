@@ -55,6 +55,7 @@ func TestStatusAndClearSeeEveryItem(t *testing.T) {
 // An incomplete cached session, or one said to expire further out than AWS issues, is served
 // by neither binary and is replaced by the next call.
 func TestDamagedSessionNotServed(t *testing.T) {
+	t.Parallel() // waits for the next code step
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

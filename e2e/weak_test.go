@@ -78,6 +78,7 @@ func TestBadRegionSpendsNoCode(t *testing.T) {
 // fast path at most its 1 s budget before mfacred-core takes over with its own 10 s bound and
 // says what is wrong; before, each binary waited 10 s.
 func TestHungKeyringFastPathGivesUpSoon(t *testing.T) {
+	t.Parallel() // waits out the keyring's 10 s bound
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	sock := filepath.Join(w.dir, "silent-bus")
@@ -109,6 +110,7 @@ func TestHungKeyringFastPathGivesUpSoon(t *testing.T) {
 // served while it lives longer than the SDKs' 10-minute limit, with a warning; with less it
 // is not.
 func TestUnrenewableSessionServedWhileSDKsAcceptIt(t *testing.T) {
+	t.Parallel() // waits on the SDKs
 	for _, tc := range []struct {
 		name  string
 		left  time.Duration
