@@ -57,11 +57,8 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopJobs()
 	stopGoClientBuild()
-	if kr, ok := any(cache.OSKeyring{}).(cache.Lister); ok && setupErr == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		left, err := kr.List(ctx, cache.Service)
-		cancel()
-		fmt.Fprintf(os.Stderr, "%d items left in the shared keyring (forgetItems) %v\n", len(left), err)
+	if setupErr == nil {
+		fmt.Fprintf(os.Stderr, "items left in the shared keyring (forgetItems): %s\n", itemsLeft())
 	}
 	stop()
 	if code == 0 && setupErr == nil {
@@ -191,29 +188,6 @@ func newWorld(t *testing.T) *world {
 		"MFACRED_TEST_SEED=" + w.seed,
 	}
 	return w
-}
-
-// forgetItems deletes the keyring items of world n once its test has ended (those that name
-// its profiles, workNN…, or its device, …googleAuthenticationNN), so that the one keyring all
-// tests share holds the items of the running tests only: status and clear, which read every
-// item, stay as quick as on a user's machine. Best effort: what it cannot delete stays.
-func forgetItems(n int) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	kr, ok := any(cache.OSKeyring{}).(cache.Lister)
-	if !ok {
-		return // macOS's keyring lists no items
-	}
-	names, err := kr.List(ctx, cache.Service)
-	if err != nil {
-		return
-	}
-	mine := regexp.MustCompile(fmt.Sprintf(`(work|googleAuthentication)%02d(\D|$)`, n))
-	for _, name := range names {
-		if mine.MatchString(name) {
-			_ = (cache.OSKeyring{}).Delete(ctx, cache.Service, name)
-		}
-	}
 }
 
 // store is the test's own view of the keyring and lock dir mfacred uses.
