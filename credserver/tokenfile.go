@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 
 	"github.com/gofrs/flock"
@@ -22,7 +23,8 @@ type TokenFile struct {
 	lock    *flock.Flock
 }
 
-// tokenRE is what NewToken makes: a file holding exactly this, mode 0600, is a token file.
+// tokenRE is what NewToken makes: a file holding exactly this, with a token file's mode
+// (ownerOnly), is a token file.
 var tokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // CheckTokenFile is the absolute path of arg if a server could create its token file there,
@@ -52,7 +54,7 @@ func existing(path string) error {
 	if err == nil && fi.IsDir() {
 		return fmt.Errorf("serve: token file %s is a folder: name a new file", path)
 	}
-	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 || fi.Size() != 43 {
+	if err != nil || !fi.Mode().IsRegular() || !ownerOnly(fi) || fi.Size() != 43 {
 		return fmt.Errorf("serve: token file %s exists: name a new file (mfacred creates it and removes it at exit)", path)
 	}
 	b, err := os.ReadFile(path)
@@ -71,9 +73,18 @@ func existing(path string) error {
 	return fmt.Errorf("serve: token file %s was left by an mfacred serve that was killed (no running mfacred serve owns it): remove it and start again", path)
 }
 
-// CreateTokenFile creates path, readable by the user alone, writes the token to it and locks
-// it. It never writes through an existing file or symlink (O_EXCL refuses both, a dangling one
-// too): the file is the server's own, so removing it removes nothing of anyone else's.
+// ownerOnly says whether fi has the mode CreateTokenFile gives a token file: 0600 on Linux and
+// macOS. On Windows it is always true: a file there has no such mode (Go shows only its
+// read-only attribute, as 0444, else 0666, for every file), a new file gets the access list
+// its folder passes on, and that list is what keeps the token file to its user.
+func ownerOnly(fi fs.FileInfo) bool {
+	return runtime.GOOS == "windows" || fi.Mode().Perm() == 0o600
+}
+
+// CreateTokenFile creates path, readable by the user alone (mode 0600; on Windows, as its
+// folder's access list allows: ownerOnly), writes the token to it and locks it. It never
+// writes through an existing file or symlink (O_EXCL refuses both, a dangling one too): the
+// file is the server's own, so removing it removes nothing of anyone else's.
 func CreateTokenFile(path, token string) (*TokenFile, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
