@@ -246,6 +246,11 @@ func (w *world) run(in *string, extraEnv []string, name string, args ...string) 
 	if in != nil {
 		cmd.Stdin = strings.NewReader(*in)
 	}
+	return collect(cmd)
+}
+
+// collect runs cmd and returns what it printed, its exit code and how long it took.
+func collect(cmd *exec.Cmd) result {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

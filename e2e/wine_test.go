@@ -159,16 +159,7 @@ func (ww *winWorld) scanPrefix() {
 // under Wine.
 func (ww *winWorld) win(extraEnv []string, exe string, args ...string) result {
 	ww.t.Helper()
-	cmd := ww.winCmd(extraEnv, exe, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String(), err: err, took: time.Since(start)}
-	if cmd.ProcessState != nil {
-		r.code = cmd.ProcessState.ExitCode()
-	}
-	return r
+	return collect(ww.winCmd(extraEnv, exe, args...))
 }
 
 func (ww *winWorld) winCmd(extraEnv []string, exe string, args ...string) *exec.Cmd {
