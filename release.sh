@@ -45,7 +45,10 @@ go version >&2
 # The build settings a user's environment or go env file (go env -w) could change are pinned:
 # GOENV names a copy of the user's go env file without them (an empty variable in the
 # environment does not override the file); its other settings (GOPROXY, GOPRIVATE) still apply.
-# GOAMD64 and GOARM64 are set per target by GoReleaser, CGO_ENABLED in .goreleaser.yaml.
+# GOAMD64 and GOARM64 are set per target by GoReleaser, CGO_ENABLED in .goreleaser.yaml; they
+# are emptied here too for the one build GoReleaser does not set them for, the host build of
+# the completions (.goreleaser.yaml, before hooks): with a user's GOAMD64=v3 it compiled every
+# dependency anew, for text that does not depend on it.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 goenv=$(go env GOENV)
@@ -54,7 +57,7 @@ if [ -n "$goenv" ] && [ "$goenv" != off ] && [ -f "$goenv" ]; then
 else
 	: >"$work/go.env"
 fi
-export GOENV="$work/go.env" GOFLAGS= GOEXPERIMENT= GOARM= CGO_ENABLED=0
+export GOENV="$work/go.env" GOFLAGS= GOEXPERIMENT= GOARM= GOAMD64= GOARM64= CGO_ENABLED=0
 GOCACHE=$(go env GOCACHE)
 GOMODCACHE=$(go env GOMODCACHE)
 GOPROXY=$(go env GOPROXY)
