@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
+	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -238,15 +239,25 @@ func (w *world) run(in *string, extraEnv []string, name string, args ...string) 
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
-	// A new session: no controlling terminal, whether or not `go test` runs in one. Terminal
-	// tests get theirs from tmux.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if in != nil {
-		cmd.Stdin = strings.NewReader(*in)
+	for attempt := 1; ; attempt++ {
+		cmd := exec.CommandContext(ctx, name, args...)
+		cmd.Env = append(append([]string{}, w.env...), extraEnv...)
+		// A new session: no controlling terminal, whether or not `go test` runs in one. Terminal
+		// tests get theirs from tmux.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if in != nil {
+			cmd.Stdin = strings.NewReader(*in)
+		}
+		r := collect(cmd)
+		// A program a test has just written (a copy of mfacred, a stand-in script) can be
+		// "text file busy" for a moment: a process that another test forked while the file was
+		// open for writing holds that descriptor until it execs. Started again, it runs.
+		if errors.Is(r.err, syscall.ETXTBSY) && attempt < 100 && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
+		return r
 	}
-	return collect(cmd)
 }
 
 // collect runs cmd and returns what it printed, its exit code and how long it took.

@@ -59,11 +59,7 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	fast := filepath.Join(fastDir, "mfacred")
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fast, b, 0o755); err != nil {
+	if err := os.Link(binary, fast); err != nil { // a link, not a copy: no file open for writing
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(fastDir, "mfacred-core"), []byte("#!/bin/sh\necho core ran >&2\nexit 3\n"), 0o755); err != nil {

@@ -264,11 +264,7 @@ func TestFastPathNeedsNoCore(t *testing.T) {
 		t.Fatal(err)
 	}
 	front := filepath.Join(alone, "mfacred")
-	b, err := os.ReadFile(binary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(front, b, 0o700); err != nil {
+	if err := os.Link(binary, front); err != nil { // a link, not a copy: no file open for writing
 		t.Fatal(err)
 	}
 	if out, err := exec.Command("go", "list", "-deps", "../cmd/mfacred").Output(); err != nil || strings.Contains(string(out), "aws-sdk-go") {
