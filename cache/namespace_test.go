@@ -63,6 +63,8 @@ func TestPurge(t *testing.T) {
 	for _, kr := range []Keyring{listing{mapKeyring{}}, limited{mapKeyring{}, 2000}} {
 		usual, _ := ForNamespace(kr, "")
 		demo, _ := ForNamespace(kr, "demo-9")
+		// Their lock folders would be the user's own cache folder's; the test's are its own.
+		usual.LockDir, demo.LockDir = t.TempDir(), t.TempDir()
 		_ = usual.PutKeys(ctx, "work", Credentials{AccessKeyID: "AKIAUSUAL", SecretAccessKey: "s1"})
 		_ = demo.PutKeys(ctx, "demo", Credentials{AccessKeyID: "AKIADEMO", SecretAccessKey: "s2"})
 		if err := demo.PutSession(ctx, SessionKey("demo", "arn:aws:iam::1:mfa/phone"), Entry{Credentials: Credentials{AccessKeyID: "ASIA"}, Expiration: time.Now().Add(time.Hour)}); err != nil {
