@@ -7,6 +7,7 @@
 #
 #   ./release.sh                       the whole release
 #   ./release.sh --target linux_amd64  one target's archive, SBOM and packages (a quick check)
+#   ./release.sh --tools               only build the tools below, if not built yet (test.sh)
 #
 # GoReleaser and cyclonedx-gomod, pinned in tools/go.mod, are built once per version and Go
 # release into ~/.cache/mfacred-release (XDG_CACHE_HOME), which MFACRED_RELEASE_TOOLS overrides.
@@ -14,18 +15,24 @@ set -eu
 cd "$(dirname "$0")"
 
 target=
+tools_only=false
 while [ $# -gt 0 ]; do
 	case $1 in
+	--tools) tools_only=true ;;
 	--target=*) target=${1#--target=} ;;
 	--target)
 		[ $# -ge 2 ] || { echo "release.sh: --target needs OS_ARCH, e.g. linux_amd64" >&2; exit 2; }
 		target=$2
 		shift
 		;;
-	*) echo "release.sh: unexpected argument \"$1\": usage: ./release.sh [--target OS_ARCH]" >&2; exit 2 ;;
+	*) echo "release.sh: unexpected argument \"$1\": usage: ./release.sh [--target OS_ARCH | --tools]" >&2; exit 2 ;;
 	esac
 	shift
 done
+if $tools_only && [ -n "$target" ]; then
+	echo "release.sh: --tools builds no target: give --tools or --target OS_ARCH" >&2
+	exit 2
+fi
 case $target in
 '') ;;
 linux_amd64 | darwin_amd64 | windows_amd64) target=${target}_v1 ;;
@@ -35,7 +42,8 @@ esac
 
 # A release is built from a commit. Untracked files count: go build compiles a .go file in a
 # package folder whether git tracks it or not. Ignored files (dist/, completions/) do not.
-dirty=$(git status --porcelain --untracked-files=all)
+dirty=
+$tools_only || dirty=$(git status --porcelain --untracked-files=all)
 if [ -n "$dirty" ]; then
 	echo "release.sh: the work tree has uncommitted changes or untracked files ($(echo "$dirty" | head -n 1)): a release is built from a commit" >&2
 	exit 1
@@ -62,8 +70,6 @@ GOCACHE=$(go env GOCACHE)
 GOMODCACHE=$(go env GOMODCACHE)
 GOPROXY=$(go env GOPROXY)
 export GOCACHE GOMODCACHE GOPROXY
-SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) # nfpm's clock
-export SOURCE_DATE_EPOCH
 
 # The tools: built once for each set of pinned versions (tools/go.sum) and Go release.
 key=$(cat tools/go.sum tools/go.mod | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-16)-$(go env GOVERSION)-$(go env GOHOSTOS)-$(go env GOHOSTARCH)
@@ -75,6 +81,11 @@ if [ ! -x "$tools/goreleaser" ] || [ ! -x "$tools/cyclonedx-gomod" ]; then
 	mv "$work/goreleaser" "$work/cyclonedx-gomod" "$tools/"
 fi
 export PATH="$tools:$PATH" # the SBOMs' cyclonedx-gomod (an SBOM command is not templated)
+if $tools_only; then
+	exit 0
+fi
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) # nfpm's clock
+export SOURCE_DATE_EPOCH
 
 # A tagged commit is a release; any other a snapshot (its version says SNAPSHOT and the commit).
 mode=--snapshot

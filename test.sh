@@ -148,6 +148,15 @@ if [ -d e2e/jsclient ]; then
 	(cd e2e/jsclient && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# The release tests (e2e/release_test.go) run GoReleaser and cyclonedx-gomod, pinned in
+# tools/go.mod: for the whole suite they are built here, once per machine and Go release
+# (./release.sh --tools; about 16 CPU-minutes the first time, nothing after), like the programs
+# above, so that the e2e package's time and timeout are its tests' own. A run of some packages
+# leaves that to the release tests, if they run.
+if [ $# -eq 0 ]; then
+	./release.sh --tools
+fi
+
 # The summary of each lane: internal/testsummary reads `go test -json` and prints what go test
 # prints without it (the ok and FAIL lines, the output of failed tests), then one line for the
 # lane: packages, tests passed, failed and skipped, the time, the slowest package.
