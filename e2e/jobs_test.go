@@ -23,7 +23,7 @@ import (
 // local STS, run; each test that checks a job's result waits for it. (Not at a lower CPU
 // priority: on a machine where another program keeps a core busy, nice would hand that
 // program most of the core the jobs need.) So the build work no longer adds its minutes to the tests'
-// (docs/testing.md, "Test time"). A job that no selected test needs (go test -run, -skip) is
+// (docs/testing.md, "How the run is shaped"). A job that no selected test needs (go test -run, -skip) is
 // not started.
 type job struct {
 	name  string

@@ -22,25 +22,32 @@ type tmuxSession struct {
 
 func startTmux(t *testing.T, w *world, script string) *tmuxSession {
 	t.Helper()
+	return tmuxRun(t, filepath.Join(w.dir, "run.sh"), w.env, w.seed, script)
+}
+
+// tmuxRun writes script, after exports of env, to path and runs it in a detached tmux session
+// on a private server. A seed for mfa_process (MFACRED_TEST_SEED) travels in the new tmux
+// server's environment, which it passes on to the script, never in the file.
+func tmuxRun(t *testing.T, path string, env []string, seed, script string) *tmuxSession {
+	t.Helper()
 	_, err := exec.LookPath("tmux")
 	need(t, "tmux (Debian package tmux)", err)
-	path := filepath.Join(w.dir, "run.sh")
-	var env strings.Builder
-	for _, kv := range w.env {
+	var exports strings.Builder
+	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		if k == "MFACRED_TEST_SEED" {
 			continue // the script is a file: keep the seed out of it
 		}
-		fmt.Fprintf(&env, "export %s='%s'\n", k, v)
+		fmt.Fprintf(&exports, "export %s='%s'\n", k, v)
 	}
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+env.String()+script+"\nsleep 120\n"), 0o700); err != nil {
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+exports.String()+script+"\nsleep 120\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
 	cmd := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path)
-	// The new tmux server passes its environment on to the script: the seed for mfa_process
-	// travels there, never in a file.
-	cmd.Env = append(os.Environ(), "MFACRED_TEST_SEED="+w.seed)
+	if seed != "" {
+		cmd.Env = append(os.Environ(), "MFACRED_TEST_SEED="+seed)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v %s", err, out)
 	}

@@ -414,27 +414,7 @@ func (ww *winWorld) winProcesses(exes ...string) []string {
 // Wine then gives the Windows programs a console on that terminal.
 func (ww *winWorld) tmuxWin(script string) *tmuxSession {
 	ww.t.Helper()
-	_, err := exec.LookPath("tmux")
-	need(ww.t, "tmux (Debian package tmux)", err)
-	path := filepath.Join(ww.dir, "run-win.sh")
-	var env strings.Builder
-	for _, kv := range ww.wenv {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "MFACRED_TEST_SEED" {
-			continue // the script is a file: keep the seed out of it
-		}
-		fmt.Fprintf(&env, "export %s='%s'\n", k, v)
-	}
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+env.String()+script+"\nsleep 120\n"), 0o700); err != nil {
-		ww.t.Fatal(err)
-	}
-	s := &tmuxSession{t: ww.t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
-	cmd := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		ww.t.Fatalf("tmux new-session: %v %s", err, out)
-	}
-	ww.t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
-	return s
+	return tmuxRun(ww.t, filepath.Join(ww.dir, "run-win.sh"), ww.wenv, "", script)
 }
 
 // The prompt on the Wine console: the Windows SDK runs credential_process through cmd.exe;
