@@ -260,6 +260,19 @@ func (w *world) run(in *string, extraEnv []string, name string, args ...string) 
 	}
 }
 
+// writeProgram writes an executable file through a child process, so that no descriptor open
+// for writing it lives in this process: a process another test forked at that moment would
+// hold it until it execs, and the file would be "text file busy" to exec meanwhile, also for
+// mfacred running it.
+func writeProgram(t *testing.T, path, content string) {
+	t.Helper()
+	cmd := exec.Command("sh", "-c", `cat > "$0" && chmod 755 "$0"`, path)
+	cmd.Stdin = strings.NewReader(content)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("write %s: %v %s", path, err, out)
+	}
+}
+
 // collect runs cmd and returns what it printed, its exit code and how long it took.
 func collect(cmd *exec.Cmd) result {
 	var out, errb bytes.Buffer

@@ -62,9 +62,7 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	if err := os.Link(binary, fast); err != nil { // a link, not a copy: no file open for writing
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(fastDir, "mfacred-core"), []byte("#!/bin/sh\necho core ran >&2\nexit 3\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, filepath.Join(fastDir, "mfacred-core"), "#!/bin/sh\necho core ran >&2\nexit 3\n")
 	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
 
 	const fileKey, otherKey = "AKIAPARITYFILE000001", "AKIAPARITYFILE000002"
