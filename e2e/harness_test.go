@@ -266,7 +266,7 @@ func (w *world) run(in *string, extraEnv []string, name string, args ...string) 
 // mfacred running it.
 func writeProgram(t *testing.T, path, content string) {
 	t.Helper()
-	cmd := exec.Command("sh", "-c", `cat > "$0" && chmod 755 "$0"`, path)
+	cmd := exec.Command("sh", "-c", `cat > "$0" && chmod 700 "$0"`, path)
 	cmd.Stdin = strings.NewReader(content)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("write %s: %v %s", path, err, out)

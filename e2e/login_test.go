@@ -31,9 +31,7 @@ func loginWorld(t *testing.T) (w *world, argsFile string) {
 		t.Fatal(err)
 	}
 	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$OPENER_ARGS.tmp\" && mv \"$OPENER_ARGS.tmp\" \"$OPENER_ARGS\"\nexit ${OPENER_EXIT:-0}\n"
-	if err := os.WriteFile(filepath.Join(bin, "xdg-open"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, filepath.Join(bin, "xdg-open"), script)
 	for i, kv := range w.env {
 		if strings.HasPrefix(kv, "PATH=") {
 			w.env[i] = "PATH=" + bin + ":" + strings.TrimPrefix(kv, "PATH=")

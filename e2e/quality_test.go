@@ -167,9 +167,7 @@ func TestTestShChecksVersions(t *testing.T) {
 	}
 	old := t.TempDir()
 	node := "#!/bin/sh\n# answers as node 18 does\ncase \"$1\" in\n--version) echo v18.19.0 ;;\n-e) exit 1 ;;\nesac\n"
-	if err := os.WriteFile(old+"/node", []byte(node), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, old+"/node", node)
 	out, err := check("PATH=" + old + ":" + os.Getenv("PATH"))
 	if err == nil || !strings.Contains(out, "node 20 or newer") || !strings.Contains(out, old+"/node is v18.19.0") || !strings.Contains(out, "NodeSource") {
 		t.Fatalf("./test.sh --check with node 18 first on PATH: want it named, exit 1 (%v):\n%s", err, out)

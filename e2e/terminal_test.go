@@ -40,9 +40,7 @@ func tmuxRun(t *testing.T, path string, env []string, seed, script string) *tmux
 		}
 		fmt.Fprintf(&exports, "export %s='%s'\n", k, v)
 	}
-	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+exports.String()+script+"\nsleep 120\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	writeProgram(t, path, "#!/bin/sh\n"+exports.String()+script+"\nsleep 120\n")
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("mfacred-e2e-%d", time.Now().UnixNano())}
 	cmd := exec.Command("tmux", "-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-x", "220", "-y", "30", path)
 	if seed != "" {
