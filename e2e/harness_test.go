@@ -12,7 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
-	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -239,25 +238,15 @@ func (w *world) run(in *string, extraEnv []string, name string, args ...string) 
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	for attempt := 1; ; attempt++ {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Env = append(append([]string{}, w.env...), extraEnv...)
-		// A new session: no controlling terminal, whether or not `go test` runs in one. Terminal
-		// tests get theirs from tmux.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if in != nil {
-			cmd.Stdin = strings.NewReader(*in)
-		}
-		r := collect(cmd)
-		// A program a test has just written (a copy of mfacred, a stand-in script) can be
-		// "text file busy" for a moment: a process that another test forked while the file was
-		// open for writing holds that descriptor until it execs. Started again, it runs.
-		if errors.Is(r.err, syscall.ETXTBSY) && attempt < 100 && ctx.Err() == nil {
-			time.Sleep(20 * time.Millisecond)
-			continue
-		}
-		return r
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
+	// A new session: no controlling terminal, whether or not `go test` runs in one. Terminal
+	// tests get theirs from tmux.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if in != nil {
+		cmd.Stdin = strings.NewReader(*in)
 	}
+	return collect(cmd)
 }
 
 // writeProgram writes an executable file through a child process, so that no descriptor open

@@ -20,11 +20,11 @@ import (
 // A job is work that needs no world of its own and mostly costs CPU: the release build, go vet
 // and staticcheck for three OSes, the fuzz runs, go install. The jobs start as the package
 // does, one at a time, while the serial tests, which mostly wait on clocks, terminals and the
-// local STS, run; each test that checks a job's result waits for it. (Not at a lower CPU
-// priority: on a machine where another program keeps a core busy, nice would hand that
-// program most of the core the jobs need.) So the build work no longer adds its minutes to the tests'
-// (docs/testing.md, "How the run is shaped"). A job that no selected test needs (go test -run, -skip) is
-// not started.
+// local STS, run; each test that checks a job's result waits for it. So the build work no
+// longer adds its minutes to the tests' (docs/testing.md, "How the run is shaped"). They run at
+// normal priority: on a machine where another program keeps a core busy, nice would hand that
+// program most of the core the jobs need. A job no selected test needs (go test -run, -skip)
+// is not started.
 type job struct {
 	name  string
 	order int      // lower runs first

@@ -215,7 +215,7 @@ func releaseIsReproducible(t *testing.T) {
 		}
 	}
 	// Unpacked by tar, not written from here: a file this process holds open for writing can be
-	// "text file busy" to exec while another test forks (e2e/harness_test.go, world.run).
+	// "text file busy" to exec while another test forks (e2e/harness_test.go, writeProgram).
 	if out, err := exec.Command("tar", "-xzf", f.Name(), "-C", bin, "--strip-components=1").CombinedOutput(); err != nil {
 		t.Fatalf("tar -xzf %s: %v %s", f.Name(), err, out)
 	}
