@@ -6,12 +6,12 @@ import (
 	"hash/maphash"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
-	"syscall"
 	"unicode"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/mfacred/mfacred/internal/regular"
 )
 
 // This file reads the config and credentials files as botocore does: Python's
@@ -88,8 +88,7 @@ type kv struct {
 // missing file is empty; one that is not a regular file or is over MaxFileSize is an error,
 // found without reading it.
 func readFileID(path string) (string, fileID, error) {
-	// Non-blocking, so that opening a fifo returns at once; the stat below then refuses it.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := regular.Open(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fileID{}, nil
 	}
@@ -97,15 +96,6 @@ func readFileID(path string) (string, fileID, error) {
 		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
-	case !fi.Mode().IsRegular():
-		return "", fileID{}, fmt.Errorf("read %s: not a regular file (%s)", path, fileType(fi.Mode()))
-	case fi.Size() > MaxFileSize:
-		return "", fileID{}, fmt.Errorf("read %s: larger than the %d MiB mfacred reads", path, MaxFileSize>>20)
-	}
 	b := make([]byte, fi.Size()+1) // +1: see the file grow
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -123,22 +113,6 @@ func readFileID(path string) (string, fileID, error) {
 	}
 	// b is never written again: the sections' names and values point into it.
 	return unsafe.String(&b[0], n), id, nil
-}
-
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a fifo"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return m.Type().String()
 }
 
 // parseError is a line botocore refuses.

@@ -115,6 +115,8 @@ type Server struct {
 	issued  []string
 	assumed []string // role session names
 	signins []Signin
+	// beforeAnswer runs before a granted refresh is answered (BeforeRefreshAnswer).
+	beforeAnswer func()
 	// The signin endpoint's state (signin.go).
 	refresh   map[string]*refreshToken
 	jtis      map[string]bool
@@ -222,6 +224,31 @@ func (s *Server) fault(action string) *Fault {
 		return &hit
 	}
 	return nil
+}
+
+// AddUser adds a user, as New does.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.AccessKeyID] = &u
+}
+
+// Caller is the ARN that credentials with access key id keyID act as (GetCallerIdentity's
+// answer), "" for keys the server did not issue.
+func (s *Server) Caller(keyID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[keyID]; u != nil {
+		return u.ARN()
+	}
+	c := s.sessions[keyID]
+	switch {
+	case c == nil:
+		return ""
+	case c.assumed != "":
+		return c.assumed
+	}
+	return c.user.ARN()
 }
 
 // AddRole makes a role assumable.

@@ -130,6 +130,15 @@ func (s *Server) EndLogins(code string) {
 	}
 }
 
+// BeforeRefreshAnswer makes f run after each refresh is granted (its refresh token spent) and
+// before its answer is sent: a test writes the token file there as the AWS CLI would, to see
+// what the caller does with a file that changed under it.
+func (s *Server) BeforeRefreshAnswer(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beforeAnswer = f
+}
+
 // Refreshes is how many refreshes the signin endpoint granted.
 func (s *Server) Refreshes() int {
 	s.mu.Lock()
@@ -289,7 +298,11 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	next := s.newRefreshToken(ls)
 	s.mu.Lock()
 	s.counts["CreateOAuth2Token:granted"]++
+	before := s.beforeAnswer
 	s.mu.Unlock()
+	if before != nil {
+		before() // the refresh token is spent: what happens now is the caller's to survive
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"accessToken":  map[string]string{"accessKeyId": c.AccessKeyId, "secretAccessKey": c.SecretAccessKey, "sessionToken": c.SessionToken},
