@@ -23,8 +23,12 @@ func Paths() (configPath, credentialsPath string) {
 	return expandPath(configPath), expandPath(credentialsPath)
 }
 
-// expandPath is Python's os.path.expanduser(os.path.expandvars(path)), which botocore applies
-// to both file paths, on POSIX systems; on Windows, os.path.expandvars also reads %VAR%.
+// ExpandPath is Python's os.path.expanduser(os.path.expandvars(path)), which botocore applies
+// to every path a variable names: the config and credentials files, and the folder of the
+// `aws login` token files (AWS_LOGIN_CACHE_DIRECTORY). On Windows, os.path.expandvars also
+// reads %VAR%.
+func ExpandPath(path string) string { return expandPath(path) }
+
 func expandPath(path string) string {
 	return expandUser(expandVars(path))
 }

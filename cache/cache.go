@@ -46,6 +46,10 @@ type Entry struct {
 	// Role and ARN are set for role credentials: the role, and the assumed-role ARN.
 	Role string `json:"r,omitempty"`
 	ARN  string `json:"a,omitempty"`
+	// LoginSession names the `aws login` sign-in credentials made from an aws login session
+	// came from (tokenfile.Token.SessionID): role credentials assumed with it are served only
+	// while the token file holds that sign-in (package hit).
+	LoginSession string `json:"ls,omitempty"`
 }
 
 // ErrDamaged marks a cached entry that no AWS call could have made: it is never served,

@@ -120,12 +120,18 @@ type Server struct {
 	Log io.Writer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Valid, when set, says whether credentials in hand may still be handed out whatever
+	// their expiry: for a profile on an `aws login` session, whether the token file still
+	// holds the sign-in they came from (hit.StillSignedIn). When it says no, a fetch is
+	// answered 503 and the renewer fetches at once.
+	Valid func(cache.Entry) bool
 
 	mu      sync.Mutex
 	cur     cache.Entry
 	lastErr error
-	failing bool // a run of failed renewals is under way, and was said
-	warned  bool // that credentials could not be cached was said
+	failing bool   // a run of failed renewals is under way, and was said
+	warned  bool   // that credentials could not be cached was said
+	wake    func() // ends the renewer's current wait
 }
 
 func (s *Server) now() time.Time { return deadline.Now(s.Now) }
@@ -208,8 +214,15 @@ func (s *Server) renew(ctx context.Context) {
 			wait = retryAfter(failures)
 		}
 		// A floor, so that a clock jump or an entry renewed by someone else with little left
-		// never makes a tight loop.
-		if err := deadline.Sleep(ctx, max(wait, time.Second)); err != nil {
+		// never makes a tight loop. A fetch that found the credentials invalid ends the wait.
+		wctx, wake := context.WithCancel(ctx)
+		s.mu.Lock()
+		s.wake = wake
+		s.mu.Unlock()
+		start := time.Now()
+		deadline.Sleep(wctx, max(wait, time.Second))
+		wake()
+		if deadline.Sleep(ctx, time.Second-time.Since(start)) != nil {
 			return
 		}
 		fctx, cancel := context.WithTimeout(ctx, FetchTimeout)
@@ -319,8 +332,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	e, lastErr := s.cur, s.lastErr
+	e, lastErr, wake := s.cur, s.lastErr, s.wake
 	s.mu.Unlock()
+	if s.Valid != nil && !s.Valid(e) {
+		if wake != nil {
+			wake()
+		}
+		msg := "the aws login session these credentials came from has ended or changed (aws logout, or a new aws login): renewing"
+		if lastErr != nil {
+			msg += "; the last renewal failed: " + lastErr.Error()
+		}
+		writeJSON(w, http.StatusServiceUnavailable, errorResponse{"CredentialsUnavailable", msg})
+		return
+	}
 	if !hit.Handout.Lives(e.Expiration, s.now()) {
 		msg := "mfacred could not renew the credentials"
 		if lastErr != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/child"
 	"github.com/mfacred/mfacred/prompt"
@@ -49,7 +50,7 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		// The server keeps serving what it has by itself, so stale credentials (cached ones the
 		// provider could not renew) are a failed renewal to it, to retry and report (Server.Fetch).
 		Fetch: func(ctx context.Context) (session.Outcome, error) {
-			out, err := prov.Credentials(ctx, c.Request)
+			out, err := prov.Credentials(ctx, c.Request.Reread())
 			if err != nil {
 				return out, explain(ctx, err)
 			}
@@ -61,6 +62,7 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		Token:     token,
 		AccountID: hit.Of(c.Profile).Account(),
 		Log:       c.Log,
+		Valid:     func(e cache.Entry) bool { return hit.StillSignedIn(c.Request, e) },
 	}
 	if err := srv.Start(ctx); err != nil {
 		return nil, err

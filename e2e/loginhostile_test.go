@@ -7,8 +7,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -177,7 +179,10 @@ func TestLoginSessionTokenFileThatIsNotAFile(t *testing.T) {
 func TestLoginSessionRefreshUsesTheProfilesEndpointAndCABundle(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	backend, _ := url.Parse(lw.sts.URL)
-	front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(backend))
+	proxy := httputil.NewSingleHostReverseProxy(backend)
+	direct := proxy.Director
+	proxy.Director = func(r *http.Request) { direct(r); r.Header.Set("X-Forwarded-Proto", "https") }
+	front := httptest.NewTLSServer(proxy)
 	t.Cleanup(front.Close)
 	bundle := filepath.Join(lw.dir, "proxy-ca.pem")
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o600); err != nil {
@@ -348,3 +353,67 @@ func TestLoginSessionRefreshKeepsASymlinkedTokenFile(t *testing.T) {
 	}
 }
 
+// #2 and #1 for the credentials server: `serve` on the role profile stops handing out the
+// role credentials it holds as soon as the session is logged out, and after a new sign-in
+// hands out the new principal's role without waiting for its renewal time.
+func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	lw.sts.AddUser(bob)
+	tokenFile := filepath.Join(lw.dir, "serve-token")
+	var stdout, stderr output
+	cmd := lw.start(&stdout, &stderr, "serve", "--profile", lw.admin, "--token-file", tokenFile)
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		waitExit(t, cmd, signalBound)
+	}()
+	const prefix = "AWS_CONTAINER_CREDENTIALS_FULL_URI="
+	var uri string
+	for end := time.Now().Add(30 * time.Second); uri == ""; time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				uri = strings.TrimPrefix(l, prefix)
+			}
+		}
+		if uri == "" && time.Now().After(end) {
+			t.Fatalf("serve printed no address\n%s", stderr.String())
+		}
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetch := func() (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, uri, nil)
+		req.Header.Set("Authorization", string(token))
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct{ AccessKeyId string }
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, lw.sts.Caller(body.AccessKeyId)
+	}
+	if code, who := fetch(); code != 200 || !strings.HasSuffix(who, "/alice") {
+		t.Fatalf("first fetch: %d %s", code, who)
+	}
+	aliceToken, _, _ := lw.tokenFile()
+	if err := os.Remove(lw.tokenPath()); err != nil {
+		t.Fatal(err)
+	}
+	if code, who := fetch(); code != 503 || who != "" {
+		t.Fatalf("after the logout: %d %s, want 503 and nothing", code, who)
+	}
+	os.WriteFile(lw.tokenPath(), aliceToken, 0o600) // alice signs in again
+	lw.signInAs(bob)
+	var code int
+	var who string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if code, who = fetch(); code == 200 {
+			break
+		}
+	}
+	if code != 200 || !strings.HasSuffix(who, "assumed-role/Admin/bob") {
+		t.Fatalf("after bob signed in: %d %s\n%s", code, who, stderr.String())
+	}
+}

@@ -44,6 +44,11 @@ type Request struct {
 	// session's token file, never in the keyring (Lookup reads them there): only a role
 	// assumed with them is cached.
 	Login *awsconfig.Login
+	// Signin names the sign-in the Login session's token file holds now
+	// (tokenfile.Token.SessionID), "" when there is no token file that can be read: role
+	// credentials assumed with another sign-in, or with none, never serve (Policy.Serves). Set
+	// by For for a role on an aws login session.
+	Signin string
 }
 
 // Of is the request for a resolved profile, without looking at static keys: enough for its
@@ -69,7 +74,42 @@ func For(files *awsconfig.Files, p *awsconfig.Profile) Request {
 	case ok:
 		r.FileKeys = &k
 	}
+	return r.Reread()
+}
+
+// Reread is r with what it holds of a file that changes while a server runs: the sign-in of
+// its aws login session's token file, for a role on one.
+func (r Request) Reread() Request {
+	if r.Login != nil && r.Role != nil {
+		r.Signin = SignedIn(r.Login)
+	}
 	return r
+}
+
+// StillSignedIn reports whether credentials e, made for r, may still be handed out as far as
+// the aws login session they stand on goes: its token file holds the sign-in they came from.
+// After `aws logout` or a new `aws login` it is false at once. True for every request not on
+// an aws login session. The credentials server asks it at each fetch (package credserver).
+func StillSignedIn(r Request, e cache.Entry) bool {
+	if r.Login == nil {
+		return true
+	}
+	id := SignedIn(r.Login)
+	return id != "" && e.LoginSession == id
+}
+
+// SignedIn is the sign-in the token file of login holds now (tokenfile.Token.SessionID), ""
+// when there is none that can be read: after `aws logout`, or with a damaged file.
+func SignedIn(login *awsconfig.Login) string {
+	path, err := tokenfile.Path(login.Session)
+	if err != nil {
+		return ""
+	}
+	t, err := tokenfile.Read(path)
+	if err != nil {
+		return ""
+	}
+	return t.SessionID()
 }
 
 // Key is the cache item r's credentials are kept under.

@@ -63,14 +63,18 @@ func (p Policy) String() string { return p.name }
 func (p Policy) Lives(exp, now time.Time) bool { return exp.Sub(now) > p.margin }
 
 // Serves reports whether the cached entry e may be handed out for r at now under p: it is
-// whole (cache.Entry.Check), lives longer than p's margin and at least r.MinLeft, and, if it
-// was made from keys in the files, the files still hold those keys. Entries made from keyring
+// whole (cache.Entry.Check), lives longer than p's margin and at least r.MinLeft; if it is a
+// role assumed with an `aws login` session, the token file still holds the sign-in it was
+// assumed with (a new sign-in, whoever made it, or a logout stops it at once); and, if it was
+// made from keys in the files, the files still hold those keys. Entries made from keyring
 // keys need no key check: `mfacred add` drops the entries of replaced keys.
 func (p Policy) Serves(r Request, e cache.Entry, now time.Time) bool {
 	switch {
 	case e.Check(now) != nil, !p.Lives(e.Expiration, now):
 		return false
 	case r.MinLeft > 0 && e.Expiration.Sub(now) < r.MinLeft:
+		return false
+	case r.Login != nil && r.Role != nil && (r.Signin == "" || e.LoginSession != r.Signin):
 		return false
 	}
 	return !e.FromFile || r.fileKeyID() == e.SourceKeyID

@@ -210,7 +210,11 @@ func (s *Server) checkDPoP(r *http.Request) (string, string) {
 	if claims.HTM != r.Method {
 		return "", "DPoP proof: htm does not name this request's method"
 	}
-	if want := "http://" + r.Host + r.URL.Path; claims.HTU != want {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" { // behind a TLS proxy of a test
+		scheme = "https"
+	}
+	if want := scheme + "://" + r.Host + r.URL.Path; claims.HTU != want {
 		return "", "DPoP proof: htu does not name this endpoint"
 	}
 	now := s.now()

@@ -30,12 +30,14 @@
 package loginsession
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,6 +52,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/atomicfile"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -78,8 +81,12 @@ type Session struct {
 	Profile string
 	Login   awsconfig.Login
 	Locks   Locks
-	// NewClient builds the signin client for region; nil: the SDK's, configured the SDK's
-	// way (AWS_ENDPOINT_URL_SIGNIN, HTTPS_PROXY, AWS_CA_BUNDLE).
+	// Target is whose client settings the refresh takes — endpoint_url (and its services
+	// block), ca_bundle, retry settings — as the STS and IAM calls of that profile take them:
+	// awsclient.For of the profile asked for. The environment (AWS_ENDPOINT_URL_SIGNIN,
+	// AWS_CA_BUNDLE, HTTPS_PROXY) goes over it, as everywhere.
+	Target awsclient.Target
+	// NewClient builds the signin client for region; nil: DefaultClient for Target.
 	NewClient func(ctx context.Context, region string) (Client, error)
 	// Warn is told when a refresh failed for want of the signin service (the error is
 	// ErrUnavailable) while the credentials still live longer than ServeMin: they are served
@@ -90,7 +97,7 @@ type Session struct {
 
 // New is the session of a resolved profile's Login.
 func New(p *awsconfig.Profile, locks Locks) *Session {
-	return &Session{Profile: p.Name, Login: *p.Login, Locks: locks}
+	return &Session{Profile: p.Name, Login: *p.Login, Locks: locks, Target: awsclient.For(p)}
 }
 
 func (s *Session) now() time.Time {
@@ -161,6 +168,19 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		lock = turn.Lock
 	}
 	defer lock.Close()
+	// Prove that the answer can be saved before spending the single-use refresh token on it.
+	save, err := s.prepareSave(path, t)
+	if err != nil {
+		if t.Left(s.now()) > ServeMin {
+			if s.Warn != nil {
+				s.Warn(err)
+			}
+			return t.Entry(), nil
+		}
+		return cache.Entry{}, err
+	}
+	defer save.Abort()
+	read := t.Bytes()
 	if err := s.refresh(ctx, t); err != nil {
 		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
 			if s.Warn != nil {
@@ -170,18 +190,53 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		}
 		return cache.Entry{}, err
 	}
+	// The AWS CLI takes no lock: a sign-in (or its own refresh) may have rewritten the file
+	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
+	// and served if it is fresh; a removed one is not brought back.
+	switch now, err := tokenfile.Read(path); {
+	case err != nil:
+		return t.Entry(), nil
+	case !bytes.Equal(now.Bytes(), read):
+		if now.Left(s.now()) >= RefreshBelow {
+			return now.Entry(), nil
+		}
+		return t.Entry(), nil
+	}
 	b, err := t.Marshal()
 	if err == nil {
-		err = writeFile(path, b)
+		err = save.Commit(b)
 	}
 	if err != nil {
 		// The old refresh token is spent: the session is lost whatever happens now, but
 		// the credentials just issued still serve this call.
 		if s.Warn != nil {
-			s.Warn(fmt.Errorf("profile %s: save the refreshed aws login session of profile %s: %w", s.Profile, s.Login.Profile, err))
+			s.Warn(fmt.Errorf("profile %s: save the refreshed aws login session of profile %s in %s: %w; the refresh token it replaced is spent: sign in again with `aws login --profile %s` once this session's credentials end",
+				s.Profile, s.Login.Profile, path, err, s.Login.Profile))
 		}
 	}
 	return t.Entry(), nil
+}
+
+// prepareSave readies the write of the refreshed token file (atomicfile.Prepare) where the
+// file at path really is — through a symbolic link, so that the link is kept — with room for
+// a file a little larger than t's. A folder that cannot be written or a full disk is an error
+// that is ErrUnavailable: nothing is refreshed and the session is kept.
+func (s *Session) prepareSave(path string, t *Token) (*atomicfile.Pending, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		real = path
+	}
+	p, err := atomicfile.Prepare(real, len(t.Bytes())+4096, 0o600)
+	if err != nil {
+		why := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			why = pe.Err
+		}
+		return nil, unavailable{fmt.Errorf("profile %s: the aws login session of profile %s was not refreshed, as a refresh could not be saved in %s (%v); the session is kept: make the folder writable or free space, and try again",
+			s.Profile, s.Login.Profile, filepath.Dir(real), why)}
+	}
+	return p, nil
 }
 
 // refresh asks signin for new credentials and a new refresh token, and puts them in t.
@@ -196,7 +251,11 @@ func (s *Session) refresh(ctx context.Context, t *Token) error {
 	}
 	newClient := s.NewClient
 	if newClient == nil {
-		newClient = DefaultClient
+		newClient = func(ctx context.Context, region string) (Client, error) {
+			t := s.Target
+			t.Region = region
+			return DefaultClient(ctx, t)
+		}
 	}
 	client, err := newClient(ctx, region)
 	if err != nil {
@@ -304,10 +363,10 @@ func (m dpopMiddleware) HandleFinalize(ctx context.Context, in middleware.Finali
 	return next.HandleFinalize(ctx, in)
 }
 
-// DefaultClient is the SDK's signin client for region, configured the SDK's way: no
-// profile is handed to its shared-config loader, and the call is unsigned.
-func DefaultClient(ctx context.Context, region string) (Client, error) {
-	cfg, err := awsclient.Config(ctx, awsclient.Target{Region: region}, cache.Credentials{})
+// DefaultClient is the SDK's signin client with t's settings (package awsclient: no profile
+// is handed to the SDK's shared-config loader); the call is unsigned.
+func DefaultClient(ctx context.Context, t awsclient.Target) (Client, error) {
+	cfg, err := awsclient.Config(ctx, t, cache.Credentials{})
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,7 @@ func TestPathIsTheSHA256OfTheSessionInTheCacheDir(t *testing.T) {
 		t.Fatalf("Path = %q, %v; want %s", p, err, want)
 	}
 	t.Setenv(CacheDirEnv, "")
+	os.Unsetenv(CacheDirEnv)
 	t.Setenv("HOME", "/home/u")
 	if p, _ := Path(sessionARN); p != filepath.Join("/home/u/.aws/login/cache", hex.EncodeToString(sum[:])+".json") {
 		t.Fatalf("without %s: %q", CacheDirEnv, p)

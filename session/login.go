@@ -90,7 +90,7 @@ func (p *Provider) assumeWithLogin(ctx context.Context, r Request, base cache.En
 	if out.AssumedRoleUser != nil && out.AssumedRoleUser.Arn != nil {
 		e.ARN = *out.AssumedRoleUser.Arn
 	}
-	e.Source, e.Role = r.Source, r.Role.ARN
+	e.Source, e.Role, e.LoginSession = r.Source, r.Role.ARN, base.LoginSession
 	return e, nil
 }
 
@@ -111,7 +111,7 @@ func (p *Provider) loginSession(r Request, warned *error) *loginsession.Session 
 			*warned = err
 		}
 	}
-	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Warn: warn, Now: p.Now}
+	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Target: p.Client, Warn: warn, Now: p.Now}
 }
 
 // ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`

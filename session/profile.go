@@ -16,7 +16,8 @@ import (
 // seed, mfa_process or the terminal (CodeSource), read within the refresh's ctx.
 func ForProfile(store *cache.Store, p *awsconfig.Profile) *Provider {
 	return &Provider{
-		Store: store,
+		Store:  store,
+		Client: awsclient.For(p),
 		NewSTS: func(ctx context.Context, keys cache.Credentials) (STS, error) {
 			return awsclient.STS(ctx, awsclient.For(p), keys)
 		},

@@ -24,6 +24,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
@@ -71,6 +72,9 @@ type Provider struct {
 	// NewSTS builds a client signed with the long-term keys. It is called only on a refresh,
 	// so the hit path builds nothing.
 	NewSTS func(ctx context.Context, keys cache.Credentials) (STS, error)
+	// Client is whose client settings the refresh of an `aws login` session takes, as NewSTS
+	// takes them (awsclient.For of the profile).
+	Client awsclient.Target
 	// Codes returns the code source for the request, asked only on a refresh, within that
 	// refresh's ctx (a stored seed is read then, bounded by it).
 	Codes func(ctx context.Context) (prompt.Source, error)

@@ -7,6 +7,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -55,4 +57,89 @@ func replace(rename func(from, to string) error, from, to string, tries int, wai
 		time.Sleep(wait)
 	}
 	return err
+}
+
+// Pending is a replacement of a file made ready before its contents exist, for a writer that
+// must know it can save what it is about to get — an `aws login` refresh spends its
+// single-use refresh token, so its answer must not be lost to a read-only folder or a full
+// disk. Prepare makes a temporary file beside the file and writes reserve bytes to it,
+// flushed, so that the folder is writable and the space is there; Commit then puts the data
+// in it and renames it over the file. Where the folder cannot be written but the file can,
+// Commit writes the file in place instead (as the AWS CLI writes it).
+type Pending struct {
+	f       *os.File
+	path    string
+	perm    os.FileMode
+	inPlace bool
+}
+
+// Prepare readies the replacement of path (which must not be a symbolic link: resolve it
+// first, so that the link is kept) with mode perm, reserving reserve bytes. Its error is the
+// file system's (read-only, no space, no permission), naming the folder or file.
+func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if errors.Is(err, fs.ErrPermission) {
+		if f, ferr := os.OpenFile(path, os.O_WRONLY, 0); ferr == nil {
+			return &Pending{f: f, path: path, inPlace: true}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := &Pending{f: tmp, path: path, perm: perm}
+	if _, err = tmp.Write(make([]byte, reserve)); err == nil {
+		err = tmp.Sync()
+	}
+	if err != nil {
+		p.Abort()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Commit replaces the file's contents with data. The Pending is spent, whatever the outcome.
+func (p *Pending) Commit(data []byte) (err error) {
+	f := p.f
+	if f == nil {
+		return errors.New("atomicfile: commit of a spent replacement")
+	}
+	defer p.Abort()
+	if _, err = f.WriteAt(data, 0); err == nil {
+		err = f.Truncate(int64(len(data)))
+	}
+	if err == nil && !p.inPlace {
+		err = f.Chmod(p.perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	p.f = nil
+	if err != nil {
+		if !p.inPlace {
+			os.Remove(f.Name())
+		}
+		return err
+	}
+	if p.inPlace {
+		return nil
+	}
+	if err = replace(os.Rename, f.Name(), p.path, renameTries, renameWait); err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
+
+// Abort gives the replacement up: the file is left as it was and no temporary file remains.
+func (p *Pending) Abort() {
+	if p.f == nil {
+		return
+	}
+	p.f.Close()
+	if !p.inPlace {
+		os.Remove(p.f.Name())
+	}
+	p.f = nil
 }

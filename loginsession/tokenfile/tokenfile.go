@@ -11,13 +11,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/regular"
 )
 
 // CacheDirEnv names the token files' folder, as in the AWS CLI and SDKs; else
@@ -26,10 +29,14 @@ const CacheDirEnv = "AWS_LOGIN_CACHE_DIRECTORY"
 
 // Path is the token file of a login_session value: the hex SHA-256 of the value (spaces
 // around it trimmed) plus .json, in $AWS_LOGIN_CACHE_DIRECTORY or ~/.aws/login/cache, where
-// `aws login` writes it and the SDKs look for it.
+// `aws login` writes it and the SDKs look for it. The variable is read as botocore reads it
+// (get_login_token_cache_directory): set, even to nothing, it is the folder, with $VAR, ${VAR}
+// and a leading ~ expanded (awsconfig.ExpandPath, the rule of every path a variable names).
 func Path(session string) (string, error) {
-	dir := os.Getenv(CacheDirEnv)
-	if dir == "" {
+	dir, set := os.LookupEnv(CacheDirEnv)
+	if set {
+		dir = awsconfig.ExpandPath(dir)
+	} else {
 		home, err := os.UserHomeDir()
 		if err != nil || home == "" {
 			return "", fmt.Errorf("find the aws login token file: no home folder: %w", err)
@@ -40,15 +47,22 @@ func Path(session string) (string, error) {
 	return filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), nil
 }
 
-// Read reads and parses the token file at path. The AWS tools rewrite the file in place
-// (truncate, then write), so a read may catch it empty or half written: such a read is tried
-// again a few times before the file is called damaged (ErrBadToken). A missing file is
-// fs.ErrNotExist.
+// MaxSize is the largest token file mfacred reads; the AWS CLI's are about 4 KiB.
+const MaxSize = 256 << 10
+
+// Read reads and parses the token file at path. What stands there is checked first (package
+// regular): a fifo, a device, a folder or a file over MaxSize is refused without waiting or
+// reading. The AWS tools rewrite the file in place (truncate, then write), so a read may catch
+// it empty or half written: such a read is tried again a few times before the file is called
+// damaged (ErrBadToken). A missing file is fs.ErrNotExist.
 func Read(path string) (*Token, error) {
 	for try := 0; ; try++ {
-		b, err := os.ReadFile(path)
-		if err != nil {
+		b, err := regular.Read(path, MaxSize)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, err
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		t, err := Parse(b)
 		if err == nil || try == rereads {
@@ -82,6 +96,7 @@ type Token struct {
 
 	raw    map[string]json.RawMessage // the whole file
 	access map[string]json.RawMessage // its accessToken object
+	file   []byte                     // the file as it was read
 }
 
 // ErrBadToken marks a token file that is not a complete `aws login` session.
@@ -89,7 +104,7 @@ var ErrBadToken = errors.New("not a complete aws login token file")
 
 // Parse reads a token file's contents.
 func Parse(b []byte) (*Token, error) {
-	t := &Token{}
+	t := &Token{file: b}
 	if err := json.Unmarshal(b, &t.raw); err != nil || t.raw == nil {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrBadToken)
 	}
@@ -182,14 +197,26 @@ func (t *Token) SetIDToken(v string) {
 	}
 }
 
+// Bytes is the file as it was read.
+func (t *Token) Bytes() []byte { return t.file }
+
+// SessionID names the sign-in the token belongs to, without revealing anything of it: the
+// DPoP key is made fresh at each `aws login` and kept by every refresh, so the ID stays the
+// same while the session is refreshed and changes with each sign-in, whoever signs in.
+func (t *Token) SessionID() string {
+	sum := sha256.Sum256([]byte("mfacred aws login session\x00" + t.DPoPKey))
+	return hex.EncodeToString(sum[:16])
+}
+
 // Left is how long the token's credentials still live at now.
 func (t *Token) Left(now time.Time) time.Duration { return t.Expires.Sub(now) }
 
 // Entry is the token's credentials as a cache entry.
 func (t *Token) Entry() cache.Entry {
 	return cache.Entry{
-		Credentials: cache.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken},
-		Expiration:  t.Expires,
+		Credentials:  cache.Credentials{AccessKeyID: t.AccessKeyID, SecretAccessKey: t.SecretAccessKey, SessionToken: t.SessionToken},
+		Expiration:   t.Expires,
+		LoginSession: t.SessionID(),
 	}
 }
 

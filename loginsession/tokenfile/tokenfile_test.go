@@ -1,18 +1,24 @@
 package tokenfile
 
 import (
+	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
 )
 
 // Path names the file as the Go SDK does (and so the AWS CLI and the JS SDK), with and
-// without the cache folder set, spaces around the session trimmed.
+// without the cache folder set, spaces around the session trimmed. (Set but empty, the SDKs
+// part ways: botocore, which writes the file, takes the current folder, the Go SDK the
+// default; mfacred reads as botocore, e2e TestLoginCacheDirectoryExpandsAsBotocore.)
 func TestPathIsTheSDKs(t *testing.T) {
 	t.Setenv("HOME", "/home/u")
 	t.Setenv("USERPROFILE", "/home/u")
 	for _, dir := range []string{"", "/x/cache"} {
 		t.Setenv(CacheDirEnv, dir)
+		if dir == "" {
+			os.Unsetenv(CacheDirEnv)
+		}
 		for _, session := range []string{"arn:aws:iam::123456789012:user/alice", " arn:aws:iam::123456789012:user/bob\t"} {
 			got, err := Path(session)
 			want, werr := logincreds.StandardCachedTokenFilepath(session, dir)
