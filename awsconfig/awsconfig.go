@@ -155,6 +155,10 @@ func (f *Files) where(name, key string) string {
 	return f.ConfigPath
 }
 
+// Where names the file that sets a key of a profile (the credentials file's wins, as in Get),
+// for a message about it; the config file when neither does.
+func (f *Files) Where(profile, key string) string { return f.where(profile, key) }
+
 // Get returns a key of a profile, "" when unset: from the credentials file, else the config
 // file, as botocore merges them.
 func (f *Files) Get(profile, key string) string { return f.value(profile, key) }
