@@ -184,8 +184,12 @@ func ProfileLines(files *awsconfig.Files, name, login, processLine, roleARN stri
 		return nil, fmt.Errorf("profile %s: --login-session %s: %w in %s: sign in first with `aws login --profile %s`", name, login, awsconfig.ErrNoProfile, files.ConfigPath, login)
 	case files.Get(login, awsconfig.KeyLoginSession) == "":
 		return nil, fmt.Errorf("profile %s: profile %s has %w: sign in first with `aws login --profile %s`", name, login, ErrNotLogin, login)
-	case roleARN != "" && (!strings.HasPrefix(roleARN, "arn:") || !strings.Contains(roleARN, ":role/")):
-		return nil, fmt.Errorf("profile %s: --role-arn %q: want a role ARN such as arn:aws:iam::123456789012:role/NAME", name, roleARN)
+	}
+	if roleARN != "" {
+		// process's own check (the reader's), so that what is written here is served there
+		if err := awsconfig.CheckRoleARN(roleARN); err != nil {
+			return nil, fmt.Errorf("profile %s: --role-arn %q: %w", name, roleARN, err)
+		}
 	}
 	kvs := []awsconfig.KV{
 		{Key: "credential_process", Value: processLine},
