@@ -448,6 +448,22 @@ func TestLoginProfileDoctorChecksItSetupLeavesItAlone(t *testing.T) {
 	}
 }
 
+// A profile served from an aws login session uses no MFA device, so `totp set` has no device
+// to store a seed for: it refuses in one line (it stored the seed under an empty device name),
+// and the keyring holds no seed afterwards.
+func TestTOTPSetRefusesAWSLoginProfiles(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	seed := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"
+	for _, profile := range []string{lw.me, lw.bridge, lw.admin} {
+		r := lw.run(&seed, nil, binary, "totp", "set", "--profile", profile)
+		if _, err := lw.store().Seed(t.Context(), ""); err == nil {
+			lw.store().DeleteSeed(t.Context(), "")
+			t.Errorf("totp set --profile %s stored a seed for no device", profile)
+		}
+		oneLineErr(t, r, "profile "+profile+": ", "aws login session of profile "+lw.me, "no MFA device")
+	}
+}
+
 // doctor on a profile whose MFA device is a FIDO security key points to aws login.
 func TestDoctorPointsFIDOUsersToAWSLogin(t *testing.T) {
 	w := newWorld(t)
