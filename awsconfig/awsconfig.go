@@ -155,6 +155,10 @@ func (f *Files) where(name, key string) string {
 	return f.ConfigPath
 }
 
+// Where names the file that sets a key of a profile (the credentials file's wins, as in Get),
+// for a message about it; the config file when neither does.
+func (f *Files) Where(profile, key string) string { return f.where(profile, key) }
+
 // Get returns a key of a profile, "" when unset: from the credentials file, else the config
 // file, as botocore merges them.
 func (f *Files) Get(profile, key string) string { return f.value(profile, key) }
@@ -264,12 +268,40 @@ func charset(s, extra string, min, max int) bool {
 	return true
 }
 
-// isRoleARN checks arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
-func isRoleARN(s string) bool {
+// ErrRoleARN marks a value that is not a role ARN: CheckRoleARN's errors wrap it.
+var ErrRoleARN = errors.New("want a role ARN such as arn:aws:iam::123456789012:role/NAME")
+
+// CheckRoleARN checks that s is a role ARN, arn:PARTITION:iam::ACCOUNT:role/PATH/NAME, and
+// says what is wrong if not (wrapping ErrRoleARN); the caller names the profile and where
+// the value came from. It is the one check of a role ARN: the reader behind process
+// (mfacred_role_arn) and setup (--role-arn) both ask it, so that setup writes nothing
+// process refuses (testdata/role_arns.txt is the table both are tested with).
+func CheckRoleARN(s string) error {
 	parts := strings.SplitN(s, ":", 6)
-	return len(parts) == 6 && parts[0] == "arn" && strings.HasPrefix(parts[1], "aws") && charset(parts[1], "-", 3, 32) &&
-		parts[2] == "iam" && parts[3] == "" && len(parts[4]) == 12 && charset(parts[4], "", 12, 12) && strings.Trim(parts[4], "0123456789") == "" &&
-		strings.HasPrefix(parts[5], "role/") && charset(parts[5][len("role/"):], "+=,.@/-", 1, 512)
+	var why string
+	switch {
+	case len(parts) != 6 || parts[0] != "arn":
+		why = "not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+	case !strings.HasPrefix(parts[1], "aws") || !charset(parts[1], "-", 3, 32):
+		why = fmt.Sprintf("%q is not an AWS partition", parts[1])
+	case parts[2] != "iam":
+		why = fmt.Sprintf("the service is %q, not iam", parts[2])
+	case parts[3] != "":
+		why = fmt.Sprintf("an IAM ARN has no region (%q)", parts[3])
+	case !charset(parts[4], "", 12, 12) || strings.Trim(parts[4], "0123456789") != "":
+		why = fmt.Sprintf("the account %q is not 12 digits", parts[4])
+	case !strings.HasPrefix(parts[5], "role/"):
+		why = fmt.Sprintf("the resource %q is not role/NAME", parts[5])
+	case parts[5] == "role/":
+		why = "no role name after role/"
+	case len(parts[5]) > len("role/")+512:
+		why = fmt.Sprintf("the role's path and name are %d characters, more than 512", len(parts[5])-len("role/"))
+	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 512):
+		why = fmt.Sprintf("the role name %q has a character other than A-Z a-z 0-9 +=,.@_-/", parts[5][len("role/"):])
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s: %w", why, ErrRoleARN)
 }
 
 // resolveRole reads a role profile's mfacred_role_* settings.
@@ -283,8 +315,8 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 	bad := func(key, v, want string) error {
 		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.where(name, key), want)
 	}
-	if !isRoleARN(r.ARN) {
-		return nil, bad(KeyRoleARN, r.ARN, "want a role ARN such as arn:aws:iam::123456789012:role/NAME")
+	if err := CheckRoleARN(r.ARN); err != nil {
+		return nil, fmt.Errorf("profile %s: %s = %q in %s: %w", name, KeyRoleARN, r.ARN, f.where(name, KeyRoleARN), err)
 	}
 	if r.ExternalID != "" && !charset(r.ExternalID, "+=,.@:/-", 2, 1224) {
 		return nil, bad(KeyExternalID, r.ExternalID, "want 2 to 1224 of the characters A-Z a-z 0-9 +=,.@:/-_")

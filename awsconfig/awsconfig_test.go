@@ -62,7 +62,7 @@ func TestResolveErrors(t *testing.T) {
 		"prod-too-long": "profile prod-too-long: mfacred_role_duration_seconds = 7200 is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at 3600 seconds; " +
 			"set mfacred_role_duration_seconds = 3600 or less, or set mfacred_role_direct = true",
 		"role-of-role": "profile role-of-role: its mfacred_source_profile prod assumes a role itself",
-		"badrole":      `profile badrole: mfacred_role_arn = "arn:aws:iam::2222:role/Admin" in testdata/config: want a role ARN`,
+		"badrole":      `profile badrole: mfacred_role_arn = "arn:aws:iam::2222:role/Admin" in testdata/config: the account "2222" is not 12 digits: want a role ARN`,
 		"badname":      `profile badname: mfacred_role_session_name = "alice smith" in testdata/config: want 2 to 64`,
 	} {
 		_, err := f.Resolve(name)

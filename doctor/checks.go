@@ -45,6 +45,9 @@ func (d *Doctor) config(_ context.Context, f *facts) ([]Result, bool) {
 func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool) {
 	files, name := f.files, f.name
 	line := files.Get(name, "credential_process")
+	if files.Get(name, awsconfig.KeyLoginSession) != "" {
+		return loginProfile(name, line), true
+	}
 	var rs []Result
 	if line == "" {
 		rs = append(rs, result(Problem, "profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name).fix("run `mfacred setup --profile %s`", name))
@@ -72,6 +75,18 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 			fix("run `mfacred setup --profile %s --move-keys`", name))
 	}
 	return rs, true
+}
+
+// loginProfile is credentialProcess for the profile `aws login` wrote (login_session): the
+// AWS CLI and the SDKs that read login_session use it as it is, so it needs no
+// credential_process; the tools that cannot are served by a profile standing on it
+// (README, Passkeys and security keys). The session itself is checked by profile.
+func loginProfile(name, line string) []Result {
+	if line == "" {
+		return []Result{result(OK, "profile %s: no credential_process, and none needed: the AWS CLI and SDKs that read login_session use it as it is", name)}
+	}
+	return []Result{result(Hint, "profile %s: credential_process beside login_session, and the SDKs choose between the two each in its own order: leave the profile as `aws login` wrote it (remove credential_process and mfa_serial)", name).
+		fix("serve tools that cannot read login_session with `mfacred setup --profile NEW --login-session %s`", name)}
 }
 
 func samePath(a, b string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
 	"github.com/mfacred/mfacred/localsts"
+	"github.com/mfacred/mfacred/loginsession"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -266,6 +267,54 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 			if ok != tc.ok {
 				t.Fatalf("session line ok = %v, want %v (process serves it: %v):\n%s", ok, tc.ok, tc.ok, lines(c))
 			}
+		})
+	}
+}
+
+// doctor --profile me on the profile `aws login` wrote checks it as an aws login profile — the
+// token file, its owner and mode, the session's end, the profiles standing on it — and never
+// sends the person to `mfacred setup --profile me`, which would turn it into an MFA profile.
+func TestDoctorChecksTheLoginProfileAsOne(t *testing.T) {
+	const login = "[profile me]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = us-east-1\n"
+	for _, tc := range []struct {
+		name, config, kind, text string
+	}{
+		{"alone", login, "hint", "`mfacred setup --profile NEW --login-session me`"},
+		{"with a bridge and a role on it", login +
+			"[profile bridge]\ncredential_process = SELF process --profile bridge\nmfacred_source_profile = me\n" +
+			"[profile admin]\ncredential_process = SELF process --profile admin\nmfacred_source_profile = me\nmfacred_role_arn = " + adminRole + "\n",
+			"ok", "serves admin, bridge"},
+		{"with credential_process an older setup wrote", login + "credential_process = SELF process --profile me\nmfa_serial = " + testSerial + "\n",
+			"hint", "credential_process beside login_session"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t, tc.config)
+			dir := t.TempDir()
+			t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", dir)
+			t.Setenv("AWS_ENDPOINT_URL_SIGNIN", r.sts.URL)
+			token, err := r.sts.Login(r.user.AccessKeyID, localsts.LoginOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path, err := loginsession.Path("arn:aws:iam::123456789012:user/alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, token, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c := r.doctor("me", false)
+			if Problems(c) != 0 {
+				t.Fatalf("problems in a fresh aws login profile:\n%s", lines(c))
+			}
+			for _, res := range c {
+				if strings.Contains(res.Text+res.Fix, "setup --profile me") {
+					t.Fatalf("doctor sends the person to turn the login profile into an MFA profile:\n%s", lines(c))
+				}
+			}
+			want(t, c, "ok", "token file "+path+", mode -rw-------")
+			want(t, c, "ok", "the session of profile me ends by")
+			want(t, c, tc.kind, tc.text)
 		})
 	}
 }

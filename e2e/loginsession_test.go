@@ -402,6 +402,68 @@ func TestLoginSessionSetupStatusDoctor(t *testing.T) {
 	}
 }
 
+// The profile `aws login` wrote (login_session) is checked by doctor as an aws login profile
+// — its token file, the session's end, the profiles standing on it — with no advice to run
+// setup on it; and setup and add, asked to turn it into an MFA profile (or into a bridge),
+// refuse with one line naming it and the way that works, before asking for keys or calling
+// AWS: no byte of the config or credentials file changes and nothing enters the keyring.
+func TestLoginProfileDoctorChecksItSetupLeavesItAlone(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	doc := lw.run(nil, nil, binary, "doctor", "--profile", lw.me)
+	if doc.err != nil || !strings.Contains(doc.stdout, "mode -rw-------") || !strings.Contains(doc.stdout, "ends by") ||
+		!strings.Contains(doc.stdout, "serves "+lw.admin+", "+lw.bridge) || strings.Contains(doc.stdout, "setup --profile "+lw.me) {
+		t.Fatalf("doctor on the aws login profile: %v\n%s%s", doc.err, doc.stdout, doc.stderr)
+	}
+
+	config := mustRead(t, lw.configPath())
+	creds := filepath.Join(lw.dir, "home", ".aws", "credentials")
+	keysEnv := []string{"AWS_ACCESS_KEY_ID=" + lw.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + lw.user.SecretAccessKey}
+	for _, args := range [][]string{
+		{"setup", "--profile", lw.me},
+		{"setup", "--profile", lw.me, "--env"},
+		{"setup", "--profile", lw.me, "--env", "--mfa-serial", lw.serial},
+		{"setup", "--profile", lw.me, "--env", "--move-keys", "--verify=false"},
+		{"setup", "--profile", lw.me, "--login-session", lw.me},
+		{"setup", "--profile", lw.me, "--login-session", lw.me, "--role-arn", adminRole},
+		{"add", lw.me, "--env"},
+		{"add", lw.me, "--env", "--no-verify"},
+	} {
+		r := lw.run(nil, keysEnv, binary, args...)
+		oneLineErr(t, r, "profile "+lw.me+" ", "`mfacred setup --profile NEW --login-session "+lw.me+"`")
+		if r.code != 1 {
+			t.Fatalf("%s: exit %d, want 1", strings.Join(args, " "), r.code)
+		}
+		if got := mustRead(t, lw.configPath()); got != config {
+			t.Fatalf("%s changed the config:\n%s", strings.Join(args, " "), got)
+		}
+		if _, err := os.Stat(creds); !os.IsNotExist(err) {
+			t.Fatalf("%s wrote %s: %v", strings.Join(args, " "), creds, err)
+		}
+		if _, err := lw.store().Keys(t.Context(), lw.me); err == nil {
+			t.Fatalf("%s stored keys for the aws login profile", strings.Join(args, " "))
+		}
+	}
+	if n := lw.sts.Count("GetCallerIdentity") + lw.sts.Count("ListMFADevices"); n != 0 {
+		t.Fatalf("%d calls to AWS for a set-up refused", n)
+	}
+}
+
+// A profile served from an aws login session uses no MFA device, so `totp set` has no device
+// to store a seed for: it refuses in one line (it stored the seed under an empty device name),
+// and the keyring holds no seed afterwards.
+func TestTOTPSetRefusesAWSLoginProfiles(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	seed := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"
+	for _, profile := range []string{lw.me, lw.bridge, lw.admin} {
+		r := lw.run(&seed, nil, binary, "totp", "set", "--profile", profile)
+		if _, err := lw.store().Seed(t.Context(), ""); err == nil {
+			lw.store().DeleteSeed(t.Context(), "")
+			t.Errorf("totp set --profile %s stored a seed for no device", profile)
+		}
+		oneLineErr(t, r, "profile "+profile+": ", "aws login session of profile "+lw.me, "no MFA device")
+	}
+}
+
 // doctor on a profile whose MFA device is a FIDO security key points to aws login.
 func TestDoctorPointsFIDOUsersToAWSLogin(t *testing.T) {
 	w := newWorld(t)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +304,56 @@ func TestSetupRejectedKeysNamesProfileOnce(t *testing.T) {
 	w := newWorld(t)
 	r := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrong"}, binary, "setup", "--profile", w.profile, "--env")
 	oneLineErr(t, r, "mfacred: profile "+w.profile+": AWS does not accept these keys: check the access key id and secret\n")
+}
+
+// setup --login-session --role-arn gives each role ARN of awsconfig/testdata/role_arns.txt the
+// verdict the config reader gives it (awsconfig's TestRoleARNOneVerdict): a bad one is refused
+// in one line naming the profile and what is wrong, and the config keeps every byte; process,
+// finding the same value in the file, names the same reason. What setup writes, process reads.
+func TestRoleARNSetupRefusesWhatProcessRefuses(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	table, err := os.ReadFile("../awsconfig/testdata/role_arns.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := mustRead(t, lw.configPath())
+	p := lw.profile + "-r"
+	rows := 0
+	for _, line := range strings.Split(string(table), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		rows++
+		cols := strings.Split(line, "\t")
+		arn, err := strconv.Unquote(cols[1])
+		if err != nil {
+			t.Fatalf("role_arns.txt: %q: %v", line, err)
+		}
+		if err := os.WriteFile(lw.configPath(), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := lw.run(nil, nil, binary, "setup", "--profile", p, "--login-session", lw.me, "--role-arn", arn, "--verify=false")
+		if cols[0] == "ok" {
+			if r.err != nil || !strings.Contains(mustRead(t, lw.configPath()), "\nmfacred_role_arn = "+arn+"\n") {
+				t.Fatalf("setup --role-arn %q: %v %s\n%s", arn, r.err, r.stderr, mustRead(t, lw.configPath()))
+			}
+			continue
+		}
+		reason := cols[2]
+		oneLineErr(t, r, fmt.Sprintf("profile %s: --role-arn %q: %s: want a role ARN such as arn:aws:iam::123456789012:role/NAME\n", p, arn, reason))
+		if got := mustRead(t, lw.configPath()); got != config {
+			t.Fatalf("setup --role-arn %q changed the config:\n%s", arn, got)
+		}
+		if arn != strings.TrimSpace(arn) || strings.ContainsAny(arn, "\r\n") {
+			continue // no file carries it to process
+		}
+		written := config + fmt.Sprintf("\n[profile %[1]s]\ncredential_process = %[2]s process --profile %[1]s\nmfacred_source_profile = %[3]s\nmfacred_role_arn = %[4]s\n", p, binary, lw.me, arn)
+		if err := os.WriteFile(lw.configPath(), []byte(written), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		oneLineErr(t, lw.run(nil, nil, binary, "process", "--profile", p), fmt.Sprintf("profile %s: mfacred_role_arn = %q in %s: %s: want a role ARN", p, arn, lw.configPath(), reason))
+	}
+	if rows < 20 {
+		t.Fatalf("role_arns.txt has %d rows", rows)
+	}
 }

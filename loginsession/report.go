@@ -25,18 +25,7 @@ type Line struct {
 // profile signed in, the profiles it serves, when its credentials expire and when the
 // session ends. Never a secret.
 func Status(files *awsconfig.Files, now time.Time) []string {
-	served := map[string][]string{}
-	logins := map[string]*awsconfig.Login{}
-	for _, name := range files.Profiles() {
-		p, err := files.Resolve(name)
-		if err != nil || p.Login == nil {
-			continue
-		}
-		logins[p.Login.Profile] = p.Login
-		if name != p.Login.Profile {
-			served[p.Login.Profile] = append(served[p.Login.Profile], name)
-		}
-	}
+	logins, served := sessions(files)
 	var names []string
 	for n := range logins {
 		names = append(names, n)
@@ -47,7 +36,6 @@ func Status(files *awsconfig.Files, now time.Time) []string {
 		s := &Session{Profile: n, Login: *logins[n]}
 		serves := "(no mfacred profile)"
 		if len(served[n]) > 0 {
-			sort.Strings(served[n])
 			serves = "serves " + strings.Join(served[n], ",")
 		}
 		state := ""
@@ -70,6 +58,30 @@ func Status(files *awsconfig.Files, now time.Time) []string {
 	return out
 }
 
+// sessions finds the `aws login` sessions the config's profiles use, by the profile signed
+// in, and the other profiles served from each (sorted): those whose mfacred_source_profile
+// chain ends at it.
+func sessions(files *awsconfig.Files) (logins map[string]*awsconfig.Login, served map[string][]string) {
+	logins, served = map[string]*awsconfig.Login{}, map[string][]string{}
+	if files == nil {
+		return logins, served
+	}
+	for _, name := range files.Profiles() {
+		p, err := files.Resolve(name)
+		if err != nil || p.Login == nil {
+			continue
+		}
+		logins[p.Login.Profile] = p.Login
+		if name != p.Login.Profile {
+			served[p.Login.Profile] = append(served[p.Login.Profile], name)
+		}
+	}
+	for _, names := range served {
+		sort.Strings(names)
+	}
+	return logins, served
+}
+
 func left(exp, now time.Time) string {
 	if d := exp.Sub(now); d > 0 {
 		return "expire in " + d.Truncate(time.Minute).String()
@@ -77,7 +89,8 @@ func left(exp, now time.Time) string {
 	return "expired (the next call refreshes them)"
 }
 
-// Doctor checks a profile whose key source is an `aws login` session: the token file (where
+// Doctor checks a profile whose key source is an `aws login` session — the profile signed in
+// itself, with the profiles served from it, or one standing on it: the token file (where
 // it is, its owner and mode), that it is complete, when its credentials expire and the
 // session ends, that a refresh works if one is due (s.Credentials, as process would), and,
 // with tryRole, that the role accepts the session's credentials — explaining an MFA
@@ -88,8 +101,13 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 		out = append(out, Line{kind, fmt.Sprintf(format, args...)})
 	}
 	login := p.Login.Profile
-	if p.Name != login {
+	switch _, served := sessions(p.Files()); {
+	case p.Name != login:
 		add("ok", "profile %s: credentials from the aws login session of profile %s (%s)", p.Name, login, p.Login.Session)
+	case len(served[login]) > 0:
+		add("ok", "profile %s: signed in with `aws login` (%s), serves %s", login, p.Login.Session, strings.Join(served[login], ", "))
+	default:
+		add("hint", "profile %s: signed in with `aws login` (%s); for tools that cannot read login_session, serve it with `mfacred setup --profile NEW --login-session %s`", login, p.Login.Session, login)
 	}
 	path, err := Path(p.Login.Session)
 	if err != nil {
@@ -166,8 +184,12 @@ func ProfileLines(files *awsconfig.Files, name, login, processLine, roleARN stri
 		return nil, fmt.Errorf("profile %s: --login-session %s: %w in %s: sign in first with `aws login --profile %s`", name, login, awsconfig.ErrNoProfile, files.ConfigPath, login)
 	case files.Get(login, awsconfig.KeyLoginSession) == "":
 		return nil, fmt.Errorf("profile %s: profile %s has %w: sign in first with `aws login --profile %s`", name, login, ErrNotLogin, login)
-	case roleARN != "" && (!strings.HasPrefix(roleARN, "arn:") || !strings.Contains(roleARN, ":role/")):
-		return nil, fmt.Errorf("profile %s: --role-arn %q: want a role ARN such as arn:aws:iam::123456789012:role/NAME", name, roleARN)
+	}
+	if roleARN != "" {
+		// process's own check (the reader's), so that what is written here is served there
+		if err := awsconfig.CheckRoleARN(roleARN); err != nil {
+			return nil, fmt.Errorf("profile %s: --role-arn %q: %w", name, roleARN, err)
+		}
 	}
 	kvs := []awsconfig.KV{
 		{Key: "credential_process", Value: processLine},

@@ -13,6 +13,32 @@ import (
 // (or names a role without a session): a usage error.
 var ErrLoginFlags = errors.New("--login-session stores no keys and uses no device: drop --env, --mfa-serial and --move-keys; --role-arn needs --login-session")
 
+// ErrLoginProfile marks a profile `aws login` wrote (login_session): setup and add leave it
+// as it is. Its credentials come from its session, so keys, a device or a credential_process
+// written into it would never serve it; a profile standing on it serves the tools that cannot
+// read login_session (README, Passkeys and security keys).
+var ErrLoginProfile = errors.New("is an aws login profile (login_session)")
+
+// notLogin refuses profile name when `aws login` wrote it, before anything is asked or written.
+func notLogin(files *awsconfig.Files, name string) error {
+	if files.Get(name, awsconfig.KeyLoginSession) == "" {
+		return nil
+	}
+	return fmt.Errorf("profile %s %w in %s, which takes no keys, device or credential_process: serve it to other tools with `mfacred setup --profile NEW --login-session %s`",
+		name, ErrLoginProfile, files.Where(name, awsconfig.KeyLoginSession), name)
+}
+
+// CheckAdd refuses, before any key is read, keys for a profile `aws login` wrote: nothing
+// would use them (ErrLoginProfile). A config that cannot be read is no concern of add's: the
+// keys go to the keyring.
+func CheckAdd(name string) error {
+	files, err := awsconfig.Load()
+	if err != nil {
+		return nil
+	}
+	return notLogin(files, name)
+}
+
 // Login writes profile o.Profile served from the aws login session of profile login: a bridge
 // (the session's own credentials) or, with roleARN, a role assumed with them. No keys are
 // stored and no device is used: the sign-in did the MFA. Prove then proves it, with no code.
@@ -31,6 +57,9 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	}
 	files, err := awsconfig.Load()
 	if err != nil {
+		return err
+	}
+	if err := notLogin(files, name); err != nil {
 		return err
 	}
 	kvs, err := loginsession.ProfileLines(files, name, login, line, roleARN)

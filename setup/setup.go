@@ -39,7 +39,7 @@ type Setup struct {
 }
 
 // Run sets the profile up; the profile is written only after AWS accepted the keys and a
-// device was chosen.
+// device was chosen. A profile `aws login` wrote is refused first (ErrLoginProfile).
 func (s *Setup) Run(ctx context.Context, o Options) error {
 	name := o.Profile
 	line, err := awsconfig.CredentialProcess(s.Front, name, runtime.GOOS)
@@ -49,13 +49,16 @@ func (s *Setup) Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}
-	if s.Store.SessionsOnly(ctx) {
-		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
-			name, cache.KeyringName(s.Store.Keyring), name)
-	}
 	files, err := awsconfig.Load()
 	if err != nil {
 		return err
+	}
+	if err := notLogin(files, name); err != nil {
+		return err
+	}
+	if s.Store.SessionsOnly(ctx) {
+		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
+			name, cache.KeyringName(s.Store.Keyring), name)
 	}
 	keys, err := ReadKeys(ctx, name, o.FromEnv)
 	if err != nil {

@@ -42,6 +42,9 @@ func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 	if err := cli.CheckName(name); err != nil {
 		return err
 	}
+	if err := setup.CheckAdd(name); err != nil {
+		return err
+	}
 	keys, err := setup.ReadKeys(ctx, name, *fromEnv)
 	if err != nil {
 		return err

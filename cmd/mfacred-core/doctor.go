@@ -24,7 +24,9 @@ profile, with no role_arn or source_profile beside it; the long-term keys and th
 them; the clock against AWS's (TOTP codes need less than 30 s of skew); that mfa_serial is one
 of the user's MFA devices (ListMFADevices), naming the real ones if not; with --spend-code, that
 the stored seed's code is accepted (this uses up a code); for a role profile, that the role can
-be assumed with the cached MFA session (no code spent); the cached session.`,
+be assumed with the cached MFA session (no code spent); the cached session. For a profile on an
+aws login session, and for the profile ` + "`aws login`" + ` wrote itself: the token file (owner, mode
+0600), the session's end, the role, and the profiles the session serves.`,
 	run: runDoctor,
 }
 

@@ -29,7 +29,8 @@ GetCallerIdentity.
 
 With --login-session PROFILE (a profile that ` + "`aws login`" + ` signed in, for passkeys and security
 keys), setup stores no keys and uses no device: it writes the profile as a bridge serving that
-session's credentials, or with --role-arn as a role assumed with them, then proves it works.`,
+session's credentials, or with --role-arn as a role assumed with them, then proves it works. The
+profile ` + "`aws login`" + ` wrote is left as it is: setup (and add) refuse to write into it.`,
 	run: runSetup,
 }
 

@@ -42,6 +42,10 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
+	if p.Login != nil { // awsconfig.Resolve leaves MFASerial empty: there is no device
+		return fmt.Errorf("profile %s: its credentials come from the aws login session of profile %s, which uses no MFA device: no seed to %s",
+			p.Name, p.Login.Profile, action)
+	}
 	if action == "remove" {
 		if err := e.store.DeleteSeed(ctx, p.MFASerial); err != nil {
 			if errors.Is(err, cache.ErrNotFound) {
