@@ -50,7 +50,7 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		// The server keeps serving what it has by itself, so stale credentials (cached ones the
 		// provider could not renew) are a failed renewal to it, to retry and report (Server.Fetch).
 		Fetch: func(ctx context.Context) (session.Outcome, error) {
-			out, err := prov.Credentials(ctx, c.Request.Reread())
+			out, err := prov.Credentials(ctx, c.current())
 			if err != nil {
 				return out, explain(ctx, err)
 			}
@@ -62,7 +62,7 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		Token:     token,
 		AccountID: hit.Of(c.Profile).Account(),
 		Log:       c.Log,
-		Valid:     func(e cache.Entry) bool { return hit.StillSignedIn(c.Request, e) },
+		Valid:     func(e cache.Entry) bool { return hit.StillSignedIn(c.current(), e) },
 	}
 	if err := srv.Start(ctx); err != nil {
 		return nil, err
@@ -80,6 +80,21 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		return RenewalCodes(src, c.Profile, c.Child, child.Terminal)
 	}
 	return srv, nil
+}
+
+// current is the request as the files have it now, for a profile on an `aws login` session:
+// `aws login` as another user rewrites the profile's login_session, and the server follows it
+// (hit.StillSignedIn) rather than serve the previous principal until it is restarted. Every
+// other profile is served as it was read at the start.
+func (c Profile) current() hit.Request {
+	if c.Request.Login == nil {
+		return c.Request
+	}
+	files, p, err := session.LoadProfile(c.Profile.Name)
+	if err != nil || p.Login == nil {
+		return c.Request.Reread()
+	}
+	return hit.For(files, p)
 }
 
 // RenewalCodes is the code source of a renewal in the background: src, unless src is the

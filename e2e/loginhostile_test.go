@@ -252,7 +252,7 @@ func TestLoginSessionRefreshThatCannotBeSavedSpendsNothing(t *testing.T) {
 	}
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	before, _, _ := lw.tokenFile()
-	keep := filepath.Join(lw.dir, "token-copy.json")
+	keep := filepath.Join(t.TempDir(), "token-copy.json") // outside the scanned root, as the token files
 	if err := os.WriteFile(keep, before, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -293,12 +293,13 @@ func TestLoginSessionRefreshThatCannotBeSavedSpendsNothing(t *testing.T) {
 // so mfacred reads the token file the AWS CLI wrote.
 func TestLoginCacheDirectoryExpandsAsBotocore(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
-	home := filepath.Join(lw.dir, "home")
+	// Outside the scanned root, as every token file of the tests: they hold secrets by design.
+	home, root := t.TempDir(), t.TempDir()
 	b, _, _ := lw.tokenFile()
 	for _, c := range []struct{ value, dir string }{
 		{"~/login-cache", filepath.Join(home, "login-cache")},
-		{"$LOGIN_ROOT/cache", filepath.Join(lw.dir, "root", "cache")},
-		{"${LOGIN_ROOT}/c2", filepath.Join(lw.dir, "root", "c2")},
+		{"$LOGIN_ROOT/cache", filepath.Join(root, "cache")},
+		{"${LOGIN_ROOT}/c2", filepath.Join(root, "c2")},
 	} {
 		t.Run(c.value, func(t *testing.T) {
 			if err := os.MkdirAll(c.dir, 0o700); err != nil {
@@ -308,7 +309,7 @@ func TestLoginCacheDirectoryExpandsAsBotocore(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(c.dir, hex.EncodeToString(sum[:])+".json"), b, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			env := []string{"AWS_LOGIN_CACHE_DIRECTORY=" + c.value, "LOGIN_ROOT=" + filepath.Join(lw.dir, "root")}
+			env := []string{"AWS_LOGIN_CACHE_DIRECTORY=" + c.value, "LOGIN_ROOT=" + root, "HOME=" + home}
 			r := lw.run(nil, env, binary, "process", "--profile", lw.bridge)
 			if r.err != nil {
 				t.Fatalf("AWS_LOGIN_CACHE_DIRECTORY=%s: %v\n%s", c.value, r.err, r.stderr)
@@ -321,7 +322,7 @@ func TestLoginCacheDirectoryExpandsAsBotocore(t *testing.T) {
 // refreshes the session: the link's target gets the new session, mode 0600.
 func TestLoginSessionRefreshKeepsASymlinkedTokenFile(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
-	elsewhere := filepath.Join(lw.dir, "dotfiles")
+	elsewhere := filepath.Join(t.TempDir(), "dotfiles")
 	if err := os.MkdirAll(elsewhere, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -397,23 +398,21 @@ func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
 	if code, who := fetch(); code != 200 || !strings.HasSuffix(who, "/alice") {
 		t.Fatalf("first fetch: %d %s", code, who)
 	}
-	aliceToken, _, _ := lw.tokenFile()
-	if err := os.Remove(lw.tokenPath()); err != nil {
-		t.Fatal(err)
-	}
-	if code, who := fetch(); code != 503 || who != "" {
-		t.Fatalf("after the logout: %d %s, want 503 and nothing", code, who)
-	}
-	os.WriteFile(lw.tokenPath(), aliceToken, 0o600) // alice signs in again
-	lw.signInAs(bob)
+	lw.signInAs(bob) // alice's token file stays, as aws login leaves it
 	var code int
 	var who string
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
-		if code, who = fetch(); code == 200 {
+		if code, who = fetch(); code == 200 && !strings.HasSuffix(who, "/alice") {
 			break
 		}
 	}
 	if code != 200 || !strings.HasSuffix(who, "assumed-role/Admin/bob") {
 		t.Fatalf("after bob signed in: %d %s\n%s", code, who, stderr.String())
+	}
+	if err := os.Remove(lw.tokenPath()); err != nil { // aws logout
+		t.Fatal(err)
+	}
+	if code, who := fetch(); code != 503 || who != "" {
+		t.Fatalf("after the logout: %d %s, want 503 and nothing", code, who)
 	}
 }
