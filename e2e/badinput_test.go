@@ -70,6 +70,10 @@ func TestBadInputs(t *testing.T) {
 			want: "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
 		{name: "unknown --keyring", config: profile(serial), args: []string{"--keyring", "bogus", "status"},
 			want: "mfacred: --keyring=bogus: want os or kernel"},
+		{name: "add with no terminal", config: profile(serial), args: []string{"add", p},
+			want: "mfacred: profile " + p + ": no terminal to ask for the IAM user's access key id and secret access key: --env reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		{name: "setup with no terminal", config: profile(serial), args: []string{"setup", "--profile", p},
+			want: "mfacred: profile " + p + ": no terminal to ask for the IAM user's access key id and secret access key: --env reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
 		{name: "mfa_process hangs", config: profile(serial, "mfa_process = sleep 60"),
 			want: "mfacred: profile " + p + ": mfa_process gave no code within 20s"},
 	} {
