@@ -4,16 +4,30 @@
 # mfacred-core (everything else; mfacred runs it when it must). Safe to run again.
 # Works on Linux and macOS; on Windows see README.md.
 set -eu
+# A relative PREFIX is a path from where the user stands, as any path typed at a shell is; it
+# is made absolute before the cd into the checkout, so that the binaries do not land in the
+# checkout (release.sh refuses a tree with untracked files) and every path printed below runs.
+PREFIX=${PREFIX:-$HOME/.local}
+case $PREFIX in
+/*) ;;
+*) PREFIX=$(pwd)/$PREFIX ;;
+esac
 cd "$(dirname "$0")"
 if ! command -v go >/dev/null 2>&1; then
 	echo "install.sh: Go is not installed: get Go 1.26 or newer from your package manager or https://go.dev/dl" >&2
 	exit 1
 fi
-PREFIX=${PREFIX:-$HOME/.local}
 mkdir -p "$PREFIX/bin"
+PREFIX=$(cd "$PREFIX" && pwd) # without the ./ and ../ of a relative one
+# The version, commit and commit time, stamped as release.sh's GoReleaser build stamps them
+# (.goreleaser.yaml): from git, since Go's own VCS stamp is off where go env says
+# GOFLAGS=-buildvcs=false. Outside a git checkout nothing is stamped but the version "dev".
 version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
+commit=$(git rev-parse HEAD 2>/dev/null || true)
+date=$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || true)
+case $version in *-dirty) commit=${commit:+$commit-dirty} ;; esac
 for cmd in mfacred-core mfacred; do
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$PREFIX/bin/$cmd.tmp" "./cmd/$cmd"
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version -X main.commit=$commit -X main.date=$date" -o "$PREFIX/bin/$cmd.tmp" "./cmd/$cmd"
 	mv "$PREFIX/bin/$cmd.tmp" "$PREFIX/bin/$cmd"
 done
 echo "installed $PREFIX/bin/mfacred and $PREFIX/bin/mfacred-core ($version)"

@@ -29,7 +29,7 @@ done
 # Tests that check Linux or macOS behaviour, or run Linux programs (botocore through
 # /usr/bin/python3, the AWS CLI v2 at /usr/bin/aws, /bin/sh), and so cannot run on Windows; they
 # run in the Linux lane. docs/windows.md says why each is here.
-skip='^(TestReadsAsBotocore|TestWrittenSectionsReadAsBotocore|TestAWSConfigureGetAgrees|TestCredentialProcessPOSIX|TestCredentialProcessWindows|TestDifferentialBotocore|TestWriteFileAtomicKeepsModeAndLink|TestLockDirWritableByOthersRefused|TestHandoff|TestDialogCancelAndTimeOut|TestLoadChecked|TestClientSettingsAsBotocore|TestPathsExpandAsBotocore|TestWriteFileAtomicThroughDanglingLink|TestPathIsTheSHA256OfTheSessionInTheCacheDir|TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken)$'
+skip='^(TestReadsAsBotocore|TestWrittenSectionsReadAsBotocore|TestAWSConfigureGetAgrees|TestCredentialProcessPOSIX|TestCredentialProcessWindows|TestDifferentialBotocore|TestFoldKeyAsPython|TestKeysFoldAsBotocore|TestWriteFileAtomicKeepsModeAndLink|TestLockDirWritableByOthersRefused|TestHandoff|TestDialogCancelAndTimeOut|TestLoadChecked|TestClientSettingsAsBotocore|TestPathsExpandAsBotocore|TestWriteFileAtomicThroughDanglingLink|TestPathIsTheSHA256OfTheSessionInTheCacheDir|TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken)$'
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mfacred-wine.XXXXXX")
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml=;winemenubuilder.exe=d'

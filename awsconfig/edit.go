@@ -51,7 +51,7 @@ func split(data []byte) []line {
 		case lineHeader:
 			l.name = r.name()
 		case lineOption:
-			l.name = strings.ToLower(r.key())
+			l.name = foldKey(r.key())
 		}
 		out = append(out, l)
 	}
@@ -140,7 +140,7 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 	for _, kv := range kvs {
 		done := false
 		for i := head + 1; i < end && !done; i++ {
-			if lines[i].kind == lineOption && lines[i].name == strings.ToLower(kv.Key) {
+			if lines[i].kind == lineOption && lines[i].name == foldKey(kv.Key) {
 				t := lines[i].text
 				eq := strings.IndexAny(t, "=:")
 				rest := t[eq+1:]
@@ -166,7 +166,7 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 		if end > 0 && lines[end-1].end == "" {
 			lines[end-1].end = nl
 		}
-		lines = append(lines[:end], append([]line{{text: kv.Key + " = " + kv.Value, end: nl, kind: lineOption, name: strings.ToLower(kv.Key)}}, lines[end:]...)...)
+		lines = append(lines[:end], append([]line{{text: kv.Key + " = " + kv.Value, end: nl, kind: lineOption, name: foldKey(kv.Key)}}, lines[end:]...)...)
 		end++
 	}
 	return join(lines)
@@ -182,7 +182,7 @@ func DeleteKeys(data []byte, section string, keys ...string) []byte {
 	}
 	drop := map[string]bool{}
 	for _, k := range keys {
-		drop[k] = true
+		drop[foldKey(k)] = true
 	}
 	out := append([]line{}, lines[:head+1]...)
 	for i := head + 1; i < end; i++ {

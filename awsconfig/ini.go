@@ -26,7 +26,8 @@ import (
 //     starts with a line break is a nested block (`s3 =` + indented `k = v` lines), each of whose
 //     lines must hold an `=`.
 //   - [NAME] opens section NAME (from the first [ to the last ]); [DEFAULT]'s keys belong to
-//     every section. Keys are case-insensitive and split at the first = or :.
+//     every section. Keys are split at the first = or : and lowercased as Python's str.lower does
+//     (foldKey).
 //   - A key before any section, a line that is none of these, a section or a key written twice:
 //     the whole file is refused (botocore refuses it too).
 //   - In the config file, a section whose name starts with "profile" and splits (shell-like,
@@ -191,7 +192,7 @@ func parseINI(data string) (*iniFile, error) {
 				set = &defKeys
 			}
 			if !set.add(data, r.keyAt, r.keyEnd-r.keyAt, r.ascii) {
-				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", strings.ToLower(r.key()), f.name(cur))}
+				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", foldKey(r.key()), f.name(cur))}
 			}
 		case lineBad:
 			if r.text()[0] == '[' {
@@ -291,7 +292,7 @@ func (s *keySet) reset() { s.list, s.big = s.list[:0], nil }
 func (s *keySet) add(data string, at, n int, ascii bool) bool {
 	key := data[at : at+n]
 	if s.big != nil {
-		k := strings.ToLower(key)
+		k := foldKey(key)
 		if s.big[k] {
 			return false
 		}
@@ -305,9 +306,9 @@ func (s *keySet) add(data string, at, n int, ascii bool) bool {
 			if int(n) == len(key) && strings.EqualFold(data[at:at+n], key) {
 				return false
 			}
-		//lint:ignore SA6005 configparser folds keys with Python's str.lower; EqualFold also
-		// matches pairs that lower-casing keeps apart (the long s 'ſ' and 's').
-		case strings.ToLower(data[at:at+abs(n)]) == strings.ToLower(key):
+		// Not EqualFold: it also matches pairs that configparser's lowercasing keeps apart
+		// (the long s 'ſ' and 's').
+		case foldKey(data[at:at+abs(n)]) == foldKey(key):
 			return false
 		}
 	}
@@ -319,7 +320,7 @@ func (s *keySet) add(data string, at, n int, ascii bool) bool {
 		s.big = map[string]bool{}
 		for i := 0; i < len(s.list); i += 2 {
 			at, n := s.list[i], abs(s.list[i+1])
-			s.big[strings.ToLower(data[at:at+n])] = true
+			s.big[foldKey(data[at:at+n])] = true
 		}
 	}
 	return true
@@ -371,7 +372,7 @@ func (f *iniFile) keysOf(s *section) []kv {
 			done = true
 		case lineOption:
 			flush()
-			keys = append(keys, kv{key: strings.ToLower(r.key()), value: r.value()})
+			keys = append(keys, kv{key: foldKey(r.key()), value: r.value()})
 			vals = []string{r.value()}
 		case lineMore:
 			vals = append(vals, r.text())

@@ -180,10 +180,12 @@ func (d *demo) setUp(ctx context.Context, interactive bool, ns string, kr cache.
 		"AWS_EC2_METADATA_DISABLED=true",
 		"AWS_PAGER=",
 		cache.NamespaceEnv+"="+ns,
-		cache.KeyringEnv+"="+keyringChoice(kr),
 		"MFACRED_DEMO_SEED_PHONE="+phone.Seed,
 		"MFACRED_DEMO_SEED_BACKUP="+backup.Seed,
 	)
+	if choice := keyringChoice(kr); choice != "" {
+		d.env = append(d.env, cache.KeyringEnv+"="+choice)
+	}
 	fmt.Fprintf(d.out, `mfacred demo: a local STS/IAM on %s plays AWS. Account %s has the IAM user %s,
 who owns two MFA devices named "phone" and "backup"; account %s has a role Admin whose trust
 policy requires MFA. Files go to %s, keyring items under the service mfacred-%s;
@@ -408,7 +410,8 @@ func (d *demo) mfacred(ctx context.Context, stdin io.Reader, extraEnv []string, 
 }
 
 // keyringChoice is the MFACRED_KEYRING that makes the demo's children use kr, the keyring
-// the demo itself cleans up: "" (decide as usual) for the automatic choice.
+// the demo itself cleans up: "" (the variable left unset: decide as usual) for the automatic
+// choice; set but empty, it is a usage error (cli.KeyringChoice).
 func keyringChoice(kr cache.Keyring) string {
 	switch kr.(type) {
 	case cache.OSKeyring:

@@ -70,6 +70,10 @@ func TestBadInputs(t *testing.T) {
 			want: "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
 		{name: "unknown --keyring", config: profile(serial), args: []string{"--keyring", "bogus", "status"},
 			want: "mfacred: --keyring=bogus: want os or kernel"},
+		{name: "add with no terminal", config: profile(serial), args: []string{"add", p},
+			want: "mfacred: profile " + p + ": no terminal to ask for the IAM user's access key id and secret access key: --env reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
+		{name: "setup with no terminal", config: profile(serial), args: []string{"setup", "--profile", p},
+			want: "mfacred: profile " + p + ": no terminal to ask for the IAM user's access key id and secret access key: --env reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"},
 		{name: "mfa_process hangs", config: profile(serial, "mfa_process = sleep 60"),
 			want: "mfacred: profile " + p + ": mfa_process gave no code within 20s"},
 	} {
@@ -146,5 +150,33 @@ func TestBadInputKeyringFlagBeforeProcess(t *testing.T) {
 		if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || r.stdout != "" || got != tc.want {
 			t.Errorf("%q: exit %d, stdout %q\n got: %s\nwant: %s", tc.args, r.code, r.stdout, got, tc.want)
 		}
+	}
+}
+
+// MFACRED_KEYRING set but empty is a usage error in both binaries, as --keyring= is (README,
+// the keyring choice), even with a cached session the fast one could serve; it used to mean
+// the automatic keyring. A --keyring flag in front decides, whatever the variable says.
+func TestBadInputKeyringEnvEmpty(t *testing.T) {
+	w := newWorld(t)
+	w.addKeys()
+	w.writeConfig(w.mfaProcess())
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	const want = "mfacred: MFACRED_KEYRING is set but empty: want os or kernel (unset it for the automatic choice)"
+	for _, args := range [][]string{
+		{"process", "--profile", w.profile}, // the fast path, with a session it could serve
+		{"status"},                          // mfacred-core
+	} {
+		r := w.run(nil, []string{"MFACRED_KEYRING="}, binary, args...)
+		if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || r.stdout != "" || got != want {
+			t.Errorf("MFACRED_KEYRING= mfacred %q: exit %d, stdout %q\n got: %s\nwant: %s", args, r.code, r.stdout, got, want)
+		}
+		core := w.run(nil, []string{"MFACRED_KEYRING="}, filepath.Join(filepath.Dir(binary), "mfacred-core"), args...)
+		if got := strings.TrimSuffix(core.stderr, "\n"); core.code != 2 || core.stdout != "" || got != want {
+			t.Errorf("MFACRED_KEYRING= mfacred-core %q: exit %d, stdout %q\n got: %s\nwant: %s", args, core.code, core.stdout, got, want)
+		}
+	}
+	parseCreds(t, w.mustRun(binary, "--keyring", "os", "process", "--profile", w.profile)) // MFACRED_KEYRING= is in no world's environment
+	if r := w.run(nil, []string{"MFACRED_KEYRING="}, binary, "--keyring", "os", "process", "--profile", w.profile); r.code != 0 {
+		t.Errorf("MFACRED_KEYRING= mfacred --keyring os process: exit %d: %s", r.code, r.stderr)
 	}
 }

@@ -32,7 +32,7 @@ func checkInstalled(t *testing.T, bin string) map[string]string {
 	t.Helper()
 	for _, name := range []string{"mfacred", "mfacred-core"} {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
-			t.Fatalf("go install put no %s in GOBIN: %v", name, err)
+			t.Fatalf("no %s in %s: %v", name, bin, err)
 		}
 	}
 	out, err := exec.Command(filepath.Join(bin, "mfacred"), "version", "--json").CombinedOutput()
@@ -114,6 +114,7 @@ func init() {
 		return goInstall(ctx, clone, filepath.Join(root, "install", "checkout-bin"), []string{"GOFLAGS=-buildvcs=true"}, "./cmd/...")
 	})
 	addJob("go install @latest", 31, []string{"TestGoInstall"}, installLatest)
+	addJob("install.sh", 32, []string{"TestInstallScript"}, installScript)
 }
 
 // TestGoInstall checks the two ways Go users install, one after the other while it waits for
@@ -217,5 +218,65 @@ func goInstallLatest(t *testing.T) {
 	got := checkInstalled(t, filepath.Join(root, "install", "latest", "bin"))
 	if got["version"] != "v0.9.0" || got["commit"] != "" {
 		t.Fatalf("mfacred version says %v, want version v0.9.0 and no commit (a module zip has none)", got)
+	}
+}
+
+// installScript runs ./install.sh of a fresh clone (made here from the work tree) the way a
+// user standing in another folder does: `PREFIX=rel /path/to/checkout/install.sh`, from the
+// folder root/install/script-cwd. GOFLAGS=-buildvcs=false, as some machines' go env has it:
+// the commit and date must come from install.sh, not from Go's own VCS stamp.
+func installScript(ctx context.Context) (string, error) {
+	clone := filepath.Join(root, "install", "script-checkout")
+	if err := copyCommit(clone); err != nil {
+		return "", err
+	}
+	cwd := filepath.Join(root, "install", "script-cwd")
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		return "", err
+	}
+	return runJobCmd(ctx, cwd, []string{"PREFIX=rel", "GOFLAGS=-buildvcs=false"}, "sh", filepath.Join(clone, "install.sh"))
+}
+
+// TestInstallScript: a relative PREFIX is a path from where the user stands (README.md,
+// "Install"): the binaries land in cwd/rel/bin, nothing is written into the checkout (release.sh
+// refuses a tree with untracked files), every path install.sh prints is absolute and the
+// "try it" line runs from anywhere; mfacred version names the checkout's commit and its time.
+func TestInstallScript(t *testing.T) {
+	t.Parallel() // waits for its job
+	_, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	out := waitJob(t, "install.sh")
+	clone := filepath.Join(root, "install", "script-checkout")
+	bin := filepath.Join(root, "install", "script-cwd", "rel", "bin")
+	got := checkInstalled(t, bin)
+
+	status, err := exec.Command("git", "-C", clone, "status", "--porcelain", "--untracked-files=all", "--ignored").Output()
+	if err != nil || len(status) != 0 {
+		t.Errorf("install.sh left files in the checkout (git status: %v):\n%s", err, status)
+	}
+	if want := "installed " + filepath.Join(bin, "mfacred") + " and " + filepath.Join(bin, "mfacred-core") + " ("; !strings.Contains(out, want) {
+		t.Errorf("install.sh does not say %q:\n%s", want, out)
+	}
+	_, try, ok := strings.Cut(out, "try it without an AWS account: ")
+	try, _, _ = strings.Cut(try, "\n")
+	program, arg, _ := strings.Cut(try, " ")
+	if !ok || program != filepath.Join(bin, "mfacred") || arg != "demo" {
+		t.Fatalf("install.sh's try-it line is %q, want %s demo:\n%s", try, filepath.Join(bin, "mfacred"), out)
+	}
+	run := exec.Command(program, "version")
+	run.Dir = "/"
+	if b, err := run.CombinedOutput(); err != nil {
+		t.Errorf("the printed %s does not run from /: %v %s", program, err, b)
+	}
+
+	head, err := exec.Command("git", "-C", clone, "log", "-1", "--format=%H %cI").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, date, _ := strings.Cut(strings.TrimSpace(string(head)), " ")
+	when, _ := time.Parse(time.RFC3339, date)
+	stamped, err := time.Parse(time.RFC3339, got["date"])
+	if got["commit"] != commit || err != nil || !stamped.Equal(when) {
+		t.Fatalf("mfacred version --json after install.sh says %v, want commit %s and date %s", got, commit, date)
 	}
 }

@@ -32,10 +32,12 @@ func ReadKeys(ctx context.Context, name string, fromEnv bool) (cache.Credentials
 		}
 	} else {
 		var err error
-		if k.AccessKeyID, err = prompt.Ask(ctx, fmt.Sprintf("Access key ID for profile %s: ", name), false); err != nil {
-			return k, fmt.Errorf("profile %s: %w (use --env to read the keys from the environment)", name, err)
+		if k.AccessKeyID, err = prompt.Ask(ctx, fmt.Sprintf("Access key ID for profile %s: ", name), false); err == nil {
+			k.SecretAccessKey, err = prompt.Ask(ctx, "Secret access key: ", true)
 		}
-		if k.SecretAccessKey, err = prompt.Ask(ctx, "Secret access key: ", true); err != nil {
+		if errors.Is(err, prompt.ErrNoTerminal) {
+			return k, noTerminalForKeys{profile: name}
+		} else if err != nil {
 			return k, fmt.Errorf("profile %s: %w", name, err)
 		}
 	}
@@ -49,6 +51,17 @@ func ReadKeys(ctx context.Context, name string, fromEnv bool) (cache.Credentials
 	}
 	return k, nil
 }
+
+// noTerminalForKeys is prompt.ErrNoTerminal met while asking for the keys: its text
+// ("... for an MFA code") names what a code source lacks, so this one says what was needed
+// here and the flag that gives it instead.
+type noTerminalForKeys struct{ profile string }
+
+func (e noTerminalForKeys) Error() string {
+	return fmt.Sprintf("profile %s: no terminal to ask for the IAM user's access key id and secret access key: --env reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", e.profile)
+}
+
+func (noTerminalForKeys) Unwrap() error { return prompt.ErrNoTerminal }
 
 // VerifyTimeout bounds the check of new keys with AWS: one STS call.
 const VerifyTimeout = deadline.Call

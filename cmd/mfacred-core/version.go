@@ -12,8 +12,8 @@ import (
 
 // Stamped in at build time with -ldflags "-X main.version=… -X main.commit=… -X main.date=…",
 // GoReleaser's convention: .goreleaser.yaml (release.sh) stamps all three, date being the
-// commit's time so that two builds of one commit are the same bytes; install.sh stamps the
-// version. What is not stamped comes from the build info (buildinfo.Of).
+// commit's time so that two builds of one commit are the same bytes; install.sh stamps them
+// too, from git. What is not stamped comes from the build info (buildinfo.Of).
 var (
 	version = "dev"
 	commit  = ""

@@ -30,7 +30,9 @@ func Sibling(name string) (path, self string, err error) {
 // KeyringChoice takes a leading --keyring NAME (or --keyring=NAME) off args; without one the
 // choice is $MFACRED_KEYRING. from names where the choice came from, for its errors
 // (cache.OpenKeyring). An empty --keyring is an error, not the automatic choice: it would
-// silently override MFACRED_KEYRING. Both binaries read it the same way.
+// silently override MFACRED_KEYRING. So is MFACRED_KEYRING set but empty (README: an empty
+// value is a usage error); unset, it is the automatic choice. Both binaries read it the same
+// way.
 func KeyringChoice(args []string) (choice, from string, rest []string, err error) {
 	const flag = "--keyring"
 	switch {
@@ -42,7 +44,11 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	case len(args) > 0 && (strings.HasPrefix(args[0], flag+"=") || strings.HasPrefix(args[0], "-keyring=")):
 		choice, rest = args[0][strings.IndexByte(args[0], '=')+1:], args[1:]
 	default:
-		return os.Getenv(cache.KeyringEnv), cache.KeyringEnv, args, nil
+		choice, set := os.LookupEnv(cache.KeyringEnv)
+		if set && choice == "" {
+			return "", "", nil, errors.New(cache.KeyringEnv + " is set but empty: want os or kernel (unset it for the automatic choice)")
+		}
+		return choice, cache.KeyringEnv, args, nil
 	}
 	if choice == "" {
 		return "", "", nil, errors.New("--keyring needs a value: os or kernel (leave the flag out for the automatic choice)")
