@@ -179,10 +179,11 @@ func TestLoginSessionTokenFileThatIsNotAFile(t *testing.T) {
 func TestLoginSessionRefreshUsesTheProfilesEndpointAndCABundle(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	backend, _ := url.Parse(lw.sts.URL)
-	proxy := httputil.NewSingleHostReverseProxy(backend)
-	direct := proxy.Director
-	proxy.Director = func(r *http.Request) { direct(r); r.Header.Set("X-Forwarded-Proto", "https") }
-	front := httptest.NewTLSServer(proxy)
+	front := httptest.NewTLSServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(backend)
+		r.Out.Host = r.In.Host // a TLS-inspecting proxy passes the request on as it came
+		r.SetXForwarded()     // X-Forwarded-Proto: https, which the local signin reads
+	}})
 	t.Cleanup(front.Close)
 	bundle := filepath.Join(lw.dir, "proxy-ca.pem")
 	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o600); err != nil {

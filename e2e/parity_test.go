@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
 // loginRoleConfig adds a profile NAME-me signed in with `aws login` (no token file: the
@@ -29,12 +30,15 @@ var loginRoleConfig = []string{"[profile %[1]s-me]", "login_session = arn:aws:ia
 
 // plant is a cache item a parity case puts in the keyring before the call.
 type plant struct {
-	label    string // names the item in the case's want, and makes its access key id
-	role     string // the role of a role item ("" for the MFA session)
-	ext      string // the role item's external id
-	direct   bool   // the role item was assumed directly from the keys
-	login    bool   // the role item was assumed with the aws login session of profile %[1]s-me
-	token    bool   // not in the keyring: the token file of that session, with left to live
+	label  string // names the item in the case's want, and makes its access key id
+	role   string // the role of a role item ("" for the MFA session)
+	ext    string // the role item's external id
+	direct bool   // the role item was assumed directly from the keys
+	login  bool   // the role item was assumed with the aws login session of profile %[1]s-me
+	// signin is the DPoP key of the sign-in a login role item was assumed with, whose token
+	// file is written too ("": the key the token file holds, "-": no token file: logged out).
+	signin   string
+	token    bool // not in the keyring: the token file of that session, with left to live
 	left     time.Duration
 	fromFile string // the file key id a session was made from ("": from the keyring's keys)
 }
@@ -110,6 +114,10 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			plants: []plant{{label: "role", role: adminRole, left: time.Hour, fromFile: fileKey}}},
 		{name: "role on an aws login session, cached", profile: "%[1]s-lrole", config: loginRoleConfig,
 			plants: []plant{{label: "lrole", role: adminRole, login: true, left: time.Hour}}, want: "lrole"},
+		{name: "role on an aws login session, cached for an earlier sign-in", profile: "%[1]s-lrole", config: loginRoleConfig,
+			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "an earlier key", left: time.Hour}}},
+		{name: "role on an aws login session, cached, logged out since", profile: "%[1]s-lrole", config: loginRoleConfig,
+			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "-", left: time.Hour}}},
 		{name: "role on an aws login session, due for renewal", profile: "%[1]s-lrole", config: loginRoleConfig,
 			plants: []plant{{label: "lrole", role: adminRole, login: true, left: 10 * time.Minute}}},
 		{name: "role on an aws login session, only a device's role cached", profile: "%[1]s-lrole", config: loginRoleConfig,
@@ -144,27 +152,48 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 				if p.role != "" {
 					k = cache.RoleKey(w.profile, w.serial, p.role, p.ext, "", p.direct)
 				}
-				if p.login {
-					k = cache.RoleKey(w.profile+"-me", "aws login", p.role, p.ext, "", false)
-				}
-				if p.token {
-					// As `aws login` writes it; a dpopKey that is no key, so the core cannot refresh.
+				// As `aws login` writes it; a dpopKey that is no key, so the core cannot refresh.
+				writeToken := func(keyID string, left time.Duration) *tokenfile.Token {
 					sum := sha256.Sum256([]byte("arn:aws:iam::123456789012:user/parity-" + w.profile))
 					dir := filepath.Join(w.dir, "home", ".aws", "login", "cache")
 					file := fmt.Sprintf(`{"accessToken":{"accessKeyId":%q,"secretAccessKey":"parity-secret","sessionToken":"parity-token","accountId":"123456789012","expiresAt":%q},"clientId":"c","refreshToken":"parity-refresh","dpopKey":"none"}`,
-						p.accessKeyID(), time.Now().Add(p.left).UTC().Format(time.RFC3339))
+						keyID, time.Now().Add(left).UTC().Format(time.RFC3339))
 					if err := os.MkdirAll(dir, 0o700); err != nil {
 						t.Fatal(err)
 					}
 					if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])+".json"), []byte(file), 0o600); err != nil {
 						t.Fatal(err)
 					}
+					tok, err := tokenfile.Parse([]byte(file))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return tok
+				}
+				signin := ""
+				if p.login {
+					k = cache.RoleKey(w.profile+"-me", "aws login", p.role, p.ext, "", false)
+					switch p.signin {
+					case "":
+						signin = writeToken("ASIAPARITYLOGINSESSION", 14*time.Minute).SessionID()
+					case "-":
+					default:
+						tok := writeToken("ASIAPARITYLOGINSESSION", 14*time.Minute)
+						signin = (&tokenfile.Token{DPoPKey: p.signin}).SessionID()
+						if signin == tok.SessionID() {
+							t.Fatal("two DPoP keys make one sign-in")
+						}
+					}
+				}
+				if p.token {
+					writeToken(p.accessKeyID(), p.left)
 					continue
 				}
 				e := cache.Entry{
 					Credentials: cache.Credentials{AccessKeyID: p.accessKeyID(), SecretAccessKey: "parity-secret", SessionToken: "parity-token"},
 					Expiration:  time.Now().Add(p.left).UTC().Truncate(time.Second),
 					SourceKeyID: w.user.AccessKeyID, Source: w.profile, Device: w.serial, Role: p.role,
+					LoginSession: signin,
 				}
 				if p.fromFile != "" {
 					e.SourceKeyID, e.FromFile = p.fromFile, true
