@@ -419,6 +419,28 @@ func TestHostileLoginTokenFileOddButWhole(t *testing.T) {
 	}
 }
 
+// The token file at the path of another sign-in's name: its accessToken says another account
+// than the login_session value that names the file (a copy, or a file put there). Its
+// credentials were printed with the login_session's AccountId; now neither the bridge nor the
+// role serves them, in one line naming the file and both accounts, and a role cached before
+// stops too.
+func TestHostileLoginTokenFileOfAnotherAccount(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	lw.caller(lw.admin)
+	m := lw.hostileToken(15 * time.Minute)
+	m["accessToken"].(map[string]any)["accountId"] = "999999999999"
+	lw.writeToken(mustJSON(m))
+	for _, p := range []string{lw.bridge, lw.admin} {
+		r := lw.run(nil, nil, binary, "process", "--profile", p)
+		if r.err == nil {
+			if c := parseCreds(t, r.stdout); c.AccountId != "999999999999" {
+				t.Fatalf("%s: credentials of account 999999999999 (the token file's accountId) printed with AccountId %s (the login_session's)", p, c.AccountId)
+			}
+		}
+		lw.failsInOneLine(t, r, p, lw.tokenPath(), "999999999999", lw.user.Account, "`aws login --profile "+lw.me+"`")
+	}
+}
+
 // What stands at the token file's path, other than a regular file: every command ends at once
 // and names the file; a missing or dangling one is an ended session.
 func TestHostileLoginTokenFileKinds(t *testing.T) {

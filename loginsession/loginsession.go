@@ -123,11 +123,11 @@ func (s *Session) Read() (*Token, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", s.Profile, err)
 	}
-	t, err := tokenfile.Read(path)
+	t, err := tokenfile.ReadFor(path, s.Login.Session)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, path, s.ended("has no token file (" + path + ")")
-	case errors.Is(err, ErrBadToken):
+	case errors.Is(err, ErrBadToken), errors.Is(err, tokenfile.ErrOtherAccount):
 		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
 			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
 	case err != nil:
@@ -201,7 +201,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	// The AWS CLI takes no lock: a sign-in (or its own refresh) may have rewritten the file
 	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
 	// and served if it is fresh; a removed one is not brought back.
-	switch now, err := tokenfile.Read(path); {
+	switch now, err := tokenfile.ReadFor(path, s.Login.Session); {
 	case err != nil:
 		return t.Entry(), nil
 	case !bytes.Equal(now.Bytes(), read):
@@ -235,7 +235,7 @@ const spentWait = time.Second
 func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait bool) *Token {
 	end := time.Now().Add(spentWait)
 	for {
-		now, err := tokenfile.Read(path)
+		now, err := tokenfile.ReadFor(path, s.Login.Session)
 		changed := err == nil && !bytes.Equal(now.Bytes(), read)
 		if changed && now.Left(s.now()) >= RefreshBelow {
 			return now
