@@ -466,6 +466,19 @@ func TestHostileLoginTokenFileKinds(t *testing.T) {
 		{"symlink to /dev/urandom", "not a regular file (a character device)", func() error { return os.Symlink("/dev/urandom", path) }, false},
 		{"symlink to /proc/self/environ", "", func() error { return os.Symlink("/proc/self/environ", path) }, false},
 		{"symlink to another user's file /etc/passwd", "not a JSON object", func() error { return os.Symlink("/etc/passwd", path) }, false},
+		{"symlink to a unix socket", "not a regular file (a socket)", func() error {
+			dir, err := os.MkdirTemp("", "hl")
+			if err != nil {
+				return err
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			l, err := net.Listen("unix", filepath.Join(dir, "s")) // a short path: the socket's name is at most 107 bytes
+			if err != nil {
+				return err
+			}
+			t.Cleanup(func() { l.Close() })
+			return os.Symlink(filepath.Join(dir, "s"), path)
+		}, false},
 		{"fifo with a writer waiting", "not a regular file (a fifo)", func() error {
 			if err := syscall.Mkfifo(path, 0o600); err != nil {
 				return err
