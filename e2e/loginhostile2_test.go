@@ -1131,9 +1131,32 @@ func TestHostileLoginSignalsEndEveryWait(t *testing.T) {
 			ends(holder, syscall.SIGTERM)
 		})
 	}
+	t.Run("SIGKILL in refresh", func(t *testing.T) {
+		cmd := startCmd("process", "--profile", lw.bridge)
+		n++
+		waitCount(n)
+		cmd.Process.Kill()
+		waitExit(t, cmd, 2*time.Second)
+	})
 	if after, _, _ := lw.tokenFile(); !bytes.Equal(before, after) {
 		t.Fatal("the token file changed")
 	}
+	// SIGHUP and SIGKILL end a refresh before it can remove its temporary file (the
+	// reserve of atomicfile.Prepare): the next refresh removes such files once they are old,
+	// and so no closed terminal leaves them to pile up in the folder.
+	lw.sts.ClearFaults()
+	names, _ := os.ReadDir(lw.cacheDir)
+	old := time.Now().Add(-time.Hour)
+	for _, n := range names {
+		os.Chtimes(filepath.Join(lw.cacheDir, n.Name()), old, old)
+	}
+	if len(names) < 2 {
+		t.Logf("no temporary file was left by the killed refreshes")
+	}
+	if r := lw.run(nil, nil, binary, "process", "--profile", lw.bridge); r.err != nil || lw.sts.Refreshes() != 1 {
+		t.Fatalf("the refresh after the signals: %v\n%s", r.err, r.stderr)
+	}
+	onlyTheTokenFile(t, lw)
 }
 
 // onlyTheTokenFile fails if the cache folder holds anything but the token file: a temporary
