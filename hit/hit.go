@@ -105,7 +105,7 @@ func SignedIn(login *awsconfig.Login) string {
 	if err != nil {
 		return ""
 	}
-	t, err := tokenfile.Read(path)
+	t, err := tokenfile.ReadFor(path, login.Session)
 	if err != nil {
 		return ""
 	}
@@ -182,7 +182,7 @@ func lookupToken(r Request, now time.Time) (cache.Entry, bool, error) {
 	if err != nil {
 		return cache.Entry{}, false, nil
 	}
-	t, err := tokenfile.Read(path)
+	t, err := tokenfile.ReadFor(path, r.Login.Session)
 	if err != nil {
 		return cache.Entry{}, false, nil
 	}

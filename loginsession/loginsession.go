@@ -123,11 +123,11 @@ func (s *Session) Read() (*Token, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", s.Profile, err)
 	}
-	t, err := tokenfile.Read(path)
+	t, err := tokenfile.ReadFor(path, s.Login.Session)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, path, s.ended("has no token file (" + path + ")")
-	case errors.Is(err, ErrBadToken):
+	case errors.Is(err, ErrBadToken), errors.Is(err, tokenfile.ErrOtherAccount):
 		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
 			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
 	case err != nil:
@@ -182,6 +182,14 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	defer save.Abort()
 	read := t.Bytes()
 	if err := s.refresh(ctx, t); err != nil {
+		// The AWS CLI and the SDKs refresh under no lock: one of them may have spent the
+		// refresh token just before this refresh, and be writing its new file now. The
+		// session lives on in that file: serve it rather than say that it ended.
+		if errors.Is(err, ErrEnded) {
+			if now := s.newerFile(ctx, path, read, errors.As(err, new(spent))); now != nil {
+				return now.Entry(), nil
+			}
+		}
 		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
 			if s.Warn != nil {
 				s.Warn(err) // the caller says that the current credentials are served, and how long they live
@@ -193,7 +201,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	// The AWS CLI takes no lock: a sign-in (or its own refresh) may have rewritten the file
 	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
 	// and served if it is fresh; a removed one is not brought back.
-	switch now, err := tokenfile.Read(path); {
+	switch now, err := tokenfile.ReadFor(path, s.Login.Session); {
 	case err != nil:
 		return t.Entry(), nil
 	case !bytes.Equal(now.Bytes(), read):
@@ -215,6 +223,32 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		}
 	}
 	return t.Entry(), nil
+}
+
+// spentWait is how long a refresh whose token was refused as spent (invalid_grant) waits for
+// the file of the refresh that spent it: the other program writes it once its answer came.
+const spentWait = time.Second
+
+// newerFile is the token file at path if it is no longer the one read and holds credentials
+// with RefreshBelow or more left; else nil. With wait it looks again, for up to spentWait or
+// until ctx ends, while the file is still the one read.
+func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait bool) *Token {
+	end := time.Now().Add(spentWait)
+	for {
+		now, err := tokenfile.ReadFor(path, s.Login.Session)
+		changed := err == nil && !bytes.Equal(now.Bytes(), read)
+		if changed && now.Left(s.now()) >= RefreshBelow {
+			return now
+		}
+		if changed || !wait || time.Now().After(end) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // prepareSave readies the write of the refreshed token file (atomicfile.Prepare) where the
@@ -307,7 +341,7 @@ func (s *Session) explain(err error) error {
 	}
 	var grant *types.InvalidGrantException
 	if errors.As(err, &grant) {
-		return s.ended("was refused: its refresh token is no longer valid (" + string(grant.Error_) + ")")
+		return spent{s.ended("was refused: its refresh token is no longer valid (" + string(grant.Error_) + ")")}
 	}
 	var bad *types.ValidationException
 	if errors.As(err, &bad) {
@@ -324,6 +358,12 @@ func (s *Session) explain(err error) error {
 // signin service did not answer, throttled or failed on its side. Credentials with more than
 // ServeMin left are served instead.
 var ErrUnavailable = errors.New("signin service unavailable")
+
+// spent marks a refresh refused because its refresh token is no longer valid: spent, maybe,
+// by another program's refresh a moment before.
+type spent struct{ error }
+
+func (s spent) Unwrap() error { return s.error }
 
 type unavailable struct{ error }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -75,8 +76,11 @@ type Pending struct {
 
 // Prepare readies the replacement of path (which must not be a symbolic link: resolve it
 // first, so that the link is kept) with mode perm, reserving reserve bytes. Its error is the
-// file system's (read-only, no space, no permission), naming the folder or file.
+// file system's (read-only, no space, no permission), naming the folder or file. Temporary
+// files of path that a writer killed before its Commit or Abort left behind (SIGKILL, the
+// SIGHUP of a closed terminal) are removed first once older than StaleAfter.
 func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
+	removeStale(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if errors.Is(err, fs.ErrPermission) {
 		if f, ferr := os.OpenFile(path, os.O_WRONLY, 0); ferr == nil {
@@ -95,6 +99,24 @@ func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// StaleAfter is when a temporary file of Prepare is surely its killed writer's: a writer
+// commits within one call to AWS, and a credential_process helper is killed after a minute.
+const StaleAfter = 5 * time.Minute
+
+// removeStale removes path's temporary files older than StaleAfter.
+func removeStale(path string) {
+	dir, prefix := filepath.Dir(path), "."+filepath.Base(path)+".tmp-"
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > StaleAfter {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Commit replaces the file's contents with data. The Pending is spent, whatever the outcome.

@@ -56,3 +56,31 @@ func TestReplaceRetries(t *testing.T) {
 		t.Fatalf("stuck rename: %v after %d calls", err, calls)
 	}
 }
+
+// A temporary file a killed writer left (SIGKILL between Prepare and Commit) is removed by
+// the next Prepare once it is older than StaleAfter; a young one, perhaps a live writer's,
+// and other files stay.
+func TestPrepareRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f.json")
+	os.WriteFile(path, []byte("old"), 0o600)
+	stale, young, other := filepath.Join(dir, ".f.json.tmp-1"), filepath.Join(dir, ".f.json.tmp-2"), filepath.Join(dir, ".g.json.tmp-3")
+	for _, n := range []string{stale, young, other} {
+		os.WriteFile(n, make([]byte, 10), 0o600)
+	}
+	old := time.Now().Add(-StaleAfter - time.Minute)
+	os.Chtimes(stale, old, old)
+	os.Chtimes(other, old, old)
+	p, err := Prepare(path, 10, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Commit([]byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	for n, want := range map[string]bool{stale: false, young: true, other: true} {
+		if _, err := os.Stat(n); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", filepath.Base(n), err == nil, want)
+		}
+	}
+}

@@ -47,6 +47,10 @@ func Open(path string, max int64) (*os.File, fs.FileInfo, error) {
 	// Non-blocking, so that opening a fifo returns at once; the stat below then refuses it.
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		// A socket cannot be opened at all (ENXIO): say what it is, as for the rest.
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, nil, notRegular{fi.Mode()}
+		}
 		return nil, nil, err
 	}
 	fi, err := f.Stat()

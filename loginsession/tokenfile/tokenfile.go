@@ -72,6 +72,24 @@ func Read(path string) (*Token, error) {
 	}
 }
 
+// ErrOtherAccount marks a token file whose credentials belong to another account than the
+// login_session value that names the file: it is not that session's file (copied or put
+// there), and its credentials would be handed out under the wrong account.
+var ErrOtherAccount = errors.New("not the token file of this login_session")
+
+// ReadFor is Read for the token file of the login_session value session: a file whose
+// accessToken.accountId is not the account session names is ErrOtherAccount.
+func ReadFor(path, session string) (*Token, error) {
+	t, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if want := awsconfig.Account(strings.TrimSpace(session)); want != "" && t.AccountID != "" && t.AccountID != want {
+		return nil, fmt.Errorf("%w: its credentials are of account %s, login_session names account %s", ErrOtherAccount, t.AccountID, want)
+	}
+	return t, nil
+}
+
 // rereads and RereadAfter bound the retries of a token file caught half written.
 const (
 	rereads     = 5
