@@ -243,10 +243,8 @@ func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait 
 		if changed || !wait || time.Now().After(end) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
+		if deadline.Sleep(ctx, 50*time.Millisecond) != nil {
 			return nil
-		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
