@@ -1,0 +1,259 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A hostile pass on issue 26's fixes as built (the keyring choice, setup and add on aws login
+// profiles and bridges, the role-ARN check, the config reader's guard against what is not a
+// regular file, install.sh's PREFIX and stamps), tried as a careful attacker and a careless
+// user would. Each table row is a case; a row that found a defect says so.
+
+// fakeGo is a go command for install.sh that builds nothing: the "binary" it writes prints the
+// -ldflags install.sh stamped and the folder it was built in, so that install.sh's PREFIX and
+// stamping are tried in a second per case.
+const fakeGo = `#!/bin/sh
+out=; ld=
+while [ $# -gt 0 ]; do
+	case $1 in -o) out=$2; shift ;; -ldflags) ld=$2; shift ;; esac
+	shift
+done
+printf '#!/bin/sh\necho "ldflags: %s"\necho "built in: %s"\n' "$ld" "$(pwd -P)" > "$out"
+chmod +x "$out"
+`
+
+// TestHostileRestInstallScript: install.sh with relative and odd PREFIX values and from
+// checkouts of every shape (dirty, detached, shallow, tagged, no .git, no git, a tree with no
+// .git inside another repository — which stamped the other repository's commit), with a go
+// that builds nothing (fakeGo): where the binaries land, what is printed and what is stamped.
+func TestHostileRestInstallScript(t *testing.T) {
+	t.Parallel()
+	gitPath, err := exec.LookPath("git")
+	need(t, "git (Debian package git)", err)
+	script, err := os.ReadFile("../install.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := t.TempDir()
+	tools := filepath.Join(top, "tools")
+	os.MkdirAll(tools, 0o755)
+	writeProgram(t, filepath.Join(tools, "go"), fakeGo)
+	noGit := filepath.Join(top, "nogit")
+	os.MkdirAll(noGit, 0o755)
+	for _, c := range []string{"sh", "dirname", "mkdir", "mv", "pwd", "chmod", "printf", "cat"} {
+		if p, err := exec.LookPath(c); err == nil {
+			os.Symlink(p, filepath.Join(noGit, c))
+		}
+	}
+	os.Symlink(filepath.Join(tools, "go"), filepath.Join(noGit, "go"))
+	git := func(dir string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(gitPath, append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "advice.detachedHead=false"}, args...)...)
+		cmd.Env = append(os.Environ(), "TZ=UTC")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %q: %v %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	// checkout is a repository holding install.sh and a README, with two commits.
+	checkout := func(dir string) {
+		t.Helper()
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "install.sh"), script, 0o755)
+		os.WriteFile(filepath.Join(dir, "README.md"), []byte("one\n"), 0o644)
+		git(dir, "init", "-q")
+		git(dir, "add", "-A")
+		git(dir, "commit", "-q", "-m", "one")
+		os.WriteFile(filepath.Join(dir, "README.md"), []byte("two\n"), 0o644)
+		git(dir, "commit", "-q", "-am", "two")
+	}
+	home := filepath.Join(top, "home")
+	os.MkdirAll(home, 0o755)
+	type install struct{ out, ldflags, builtIn, bin string }
+	run := func(t *testing.T, cwd, scriptPath string, env ...string) (install, error) {
+		t.Helper()
+		os.MkdirAll(cwd, 0o755)
+		cmd := exec.Command("sh", scriptPath)
+		cmd.Dir = cwd
+		cmd.Env = append([]string{"PATH=" + tools + ":" + os.Getenv("PATH"), "HOME=" + home}, env...)
+		b, err := cmd.CombinedOutput()
+		in := install{out: string(b)}
+		_, in.ldflags, _ = strings.Cut(in.out, "ldflags: ")
+		in.ldflags, _, _ = strings.Cut(in.ldflags, "\n")
+		_, in.builtIn, _ = strings.Cut(in.out, "built in: ")
+		in.builtIn, _, _ = strings.Cut(in.builtIn, "\n")
+		_, try, ok := strings.Cut(in.out, "try it without an AWS account: ")
+		if ok {
+			try, _, _ = strings.Cut(try, "\n")
+			in.bin = filepath.Dir(strings.TrimSuffix(try, " demo"))
+		}
+		return in, err
+	}
+	stamp := func(version, commit, date string) string {
+		return fmt.Sprintf("-s -w -X main.version=%s -X main.commit=%s -X main.date=%s", version, commit, date)
+	}
+	dateOf := func(dir string) string {
+		return git(dir, "-c", "log.showSignature=false", "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ")
+	}
+
+	src := filepath.Join(top, "src")
+	checkout(src)
+	head := git(src, "rev-parse", "HEAD")
+	short := git(src, "rev-parse", "--short", "HEAD")
+	date := dateOf(src)
+	cwd := filepath.Join(top, "stand")
+
+	// Where the binaries land, for PREFIX values as typed.
+	for _, tc := range []struct{ prefix, bin string }{
+		{"rel", filepath.Join(cwd, "rel", "bin")},
+		{"rel/", filepath.Join(cwd, "rel", "bin")},
+		{"./a/../b", filepath.Join(cwd, "b", "bin")},
+		{"../up", filepath.Join(top, "up", "bin")},
+		{".", filepath.Join(cwd, "bin")},
+		{"with space/x", filepath.Join(cwd, "with space", "x", "bin")},
+		{"-dash", filepath.Join(cwd, "-dash", "bin")},
+		{"~/lit", filepath.Join(home, "lit", "bin")}, // a quoted ~ is the home folder, not a folder named ~
+		{"~", filepath.Join(home, "bin")},
+		{"", filepath.Join(home, ".local", "bin")},
+		{filepath.Join(top, "abs"), filepath.Join(top, "abs", "bin")},
+	} {
+		t.Run(fmt.Sprintf("PREFIX=%q", tc.prefix), func(t *testing.T) {
+			in, err := run(t, cwd, filepath.Join(src, "install.sh"), "PREFIX="+tc.prefix)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, in.out)
+			}
+			if in.bin != tc.bin || !strings.Contains(in.out, "installed "+filepath.Join(tc.bin, "mfacred")+" and ") {
+				t.Fatalf("installed into %q, want %q:\n%s", in.bin, tc.bin, in.out)
+			}
+			if _, err := os.Stat(filepath.Join(tc.bin, "mfacred-core")); err != nil {
+				t.Fatal(err)
+			}
+			if in.ldflags != stamp(short, head, date) || in.builtIn != src {
+				t.Fatalf("stamped %q in %q, want %q in %s", in.ldflags, in.builtIn, stamp(short, head, date), src)
+			}
+			if _, err := os.Stat(filepath.Join(cwd, "~")); err == nil {
+				os.RemoveAll(filepath.Join(cwd, "~"))
+				t.Fatalf("made a folder named ~ in %s", cwd)
+			}
+		})
+	}
+	t.Run("PREFIX through a symlink", func(t *testing.T) {
+		real := filepath.Join(top, "real")
+		os.MkdirAll(real, 0o755)
+		os.Symlink(real, filepath.Join(cwd, "link"))
+		in, err := run(t, cwd, filepath.Join(src, "install.sh"), "PREFIX=link")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, in.out)
+		}
+		if _, err := os.Stat(filepath.Join(real, "bin", "mfacred")); err != nil {
+			t.Fatalf("not in the link's target: %v\n%s", err, in.out)
+		}
+	})
+	t.Run("PREFIX under a file", func(t *testing.T) {
+		os.WriteFile(filepath.Join(cwd, "afile"), nil, 0o644)
+		in, err := run(t, cwd, filepath.Join(src, "install.sh"), "PREFIX=afile/x")
+		if err == nil || strings.Contains(in.out, "installed") {
+			t.Fatalf("installed under a file:\n%s", in.out)
+		}
+	})
+	t.Run("run from the checkout as sh ./install.sh", func(t *testing.T) {
+		in, err := run(t, src, "./install.sh", "PREFIX=inst")
+		if err != nil || in.bin != filepath.Join(src, "inst", "bin") {
+			t.Fatalf("%v: %q\n%s", err, in.bin, in.out)
+		}
+		os.RemoveAll(filepath.Join(src, "inst"))
+	})
+	t.Run("CDPATH set", func(t *testing.T) {
+		// `sh src/install.sh` with CDPATH naming a folder that has a src: cd must take ./src.
+		decoy := filepath.Join(top, "decoy")
+		os.MkdirAll(filepath.Join(decoy, "src"), 0o755)
+		in, err := run(t, top, "src/install.sh", "PREFIX=cdp", "CDPATH="+decoy)
+		if err != nil || in.builtIn != src || in.ldflags != stamp(short, head, date) {
+			t.Fatalf("%v: built in %q, stamped %q\n%s", err, in.builtIn, in.ldflags, in.out)
+		}
+	})
+
+	// What is stamped, for checkouts of every shape.
+	t.Run("dirty", func(t *testing.T) {
+		d := filepath.Join(top, "dirty")
+		checkout(d)
+		os.WriteFile(filepath.Join(d, "README.md"), []byte("changed\n"), 0o644)
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-dirty")
+		if want := stamp(git(d, "rev-parse", "--short", "HEAD")+"-dirty", git(d, "rev-parse", "HEAD")+"-dirty", dateOf(d)); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("untracked only", func(t *testing.T) {
+		d := filepath.Join(top, "untracked")
+		checkout(d)
+		os.WriteFile(filepath.Join(d, "notes.txt"), []byte("x\n"), 0o644)
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-untracked")
+		if want := stamp(git(d, "rev-parse", "--short", "HEAD"), git(d, "rev-parse", "HEAD"), dateOf(d)); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("detached", func(t *testing.T) {
+		d := filepath.Join(top, "detached")
+		checkout(d)
+		git(d, "checkout", "-q", "--detach", "HEAD~1")
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-detached")
+		if want := stamp(git(d, "rev-parse", "--short", "HEAD"), git(d, "rev-parse", "HEAD"), dateOf(d)); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("tagged", func(t *testing.T) {
+		d := filepath.Join(top, "tagged")
+		checkout(d)
+		git(d, "tag", "v1.2.3")
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-tagged")
+		if want := stamp("v1.2.3", git(d, "rev-parse", "HEAD"), dateOf(d)); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("shallow", func(t *testing.T) {
+		d := filepath.Join(top, "shallow")
+		git(top, "clone", "-q", "--depth", "1", "file://"+src, d)
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-shallow")
+		if want := stamp(short, head, date); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("no .git", func(t *testing.T) {
+		d := filepath.Join(top, "plain")
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "install.sh"), script, 0o755)
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-plain")
+		if want := stamp("dev", "", ""); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q", err, in.ldflags, want)
+		}
+	})
+	t.Run("no .git inside another repository", func(t *testing.T) {
+		// An unpacked source archive in a folder that is part of another repository (a home
+		// folder kept in git): that repository's commit is not this source's.
+		d := filepath.Join(src, "vendor", "mfacred")
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "install.sh"), script, 0o755)
+		in, err := run(t, cwd, filepath.Join(d, "install.sh"), "PREFIX=p-nested")
+		os.RemoveAll(filepath.Join(src, "vendor"))
+		if want := stamp("dev", "", ""); err != nil || in.ldflags != want {
+			t.Fatalf("%v: stamped %q, want %q (the enclosing repository is %s)", err, in.ldflags, want, head)
+		}
+	})
+	t.Run("no git installed", func(t *testing.T) {
+		cmd := exec.Command(filepath.Join(noGit, "sh"), filepath.Join(src, "install.sh"))
+		cmd.Dir = cwd
+		cmd.Env = []string{"PATH=" + noGit, "HOME=" + home, "PREFIX=p-nogit"}
+		b, err := cmd.CombinedOutput()
+		if want := "ldflags: " + stamp("dev", "", ""); err != nil || !strings.Contains(string(b), want+"\n") {
+			t.Fatalf("%v: want %q:\n%s", err, want, b)
+		}
+	})
+}
