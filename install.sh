@@ -4,6 +4,7 @@
 # mfacred-core (everything else; mfacred runs it when it must). Safe to run again.
 # Works on Linux and macOS; on Windows see README.md.
 set -eu
+unset CDPATH # a cd below goes where it says, not to a folder of that name CDPATH lists
 # A relative PREFIX is a path from where the user stands, as any path typed at a shell is; it
 # is made absolute before the cd into the checkout, so that the binaries do not land in the
 # checkout (release.sh refuses a tree with untracked files) and every path printed below runs.
