@@ -11,6 +11,7 @@ unset CDPATH # a cd below goes where it says, not to a folder of that name CDPAT
 PREFIX=${PREFIX:-$HOME/.local}
 case $PREFIX in
 /*) ;;
+"~" | "~/"*) PREFIX=$HOME${PREFIX#"~"} ;; # a quoted ~ is the home folder, as botocore reads ~ in a path
 *) PREFIX=$(pwd)/$PREFIX ;;
 esac
 cd "$(dirname "$0")"
