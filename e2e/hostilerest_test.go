@@ -16,6 +16,77 @@ import (
 // regular file, install.sh's PREFIX and stamps), tried as a careful attacker and a careless
 // user would. Each table row is a case; a row that found a defect says so.
 
+// TestHostileRestKeyringChoice: every way to name the keyring: each wrong one is a usage error
+// (exit 2) in one line on stderr with nothing on stdout, in both binaries, before any keyring
+// or AWS call; the right ones work. A value is shown so that the line stays one line (it
+// printed a newline in the value as a second line).
+func TestHostileRestKeyringChoice(t *testing.T) {
+	w := newWorld(t)
+	w.addKeys()
+	w.writeConfig(w.mfaProcess())
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
+	unset := "-" // the row leaves MFACRED_KEYRING out of the environment
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string // "" means it works (exit 0)
+	}{
+		{unset, []string{"--keyring", "os"}, ""},
+		{unset, []string{"--keyring=os"}, ""},
+		{unset, []string{"-keyring", "os"}, ""},
+		{unset, []string{"-keyring=os"}, ""},
+		{"os", nil, ""},
+		{"kernel", []string{"--keyring", "os"}, ""},
+		{"", []string{"--keyring", "os"}, ""},
+		{"bogus", []string{"--keyring=os"}, ""},
+		{"", nil, "mfacred: MFACRED_KEYRING is set but empty: want os or kernel (unset it for the automatic choice)"},
+		{" ", nil, `mfacred: MFACRED_KEYRING=" ": want os or kernel`},
+		{"OS", nil, "mfacred: MFACRED_KEYRING=OS: want os or kernel"},
+		{"Kernel", nil, "mfacred: MFACRED_KEYRING=Kernel: want os or kernel"},
+		{"os ", nil, `mfacred: MFACRED_KEYRING="os ": want os or kernel`},
+		{" os", nil, `mfacred: MFACRED_KEYRING=" os": want os or kernel`},
+		{"os\n", nil, `mfacred: MFACRED_KEYRING="os\n": want os or kernel`},
+		{"os,kernel", nil, "mfacred: MFACRED_KEYRING=os,kernel: want os or kernel"},
+		{`"os"`, nil, `mfacred: MFACRED_KEYRING="\"os\"": want os or kernel`},
+		{"file", nil, "mfacred: MFACRED_KEYRING=file: want os or kernel"},
+		{unset, []string{"--keyring="}, "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{"os", []string{"--keyring", ""}, "mfacred: --keyring needs a value: os or kernel (leave the flag out for the automatic choice)"},
+		{unset, []string{"--keyring", " "}, `mfacred: --keyring=" ": want os or kernel`},
+		{unset, []string{"--keyring", "x\ny"}, `mfacred: --keyring="x\ny": want os or kernel`},
+		{unset, []string{"--keyring", "OS"}, "mfacred: --keyring=OS: want os or kernel"},
+		{unset, []string{"--keyring", "os", "--keyring", "kernel"}, "mfacred: --keyring given twice"},
+		{unset, []string{"--keyring", "os", "--keyring=os"}, "mfacred: --keyring given twice"},
+		{unset, []string{"--keyring=kernel", "-keyring", "os"}, "mfacred: --keyring given twice"},
+	} {
+		env := []string{}
+		if tc.env != unset {
+			env = append(env, "MFACRED_KEYRING="+tc.env)
+		}
+		for _, prog := range []string{binary, core} {
+			for _, cmd := range [][]string{{"process", "--profile", w.profile}, {"status"}} {
+				args := append(append([]string{}, tc.args...), cmd...)
+				r := w.run(nil, env, prog, args...)
+				name := fmt.Sprintf("MFACRED_KEYRING=%q %s %q", tc.env, filepath.Base(prog), args)
+				if tc.want == "" {
+					if r.code != 0 {
+						t.Errorf("%s: exit %d: %s", name, r.code, r.stderr)
+					}
+					continue
+				}
+				if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || r.stdout != "" || got != tc.want {
+					t.Errorf("%s: exit %d, stdout %q\n got: %q\nwant: %q", name, r.code, r.stdout, got, tc.want)
+				}
+			}
+		}
+	}
+	// The flag after the command is the command's unknown flag, never a keyring choice.
+	r := w.run(nil, nil, binary, "process", "--profile", w.profile, "--keyring", "os")
+	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "-keyring") {
+		t.Errorf("process --keyring os after the command: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
 // fakeGo is a go command for install.sh that builds nothing: the "binary" it writes prints the
 // -ldflags install.sh stamped and the folder it was built in, so that install.sh's PREFIX and
 // stamping are tried in a second per case.
