@@ -74,3 +74,20 @@ func TestParseLeavesFlagsAsTheyWere(t *testing.T) {
 		t.Fatalf("usage:\n%s\nwant %q", b.String(), want)
 	}
 }
+
+// The keyring flag given twice, in any spelling, is a usage error, not the command "--keyring".
+func TestKeyringChoiceTwice(t *testing.T) {
+	for _, args := range [][]string{
+		{"--keyring", "os", "--keyring", "kernel", "status"},
+		{"--keyring=os", "--keyring=os", "status"},
+		{"-keyring", "kernel", "-keyring=os"},
+		{"--keyring=kernel", "--keyring"},
+	} {
+		if _, _, _, err := KeyringChoice(args); err == nil || err.Error() != "--keyring given twice" {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	if c, _, rest, err := KeyringChoice([]string{"--keyring", "os", "status", "--keyring", "kernel"}); err != nil || c != "os" || len(rest) != 3 {
+		t.Errorf("a --keyring after the command is the command's: %q %q %v", c, rest, err)
+	}
+}
