@@ -299,7 +299,16 @@ func CheckRoleARN(s string) error {
 	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 512):
 		why = fmt.Sprintf("the role name %q has a character other than A-Z a-z 0-9 +=,.@_-/", parts[5][len("role/"):])
 	default:
-		return nil
+		// role/PATH/NAME: IAM's NAME is 1 to 64 characters; a path ending in / names no role.
+		name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
+		switch {
+		case name == "":
+			why = fmt.Sprintf("no role name after the path %q", parts[5][len("role"):])
+		case len(name) > 64:
+			why = fmt.Sprintf("the role name %q is %d characters, more than 64", name, len(name))
+		default:
+			return nil
+		}
 	}
 	return fmt.Errorf("%s: %w", why, ErrRoleARN)
 }
