@@ -89,6 +89,172 @@ func TestHostileRestKeyringChoice(t *testing.T) {
 	}
 }
 
+// TestHostileRestLoginProfiles: the commands on the profile `aws login` wrote and on the
+// profiles standing on it, with names that need quoting, a login_session spelled in another
+// case, and a login profile that is [default].
+func TestHostileRestLoginProfiles(t *testing.T) {
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	base := mustRead(t, lw.configPath())
+	reset := func(extra string) {
+		t.Helper()
+		if err := os.WriteFile(lw.configPath(), []byte(base+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keysEnv := []string{"AWS_ACCESS_KEY_ID=" + lw.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + lw.user.SecretAccessKey}
+	session := lw.user.ARN()
+
+	t.Run("bridge again without role-arn drops the role", func(t *testing.T) {
+		// setup --login-session without --role-arn on a profile that assumed a role said it
+		// wrote a bridge, and left mfacred_role_arn: process kept serving the role.
+		reset("")
+		r := lw.run(nil, nil, binary, "setup", "--profile", lw.admin, "--login-session", lw.me)
+		if r.err != nil {
+			t.Fatalf("setup: %v %s", r.err, r.stderr)
+		}
+		if cfg := mustRead(t, lw.configPath()); strings.Contains(cfg, "mfacred_role_arn = "+adminRole) {
+			t.Fatalf("setup --login-session without --role-arn kept the role:\n%s", cfg)
+		}
+		if got := lw.caller(lw.admin); got != session {
+			t.Fatalf("profile %s acts as %s after it became a bridge, want %s", lw.admin, got, session)
+		}
+	})
+	t.Run("bridge becomes role and back", func(t *testing.T) {
+		reset("")
+		if r := lw.run(nil, nil, binary, "setup", "--profile", lw.bridge, "--login-session", lw.me, "--role-arn", adminRole); r.err != nil {
+			t.Fatalf("setup: %v %s", r.err, r.stderr)
+		}
+		if got := lw.caller(lw.bridge); !strings.Contains(got, "assumed-role/Admin/") {
+			t.Fatalf("bridge with --role-arn acts as %s", got)
+		}
+		if r := lw.run(nil, nil, binary, "setup", "--profile", lw.bridge, "--login-session", lw.me); r.err != nil {
+			t.Fatalf("setup: %v %s", r.err, r.stderr)
+		}
+		if got := lw.caller(lw.bridge); got != session {
+			t.Fatalf("bridge without --role-arn acts as %s", got)
+		}
+	})
+	// setup and add with keys, on a profile that stands on the session: the keys and device
+	// would never be used (the session's sign-in did the MFA), and setup's proof would pass on
+	// the session's credentials. They are refused as the login profile is, nothing written.
+	for _, args := range [][]string{
+		{"setup", "--profile", lw.bridge, "--env"},
+		{"setup", "--profile", lw.admin, "--env", "--verify=false"},
+		{"add", lw.bridge, "--env"},
+		{"add", lw.admin, "--env", "--no-verify"},
+	} {
+		t.Run(strings.Join(args[:3], " "), func(t *testing.T) {
+			reset("")
+			r := lw.run(nil, keysEnv, binary, args...)
+			oneLineErr(t, r, "aws login session of profile "+lw.me)
+			if got := mustRead(t, lw.configPath()); got != base {
+				t.Fatalf("%q changed the config:\n%s", args, got)
+			}
+			if _, err := lw.store().Keys(t.Context(), args[2]); err == nil {
+				t.Fatalf("%q stored keys", args)
+			}
+		})
+	}
+	// The login profile under other spellings and names.
+	for _, tc := range []struct{ name, section, key string }{
+		{"default", "default", "login_session"},
+		{lw.profile + "-Me", "profile " + lw.profile + "-Me", "Login_Session"},
+		{lw.profile + "-LOUD", "profile " + lw.profile + "-LOUD", "LOGIN_SESSION"},
+		{lw.profile + " spaced me", `profile "` + lw.profile + ` spaced me"`, "login_session"},
+		{lw.profile + "-mé-ü", "profile " + lw.profile + "-mé-ü", "login_session"},
+		{lw.profile + `-o'me`, `profile "` + lw.profile + `-o'me"`, "login_session"},
+		{lw.profile + `-q"me`, `profile "` + lw.profile + `-q\"me"`, "login_session"},
+	} {
+		t.Run("login profile "+tc.name, func(t *testing.T) {
+			reset(fmt.Sprintf("\n[%s]\n%s = %s\nregion = us-east-1\n", tc.section, tc.key, session))
+			cfg := mustRead(t, lw.configPath())
+			for _, args := range [][]string{
+				{"setup", "--profile", tc.name, "--env"},
+				{"add", tc.name, "--env", "--no-verify"},
+			} {
+				r := lw.run(nil, keysEnv, binary, args...)
+				oneLineErr(t, r, fmt.Sprintf("profile %s is an aws login profile", tc.name))
+				if mustRead(t, lw.configPath()) != cfg {
+					t.Fatalf("%q changed the config", args)
+				}
+			}
+			r := lw.run(nil, nil, binary, "totp", "set", "--profile", tc.name)
+			oneLineErr(t, r, "profile "+tc.name+": ")
+			doc := lw.run(nil, nil, binary, "doctor", "--profile", tc.name)
+			if doc.code != 0 || !strings.Contains(doc.stdout, "mode -rw-------") || strings.Contains(doc.stdout, "setup --profile "+tc.name+"`") {
+				t.Fatalf("doctor on %q: exit %d\n%s%s", tc.name, doc.code, doc.stdout, doc.stderr)
+			}
+			// A bridge to it, named as oddly, works.
+			bridge := tc.name + "-br"
+			if r := lw.run(nil, nil, binary, "setup", "--profile", bridge, "--login-session", tc.name); r.err != nil {
+				t.Fatalf("setup bridge to %q: %v %s", tc.name, r.err, r.stderr)
+			}
+			if got := lw.caller(bridge); got != session {
+				t.Fatalf("bridge to %q acts as %s", tc.name, got)
+			}
+		})
+	}
+	t.Run("section without profile prefix is no profile", func(t *testing.T) {
+		// [NAME] in the config file is not profile NAME (botocore skips it): no login profile.
+		name := lw.profile + "-bare"
+		reset(fmt.Sprintf("\n[%s]\nlogin_session = %s\n", name, session))
+		r := lw.run(nil, nil, binary, "setup", "--profile", name+"-br", "--login-session", name)
+		oneLineErr(t, r, "aws login --profile "+name)
+	})
+	t.Run("login_session empty", func(t *testing.T) {
+		name := lw.profile + "-empty"
+		reset(fmt.Sprintf("\n[profile %s]\nlogin_session =\n", name))
+		r := lw.run(nil, nil, binary, "setup", "--profile", name+"-br", "--login-session", name)
+		oneLineErr(t, r, "aws login --profile "+name)
+	})
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"setup", "--profile", "x", "--login-session", lw.bridge}, 1, "sign in first with `aws login --profile " + lw.bridge + "`"},
+		{[]string{"setup", "--profile", "x", "--login-session", ""}, 2, "--login-session needs a value"},
+		{[]string{"setup", "--profile", "x", "--login-session", lw.me, "--role-arn="}, 2, "--role-arn needs a value"},
+		{[]string{"setup", "--profile", "x", "--mfa-serial", "", "--env"}, 2, "--mfa-serial needs a value"},
+		{[]string{"setup", "--profile", "x", "--login-session", lw.me, "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"setup", "--profile", "x", "--login-session", lw.me, "--role-arn", adminRole, "--role-arn", adminRole}, 2, "--role-arn given twice"},
+		{[]string{"setup", "--profile", "x", "--login-session", lw.me, "--login-session", lw.me}, 2, "--login-session given twice"},
+		{[]string{"setup", "--profile", "x", "--role-arn", adminRole}, 2, "--role-arn needs --login-session"},
+		{[]string{"setup", "--profile", "x", "--login-session", lw.me, "--env"}, 2, "--login-session stores no keys"},
+		{[]string{"setup", "--profile", lw.me, "--login-session", lw.me}, 1, "profile " + lw.me + " is an aws login profile"},
+		{[]string{"setup", "--profile", "a\nb", "--login-session", lw.me}, 1, "control character"},
+		{[]string{"totp", "remove", "--profile", lw.me}, 1, "profile " + lw.me},
+		{[]string{"totp", "remove", "--profile", lw.bridge}, 1, "profile " + lw.bridge},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			reset("")
+			r := lw.run(nil, nil, binary, tc.args...)
+			if r.code != tc.code || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("exit %d (want %d), stdout %q, stderr %q (want %q)", r.code, tc.code, r.stdout, r.stderr, tc.want)
+			}
+			if got := mustRead(t, lw.configPath()); got != base {
+				t.Fatalf("changed the config:\n%s", got)
+			}
+		})
+	}
+	// remove, clear and status on the login profile and a bridge: no error, nothing asked.
+	reset("")
+	lw.caller(lw.bridge)
+	for _, args := range [][]string{
+		{"clear", "--profile", lw.bridge},
+		{"clear", "--profile", lw.me},
+		{"remove", lw.me},
+		{"status"},
+	} {
+		if r := lw.run(nil, nil, binary, args...); r.code != 0 {
+			t.Errorf("%q: exit %d %s", args, r.code, r.stderr)
+		}
+	}
+	if got := lw.caller(lw.bridge); got != session {
+		t.Fatalf("bridge after clear/remove acts as %s", got)
+	}
+}
+
 // TestHostileRestRoleARNShapes: role ARNs of odd shapes through setup (the flag) and through
 // the config (process): each refused one is refused by both, in one line naming it.
 func TestHostileRestRoleARNShapes(t *testing.T) {

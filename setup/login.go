@@ -66,7 +66,14 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte { return awsconfig.SetKeys(old, section, kvs...) }); err != nil {
+	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte {
+		data := awsconfig.SetKeys(old, section, kvs...)
+		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
+			data = awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
+				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect)
+		}
+		return data
+	}); err != nil {
 		return err
 	}
 	what := "the credentials of the aws login session of profile " + login
