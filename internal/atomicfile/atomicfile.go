@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -79,8 +80,8 @@ type Pending struct {
 func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if errors.Is(err, fs.ErrPermission) {
-		if f, ferr := os.OpenFile(path, os.O_WRONLY, 0); ferr == nil {
-			return &Pending{f: f, path: path, inPlace: true}, nil
+		if p := inPlace(path, reserve); p != nil {
+			return p, nil
 		}
 	}
 	if err != nil {
@@ -95,6 +96,21 @@ func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// inPlace is the replacement of path written in place, or nil where that cannot be made: the
+// file is opened without waiting (a fifo at the path would wait for a reader) and must be a
+// regular file.
+func inPlace(path string, reserve int) *Pending {
+	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil
+	}
+	return &Pending{f: f, path: path, inPlace: true}
 }
 
 // Commit replaces the file's contents with data. The Pending is spent, whatever the outcome.
