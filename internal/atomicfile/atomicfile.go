@@ -100,13 +100,15 @@ func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 
 // inPlace is the replacement of path written in place, or nil where that cannot be made: the
 // file is opened without waiting (a fifo at the path would wait for a reader) and must be a
-// regular file.
+// regular file, and the reserve is allocated to it without changing its size (where the
+// file system can), so that a Commit within the reserve cannot run out of space half way
+// and leave the file part new, part old.
 func inPlace(path string, reserve int) *Pending {
 	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || allocate(f, int64(reserve)) != nil {
 		f.Close()
 		return nil
 	}
