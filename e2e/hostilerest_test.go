@@ -3,12 +3,16 @@
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mfacred/mfacred/localsts"
 )
@@ -23,6 +27,7 @@ import (
 // or AWS call; the right ones work. A value is shown so that the line stays one line (it
 // printed a newline in the value as a second line).
 func TestHostileRestKeyringChoice(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addKeys()
 	w.writeConfig(w.mfaProcess())
@@ -65,9 +70,13 @@ func TestHostileRestKeyringChoice(t *testing.T) {
 		if tc.env != unset {
 			env = append(env, "MFACRED_KEYRING="+tc.env)
 		}
-		for _, prog := range []string{binary, core} {
-			for _, cmd := range [][]string{{"process", "--profile", w.profile}, {"status"}} {
-				args := append(append([]string{}, tc.args...), cmd...)
+		for _, run := range []struct {
+			prog string
+			cmd  []string
+		}{{binary, []string{"process", "--profile", w.profile}}, {binary, []string{"status"}}, {core, []string{"status"}}} {
+			{
+				prog := run.prog
+				args := append(append([]string{}, tc.args...), run.cmd...)
 				r := w.run(nil, env, prog, args...)
 				name := fmt.Sprintf("MFACRED_KEYRING=%q %s %q", tc.env, filepath.Base(prog), args)
 				if tc.want == "" {
@@ -93,6 +102,7 @@ func TestHostileRestKeyringChoice(t *testing.T) {
 // profiles standing on it, with names that need quoting, a login_session spelled in another
 // case, and a login profile that is [default].
 func TestHostileRestLoginProfiles(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	base := mustRead(t, lw.configPath())
 	reset := func(extra string) {
@@ -258,6 +268,7 @@ func TestHostileRestLoginProfiles(t *testing.T) {
 // TestHostileRestRoleARNShapes: role ARNs of odd shapes through setup (the flag) and through
 // the config (process): each refused one is refused by both, in one line naming it.
 func TestHostileRestRoleARNShapes(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	base := mustRead(t, lw.configPath())
 	p := lw.profile + "-odd"
@@ -324,6 +335,84 @@ func TestHostileRestRoleARNShapes(t *testing.T) {
 				t.Fatalf("acts as %s", got)
 			}
 		})
+	}
+}
+
+// TestHostileRestConfigNotAFile: the config and credentials files are fifos, devices, folders,
+// huge, a symlink loop, or stdin: every command that reads them ends within seconds with exit
+// 1 (doctor: a problem) and a line naming the file, never hangs or reads without end.
+func TestHostileRestConfigNotAFile(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.addKeys()
+	w.writeConfig(w.mfaProcess())
+	good := mustRead(t, w.configPath())
+	dir := filepath.Join(w.dir, "odd")
+	os.MkdirAll(dir, 0o700)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(dir, "huge")
+	if f, err := os.Create(huge); err != nil || f.Truncate(17<<20) != nil || f.Close() != nil {
+		t.Fatal(err)
+	}
+	loop := filepath.Join(dir, "loop")
+	os.Symlink(loop, loop)
+	toFifo := filepath.Join(dir, "to-fifo")
+	os.Symlink(fifo, toFifo)
+	toZero := filepath.Join(dir, "to-zero")
+	os.Symlink("/dev/zero", toZero)
+	for _, tc := range []struct{ kind, path, want string }{
+		{"fifo", fifo, "not a regular file (a fifo)"},
+		{"symlink to a fifo", toFifo, "not a regular file (a fifo)"},
+		{"symlink to /dev/zero", toZero, "not a regular file (a character device)"},
+		{"/dev/zero", "/dev/zero", "not a regular file (a character device)"},
+		{"/dev/stdin", "/dev/stdin", "not a regular file"},
+		{"folder", dir, "not a regular file (a directory)"},
+		{"17 MiB", huge, "larger than the 16 MiB"},
+		{"symlink loop", loop, "too many levels of symbolic links"},
+	} {
+		for _, which := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+			for _, args := range [][]string{
+				{"process", "--profile", w.profile},
+				{"status"},
+				{"doctor", "--profile", w.profile},
+				{"setup", "--profile", w.profile + "-n", "--login-session", w.profile},
+			} {
+				t.Run(fmt.Sprintf("%s %s %s", which, tc.kind, args[0]), func(t *testing.T) {
+					env := []string{which + "=" + tc.path}
+					if which == "AWS_SHARED_CREDENTIALS_FILE" {
+						os.WriteFile(w.configPath(), []byte(good), 0o600)
+					}
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					cmd := exec.CommandContext(ctx, binary, args...)
+					cmd.Env = append(append([]string{}, w.env...), env...)
+					cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+					r := collect(cmd)
+					if ctx.Err() != nil {
+						t.Fatalf("%q hung on %s = %s", args, which, tc.path)
+					}
+					out := r.stderr
+					if args[0] == "status" {
+						// status lists the keyring's items by name alone when the config cannot be read
+						if r.code != 0 {
+							t.Fatalf("status: exit %d %s", r.code, r.stderr)
+						}
+						return
+					}
+					if args[0] == "doctor" {
+						out = r.stdout + r.stderr
+					} else if r.stdout != "" || strings.Count(r.stderr, "\n") != 1 {
+						t.Fatalf("want one line on stderr, got %q / %q", r.stdout, r.stderr)
+					}
+					if r.code != 1 || !strings.Contains(out, tc.path) || !strings.Contains(out, tc.want) {
+						t.Fatalf("%q with %s = %s: exit %d\n%s\nwant %q", args, which, tc.path, r.code, out, tc.want)
+					}
+				})
+			}
+		}
 	}
 }
 
@@ -567,4 +656,71 @@ func TestHostileRestInstallScript(t *testing.T) {
 			t.Fatalf("%v: want %q:\n%s", err, want, b)
 		}
 	})
+}
+
+// TestHostileRestFoldAsAWSCLI: keys spelled with case mappings that Go's simple one and
+// Python's full one part on, in the test's profile: the AWS CLI's botocore (its own Python,
+// load_config, one run for all files) and mfacred agree whether the file can be read, and
+// mfacred serves the profile where it can.
+func TestHostileRestFoldAsAWSCLI(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	head, err := os.ReadFile(awsCLIv2(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(head), "\n")
+	python := strings.TrimSpace(strings.TrimPrefix(first, "#!"))
+	w.addKeys()
+	extras := []string{
+		"regİon = eu-west-1",                    // İ folds to i̇: another key
+		"REGİON = eu-west-1",                    // the same
+		"REGION = eu-west-1",                    // region set twice
+		"Region = eu-west-1",                    // region set twice
+		"regıon = eu-west-1",                    // dotless ı: another key
+		"MFA_SERİAL = x",                        // another key
+		"ΣΑΣ = 1\nσας = 2",                      // final sigma: the same key twice
+		"ΣΑΣ = 1\nσασ = 2",                      // another key
+		"\u212Aey = 1\nkey = 2",                 // Kelvin sign folds to k: the same key
+		"STRAßE = 1\nstrasse = 2",               // ß stays: another key
+		"MFA_PROCESS = echo 1",                  // mfa_process set twice
+		"Credential_Process = /bin/false",       // set twice
+		"login_sessİon = arn:aws:iam::1:user/x", // not login_session
+	}
+	var paths []string
+	for i, extra := range extras {
+		w.writeConfig(w.mfaProcess(), extra)
+		p := fmt.Sprintf("%s.%d", w.configPath(), i)
+		if err := os.Rename(w.configPath(), p); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	script := `
+import json, sys
+from awscli.botocore.configloader import load_config
+out = []
+for p in sys.argv[1:]:
+    try:
+        load_config(p)
+        out.append("")
+    except Exception as e:
+        out.append(type(e).__name__)
+print(json.dumps(out))
+`
+	raw, err := exec.Command(python, append([]string{"-c", script}, paths...)...).Output()
+	var verdicts []string
+	if err != nil || json.Unmarshal(raw, &verdicts) != nil || len(verdicts) != len(paths) {
+		t.Fatalf("botocore: %v %s", err, raw)
+	}
+	for i, extra := range extras {
+		r := w.run(nil, []string{"AWS_CONFIG_FILE=" + paths[i]}, binary, "process", "--profile", w.profile)
+		if (verdicts[i] == "") != (r.code == 0) {
+			t.Errorf("%q: botocore says %q, mfacred process exit %d %s", extra, verdicts[i], r.code, r.stderr)
+		} else if r.code == 0 {
+			parseCreds(t, r.stdout)
+		} else if !strings.Contains(r.stderr, "set twice") {
+			t.Errorf("%q: mfacred refuses it for another reason: %s", extra, r.stderr)
+		}
+	}
 }
