@@ -724,3 +724,33 @@ print(json.dumps(out))
 		}
 	}
 }
+
+// TestHostileRestNoSecretInFileErrors: a damaged credentials file next to a secret key (no =,
+// an indented continuation, set twice under another case, a quoted value, an unclosed
+// section): process and doctor name the file and line, never the secret.
+func TestHostileRestNoSecretInFileErrors(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess(), "mfacred_source_profile = k")
+	const secret = "wJalrXUtnFEMIHOSTILEKEY"
+	creds := filepath.Join(w.dir, "home", ".aws", "credentials")
+	for _, body := range []string{
+		"[k]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key " + secret,
+		"[k]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key =\n  " + secret,
+		"[k]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key = " + secret + "\nAWS_Secret_Access_Key = " + secret + "2",
+		"[k]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key = \"" + secret + "\"",
+		"[k\naws_secret_access_key = " + secret,
+		"[k]\naws_access_key_id = AKIAHOSTILE000000001\naws_secret_access_key = " + secret + "\n[k]\nregion = x",
+		"[k]\n" + secret,
+	} {
+		if err := os.WriteFile(creds, []byte(body+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"process", "--profile", w.profile}, {"doctor", "--profile", w.profile}, {"status"}} {
+			r := w.run(nil, nil, binary, args...)
+			if strings.Contains(r.stdout+r.stderr, secret) {
+				t.Errorf("%q on %q printed the secret:\n%s%s", args, body, r.stdout, r.stderr)
+			}
+		}
+	}
+}
