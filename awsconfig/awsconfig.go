@@ -411,6 +411,10 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Role = r
 	}
 	if p.Login != nil {
+		if p.Role != nil && p.Role.Direct {
+			return nil, fmt.Errorf("profile %s: %s = true in %s: the role is assumed with the credentials of the aws login session of profile %s, which has no long-term keys to assume it with directly: remove %s",
+				name, KeyRoleDirect, f.where(name, KeyRoleDirect), p.Login.Profile, KeyRoleDirect)
+		}
 		// The session's own sign-in did the MFA: a device in the chain is not used.
 		p.MFASerial, p.MFAProcess, p.DeviceProfile = "", "", ""
 		if err := f.checkRegion(p, regionFrom); err != nil {

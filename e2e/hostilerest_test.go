@@ -144,6 +144,25 @@ func TestHostileRestLoginProfiles(t *testing.T) {
 			t.Fatalf("bridge without --role-arn acts as %s", got)
 		}
 	})
+	t.Run("role direct on a login session", func(t *testing.T) {
+		// mfacred_role_direct = true on a role over the session was ignored (there are no
+		// long-term keys to assume it with): doctor said every line ok while process failed
+		// at AWS with the role-chaining limit its duration (allowed only with direct) met.
+		reset("mfacred_role_direct = true\nmfacred_role_duration_seconds = 7200\n")
+		before := lw.sts.Count("AssumeRole")
+		r := lw.run(nil, nil, binary, "process", "--profile", lw.admin)
+		oneLineErr(t, r, "profile "+lw.admin+": mfacred_role_direct = true in ", "aws login session of profile "+lw.me)
+		if n := lw.sts.Count("AssumeRole") - before; n != 0 {
+			t.Fatalf("%d AssumeRole calls for a profile refused", n)
+		}
+		if doc := lw.run(nil, nil, binary, "doctor", "--profile", lw.admin); doc.code != 1 || !strings.Contains(doc.stdout, "mfacred_role_direct") {
+			t.Fatalf("doctor: exit %d\n%s%s", doc.code, doc.stdout, doc.stderr)
+		}
+		lw.run(nil, nil, binary, "setup", "--profile", lw.admin, "--login-session", lw.me, "--role-arn", adminRole, "--verify=false")
+		if cfg := mustRead(t, lw.configPath()); strings.Contains(cfg, "mfacred_role_direct") {
+			t.Fatalf("setup --login-session --role-arn kept mfacred_role_direct:\n%s", cfg)
+		}
+	})
 	// setup and add with keys, on a profile that stands on the session: the keys and device
 	// would never be used (the session's sign-in did the MFA), and setup's proof would pass on
 	// the session's credentials. They are refused as the login profile is, nothing written.
@@ -253,12 +272,15 @@ func TestHostileRestLoginProfiles(t *testing.T) {
 	for _, args := range [][]string{
 		{"clear", "--profile", lw.bridge},
 		{"clear", "--profile", lw.me},
-		{"remove", lw.me},
 		{"status"},
 	} {
 		if r := lw.run(nil, nil, binary, args...); r.code != 0 {
 			t.Errorf("%q: exit %d %s", args, r.code, r.stderr)
 		}
+	}
+	// remove on the login profile: nothing is stored for it; it says so in one line.
+	if r := lw.run(nil, nil, binary, "remove", lw.me); r.code > 1 || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("remove %s: exit %d %q", lw.me, r.code, r.stderr)
 	}
 	if got := lw.caller(lw.bridge); got != session {
 		t.Fatalf("bridge after clear/remove acts as %s", got)

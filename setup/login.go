@@ -91,10 +91,11 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte {
 		data := awsconfig.SetKeys(old, section, kvs...)
 		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
-			data = awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
+			return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
 				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect)
 		}
-		return data
+		// a role on the session is assumed with the session's credentials, never directly
+		return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleDirect)
 	}); err != nil {
 		return err
 	}
