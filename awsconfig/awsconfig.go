@@ -314,7 +314,7 @@ func CheckRoleARN(s string) error {
 }
 
 // resolveRole reads a role profile's mfacred_role_* settings.
-func (f *Files) resolveRole(name string) (*Role, error) {
+func (f *Files) resolveRole(name string, login *Login) (*Role, error) {
 	r := &Role{
 		ARN:         f.value(name, KeyRoleARN),
 		ExternalID:  f.value(name, KeyExternalID),
@@ -344,6 +344,10 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinDuration || n > MaxRoleDuration {
 			return nil, bad(KeyRoleDuration, v, fmt.Sprintf("want whole seconds from %d to %d (less would be renewed at nearly every call: the AWS CLI wants 15 minutes left)", MinDuration, MaxRoleDuration))
+		}
+		if n > MaxChainedDuration && login != nil && !r.Direct {
+			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with the credentials of the aws login session of profile %s is role chaining, which AWS caps at %d seconds: set %s = %d or less",
+				name, KeyRoleDuration, n, login.Profile, MaxChainedDuration, KeyRoleDuration, MaxChainedDuration)
 		}
 		if n > MaxChainedDuration && !r.Direct {
 			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at %d seconds; "+
@@ -404,7 +408,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Duration = n
 	}
 	if f.value(name, KeyRoleARN) != "" {
-		r, err := f.resolveRole(name)
+		r, err := f.resolveRole(name, p.Login)
 		if err != nil {
 			return nil, err
 		}
