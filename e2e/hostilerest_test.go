@@ -144,6 +144,14 @@ func TestHostileRestLoginProfiles(t *testing.T) {
 			t.Fatalf("bridge without --role-arn acts as %s", got)
 		}
 	})
+	t.Run("doctor names the session a role stands on", func(t *testing.T) {
+		// doctor said a role over the aws login session was assumed "with the MFA session".
+		reset("")
+		doc := lw.run(nil, nil, binary, "doctor", "--profile", lw.admin)
+		if want := "assumes " + adminRole + " with the aws login session of profile " + lw.me; doc.code != 0 || !strings.Contains(doc.stdout, want) || strings.Contains(doc.stdout, "MFA session") {
+			t.Fatalf("doctor: exit %d, want %q\n%s%s", doc.code, want, doc.stdout, doc.stderr)
+		}
+	})
 	t.Run("role direct on a login session", func(t *testing.T) {
 		// mfacred_role_direct = true on a role over the session was ignored (there are no
 		// long-term keys to assume it with): doctor said every line ok while process failed
