@@ -294,14 +294,18 @@ func CheckRoleARN(s string) error {
 		why = fmt.Sprintf("the resource %q is not role/NAME", parts[5])
 	case parts[5] == "role/":
 		why = "no role name after role/"
-	case len(parts[5]) > len("role/")+512:
-		why = fmt.Sprintf("the role's path and name are %d characters, more than 512", len(parts[5])-len("role/"))
-	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 512):
+	case len(parts[5]) > len("role/")+511+64:
+		why = fmt.Sprintf("the role's path and name are %d characters, more than IAM's 512 and 64", len(parts[5])-len("role/"))
+	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 511+64):
 		why = fmt.Sprintf("the role name %q has a character other than A-Z a-z 0-9 +=,.@_-/", parts[5][len("role/"):])
 	default:
-		// role/PATH/NAME: IAM's NAME is 1 to 64 characters; a path ending in / names no role.
-		name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
+		// role/PATH/NAME: IAM's path (/PATH/, its first / not in the ARN) is 1 to 512
+		// characters and its NAME 1 to 64; a path ending in / names no role.
+		cut := strings.LastIndexByte(parts[5], '/') + 1
+		name, path := parts[5][cut:], parts[5][len("role"):cut]
 		switch {
+		case len(path) > 512:
+			why = fmt.Sprintf("the role's path is %d characters, more than 512", len(path))
 		case name == "":
 			why = fmt.Sprintf("no role name after the path %q", parts[5][len("role"):])
 		case len(name) > 64:
