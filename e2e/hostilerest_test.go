@@ -393,6 +393,19 @@ func TestHostileRestConfigNotAFile(t *testing.T) {
 	os.Symlink(fifo, toFifo)
 	toZero := filepath.Join(dir, "to-zero")
 	os.Symlink("/dev/zero", toZero)
+	// A config reached through symbolic links (relative, chained) is read as the AWS CLI reads it.
+	real := filepath.Join(dir, "real-config")
+	os.WriteFile(real, []byte(good), 0o600)
+	os.Symlink("real-config", filepath.Join(dir, "rel-link"))
+	os.Symlink(filepath.Join(dir, "rel-link"), filepath.Join(dir, "chain-link"))
+	for _, link := range []string{"rel-link", "chain-link"} {
+		r := w.run(nil, []string{"AWS_CONFIG_FILE=" + filepath.Join(dir, link)}, binary, "process", "--profile", w.profile)
+		if r.code != 0 {
+			t.Errorf("config through %s: exit %d %s", link, r.code, r.stderr)
+		} else {
+			parseCreds(t, r.stdout)
+		}
+	}
 	for _, tc := range []struct{ kind, path, want string }{
 		{"fifo", fifo, "not a regular file (a fifo)"},
 		{"symlink to a fifo", toFifo, "not a regular file (a fifo)"},
