@@ -294,18 +294,31 @@ func CheckRoleARN(s string) error {
 		why = fmt.Sprintf("the resource %q is not role/NAME", parts[5])
 	case parts[5] == "role/":
 		why = "no role name after role/"
-	case len(parts[5]) > len("role/")+512:
-		why = fmt.Sprintf("the role's path and name are %d characters, more than 512", len(parts[5])-len("role/"))
-	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 512):
+	case len(parts[5]) > len("role/")+511+64:
+		why = fmt.Sprintf("the role's path and name are %d characters, more than IAM's 512 and 64", len(parts[5])-len("role/"))
+	case !charset(parts[5][len("role/"):], "+=,.@/-", 1, 511+64):
 		why = fmt.Sprintf("the role name %q has a character other than A-Z a-z 0-9 +=,.@_-/", parts[5][len("role/"):])
 	default:
-		return nil
+		// role/PATH/NAME: IAM's path (/PATH/, its first / not in the ARN) is 1 to 512
+		// characters and its NAME 1 to 64; a path ending in / names no role.
+		cut := strings.LastIndexByte(parts[5], '/') + 1
+		name, path := parts[5][cut:], parts[5][len("role"):cut]
+		switch {
+		case len(path) > 512:
+			why = fmt.Sprintf("the role's path is %d characters, more than 512", len(path))
+		case name == "":
+			why = fmt.Sprintf("no role name after the path %q", parts[5][len("role"):])
+		case len(name) > 64:
+			why = fmt.Sprintf("the role name %q is %d characters, more than 64", name, len(name))
+		default:
+			return nil
+		}
 	}
 	return fmt.Errorf("%s: %w", why, ErrRoleARN)
 }
 
 // resolveRole reads a role profile's mfacred_role_* settings.
-func (f *Files) resolveRole(name string) (*Role, error) {
+func (f *Files) resolveRole(name string, login *Login) (*Role, error) {
 	r := &Role{
 		ARN:         f.value(name, KeyRoleARN),
 		ExternalID:  f.value(name, KeyExternalID),
@@ -335,6 +348,10 @@ func (f *Files) resolveRole(name string) (*Role, error) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < MinDuration || n > MaxRoleDuration {
 			return nil, bad(KeyRoleDuration, v, fmt.Sprintf("want whole seconds from %d to %d (less would be renewed at nearly every call: the AWS CLI wants 15 minutes left)", MinDuration, MaxRoleDuration))
+		}
+		if n > MaxChainedDuration && login != nil && !r.Direct {
+			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with the credentials of the aws login session of profile %s is role chaining, which AWS caps at %d seconds: set %s = %d or less",
+				name, KeyRoleDuration, n, login.Profile, MaxChainedDuration, KeyRoleDuration, MaxChainedDuration)
 		}
 		if n > MaxChainedDuration && !r.Direct {
 			return nil, fmt.Errorf("profile %s: %s = %d is more than AWS allows: a role assumed with an MFA session is role chaining, which AWS caps at %d seconds; "+
@@ -395,13 +412,17 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		p.Duration = n
 	}
 	if f.value(name, KeyRoleARN) != "" {
-		r, err := f.resolveRole(name)
+		r, err := f.resolveRole(name, p.Login)
 		if err != nil {
 			return nil, err
 		}
 		p.Role = r
 	}
 	if p.Login != nil {
+		if p.Role != nil && p.Role.Direct {
+			return nil, fmt.Errorf("profile %s: %s = true in %s: the role is assumed with the credentials of the aws login session of profile %s, which has no long-term keys to assume it with directly: remove %s",
+				name, KeyRoleDirect, f.where(name, KeyRoleDirect), p.Login.Profile, KeyRoleDirect)
+		}
 		// The session's own sign-in did the MFA: a device in the chain is not used.
 		p.MFASerial, p.MFAProcess, p.DeviceProfile = "", "", ""
 		if err := f.checkRegion(p, regionFrom); err != nil {

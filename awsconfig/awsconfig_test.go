@@ -169,3 +169,33 @@ func TestResolveRefusesBadRegion(t *testing.T) {
 		}
 	}
 }
+
+// A role over an aws login session is always chained: the reader refuses a duration past the
+// chaining cap with advice that works for it (not mfacred_role_direct, which it then refused)
+// and refuses mfacred_role_direct itself, each in one line naming the profile.
+func TestLoginRoleDurationAndDirect(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	dir := t.TempDir()
+	head := "[profile me]\nlogin_session = arn:aws:iam::123456789012:user/alice\n[profile admin]\nmfacred_source_profile = me\nmfacred_role_arn = arn:aws:iam::123456789012:role/Admin\n"
+	for _, tc := range []struct{ extra, want, not string }{
+		{"mfacred_role_duration_seconds = 7200\n", "a role assumed with the credentials of the aws login session of profile me is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", "mfacred_role_direct"},
+		{"mfacred_role_direct = true\n", "profile admin: mfacred_role_direct = true in ", ""},
+		{"mfacred_role_direct = true\nmfacred_role_duration_seconds = 7200\n", "profile admin: mfacred_role_direct = true in ", ""},
+		{"mfacred_role_duration_seconds = 3600\n", "", ""},
+		{"mfacred_role_direct = false\n", "", ""},
+	} {
+		config := filepath.Join(dir, "config")
+		os.WriteFile(config, []byte(head+tc.extra), 0o600)
+		f, err := LoadFiles(config, filepath.Join(dir, "none"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Resolve("admin")
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v", tc.extra, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || tc.not != "" && strings.Contains(err.Error(), tc.not) || strings.Contains(err.Error(), "\n")):
+			t.Errorf("%q: %v\nwant %q", tc.extra, err, tc.want)
+		}
+	}
+}

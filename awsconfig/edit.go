@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/internal/atomicfile"
+	"github.com/mfacred/mfacred/internal/regular"
 )
 
 // The functions below edit the bytes of an INI file in place, so that a user's comments,
@@ -200,9 +201,11 @@ func DeleteKeys(data []byte, section string, keys ...string) []byte {
 }
 
 // EditFile applies edit to a file's bytes (a missing file reads as empty) and writes the
-// result atomically if it differs; it reports whether it wrote.
+// result atomically if it differs; it reports whether it wrote. It reads as the config reader
+// does (internal/regular): a fifo, a device or a file over MaxFileSize at the path, put there
+// since the files were loaded, is refused, never waited on or read without end.
 func EditFile(path string, edit func([]byte) []byte) (bool, error) {
-	old, err := os.ReadFile(path)
+	old, err := regular.Read(path, MaxFileSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}

@@ -48,12 +48,19 @@ func roleARNTable(t *testing.T) []roleARNRow {
 // profile, the key and the file; setup gives the same verdicts (e2e
 // TestRoleARNSetupRefusesWhatProcessRefuses).
 func TestRoleARNOneVerdict(t *testing.T) {
-	long := "arn:aws:iam::123456789012:role/" + strings.Repeat("p/", 255) + "ab"
+	// IAM: a path of 1 to 512 characters (/p/p/.../, its first / not in the ARN), a name of 1
+	// to 64: the longest role ARN has 511 + 64 after role/. It refused a real role whose path
+	// and name passed 512 together.
+	path := "pp/" + strings.Repeat("p/", 254) // with its leading /, an IAM path of 512
+	long := "arn:aws:iam::123456789012:role/" + path + strings.Repeat("n", 64)
 	if err := CheckRoleARN(long); err != nil {
-		t.Errorf("a role with 512 characters of path and name: %v", err)
+		t.Errorf("a role with a 512-character path and a 64-character name: %v", err)
 	}
-	if err := CheckRoleARN(long + "c"); !errors.Is(err, ErrRoleARN) || !strings.HasPrefix(err.Error(), "the role's path and name are 513 characters, more than 512: ") {
-		t.Errorf("a role with 513 characters of path and name: %v", err)
+	if err := CheckRoleARN("arn:aws:iam::123456789012:role/p" + path + "n"); !errors.Is(err, ErrRoleARN) || !strings.HasPrefix(err.Error(), "the role's path is 513 characters, more than 512: ") {
+		t.Errorf("a role with a 513-character path: %v", err)
+	}
+	if err := CheckRoleARN(long + "n"); !errors.Is(err, ErrRoleARN) || !strings.HasPrefix(err.Error(), "the role's path and name are 576 characters, more than IAM's 512 and 64: ") {
+		t.Errorf("a role with 576 characters of path and name: %v", err)
 	}
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/zalando/go-keyring"
 
@@ -226,7 +228,16 @@ func OpenKeyring(choice, from string) (Keyring, error) {
 		}
 		return &AutoKeyring{}, nil
 	}
-	return nil, fmt.Errorf("%s=%s: want os or kernel", from, choice)
+	return nil, fmt.Errorf("%s=%s: want os or kernel", from, shown(choice))
+}
+
+// shown is a value as an error line shows it: as typed when it is a plain word, else quoted,
+// so that a blank or a line break in it is seen and the error stays one line.
+func shown(v string) string {
+	if v != "" && strings.IndexFunc(v, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' || !unicode.IsPrint(r) }) < 0 {
+		return v
+	}
+	return strconv.Quote(v)
 }
 
 // AutoKeyring is the Secret Service until a call finds none on the session bus (a headless

@@ -168,3 +168,20 @@ func mustOpen(t *testing.T, choice string) Keyring {
 	}
 	return k
 }
+
+// A keyring choice that is not a plain word is quoted in its error, which stays one line.
+func TestOpenKeyringShowsOddValues(t *testing.T) {
+	for choice, want := range map[string]string{
+		"OS":        "MFACRED_KEYRING=OS: want os or kernel",
+		" ":         `MFACRED_KEYRING=" ": want os or kernel`,
+		"os\n":      `MFACRED_KEYRING="os\n": want os or kernel`,
+		"os ":       `MFACRED_KEYRING="os ": want os or kernel`,
+		`"os"`:      `MFACRED_KEYRING="\"os\"": want os or kernel`,
+		"os\x1b[2J": `MFACRED_KEYRING="os\x1b[2J": want os or kernel`,
+		"ös":        "MFACRED_KEYRING=ös: want os or kernel",
+	} {
+		if _, err := OpenKeyring(choice, KeyringEnv); err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", choice, err, want)
+		}
+	}
+}

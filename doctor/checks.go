@@ -109,7 +109,10 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 		return []Result{r}, false
 	}
 	var rs []Result
-	if p.Role != nil {
+	switch {
+	case p.Role != nil && p.Login != nil:
+		rs = append(rs, result(OK, "profile %s: assumes %s with the aws login session of profile %s", f.name, p.Role.ARN, p.KeySource))
+	case p.Role != nil:
 		rs = append(rs, result(OK, "profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource))
 	}
 	f.p, f.r, f.provider = p, hit.For(f.files, p), d.Provider(f.files, p)

@@ -182,7 +182,7 @@ func TestLoginSessionRefreshUsesTheProfilesEndpointAndCABundle(t *testing.T) {
 	front := httptest.NewTLSServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
 		r.SetURL(backend)
 		r.Out.Host = r.In.Host // a TLS-inspecting proxy passes the request on as it came
-		r.SetXForwarded()     // X-Forwarded-Proto: https, which the local signin reads
+		r.SetXForwarded()      // X-Forwarded-Proto: https, which the local signin reads
 	}})
 	t.Cleanup(front.Close)
 	bundle := filepath.Join(lw.dir, "proxy-ca.pem")

@@ -28,15 +28,37 @@ func notLogin(files *awsconfig.Files, name string) error {
 		name, ErrLoginProfile, files.Where(name, awsconfig.KeyLoginSession), name)
 }
 
-// CheckAdd refuses, before any key is read, keys for a profile `aws login` wrote: nothing
-// would use them (ErrLoginProfile). A config that cannot be read is no concern of add's: the
+// ErrOnLoginSession marks a profile that stands on an aws login session (its
+// mfacred_source_profile chain ends at a login_session profile): keys and a device stored for
+// it would never be used, since the session's sign-in did the MFA.
+var ErrOnLoginSession = errors.New("is served from an aws login session")
+
+// notOnLogin refuses keys for profile name when it stands on an aws login session, before
+// anything is asked or written.
+func notOnLogin(files *awsconfig.Files, name string) error {
+	seen := map[string]bool{}
+	for cur := files.Get(name, awsconfig.KeySourceProfile); cur != "" && !seen[cur]; cur = files.Get(cur, awsconfig.KeySourceProfile) {
+		seen[cur] = true
+		if files.Get(cur, awsconfig.KeyLoginSession) != "" {
+			return fmt.Errorf("profile %s %w (the aws login session of profile %s, through mfacred_source_profile in %s): keys and a device would never be used; remove mfacred_source_profile from it first, or set up another profile",
+				name, ErrOnLoginSession, cur, files.Where(name, awsconfig.KeySourceProfile))
+		}
+	}
+	return nil
+}
+
+// CheckAdd refuses, before any key is read, keys for a profile `aws login` wrote or one that
+// stands on its session: nothing would use them (ErrLoginProfile, ErrOnLoginSession). A config that cannot be read is no concern of add's: the
 // keys go to the keyring.
 func CheckAdd(name string) error {
 	files, err := awsconfig.Load()
 	if err != nil {
 		return nil
 	}
-	return notLogin(files, name)
+	if err := notLogin(files, name); err != nil {
+		return err
+	}
+	return notOnLogin(files, name)
 }
 
 // Login writes profile o.Profile served from the aws login session of profile login: a bridge
@@ -66,7 +88,15 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte { return awsconfig.SetKeys(old, section, kvs...) }); err != nil {
+	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte {
+		data := awsconfig.SetKeys(old, section, kvs...)
+		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
+			return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
+				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect)
+		}
+		// a role on the session is assumed with the session's credentials, never directly
+		return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleDirect)
+	}); err != nil {
 		return err
 	}
 	what := "the credentials of the aws login session of profile " + login

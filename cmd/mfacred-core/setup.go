@@ -46,6 +46,9 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
+	if err := cli.Empty(fs, "mfa-serial", "login-session", "role-arn"); err != nil {
+		return err
+	}
 	o.Profile = *profile
 	front, err := cli.Front()
 	if err != nil {

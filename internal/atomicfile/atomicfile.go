@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -83,8 +84,8 @@ func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 	removeStale(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if errors.Is(err, fs.ErrPermission) {
-		if f, ferr := os.OpenFile(path, os.O_WRONLY, 0); ferr == nil {
-			return &Pending{f: f, path: path, inPlace: true}, nil
+		if p := inPlace(path, reserve); p != nil {
+			return p, nil
 		}
 	}
 	if err != nil {
@@ -117,6 +118,23 @@ func removeStale(path string) {
 			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
+}
+
+// inPlace is the replacement of path written in place, or nil where that cannot be made: the
+// file is opened without waiting (a fifo at the path would wait for a reader) and must be a
+// regular file, and the reserve is allocated to it without changing its size (where the
+// file system can), so that a Commit within the reserve cannot run out of space half way
+// and leave the file part new, part old.
+func inPlace(path string, reserve int) *Pending {
+	f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || allocate(f, int64(reserve)) != nil {
+		f.Close()
+		return nil
+	}
+	return &Pending{f: f, path: path, inPlace: true}
 }
 
 // Commit replaces the file's contents with data. The Pending is spent, whatever the outcome.

@@ -93,6 +93,18 @@ func CheckName(name string) error {
 	return fmt.Errorf("profile %q: a profile name cannot hold a control character (a line break, tab or the like)", name)
 }
 
+// Empty is the usage error for the first of the named flags given an empty value
+// (`--role-arn=`, `--login-session ""`): a flag given nothing is a mistake, never the flag
+// left out (which would quietly do something else).
+func Empty(fs *flag.FlagSet, names ...string) error {
+	for _, name := range names {
+		if f := fs.Lookup(name); f != nil && set(fs, name) && f.Value.String() == "" {
+			return UsageError{fs.Name(), "--" + name + " needs a value"}
+		}
+	}
+	return nil
+}
+
 func set(fs *flag.FlagSet, name string) bool {
 	found := false
 	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -72,5 +73,47 @@ func TestParseLeavesFlagsAsTheyWere(t *testing.T) {
 	fs.Usage()
 	if want := "  -n int\n    \thow many (default 3)"; !strings.Contains(b.String(), want) {
 		t.Fatalf("usage:\n%s\nwant %q", b.String(), want)
+	}
+}
+
+// The keyring flag given twice, in any spelling, is a usage error, not the command "--keyring".
+func TestKeyringChoiceTwice(t *testing.T) {
+	for _, args := range [][]string{
+		{"--keyring", "os", "--keyring", "kernel", "status"},
+		{"--keyring=os", "--keyring=os", "status"},
+		{"-keyring", "kernel", "-keyring=os"},
+		{"--keyring=kernel", "--keyring"},
+	} {
+		if _, _, _, err := KeyringChoice(args); err == nil || err.Error() != "--keyring given twice" {
+			t.Errorf("%q: %v", args, err)
+		}
+	}
+	if c, _, rest, err := KeyringChoice([]string{"--keyring", "os", "status", "--keyring", "kernel"}); err != nil || c != "os" || len(rest) != 3 {
+		t.Errorf("a --keyring after the command is the command's: %q %q %v", c, rest, err)
+	}
+}
+
+// A flag given an empty value is a usage error naming it; left out, it is no error.
+func TestEmptyFlagValue(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--role-arn="}, "x: --role-arn needs a value: run `mfacred help x`"},
+		{[]string{"--role-arn", ""}, "x: --role-arn needs a value: run `mfacred help x`"},
+		{[]string{"-login-session="}, "x: --login-session needs a value: run `mfacred help x`"},
+		{[]string{"--role-arn", "r"}, ""},
+		{nil, ""},
+	} {
+		fs := NewFlagSet("x", "", "", io.Discard)
+		fs.String("role-arn", "", "")
+		fs.String("login-session", "", "")
+		if err := Parse(fs, tc.args, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		err := Empty(fs, "login-session", "role-arn")
+		if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
+			t.Errorf("%q: %v, want %q", tc.args, err, tc.want)
+		}
 	}
 }

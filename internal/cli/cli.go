@@ -53,6 +53,9 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	if choice == "" {
 		return "", "", nil, errors.New("--keyring needs a value: os or kernel (leave the flag out for the automatic choice)")
 	}
+	if len(rest) > 0 && (rest[0] == flag || rest[0] == "-keyring" || strings.HasPrefix(rest[0], flag+"=") || strings.HasPrefix(rest[0], "-keyring=")) {
+		return "", "", nil, errors.New("--keyring given twice")
+	}
 	return choice, flag, rest, nil
 }
 
