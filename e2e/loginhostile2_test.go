@@ -203,21 +203,6 @@ func signinFront(t *testing.T, backend string, before func(), answer func(w http
 	return front.URL
 }
 
-// envWithout is env without the variables named.
-func envWithout(env []string, names ...string) []string {
-	var out []string
-next:
-	for _, kv := range env {
-		for _, n := range names {
-			if strings.HasPrefix(kv, n+"=") {
-				continue next
-			}
-		}
-		out = append(out, kv)
-	}
-	return out
-}
-
 // ---------------------------------------------------------------------------------------
 // The token file's contents.
 

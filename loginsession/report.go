@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -123,9 +124,14 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 	if owner, known := ownedBySelf(fi); known && !owner {
 		add("problem", "aws login: token file %s belongs to another user: sign in again as yourself with `aws login --profile %s`", path, login)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
+	switch {
+	case runtime.GOOS == "windows":
+		// No such mode there: Go shows 0666 for every writable file; the access list the
+		// folder passes on keeps the file to its user (credserver's token file alike).
+		add("ok", "aws login: token file %s", path)
+	case fi.Mode().Perm()&0o077 != 0:
 		add("problem", "aws login: token file %s has mode %v: others can read the session's refresh token and key; `chmod 600 %s`", path, fi.Mode().Perm(), path)
-	} else {
+	default:
 		add("ok", "aws login: token file %s, mode %v", path, fi.Mode().Perm())
 	}
 	t, _, err := s.Read()
