@@ -753,6 +753,11 @@ func TestHostileLoginTwoSpellingsOfTheFolderRefreshAtOnce(t *testing.T) {
 			t.Fatalf("caller %d (after %d refreshes): %v\n%s", i, lw.sts.Refreshes(), r.err, r.stderr)
 		}
 	}
+	// One file, one lock, one refresh: README's "16 parallel callers make one refresh" holds
+	// whichever spelling of the folder each caller has.
+	if n := lw.sts.Refreshes(); n != 1 {
+		t.Fatalf("%d refreshes of one token file reached through two spellings of its folder, want 1", n)
+	}
 	r := lw.run(nil, nil, binary, "process", "--profile", lw.bridge)
 	if r.err != nil {
 		t.Fatalf("after: %v\n%s", r.err, r.stderr)

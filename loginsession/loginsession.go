@@ -151,7 +151,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
 	var lock io.Closer
 	for lock == nil {
-		turn, err := s.Locks.LockOrWait(ctx, "login|"+path, time.Until(until))
+		turn, err := s.Locks.LockOrWait(ctx, lockName(path), time.Until(until))
 		if err != nil {
 			return cache.Entry{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
 		}
@@ -249,6 +249,16 @@ func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait 
 	}
 }
 
+// lockName is the name of the lock of the token file at path: the file where it really is,
+// so that callers who reach it through two spellings of its folder (a link) share one lock
+// and one refresh.
+func lockName(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return "login|" + path
+}
+
 // prepareSave readies the write of the refreshed token file (atomicfile.Prepare) where the
 // file at path really is — through a symbolic link, so that the link is kept — with room for
 // a file a little larger than t's. A folder that cannot be written or a full disk is an error
@@ -314,13 +324,20 @@ func (s *Session) refresh(ctx context.Context, t *Token) error {
 		return fmt.Errorf("profile %s: the signin service answered the refresh of profile %s without credentials or a refresh token", s.Profile, s.Login.Profile)
 	}
 	t.AccessKeyID, t.SecretAccessKey, t.SessionToken = *o.AccessToken.AccessKeyId, *o.AccessToken.SecretAccessKey, *o.AccessToken.SessionToken
-	t.Expires = now.Add(time.Duration(*o.ExpiresIn) * time.Second).UTC().Truncate(time.Second)
+	// AWS answers expiresIn ≤ 900 (docs/aws-contract.md §8). A longer life is not believed —
+	// the credentials would be served past their real end — and a negative one is no life.
+	life := time.Duration(min(max(*o.ExpiresIn, 0), maxExpiresIn)) * time.Second
+	t.Expires = now.Add(life).UTC().Truncate(time.Second)
 	t.RefreshToken = *o.RefreshToken
 	if o.IdToken != nil && *o.IdToken != "" {
 		t.SetIDToken(*o.IdToken)
 	}
 	return nil
 }
+
+// maxExpiresIn is the longest life, in seconds, a refresh's credentials are taken to have:
+// the 15 minutes AWS gives them.
+const maxExpiresIn = 900
 
 // explain words a failed CreateOAuth2Token. The service's message is left out: only its
 // error code is named.

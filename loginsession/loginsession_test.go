@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/signin"
+	"github.com/aws/aws-sdk-go-v2/service/signin/types"
+
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/localsts"
@@ -280,5 +283,38 @@ func TestReadWaitsOutAFileRewrittenInPlace(t *testing.T) {
 	os.WriteFile(w.path, []byte("{"), 0o600)
 	if _, _, err := w.s.Read(); !errors.Is(err, ErrBadToken) || !strings.Contains(err.Error(), "`aws login --profile me`") {
 		t.Fatalf("damaged file: %v", err)
+	}
+}
+
+// answers is a signin client that answers every refresh with credentials said to live
+// expiresIn seconds.
+type answers struct{ expiresIn int32 }
+
+func (a answers) CreateOAuth2Token(context.Context, *signin.CreateOAuth2TokenInput, ...func(*signin.Options)) (*signin.CreateOAuth2TokenOutput, error) {
+	s := func(v string) *string { return &v }
+	return &signin.CreateOAuth2TokenOutput{TokenOutput: &types.CreateOAuth2TokenResponseBody{
+		AccessToken:  &types.AccessToken{AccessKeyId: s("ASIAODD"), SecretAccessKey: s("secret"), SessionToken: s("token")},
+		ExpiresIn:    &a.expiresIn,
+		RefreshToken: s("rt-next"),
+	}}, nil
+}
+
+// A refresh answered with a life longer than AWS gives (15 minutes) is taken to live 15
+// minutes, never served past that; a negative life is no life.
+func TestRefreshedLifeIsAtMostFifteenMinutes(t *testing.T) {
+	for in, want := range map[int32]time.Duration{1<<31 - 1: 15 * time.Minute, 3600: 15 * time.Minute, 900: 15 * time.Minute, 600: 10 * time.Minute, -5: 0} {
+		w := newWorld(t, localsts.LoginOptions{Life: 5 * time.Minute})
+		w.s.NewClient = func(context.Context, string) (Client, error) { return answers{in}, nil }
+		start := time.Now()
+		e, err := w.s.Credentials(context.Background())
+		if err != nil {
+			t.Fatalf("expiresIn %d: %v", in, err)
+		}
+		if left := e.Expiration.Sub(start); left > want+time.Second || left < want-2*time.Second {
+			t.Errorf("expiresIn %d: the credentials are said to live %s, want %s", in, left, want)
+		}
+		if got := w.token(t).Expires; !got.Equal(e.Expiration) {
+			t.Errorf("expiresIn %d: the file says %s, the credentials %s", in, got, e.Expiration)
+		}
 	}
 }
