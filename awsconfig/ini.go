@@ -88,7 +88,10 @@ type kv struct {
 // id.ok only when the file did not change while it was read, as far as fstat can tell. A
 // missing file is empty; one that is not a regular file or is over MaxFileSize is an error,
 // found without reading it.
-func readFileID(path string) (string, fileID, error) {
+//
+// A file of mapFrom bytes or more (0: none) is mapped rather than read, where the system can
+// (mapFile): the caller must then recover from a fault.
+func readFileID(path string, mapFrom int64) (string, fileID, error) {
 	f, fi, err := regular.Open(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fileID{}, nil
@@ -97,6 +100,15 @@ func readFileID(path string) (string, fileID, error) {
 		return "", fileID{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
+	if canMap && mapFrom > 0 && fi.Size() >= mapFrom {
+		if b, err := mapFile(f, fi.Size()); err == nil {
+			id := statID(fi)
+			if after, err := f.Stat(); err != nil || statID(after) != id {
+				id = fileID{}
+			}
+			return unsafe.String(&b[0], len(b)), id, nil
+		}
+	}
 	b := make([]byte, fi.Size()+1) // +1: see the file grow
 	n, err := io.ReadFull(f, b)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {

@@ -34,11 +34,14 @@ type Checked struct {
 	// File times tick coarsely (up to 10 ms on Linux; seconds on some file systems): a file
 	// rewritten within the tick of the check, at the same size, would keep its stat.
 	Settle time.Duration
+	// Map: a file of MinSize or more is mapped, not read, where the system can (mapFile): the
+	// fast path, which recovers from the fault a file truncated meanwhile makes.
+	Map bool
 }
 
 // DefaultChecked is what `mfacred process` uses: files from 64 KiB up, settled for 100 ms.
 func DefaultChecked(dir string) Checked {
-	return Checked{Dir: dir, MinSize: 64 << 10, Settle: 100 * time.Millisecond}
+	return Checked{Dir: dir, MinSize: 64 << 10, Settle: 100 * time.Millisecond, Map: true}
 }
 
 // coarseSettle is the settling time for files whose times may tick by whole seconds (FAT: 2 s).
@@ -76,7 +79,11 @@ const stampMagic = "mfacred checked 2"
 // load reads one file, skipping the check of every line when a stamp vouches for it.
 // Anything amiss with a stamp means a full check, never a different answer.
 func (c Checked) load(path string) (*iniFile, error) {
-	data, id, err := readFileID(path)
+	var mapFrom int64
+	if c.Map {
+		mapFrom = max(c.MinSize, 1)
+	}
+	data, id, err := readFileID(path, mapFrom)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -52,15 +53,44 @@ func Serve(ctx context.Context, args []string, store hit.Sessions, checked awsco
 	if !ok {
 		return false
 	}
+	r, ok := request(checked, name)
+	if !ok {
+		return false
+	}
+	e, ok, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
+	return ok && credproc.Print(out, e, r.Account()) == nil
+}
+
+// loaded, when set, runs between reading the files and resolving the profile: a test truncates
+// the mapped config there.
+var loaded func()
+
+// request reads the files and resolves profile name into the request hit decides on, or
+// reports false for anything it cannot do. A large config is mapped, not read
+// (awsconfig.Checked.Map): if another program truncates it meanwhile (the AWS CLI rewrites it
+// in place), reading past its new end faults, and the fault — made a panic here — is
+// recovered as a miss, for the full path to serve. The request is cloned so that nothing
+// after this function holds the mapping.
+func request(checked awsconfig.Checked, name string) (r hit.Request, ok bool) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			if _, fault := v.(interface{ Addr() uintptr }); !fault {
+				panic(v)
+			}
+			r, ok = hit.Request{}, false
+		}
+	}()
 	files, err := awsconfig.LoadChecked(checked)
 	if err != nil {
-		return false
+		return hit.Request{}, false
+	}
+	if loaded != nil {
+		loaded()
 	}
 	p, err := files.Resolve(name)
 	if err != nil {
-		return false
+		return hit.Request{}, false
 	}
-	r := hit.For(files, p)
-	e, ok, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
-	return ok && credproc.Print(out, e, r.Account()) == nil
+	return hit.For(files, p).Clone(), true
 }

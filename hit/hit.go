@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
@@ -75,6 +76,33 @@ func For(files *awsconfig.Files, p *awsconfig.Profile) Request {
 		r.FileKeys = &k
 	}
 	return r.Reread()
+}
+
+// Clone is r with every string copied: a request the fast path made from a mapped config
+// file (awsconfig.Checked.Map) then holds nothing of the mapping, so that no other goroutine
+// (the keyring's) can fault on a file truncated meanwhile.
+func (r Request) Clone() Request {
+	c := strings.Clone
+	r.Profile, r.Source, r.Device, r.Signin = c(r.Profile), c(r.Source), c(r.Device), c(r.Signin)
+	if r.FileKeys != nil {
+		k := *r.FileKeys
+		k.AccessKeyID, k.SecretAccessKey, k.File = c(k.AccessKeyID), c(k.SecretAccessKey), c(k.File)
+		r.FileKeys = &k
+	}
+	if r.FileKeysErr != nil {
+		r.FileKeysErr = errors.New(r.FileKeysErr.Error())
+	}
+	if r.Role != nil {
+		role := *r.Role
+		role.ARN, role.ExternalID, role.SessionName = c(role.ARN), c(role.ExternalID), c(role.SessionName)
+		r.Role = &role
+	}
+	if r.Login != nil {
+		login := *r.Login
+		login.Profile, login.Session, login.Region = c(login.Profile), c(login.Session), c(login.Region)
+		r.Login = &login
+	}
+	return r
 }
 
 // Reread is r with what it holds of a file that changes while a server runs: the sign-in of
