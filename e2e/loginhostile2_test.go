@@ -892,39 +892,8 @@ func TestHostileLoginCachedRoleAndTheFileUnderIt(t *testing.T) {
 func TestHostileLoginServeBridgeFollowsSignIns(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
-	tokenFile := filepath.Join(lw.dir, "serve-token")
-	var stdout, stderr output
-	cmd := lw.start(&stdout, &stderr, "serve", "--profile", lw.bridge, "--token-file", tokenFile)
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		waitExit(t, cmd, signalBound)
-	}()
-	const prefix = "AWS_CONTAINER_CREDENTIALS_FULL_URI="
-	var uri string
-	for end := time.Now().Add(30 * time.Second); uri == ""; time.Sleep(20 * time.Millisecond) {
-		for _, l := range strings.Split(stdout.String(), "\n") {
-			if strings.HasPrefix(l, prefix) {
-				uri = strings.TrimPrefix(l, prefix)
-			}
-		}
-		if uri == "" && time.Now().After(end) {
-			t.Fatalf("serve printed no address\n%s", stderr.String())
-		}
-	}
-	token, _ := os.ReadFile(tokenFile)
-	fetch := func() (int, string, string) {
-		req, _ := http.NewRequest(http.MethodGet, uri, nil)
-		req.Header.Set("Authorization", string(token))
-		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var body struct{ AccessKeyId string }
-		json.Unmarshal(b, &body)
-		return resp.StatusCode, lw.sts.Caller(body.AccessKeyId), string(b)
-	}
+	srv := lw.serve(lw.bridge)
+	fetch, stdout, stderr := srv.fetch, srv.stdout, srv.stderr
 	if code, who, _ := fetch(); code != 200 || who != lw.user.ARN() {
 		t.Fatalf("first fetch: %d %s", code, who)
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -361,41 +362,8 @@ func TestLoginSessionRefreshKeepsASymlinkedTokenFile(t *testing.T) {
 func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
-	tokenFile := filepath.Join(lw.dir, "serve-token")
-	var stdout, stderr output
-	cmd := lw.start(&stdout, &stderr, "serve", "--profile", lw.admin, "--token-file", tokenFile)
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		waitExit(t, cmd, signalBound)
-	}()
-	const prefix = "AWS_CONTAINER_CREDENTIALS_FULL_URI="
-	var uri string
-	for end := time.Now().Add(30 * time.Second); uri == ""; time.Sleep(20 * time.Millisecond) {
-		for _, l := range strings.Split(stdout.String(), "\n") {
-			if strings.HasPrefix(l, prefix) {
-				uri = strings.TrimPrefix(l, prefix)
-			}
-		}
-		if uri == "" && time.Now().After(end) {
-			t.Fatalf("serve printed no address\n%s", stderr.String())
-		}
-	}
-	token, err := os.ReadFile(tokenFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fetch := func() (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, uri, nil)
-		req.Header.Set("Authorization", string(token))
-		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body struct{ AccessKeyId string }
-		json.NewDecoder(resp.Body).Decode(&body)
-		return resp.StatusCode, lw.sts.Caller(body.AccessKeyId)
-	}
+	srv := lw.serve(lw.admin)
+	fetch := func() (int, string) { code, who, _ := srv.fetch(); return code, who }
 	if code, who := fetch(); code != 200 || !strings.HasSuffix(who, "/alice") {
 		t.Fatalf("first fetch: %d %s", code, who)
 	}
@@ -408,7 +376,7 @@ func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
 		}
 	}
 	if code != 200 || !strings.HasSuffix(who, "assumed-role/Admin/bob") {
-		t.Fatalf("after bob signed in: %d %s\n%s", code, who, stderr.String())
+		t.Fatalf("after bob signed in: %d %s\n%s", code, who, srv.stderr.String())
 	}
 	if err := os.Remove(lw.tokenPath()); err != nil { // aws logout
 		t.Fatal(err)
@@ -416,4 +384,54 @@ func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
 	if code, who := fetch(); code != 503 || who != "" {
 		t.Fatalf("after the logout: %d %s, want 503 and nothing", code, who)
 	}
+}
+
+// served is a running `mfacred serve` of a profile of a signin world.
+type served struct {
+	stdout, stderr *output
+	fetch          func() (code int, who, body string) // one fetch as a client makes it: status, principal, body
+}
+
+// serve starts `mfacred serve --profile profile`, waits for its address, and ends it (SIGTERM)
+// when the test ends.
+func (lw *signinWorld) serve(profile string) served {
+	t := lw.t
+	t.Helper()
+	tokenFile := filepath.Join(lw.dir, "serve-token-"+profile)
+	s := served{stdout: &output{}, stderr: &output{}}
+	cmd := lw.start(s.stdout, s.stderr, "serve", "--profile", profile, "--token-file", tokenFile)
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		waitExit(t, cmd, signalBound)
+	})
+	const prefix = "AWS_CONTAINER_CREDENTIALS_FULL_URI="
+	var uri string
+	for end := time.Now().Add(30 * time.Second); uri == ""; time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(s.stdout.String(), "\n") {
+			if strings.HasPrefix(l, prefix) {
+				uri = strings.TrimPrefix(l, prefix)
+			}
+		}
+		if uri == "" && time.Now().After(end) {
+			t.Fatalf("serve printed no address\n%s", s.stderr.String())
+		}
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fetch = func() (int, string, string) {
+		req, _ := http.NewRequest(http.MethodGet, uri, nil)
+		req.Header.Set("Authorization", string(token))
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var body struct{ AccessKeyId string }
+		json.Unmarshal(b, &body)
+		return resp.StatusCode, lw.sts.Caller(body.AccessKeyId), string(b)
+	}
+	return s
 }
