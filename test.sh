@@ -19,6 +19,7 @@
 # ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
+began=$(date +%s) # the Linux lane's summary says how much of its time the set-up below took
 
 if ! command -v go >/dev/null 2>&1; then
 	echo "test.sh: Go is not installed: get Go 1.26 or newer from your package manager or https://go.dev/dl" >&2
@@ -168,14 +169,22 @@ go build -o "$summary_dir/testsummary" ./internal/testsummary
 # go test's, or the summary's when go test passed but the summary did not (a test or package
 # failed, or go test printed something that was not -json). With MFACRED_TEST_JSON=DIR the
 # lane's go test -json is also kept in DIR/NAME.json (per-test times).
+# The lane's set-up time is in $summary_dir/NAME.setup by the time its go test ends: test.sh
+# writes the Linux lane's (the packages and tools above) before it starts, wine-test.sh the
+# Windows lane's (its Wine prefix) through MFACRED_SETUP_FILE.
 lane() {
-	local name=$1 s json=/dev/null
+	local name=$1 s json=/dev/null since=0
 	shift
 	if [ -n "${MFACRED_TEST_JSON:-}" ]; then
 		mkdir -p "$MFACRED_TEST_JSON"
 		json=$MFACRED_TEST_JSON/$name.json
 	fi
-	"$@" | tee "$json" | "$summary_dir/testsummary" -lane "$name" || {
+	if [ "$name" = linux ]; then
+		since=$began
+		echo "$(($(date +%s) - began))s" >"$summary_dir/linux.setup"
+	fi
+	MFACRED_SETUP_FILE=$summary_dir/$name.setup "$@" | tee "$json" |
+		"$summary_dir/testsummary" -lane "$name" -since "$since" -setup-file "$summary_dir/$name.setup" || {
 		s=("${PIPESTATUS[@]}")
 		status=${s[0]}
 		[ "$status" -ne 0 ] || status=${s[2]}

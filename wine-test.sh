@@ -16,6 +16,7 @@ while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do
 done
 exec 3>&1 1>&2
 here=$PWD
+began=$(date +%s) # the set-up's time goes to $MFACRED_SETUP_FILE (test.sh's lane summary)
 
 wine64=/usr/lib/wine/wine64
 wineserver=/usr/lib/wine/wineserver64
@@ -61,6 +62,9 @@ printf '{"Replace":{"%s":"%s"}}\n' "$at" "$overlay/at_windows.go" >"$overlay/ove
 
 if [ $# -eq 0 ]; then
 	set -- $(GOOS=windows go list ./... | grep -v '/e2e$')
+fi
+if [ -n "${MFACRED_SETUP_FILE:-}" ]; then
+	echo "$(($(date +%s) - began))s" >"$MFACRED_SETUP_FILE"
 fi
 # -vet=off: the Linux lane vets the Windows code already (e2e/quality_test.go, GOOS=windows).
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 CI=true go test "${flags[@]}" -overlay "$overlay/overlay.json" -exec "$here/internal/winshim/exec.sh" \

@@ -38,17 +38,33 @@ type tally struct {
 	slowestPkg               string
 	slowest                  float64
 	badLines                 int
+	setup                    *time.Duration // of the lane's time, how long its set-up took (-setup-file)
 }
 
 func main() {
 	lane := flag.String("lane", "go test", "the name the summary line starts with")
+	setupFile := flag.String("setup-file", "", "a file that holds, once the input ends, how long the lane's set-up took (a Go duration such as 1m3s): the summary says it apart")
+	since := flag.Int64("since", 0, "when the lane began, in Unix seconds, if before this program started (its set-up ran first); 0: now")
 	flag.Parse()
 	start := time.Now()
+	if *since > 0 {
+		start = time.Unix(*since, 0)
+	}
 	t, err := summarize(os.Stdin, os.Stdout)
 	if t.packagesFailed > 0 {
 		fmt.Println("FAIL") // go test's last line when a package failed, which -json leaves out
 	}
-	fmt.Println(t.line(*lane, time.Since(start)))
+	took := time.Since(start)
+	if *setupFile != "" {
+		b, rerr := os.ReadFile(*setupFile)
+		d, perr := time.ParseDuration(strings.TrimSpace(string(b)))
+		if rerr != nil || perr != nil || d < 0 {
+			fmt.Fprintf(os.Stderr, "testsummary: the lane's set-up time in %s: %q %v %v\n", *setupFile, b, rerr, perr)
+			os.Exit(1)
+		}
+		t.setup = &d
+	}
+	fmt.Println(t.line(*lane, took))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testsummary: read go test -json: %v\n", err)
 		os.Exit(1)
@@ -61,6 +77,9 @@ func main() {
 func (t tally) line(lane string, took time.Duration) string {
 	s := fmt.Sprintf("test.sh: %s: %d packages (%d failed), %d tests: %d passed, %d failed, %d skipped; %s",
 		lane, t.packages, t.packagesFailed, t.passed+t.failed+t.skipped, t.passed, t.failed, t.skipped, took.Round(time.Second))
+	if t.setup != nil {
+		s += fmt.Sprintf(" (set-up %s, tests %s)", t.setup.Round(time.Second), max(took-*t.setup, 0).Round(time.Second))
+	}
 	if t.slowestPkg != "" {
 		s += fmt.Sprintf("; slowest package %s %.1fs", t.slowestPkg, t.slowest)
 	}

@@ -36,6 +36,12 @@ func TestPrintsWhatGoTestPrints(t *testing.T) {
 	if want := "test.sh: linux: 3 packages (1 failed), 6 tests: 3 passed, 2 failed, 1 skipped; 1m15s; slowest package b 0.1s"; line != want {
 		t.Errorf("summary %q, want %q", line, want)
 	}
+	setup := 20 * time.Second
+	got.setup = &setup
+	line = got.line("linux", 75*time.Second)
+	if want := "test.sh: linux: 3 packages (1 failed), 6 tests: 3 passed, 2 failed, 1 skipped; 1m15s (set-up 20s, tests 55s); slowest package b 0.1s"; line != want {
+		t.Errorf("summary with a set-up %q, want %q", line, want)
+	}
 }
 
 // testdata/timeout.json is `go test -json -timeout 1s` of a test that logs a line and sleeps:
