@@ -428,7 +428,16 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		if err := f.checkRegion(p, regionFrom); err != nil {
 			return nil, err
 		}
+		// The session is refreshed in the region of the profile `aws login` wrote, as botocore
+		// refreshes it for that profile; where that one names none, the profile asked for.
 		p.Login.Region = p.Region
+		if own := f.value(p.Login.Profile, KeyRegion); own != "" {
+			lp := &Profile{Name: p.Name, Region: own}
+			if err := f.checkRegion(lp, p.Login.Profile); err != nil {
+				return nil, err
+			}
+			p.Login.Region = lp.Region
+		}
 		return p, nil
 	}
 	if p.MFASerial == "" {

@@ -199,3 +199,38 @@ func TestLoginRoleDurationAndDirect(t *testing.T) {
 		}
 	}
 }
+
+// The refresh of an aws login session goes to the region of the profile `aws login` wrote, as
+// botocore refreshes it for that profile; the region of the profile asked for only when that
+// one sets none; the environment over both, as everywhere.
+func TestLoginRegionIsTheLoginProfiles(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	config := "[profile me]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = us-west-2\n" +
+		"[profile bridge]\nmfacred_source_profile = me\nregion = eu-west-1\n" +
+		"[profile plain]\nlogin_session = arn:aws:iam::123456789012:user/bob\n" +
+		"[profile plain-bridge]\nmfacred_source_profile = plain\nregion = ap-south-1\n" +
+		"[profile odd]\nlogin_session = arn:aws:iam::123456789012:user/carol\nregion = no_such_region\n" +
+		"[profile odd-bridge]\nmfacred_source_profile = odd\nregion = eu-west-1\n"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := LoadFiles(filepath.Join(dir, "config"), filepath.Join(dir, "none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"me": "us-west-2", "bridge": "us-west-2", "plain-bridge": "ap-south-1"} {
+		p, err := files.Resolve(name)
+		if err != nil || p.Login == nil || p.Login.Region != want {
+			t.Errorf("%s: login %+v, %v; want region %s", name, p, err, want)
+		}
+	}
+	if _, err := files.Resolve("odd-bridge"); err == nil || !strings.Contains(err.Error(), `"no_such_region"`) || !strings.Contains(err.Error(), "profile odd") {
+		t.Errorf("odd-bridge: %v", err)
+	}
+	t.Setenv("AWS_REGION", "ca-central-1")
+	if p, err := files.Resolve("bridge"); err != nil || p.Login.Region != "ca-central-1" {
+		t.Errorf("AWS_REGION: %+v %v", p, err)
+	}
+}
