@@ -169,7 +169,16 @@ func (k OSKeyring) call(ctx context.Context, f func(ctx context.Context) (string
 
 // Get reads one item.
 func (k OSKeyring) Get(ctx context.Context, service, user string) (string, error) {
-	return k.call(ctx, func(ctx context.Context) (string, error) { return osGet(ctx, service, user) })
+	return k.call(ctx, func(ctx context.Context) (string, error) {
+		v, err := osGet(ctx, service, user)
+		if itemGone(err) {
+			// Found by go-keyring's search, then deleted by another process before its secret
+			// was read (status reading every item while a parallel clear or eviction runs):
+			// it is not there.
+			return "", ErrNotFound
+		}
+		return v, err
+	})
 }
 
 // Set writes one item.

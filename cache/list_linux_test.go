@@ -50,4 +50,16 @@ func TestListSkipsAnItemDeletedMeanwhile(t *testing.T) {
 	if users, err := (OSKeyring{}).List(t.Context(), "mfacred-list-test"); err != nil || len(users) != 0 {
 		t.Fatalf("List after the delete: %v %v", users, err)
 	}
+	// go-keyring's Get searches, then reads the secret: an item deleted in between answers
+	// the secret's read so too, which OSKeyring.Get takes as ErrNotFound (status read every
+	// item while a parallel test deleted its own: "list sessions: OS keyring unreachable:
+	// Object does not exist at path").
+	session, err := svc.OpenSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(session)
+	if _, err := svc.GetSecret(paths[0], session.Path()); !itemGone(err) {
+		t.Fatalf("the secret of a deleted item: %v, want an error itemGone knows", err)
+	}
 }
