@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"time"
 
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
-	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/setup"
 )
 
 var totpCmd = &command{
@@ -42,35 +39,8 @@ func runTOTP(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
-	if p.Login != nil { // awsconfig.Resolve leaves MFASerial empty: there is no device
-		return fmt.Errorf("profile %s: its credentials come from the aws login session of profile %s, which uses no MFA device: no seed to %s",
-			p.Name, p.Login.Profile, action)
-	}
 	if action == "remove" {
-		if err := e.store.DeleteSeed(ctx, p.MFASerial); err != nil {
-			if errors.Is(err, cache.ErrNotFound) {
-				return fmt.Errorf("profile %s: no seed stored for device %s", p.Name, p.MFASerial)
-			}
-			return fmt.Errorf("remove seed of device %s: %w", p.MFASerial, err)
-		}
-		fmt.Fprintf(e.io.Err, "mfacred: removed the seed of device %s\n", p.MFASerial)
-		return nil
+		return setup.RemoveSeed(ctx, e.store, e.io.Err, p)
 	}
-	raw, err := prompt.ReadSeed(ctx, e.io.In, p.MFASerial)
-	if err != nil {
-		return fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-	seed, err := prompt.ParseSeed(raw)
-	if err != nil {
-		return fmt.Errorf("profile %s: %w", p.Name, err)
-	}
-	if err := e.store.PutSeed(ctx, p.MFASerial, seed); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.io.Err, "mfacred: stored the seed of device %s; mfacred now makes its codes.\n", p.MFASerial)
-	if code, left, err := prompt.CodeNow(seed, time.Now()); err == nil {
-		fmt.Fprintf(e.io.Err, "mfacred: the code now is %s (for %d more seconds): your authenticator app should show the same; if not, the seed was not copied whole: run `mfacred totp set --profile %s` again\n", code, int(left/time.Second), p.Name)
-	}
-	fmt.Fprintln(e.io.Err, "mfacred: warning: the seed sits beside the long-term keys in the keyring, so MFA is now one factor: whoever can read your keyring has both.")
-	return nil
+	return setup.StoreSeed(ctx, e.store, e.io.In, e.io.Err, p)
 }
