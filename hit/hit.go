@@ -117,12 +117,16 @@ func (r Request) Reread() Request {
 // StillSignedIn reports whether credentials e, made for r, may still be handed out as far as
 // the aws login session they stand on goes: its token file holds the sign-in they came from.
 // After `aws logout` or a new `aws login` it is false at once. True for every request not on
-// an aws login session. The credentials server asks it at each fetch (package credserver).
+// an aws login session. r must be fresh (For): the credentials server asks at each fetch
+// (package credserver).
 func StillSignedIn(r Request, e cache.Entry) bool {
 	if r.Login == nil {
 		return true
 	}
-	id := SignedIn(r.Login)
+	id := r.Signin
+	if r.Role == nil { // For reads the sign-in of a role's session only
+		id = SignedIn(r.Login)
+	}
 	return id != "" && e.LoginSession == id
 }
 

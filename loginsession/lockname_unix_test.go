@@ -20,10 +20,10 @@ func TestLockNameIsTheFilesWhereItIs(t *testing.T) {
 		t.Fatal(err)
 	}
 	real, _ := filepath.EvalSymlinks(path)
-	if a, b := lockName(path), lockName(filepath.Join(link, "token.json")); a != b || a != "login|"+real {
-		t.Fatalf("lock names %q and %q, want both login|%s", a, b, real)
+	if a, b := realPath(path), realPath(filepath.Join(link, "token.json")); a != b || a != real {
+		t.Fatalf("the file is %q and %q, want both %s (one lock: \"login|\" and it)", a, b, real)
 	}
-	if got := lockName(filepath.Join(dir, "none.json")); got != "login|"+filepath.Join(dir, "none.json") {
-		t.Fatalf("a missing file's lock: %q", got)
+	if got := realPath(filepath.Join(dir, "none.json")); got != filepath.Join(dir, "none.json") {
+		t.Fatalf("a missing file: %q", got)
 	}
 }

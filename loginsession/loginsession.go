@@ -149,9 +149,11 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	}
 	// The wait leaves room to read what the other process wrote.
 	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
+	real := realPath(path)
 	var lock io.Closer
 	for lock == nil {
-		turn, err := s.Locks.LockOrWait(ctx, lockName(path), time.Until(until))
+		// One lock per file, whatever spelling of its folder reached it: one refresh.
+		turn, err := s.Locks.LockOrWait(ctx, "login|"+real, time.Until(until))
 		if err != nil {
 			return cache.Entry{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
 		}
@@ -169,7 +171,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	}
 	defer lock.Close()
 	// Prove that the answer can be saved before spending the single-use refresh token on it.
-	save, err := s.prepareSave(path, t)
+	save, err := s.prepareSave(real, t)
 	if err != nil {
 		if t.Left(s.now()) > ServeMin {
 			if s.Warn != nil {
@@ -201,11 +203,8 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	// The AWS CLI takes no lock: a sign-in (or its own refresh) may have rewritten the file
 	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
 	// and served if it is fresh; a removed one is not brought back.
-	switch now, err := tokenfile.ReadFor(path, s.Login.Session); {
-	case err != nil:
-		return t.Entry(), nil
-	case !bytes.Equal(now.Bytes(), read):
-		if now.Left(s.now()) >= RefreshBelow {
+	if now, changed := s.since(path, read); changed {
+		if now != nil && now.Left(s.now()) >= RefreshBelow {
 			return now.Entry(), nil
 		}
 		return t.Entry(), nil
@@ -235,8 +234,8 @@ const spentWait = time.Second
 func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait bool) *Token {
 	end := time.Now().Add(spentWait)
 	for {
-		now, err := tokenfile.ReadFor(path, s.Login.Session)
-		changed := err == nil && !bytes.Equal(now.Bytes(), read)
+		now, changed := s.since(path, read)
+		changed = changed && now != nil // a file caught missing or half written may be on its way
 		if changed && now.Left(s.now()) >= RefreshBelow {
 			return now
 		}
@@ -249,25 +248,32 @@ func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait 
 	}
 }
 
-// lockName is the name of the lock of the token file at path: the file where it really is,
-// so that callers who reach it through two spellings of its folder (a link) share one lock
-// and one refresh.
-func lockName(path string) string {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
+// since reads the token file at path again and reports whether it is no longer the file read:
+// another program rewrote it, or removed it (`aws logout`), or it cannot be read now; now is
+// the file as it is, nil when it cannot be read.
+func (s *Session) since(path string, read []byte) (now *Token, changed bool) {
+	now, err := tokenfile.ReadFor(path, s.Login.Session)
+	if err != nil {
+		return nil, true
 	}
-	return "login|" + path
+	return now, !bytes.Equal(now.Bytes(), read)
 }
 
-// prepareSave readies the write of the refreshed token file (atomicfile.Prepare) where the
-// file at path really is — through a symbolic link, so that the link is kept — with room for
-// a file a little larger than t's. A folder that cannot be written or a full disk is an error
-// that is ErrUnavailable: nothing is refreshed and the session is kept.
-func (s *Session) prepareSave(path string, t *Token) (*atomicfile.Pending, error) {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		real = path
+// realPath is where the file at path really is: its links resolved, so that callers who reach
+// it through two spellings of its folder share one lock, and a refresh writes through a link
+// and keeps it. path itself when it cannot be resolved.
+func realPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
 	}
+	return path
+}
+
+// prepareSave readies the write of the refreshed token file (atomicfile.Prepare) at real, the
+// file where it really is (realPath), with room for a file a little larger than t's. A folder
+// that cannot be written or a full disk is an error that is ErrUnavailable: nothing is
+// refreshed and the session is kept.
+func (s *Session) prepareSave(real string, t *Token) (*atomicfile.Pending, error) {
 	p, err := atomicfile.Prepare(real, len(t.Bytes())+4096, 0o600)
 	if err != nil {
 		why := err
