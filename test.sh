@@ -10,13 +10,17 @@
 # virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
 # and stops. Then it runs
 #
-#   CI=true go test -race -count=1 -parallel 12 -timeout 30m ./...
+#   CI=true go test -race -count=1 -parallel 12 -timeout 30m -skip '^TestRelease$' ./...
 #
 # (with -json, through internal/testsummary: go test's usual output, then one summary line),
 # and then the Windows lane, ./wine-test.sh: every package's tests built for Windows and run
-# under Wine (docs/windows.md), with its own summary line.
+# under Wine (docs/windows.md), with its own summary line. The release checks (TestRelease: the
+# whole release built twice, reproducible, its packages installed, SBOMs and manifests) are not
+# in this run: they have a lane of their own, ./test.sh --release, which builds GoReleaser from
+# source the first time (about 16 CPU-minutes; docs/testing.md, "The release lane"). CI runs both.
 # Arguments replace the package list: ./test.sh ./e2e -run TestDemo
 # ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
+# ./test.sh --release runs the release lane only.
 set -euo pipefail
 cd "$(dirname "$0")"
 began=$(date +%s) # the Linux lane's summary says how much of its time the set-up below took
@@ -32,9 +36,18 @@ venv=${XDG_CACHE_HOME:-$HOME/.cache}/mfacred-test/venv
 moto_spec='moto[server]==5.2.1'                     # the version the suite runs against on CI
 boto_specs=('boto3==1.43.11' 'botocore==1.43.11') # likewise
 only_check=false
-if [ "${1:-}" = --check ]; then
-	only_check=true
+release_lane=false
+case ${1:-} in
+--check) only_check=true ;;
+--release) release_lane=true ;;
+esac
+if $only_check || $release_lane; then
+	opt=$1
 	shift
+	if [ $# -gt 0 ]; then
+		echo "test.sh: unexpected argument \"$1\": $opt takes none" >&2
+		exit 2
+	fi
 fi
 if [ -x "$venv/bin/python3" ]; then
 	export PATH="$venv/bin:$PATH"
@@ -145,16 +158,15 @@ if $only_check; then
 	exit 0
 fi
 
-if [ -d e2e/jsclient ]; then
+if [ -d e2e/jsclient ] && ! $release_lane; then
 	(cd e2e/jsclient && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# The release tests (e2e/release_test.go) run GoReleaser and cyclonedx-gomod, pinned in
-# tools/go.mod: for the whole suite they are built here, once per machine and Go release
-# (./release.sh --tools; about 16 CPU-minutes the first time, nothing after), like the programs
-# above, so that the e2e package's time and timeout are its tests' own. A run of some packages
-# leaves that to the release tests, if they run.
-if [ $# -eq 0 ]; then
+# The release lane (./test.sh --release): TestRelease (e2e/release_test.go) runs GoReleaser and
+# cyclonedx-gomod, pinned in tools/go.mod and built by ./release.sh --tools once per machine and
+# Go release (about 16 CPU-minutes the first time, nothing after). That build is the lane's
+# set-up, counted apart in its summary line.
+if $release_lane; then
 	./release.sh --tools
 fi
 
@@ -170,7 +182,7 @@ go build -o "$summary_dir/testsummary" ./internal/testsummary
 # failed, or go test printed something that was not -json). With MFACRED_TEST_JSON=DIR the
 # lane's go test -json is also kept in DIR/NAME.json (per-test times).
 # The lane's set-up time is in $summary_dir/NAME.setup by the time its go test ends: test.sh
-# writes the Linux lane's (the packages and tools above) before it starts, wine-test.sh the
+# writes the Linux and release lanes' (the packages and tools above) before it starts, wine-test.sh the
 # Windows lane's (its Wine prefix) through MFACRED_SETUP_FILE.
 lane() {
 	local name=$1 s json=/dev/null since=0
@@ -179,9 +191,9 @@ lane() {
 		mkdir -p "$MFACRED_TEST_JSON"
 		json=$MFACRED_TEST_JSON/$name.json
 	fi
-	if [ "$name" = linux ]; then
+	if [ "$name" != windows ]; then
 		since=$began
-		echo "$(($(date +%s) - began))s" >"$summary_dir/linux.setup"
+		echo "$(($(date +%s) - began))s" >"$summary_dir/$name.setup"
 	fi
 	MFACRED_SETUP_FILE=$summary_dir/$name.setup "$@" | tee "$json" |
 		"$summary_dir/testsummary" -lane "$name" -since "$since" -setup-file "$summary_dir/$name.setup" || {
@@ -192,14 +204,22 @@ lane() {
 	}
 }
 
-# The Windows lane runs with the whole suite, after the Linux lane.
+# The whole suite is the Linux lane without TestRelease, then the Windows lane; --release is
+# TestRelease alone, with the Linux lane's flags, so it reuses the e2e test binary that lane built.
 windows_lane=false
-if [ $# -eq 0 ]; then
-	set -- ./...
+linux_flags=(-race -count=1 -parallel 12 -timeout 30m)
+if $release_lane; then
+	set -- -run '^TestRelease$' ./e2e
+elif [ $# -eq 0 ]; then
+	set -- -skip '^TestRelease$' ./...
 	windows_lane=true
 fi
 status=0
-CI=true lane linux go test -json -race -count=1 -parallel 12 -timeout 30m "$@"
+if $release_lane; then
+	CI=true lane release go test -json "${linux_flags[@]}" "$@"
+else
+	CI=true lane linux go test -json "${linux_flags[@]}" "$@"
+fi
 if $windows_lane; then
 	lane windows ./wine-test.sh -json
 fi

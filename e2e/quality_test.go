@@ -114,7 +114,7 @@ func TestGoVersionAgrees(t *testing.T) {
 }
 
 // .ci/run runs exactly the README's two set-up commands, so that CI proves what the README
-// tells a newcomer to type.
+// tells a newcomer to type, and then the release lane that the README's "Releases" names.
 func TestCIRunsTheReadmeCommands(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -145,8 +145,14 @@ func TestCIRunsTheReadmeCommands(t *testing.T) {
 		}
 		got = append(got, l)
 	}
-	if len(want) != 2 || strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf(".ci/run runs\n%s\nthe README's two set-up commands are\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	_, releases, _ := strings.Cut(string(readme), "## Releases")
+	const releaseLane = "./test.sh --release"
+	if !strings.Contains(releases, "`"+releaseLane+"`") {
+		t.Errorf("README.md's Releases section does not name the release lane %q", releaseLane)
+	}
+	want = append(want, releaseLane)
+	if len(want) != 3 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf(".ci/run runs\n%s\nwant the README's two set-up commands, then the release lane:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
