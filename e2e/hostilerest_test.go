@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -795,5 +796,39 @@ func TestHostileRestNoSecretInFileErrors(t *testing.T) {
 				t.Errorf("%q on %q printed the secret:\n%s%s", args, body, r.stdout, r.stderr)
 			}
 		}
+	}
+}
+
+// A config file mounted on its own into a container (docker run -v ~/.aws/config:/root/.aws/config)
+// is a mount point: nothing can be renamed over it (EBUSY), so a write through a temporary file
+// failed, where `aws configure set`, which writes the file in place, works. setup writes it in
+// place there too, and the AWS CLI and mfacred then edit the same file one after the other.
+func TestConfigMountedAsOneFileIsWrittenInPlace(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Fatal("unshare (util-linux) is needed to mount the config file on its own for one process")
+	}
+	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
+	cfg := lw.configPath()
+	mounted := func(args ...string) result {
+		return lw.run(nil, nil, "unshare", append([]string{"-m", "sh", "-c", `mount --bind "$0" "$0" && exec "$@"`, cfg}, args...)...)
+	}
+	if r := mounted("aws", "configure", "set", "region", "eu-west-3", "--profile", "cli-made"); r.err != nil {
+		t.Fatalf("aws configure set on the mounted config: %v\n%s", r.err, r.stderr)
+	}
+	r := mounted(binary, "setup", "--profile", "mounted", "--login-session", lw.me)
+	if r.err != nil {
+		t.Fatalf("setup on a config mounted as one file: %v\n%s", r.err, r.stderr)
+	}
+	got := mustRead(t, cfg)
+	for _, want := range []string{"[profile cli-made]\nregion = eu-west-3", "[profile mounted]", "mfacred_source_profile = " + lw.me, "[profile " + lw.me + "]"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("the config lacks %q:\n%s", want, got)
+		}
+	}
+	if names, _ := os.ReadDir(filepath.Dir(cfg)); slices.ContainsFunc(names, func(e os.DirEntry) bool { return strings.Contains(e.Name(), ".tmp-") }) {
+		t.Fatalf("a temporary file was left beside the config: %v", names)
+	}
+	if got := lw.caller("mounted"); got != lw.sessionARN() {
+		t.Fatalf("profile mounted acts as %q, want the aws login session %q", got, lw.sessionARN())
 	}
 }

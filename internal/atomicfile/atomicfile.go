@@ -24,37 +24,25 @@ const (
 )
 
 // Write replaces the contents of path with data, giving the file mode perm. The directory
-// must exist. On failure the file is left as it was and no temporary file remains.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+// must exist. On failure the file is left as it was and no temporary file remains. It is
+// Prepare and Commit: where the folder cannot be written but the file can, or where the file
+// is a mount point of its own (a config file mounted into a container by itself, over which
+// nothing can be renamed), the file is written in place, as the AWS CLI writes it.
+func Write(path string, data []byte, perm os.FileMode) error {
+	p, err := Prepare(path, len(data), perm)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err == nil {
-		if err = tmp.Chmod(perm); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return replace(os.Rename, tmp.Name(), path, renameTries, renameWait)
+	return p.Commit(data)
 }
 
-// replace renames from to to, trying again tries times, wait apart, while it fails.
+// replace renames from to to, trying again tries times, wait apart, while it fails, but for
+// a mount point at to (EBUSY), which no wait changes.
 func replace(rename func(from, to string) error, from, to string, tries int, wait time.Duration) error {
 	var err error
 	for i := 0; i < tries; i++ {
-		if err = rename(from, to); err == nil {
-			return nil
+		if err = rename(from, to); err == nil || errors.Is(err, syscall.EBUSY) {
+			return err
 		}
 		time.Sleep(wait)
 	}
@@ -166,8 +154,14 @@ func (p *Pending) Commit(data []byte) (err error) {
 	if p.inPlace {
 		return nil
 	}
-	if err = replace(os.Rename, f.Name(), p.path, renameTries, renameWait); err != nil {
-		os.Remove(f.Name())
+	if err = replace(os.Rename, f.Name(), p.path, renameTries, renameWait); err == nil {
+		return nil
+	}
+	os.Remove(f.Name())
+	if errors.Is(err, syscall.EBUSY) { // path is a mount point: write it in place
+		if q := inPlace(p.path, len(data)); q != nil {
+			err = q.Commit(data)
+		}
 	}
 	return err
 }

@@ -51,7 +51,10 @@ func TestPrepareOnSmallDisk(t *testing.T) {
 	os.Chmod(filepath.Dir(dir), 0o755) // nobody walks through to the tmpfs
 	script := `set -e
 mount -t tmpfs -o size=64k,mode=0755 none "$D"
+printf 'old\n' > "$D/mounted"
+mount --bind "$D/mounted" "$D/mounted"
 ATOMICFILE_HOSTILE_TMPFS=root "$0" -test.run '^TestPrepareOnSmallDisk$' -test.v -test.count=1
+umount "$D/mounted"
 umount "$D"
 mount -t tmpfs -o size=64k,mode=0755 none "$D"
 mkdir "$D/locked" "$D/free"
@@ -119,6 +122,20 @@ func prepareInnerRoot(t *testing.T) {
 	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Run("a file mounted on its own", func(t *testing.T) {
+		// Nothing can be renamed over a mount point (EBUSY): a config file mounted by itself
+		// into a container is written in place, at once, as the AWS CLI writes it.
+		mounted := filepath.Join(dir, "mounted")
+		start := time.Now()
+		if err := Write(mounted, []byte("new\n"), 0o600); err != nil {
+			t.Fatalf("Write over a mount point: %v", err)
+		}
+		if took := time.Since(start); took > renameWait {
+			t.Errorf("Write over a mount point took %v: a rename that cannot work was tried again", took)
+		}
+		mustContain(t, mounted, "new\n")
+		noTemp(t, dir)
+	})
 	t.Run("reserve more than the disk", func(t *testing.T) {
 		p, err := Prepare(path, 1<<20, 0o600)
 		if !errors.Is(err, syscall.ENOSPC) || p != nil {
