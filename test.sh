@@ -123,7 +123,9 @@ if [ ${#missing_text[@]} -gt 0 ] || ! python_ok; then
 		echo "test.sh: installing ${pkgs[*]}"
 		export DEBIAN_FRONTEND=noninteractive
 		$sudo apt-get update -qq
-		$sudo apt-get install -y -qq "${pkgs[@]}" >/dev/null
+		# Without the packages they only recommend (Wine's brings GStreamer, FFmpeg, Mesa and
+		# fonts): 140 packages instead of 310, about half the time on a fresh machine.
+		$sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 		check
 	fi
 	if ! $only_check && [ ${#missing_pkgs[@]} -eq 0 ] && ! python_ok && python3 -m venv --help >/dev/null 2>&1; then
@@ -147,7 +149,7 @@ if [ ${#missing_text[@]} -gt 0 ] || ! python_ok; then
 		echo "test.sh: the tests need these, which are missing:" >&2
 		printf '  %s\n' "${missing_text[@]}" >&2
 		if [ ${#missing_pkgs[@]} -gt 0 ]; then
-			echo "on Debian/Ubuntu: sudo apt-get install $(printf '%s\n' "${missing_pkgs[@]}" python3-venv | sort -u | tr '\n' ' ')&& ./test.sh" >&2
+			echo "on Debian/Ubuntu: sudo apt-get install --no-install-recommends $(printf '%s\n' "${missing_pkgs[@]}" python3-venv | sort -u | tr '\n' ' ')&& ./test.sh" >&2
 		fi
 		exit 1
 	fi
