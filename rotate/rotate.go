@@ -169,7 +169,7 @@ func (rt *rotation) rotate(ctx context.Context) error {
 	if len(ids) >= 2 {
 		return rt.twoKeys(ids)
 	}
-	if err := rt.create(ctx); err != nil {
+	if err := rt.create(ctx, ids); err != nil {
 		return err
 	}
 	fresh := rt.newKey.AccessKeyID
@@ -224,9 +224,8 @@ func (rt *rotation) twoKeys(ids []string) error {
 	return &TwoKeysError{Profile: rt.p.Name, Source: rt.p.KeySource, User: rt.user, InUse: rt.old.AccessKeyID, Other: other, Delete: rt.deleteCommand(other)}
 }
 
-// create makes the new key. Interrupted, AWS may have made it without this process learning
-// its id: the error says how to find it.
-func (rt *rotation) create(ctx context.Context) error {
+// create makes the new key; the user has the keys before.
+func (rt *rotation) create(ctx context.Context, before []string) error {
 	call, cancel := context.WithTimeout(ctx, deadline.Call)
 	defer cancel()
 	out, err := rt.iam.CreateAccessKey(call, &iam.CreateAccessKeyInput{})
@@ -239,8 +238,7 @@ func (rt *rotation) create(ctx context.Context) error {
 		}
 		return fmt.Errorf("profile %s: user %s has two access keys already (%w): nothing was changed", rt.p.Name, rt.user, err)
 	case err != nil && ctx.Err() != nil:
-		return fmt.Errorf("profile %s: interrupted while AWS made a new access key: access key %s stays stored for profile %s and works; if AWS made the new key, user %s has a key stored nowhere: list the keys with `aws iam list-access-keys` and delete it: %w",
-			rt.p.Name, rt.old.AccessKeyID, rt.p.KeySource, rt.user, context.Cause(ctx))
+		return rt.interruptedCreate(ctx, before)
 	case err != nil:
 		return fmt.Errorf("profile %s: create a new access key (iam:CreateAccessKey): %w: nothing was changed", rt.p.Name, err)
 	case out.AccessKey == nil:
@@ -248,6 +246,33 @@ func (rt *rotation) create(ctx context.Context) error {
 	}
 	rt.newKey = cache.Credentials{AccessKeyID: aws.ToString(out.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(out.AccessKey.SecretAccessKey)}
 	return nil
+}
+
+// interruptedCreate follows a CreateAccessKey cut short by Ctrl-C: AWS may have made the key
+// without this process learning it, so the keys are listed again (within Grace) and one that
+// was not there before is deleted.
+func (rt *rotation) interruptedCreate(ctx context.Context, before []string) error {
+	call, cancel := afterSignal(ctx, deadline.Call)
+	defer cancel()
+	stays := fmt.Sprintf("access key %s stays stored for profile %s and works", rt.old.AccessKeyID, rt.p.KeySource)
+	out, err := rt.iam.ListAccessKeys(call, &iam.ListAccessKeysInput{})
+	if err != nil {
+		return fmt.Errorf("profile %s: interrupted while AWS made a new access key: %s; whether AWS made one could not be seen (%v): list the keys with `aws iam list-access-keys` and delete any other: %w",
+			rt.p.Name, stays, err, context.Cause(ctx))
+	}
+	made := "AWS made none"
+	for _, k := range out.AccessKeyMetadata {
+		id := aws.ToString(k.AccessKeyId)
+		if slices.Contains(before, id) {
+			continue
+		}
+		if _, err := rt.iam.DeleteAccessKey(call, &iam.DeleteAccessKeyInput{AccessKeyId: &id}); err != nil {
+			made = fmt.Sprintf("AWS made access key %s, stored nowhere, and deleting it failed (%v): delete it with %s", id, err, rt.deleteCommand(id))
+		} else {
+			made = fmt.Sprintf("AWS made access key %s, and it was deleted again", id)
+		}
+	}
+	return fmt.Errorf("profile %s: interrupted while AWS made a new access key: %s; %s: %w", rt.p.Name, made, stays, context.Cause(ctx))
 }
 
 // usable waits, within Propagation, until AWS accepts the new key (GetCallerIdentity, no
@@ -282,9 +307,9 @@ func (rt *rotation) usable(ctx context.Context) error {
 	}
 }
 
-// storeNew stores the new key in place of the old one. A store that fails is checked by
-// reading the key back (a keyring may fail after it wrote); if the old key is still there, the
-// new one is deleted again.
+// storeNew stores the new key in place of the old one. A write the keyring refused did not
+// happen: the new key is deleted again. A write it did not answer (cache.ErrNoAnswer) may have
+// happened after all, so the key is read back first.
 func (rt *rotation) storeNew(ctx context.Context) error {
 	name, src, old, fresh := rt.p.Name, rt.p.KeySource, rt.old.AccessKeyID, rt.newKey.AccessKeyID
 	put, cancel := afterSignal(ctx, deadline.Keyring)
@@ -293,17 +318,20 @@ func (rt *rotation) storeNew(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	get, cancel := afterSignal(ctx, deadline.Keyring)
-	held, rerr := rt.store.Keys(get, src)
-	cancel()
+	held, rerr := rt.old, error(nil)
+	if errors.Is(err, cache.ErrNoAnswer) {
+		get, cancel := afterSignal(ctx, deadline.Keyring)
+		held, rerr = rt.store.Keys(get, src)
+		cancel()
+	}
 	switch {
 	case rerr == nil && held.AccessKeyID == fresh:
 		return nil
 	case rerr == nil && held.AccessKeyID == old:
 		return fmt.Errorf("profile %s: the new access key %s could not be stored in the keyring (%v); %s", name, fresh, err, rt.deleteNew(ctx))
 	}
-	return fmt.Errorf("profile %s: the new access key %s could not be stored in the keyring (%v), and the keyring does not say which key it holds now (%v): both %s and %s exist at AWS and work; once the keyring answers, delete the one it does not hold for profile %s (%s)",
-		name, fresh, err, rerr, old, fresh, src, rt.deleteCommand("ID"))
+	return fmt.Errorf("profile %s: the new access key %s may or may not be stored in the keyring (%v), which does not say which key it holds now (%v): both %s and %s exist at AWS and work; once the keyring answers, `mfacred doctor --profile %s` names the key it holds: delete the other (%s)",
+		name, fresh, err, rerr, old, fresh, name, rt.deleteCommand("KEY-ID"))
 }
 
 // deleteNew deletes the new key again, before it was stored, and says where the keys are.

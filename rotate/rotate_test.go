@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,16 +29,21 @@ const (
 // to do something first (a Ctrl-C).
 type keyring struct {
 	*cachetest.Keyring
-	onSetKeys func() error
+	onSetKeys    func() error // before the write; an error: not written
+	afterSetKeys func() error // after the write
 }
 
 func (k *keyring) Set(ctx context.Context, service, user, secret string) error {
-	if k.onSetKeys != nil && user == string(cache.KeysKey("work")) {
+	keys := user == string(cache.KeysKey("work"))
+	if k.onSetKeys != nil && keys {
 		if err := k.onSetKeys(); err != nil {
 			return err
 		}
 	}
-	return k.Keyring.Set(ctx, service, user, secret)
+	if err := k.Keyring.Set(ctx, service, user, secret); err != nil || k.afterSetKeys == nil || !keys {
+		return err
+	}
+	return k.afterSetKeys()
 }
 
 // world is the user alice on a local STS/IAM, her keys stored for profile work, the device's
@@ -302,5 +308,33 @@ func TestRoleProfileRotatesItsSource(t *testing.T) {
 	e, ok, err := hit.Lookup(t.Context(), w.store, hit.For(files, p), hit.Process, time.Now())
 	if err != nil || !ok || e.AccessKeyID != before.AccessKeyID || e.SourceKeyID != w.user.AccessKeyID {
 		t.Fatalf("the role credentials made with the old key: served %v (%v)", ok, err)
+	}
+}
+
+// A keyring that wrote the new key but did not answer in time: read back, the new key is found
+// stored, and the rotation goes on.
+func TestStoreUnansweredButWritten(t *testing.T) {
+	w := newWorld(t, "")
+	w.kr.afterSetKeys = func() error { return fmt.Errorf("%w: %w within 10s", cache.ErrNoKeyring, cache.ErrNoAnswer) }
+	if err := w.run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if fresh := w.storedKey(); fresh == w.user.AccessKeyID || !slices.Equal(w.atAWS(), []string{fresh}) {
+		t.Fatalf("stored %s, keys at AWS %v", fresh, w.atAWS())
+	}
+}
+
+// Ctrl-C while AWS makes the new key: the answer is lost, so the keys are listed again and the
+// key AWS made is deleted again; the old one stays.
+func TestInterruptedWhileCreating(t *testing.T) {
+	w := newWorld(t, "")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	w.sts.BeforeKeyAnswer("CreateAccessKey", func() { cancel(errors.New("interrupt")); time.Sleep(200 * time.Millisecond) })
+	err := w.run(ctx)
+	made := w.sts.Count("CreateAccessKey")
+	says(t, err, "interrupted while AWS made a new access key: AWS made access key AKIA", "and it was deleted again",
+		"access key "+w.user.AccessKeyID+" stays stored for profile work and works")
+	if made != 1 || w.storedKey() != w.user.AccessKeyID || !slices.Equal(w.atAWS(), []string{w.user.AccessKeyID}) {
+		t.Fatalf("stored %s, keys at AWS %v", w.storedKey(), w.atAWS())
 	}
 }
