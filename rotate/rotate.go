@@ -104,6 +104,11 @@ func Run(ctx context.Context, store *cache.Store, name string, log io.Writer) er
 	// role is assumed with, never the role's credentials.
 	r := hit.For(files, p)
 	r.Role, r.MinLeft = nil, 0
+	unlock, err := rt.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock.Close()
 	if err := rt.oldKey(ctx, r); err != nil {
 		return err
 	}
@@ -120,6 +125,24 @@ func Run(ctx context.Context, store *cache.Store, name string, log io.Writer) er
 	}
 	rt.iam = iam.NewFromConfig(cfg)
 	return rt.rotate(ctx)
+}
+
+// lock makes rotations of one key source take turns: a second one started meanwhile would
+// read the key the first replaces, and store its own over the first's new key, which would
+// then exist at AWS stored nowhere. The second one rotates the first's new key.
+func (rt *rotation) lock(ctx context.Context) (io.Closer, error) {
+	if rt.p.Login != nil || rt.store.SessionsOnly(ctx) {
+		return io.NopCloser(nil), nil // refused by oldKey
+	}
+	for {
+		turn, err := rt.store.LockOrWait(ctx, "rotate|"+rt.p.KeySource, deadline.LockWait)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: wait for the other mfacred rotate of the keys of profile %s: %w", rt.p.Name, rt.p.KeySource, err)
+		}
+		if turn.Lock != nil {
+			return turn.Lock, nil
+		}
+	}
 }
 
 // oldKey reads the key to replace: the one stored for the profile's key source. Keys in the

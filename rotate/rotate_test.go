@@ -338,3 +338,41 @@ func TestInterruptedWhileCreating(t *testing.T) {
 		t.Fatalf("stored %s, keys at AWS %v", w.storedKey(), w.atAWS())
 	}
 }
+
+// Two rotations at once take turns: the second rotates the first's new key, and no key is left
+// at AWS stored nowhere.
+func TestRotationsTakeTurns(t *testing.T) {
+	w := newWorld(t, "")
+	w.sts.SetKeyDelay(500 * time.Millisecond) // the first is still at work when the second starts
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- rotate.Run(t.Context(), w.store, "work", &bytes.Buffer{}) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := w.storedKey()
+	if w.sts.Count("CreateAccessKey") != 2 || fresh == w.user.AccessKeyID || !slices.Equal(w.atAWS(), []string{fresh}) {
+		t.Fatalf("%d keys made, stored %s, keys at AWS %v", w.sts.Count("CreateAccessKey"), fresh, w.atAWS())
+	}
+}
+
+// What has no key of its own in the keyring is refused before anything is asked of AWS: an
+// aws login profile, a keyring that holds sessions only, a profile without stored keys.
+func TestNothingToRotate(t *testing.T) {
+	w := newWorld(t, "[profile work]\nmfa_serial = "+serial+"\nregion = us-east-1\n\n[profile me]\nlogin_session = arn:aws:iam::123456789012:user/alice\nregion = us-east-1\n\n[profile bare]\nmfa_serial = "+serial+"\n")
+	says(t, rotate.Run(t.Context(), w.store, "me", &w.log), "profile me: its credentials come from the aws login session of profile me, which has no access key to rotate")
+	says(t, rotate.Run(t.Context(), w.store, "bare", &w.log), "no keys of profile bare stored in the keyring", "`mfacred add bare`")
+	kernel := &cache.Store{Keyring: sessionsOnly{w.kr}, LockDir: w.store.LockDir}
+	says(t, rotate.Run(t.Context(), kernel, "work", &w.log), "holds sessions only", "mfacred writes no secret to a file")
+	if n := w.sts.Count("ListAccessKeys") + w.sts.Count("CreateAccessKey"); n != 0 {
+		t.Fatalf("%d IAM calls", n)
+	}
+}
+
+// sessionsOnly is a keyring that holds sessions only, as the kernel keyring.
+type sessionsOnly struct{ *keyring }
+
+func (sessionsOnly) SessionsOnly(context.Context) bool { return true }
