@@ -315,7 +315,7 @@ func (rt *rotation) usable(ctx context.Context) error {
 		case err == nil:
 			return nil
 		case ctx.Err() != nil:
-			return fmt.Errorf("was not checked yet: %w", context.Cause(ctx))
+			return fmt.Errorf("was not accepted yet: %w", context.Cause(ctx))
 		case wait.Err() != nil:
 			return fmt.Errorf("was still refused by AWS after %s (GetCallerIdentity: %w)", Propagation, err)
 		case !errors.Is(err, iamuser.ErrRejected):
