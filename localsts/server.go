@@ -105,6 +105,7 @@ type Server struct {
 	srv      *http.Server
 	mu       sync.Mutex
 	users    map[string]*User // by access key id
+	keys     keyState         // the access keys made and deleted since (accesskeys.go)
 	roles    map[string]*Role // by ARN
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
@@ -121,8 +122,6 @@ type Server struct {
 	refresh   map[string]*refreshToken
 	jtis      map[string]bool
 	loginLife time.Duration
-	// The IAM access keys' state (accesskeys.go).
-	keys keyState
 }
 
 // New starts a server on 127.0.0.1 with the given users; it panics if it cannot listen.
