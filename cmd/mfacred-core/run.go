@@ -24,9 +24,9 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, rotateCmd, totpCmd, clearCmd, statusCmd,
+		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
-		serveCmd,
+		serveCmd, rotateCmd,
 		versionCmd,
 	}
 }
