@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
 	"github.com/mfacred/mfacred/localsts"
 	"github.com/mfacred/mfacred/rotate"
@@ -301,13 +300,10 @@ func TestRoleProfileRotatesItsSource(t *testing.T) {
 	if fresh := w.storedKey(); fresh == w.user.AccessKeyID || !slices.Equal(w.atAWS(), []string{fresh}) {
 		t.Fatalf("stored %s, keys at AWS %v", fresh, w.atAWS())
 	}
-	files, p, err := session.LoadProfile("prod")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, ok, err := hit.Lookup(t.Context(), w.store, hit.For(files, p), hit.Process, time.Now())
-	if err != nil || !ok || e.AccessKeyID != before.AccessKeyID || e.SourceKeyID != w.user.AccessKeyID {
-		t.Fatalf("the role credentials made with the old key: served %v (%v)", ok, err)
+	roles := w.sts.Count("AssumeRole")
+	_, after, err := session.OfProfile(t.Context(), w.store, "prod")
+	if err != nil || after.AccessKeyID != before.AccessKeyID || after.SourceKeyID != w.user.AccessKeyID || w.sts.Count("AssumeRole") != roles {
+		t.Fatalf("the role credentials made with the old key are no longer served (%v)", err)
 	}
 }
 
