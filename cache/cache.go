@@ -417,6 +417,21 @@ func (s *Store) PutKeys(ctx context.Context, profile string, c Credentials) erro
 	return nil
 }
 
+// PutRotatedKeys stores the keys that replaced a profile's keys at AWS (`mfacred rotate`).
+// Unlike PutKeys it keeps the sessions made with the old keys: AWS binds a session to the
+// user, not to the key that made it, so they serve until they expire, old key deleted or not
+// (docs/aws-contract.md §4).
+func (s *Store) PutRotatedKeys(ctx context.Context, profile string, c Credentials) error {
+	if s.SessionsOnly(ctx) {
+		return fmt.Errorf("profile %s: %w", profile, ErrSessionsOnly)
+	}
+	b, _ := json.Marshal(c)
+	if err := s.Keyring.Set(ctx, s.service(), string(KeysKey(profile)), string(b)); err != nil {
+		return fmt.Errorf("store keys for profile %s: %w", profile, err)
+	}
+	return nil
+}
+
 // DeleteKeys removes the long-term keys stored for a profile; the caller forgets its
 // sessions (DropSessionsOf).
 func (s *Store) DeleteKeys(ctx context.Context, profile string) error {

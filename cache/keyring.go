@@ -72,6 +72,11 @@ func (OSKeyring) Name() string {
 // ErrNoKeyring is returned when the OS keyring cannot be reached.
 var ErrNoKeyring = errors.New("OS keyring unreachable")
 
+// ErrNoAnswer marks a call the keyring did not answer in time (or before Ctrl-C): it may still
+// be carried out after the caller gave up, so a write that failed so may have happened
+// (`mfacred rotate` reads the item back). Any other error of a write means it did not happen.
+var ErrNoAnswer = errors.New("no answer")
+
 // ErrFull is returned when the keyring has no room for an item (the kernel keyring's per-user
 // quota) and the Store could make none. The error says which limit was hit and how to raise it.
 var ErrFull = errors.New("no room in the keyring")
@@ -135,7 +140,7 @@ func (k OSKeyring) call(ctx context.Context, f func(ctx context.Context) (string
 	if t == 0 {
 		t = deadline.Keyring
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, t, fmt.Errorf("no answer within %s", t))
+	ctx, cancel := context.WithTimeoutCause(ctx, t, fmt.Errorf("%w within %s", ErrNoAnswer, t))
 	defer cancel()
 	type result struct {
 		v   string
@@ -163,7 +168,11 @@ func (k OSKeyring) call(ctx context.Context, f func(ctx context.Context) (string
 		}
 		return r.v, nil
 	case <-ctx.Done():
-		return "", fmt.Errorf("%w: %w", ErrNoKeyring, context.Cause(ctx))
+		cause := context.Cause(ctx)
+		if !errors.Is(cause, ErrNoAnswer) { // ended from outside (Ctrl-C)
+			cause = fmt.Errorf("%w: %w", ErrNoAnswer, cause)
+		}
+		return "", fmt.Errorf("%w: %w", ErrNoKeyring, cause)
 	}
 }
 

@@ -62,6 +62,8 @@ func TestCompletionBash(t *testing.T) {
 		{`mfacred process --profile p`, 3, `prod|prod\ eu|`},
 		{`mfacred setup --m`, 2, "--mfa-serial|--move-keys|"},
 		{`mfacred totp ""`, 2, "remove|set|"},
+		{`mfacred ro`, 1, "rotate|"},
+		{`mfacred rotate --profile w`, 3, "work|"},
 		{`mfacred totp set --`, 3, "--profile|"},
 		{`mfacred --keyring k`, 2, "kernel|"},
 		{`mfacred completion ""`, 2, "bash|fish|zsh|"},

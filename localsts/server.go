@@ -105,6 +105,7 @@ type Server struct {
 	srv      *http.Server
 	mu       sync.Mutex
 	users    map[string]*User // by access key id
+	keys     keyState         // the access keys made and deleted since (accesskeys.go)
 	roles    map[string]*Role // by ARN
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
@@ -238,7 +239,7 @@ func (s *Server) AddUser(u User) {
 func (s *Server) Caller(keyID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.users[keyID]; u != nil {
+	if u, _, ok := s.longTermKey(keyID, time.Time{}); ok {
 		return u.ARN()
 	}
 	c := s.sessions[keyID]
@@ -432,11 +433,12 @@ func (s *Server) authenticate(r *http.Request, body []byte) (caller, string, *ap
 	if d := time.Since(t); d > 15*time.Minute || d < -15*time.Minute {
 		return denied("SignatureDoesNotMatch", "Signature expired")
 	}
+	now := s.now()
 	s.mu.Lock()
-	c := caller{user: s.users[akid]}
-	secret := ""
-	if c.user != nil {
-		secret = c.user.SecretAccessKey
+	c := caller{}
+	u, secret, live := s.longTermKey(akid, now)
+	if live {
+		c.user = u
 	} else if ss := s.sessions[akid]; ss != nil {
 		c = caller{user: ss.user, session: ss}
 		secret = ss.secret
@@ -565,6 +567,8 @@ func (s *Server) dispatch(service, action string, form url.Values, c caller) (an
 			MFADevices  []device `xml:"MFADevices>member"`
 			IsTruncated bool
 		}{list, false}, nil
+	case "iam:CreateAccessKey", "iam:ListAccessKeys", "iam:DeleteAccessKey":
+		return s.accessKeys(action, form, c)
 	case "iam:GetUser":
 		if c.session == nil || !c.session.mfa {
 			return nil, &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: iam:GetUser on resource: %s with an explicit deny in an identity-based policy", c.arn(), c.arn())}

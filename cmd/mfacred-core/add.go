@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mfacred/mfacred/internal/cli"
+	"github.com/mfacred/mfacred/rotate"
 	"github.com/mfacred/mfacred/setup"
 )
 
@@ -56,3 +57,13 @@ func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error 
 	fmt.Fprintf(e.io.Err, "mfacred: stored the keys of profile %s (access key %s, %s) in the keyring\n", name, keys.AccessKeyID, who)
 	return nil
 }
+
+var rotateCmd = &command{name: "rotate", args: "--profile NAME", summary: "replace the access key of the profile's IAM user with a new one",
+	help: "Creates a new access key for the profile's IAM user with its MFA session (as process gets it), checks that AWS accepts it, stores it in the keyring in place of the old one, then deletes the old one. A user with two keys already is told so, and nothing changes. Sessions made with the old key serve until they expire.",
+	run: func(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+		profile := cli.ProfileFlag(fs)
+		if err := cli.Parse(fs, args, 0, 0); err != nil {
+			return err
+		}
+		return rotate.Run(ctx, e.store, *profile, e.io.Err)
+	}}

@@ -58,6 +58,9 @@ func TestCompletionCandidates(t *testing.T) {
 		{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
 		{[]string{"process", "--profile", "p"}, []string{"prod", "prod eu"}},
 		{[]string{"remove", ""}, []string{"default", "prod", "prod eu", "work"}},
+		{[]string{"r"}, []string{"remove", "rotate"}},
+		{[]string{"rotate", "--"}, []string{"--profile"}},
+		{[]string{"rotate", "--profile", "w"}, []string{"work"}},
 		{[]string{"--keyring", "kernel", "help", "cl"}, []string{"clear"}},
 		{[]string{"status", "--"}, nil},
 	} {

@@ -26,7 +26,7 @@ func init() {
 	commands = []*command{
 		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
-		serveCmd,
+		serveCmd, rotateCmd,
 		versionCmd,
 	}
 }
