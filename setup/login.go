@@ -92,7 +92,8 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 		data := awsconfig.SetKeys(old, section, kvs...)
 		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
 			return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
-				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect)
+				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect,
+				awsconfig.KeySessionTags, awsconfig.KeyTransitiveTags, awsconfig.KeySourceIdentity)
 		}
 		// a role on the session is assumed with the session's credentials, never directly
 		return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleDirect)
