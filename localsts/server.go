@@ -78,6 +78,9 @@ type session struct {
 	role    *Role
 	// chained: a role assumed with session credentials (role chaining).
 	chained bool
+	// keyID is its access key id; tagging what a role session was assumed with (tags.go).
+	keyID   string
+	tagging Tagging
 }
 
 // Fault makes calls of Action fail before anything is checked: with Hang, the server
@@ -114,6 +117,8 @@ type Server struct {
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
 	assumed []string // role session names
+	// identityCallers: the access key id of each GetCallerIdentity (IdentityCallers).
+	identityCallers []string
 	signins []Signin
 	// beforeAnswer runs before a granted refresh is answered (BeforeRefreshAnswer).
 	beforeAnswer func()
@@ -542,6 +547,7 @@ func (s *Server) dispatch(service, action string, form url.Values, c caller) (an
 	case "sts:AssumeRole":
 		return s.assumeRole(form, c)
 	case "sts:GetCallerIdentity":
+		s.noteIdentityCaller(c)
 		id, account := "AIDA"+strings.ToUpper(c.user.Name), c.user.Account
 		if c.session != nil && c.session.role != nil {
 			id, account = "AROA"+strings.ToUpper(c.session.role.name())+":"+c.arn()[strings.LastIndex(c.arn(), "/")+1:], c.session.role.account()
@@ -620,6 +626,7 @@ func (s *Server) newSession(ss *session, duration, tokenBytes int) creds {
 	ss.secret, ss.token = newID(20), "FwoGZXIvYXdzE"+newID(tokenBytes)
 	ss.expires = s.now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
 	akid := "ASIA" + newID(8)
+	ss.keyID = akid
 	s.mu.Lock()
 	s.sessions[akid] = ss
 	s.issued = append(s.issued, ss.secret, ss.token)
@@ -680,6 +687,10 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 		}
 		duration = n
 	}
+	tags, aerr := tagging(form, c.session)
+	if aerr != nil {
+		return nil, aerr
+	}
 	if role == nil || role.ExternalID != form.Get("ExternalId") {
 		return nil, denied
 	}
@@ -712,7 +723,7 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 	if role.TokenBytes > 0 {
 		tokenBytes = role.TokenBytes
 	}
-	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, tokenBytes)
+	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil, tagging: tags}, duration, tokenBytes)
 	s.mu.Lock()
 	s.assumed = append(s.assumed, name)
 	s.mu.Unlock()
