@@ -60,6 +60,9 @@ type Role struct {
 	RequireMFA bool
 	// ExternalID, when set, must be passed as ExternalId.
 	ExternalID string
+	// TagSession and SetSourceIdentity: the trust policy allows sts:TagSession (session
+	// tags, also those a chained call carries on) and sts:SetSourceIdentity (tags.go).
+	TagSession, SetSourceIdentity bool
 	// TokenBytes is the size of the random part of its session tokens, 600 when zero; AWS's
 	// grow with session tags and policies past a keyring item's limit.
 	TokenBytes int
@@ -119,7 +122,7 @@ type Server struct {
 	assumed []string // role session names
 	// identityCallers: the access key id of each GetCallerIdentity (IdentityCallers).
 	identityCallers []string
-	signins []Signin
+	signins         []Signin
 	// beforeAnswer runs before a granted refresh is answered (BeforeRefreshAnswer).
 	beforeAnswer func()
 	// The signin endpoint's state (signin.go).
@@ -712,6 +715,9 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 	}
 	if role.RequireMFA && !mfa {
 		return nil, denied
+	}
+	if aerr := tags.allowed(role, c); aerr != nil {
+		return nil, aerr
 	}
 	assumed := "arn:aws:sts::" + role.account() + ":assumed-role/" + role.name() + "/" + name
 	s.mu.Lock()

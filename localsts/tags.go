@@ -115,6 +115,22 @@ func tagging(form url.Values, from *session) (Tagging, *apiError) {
 	return t, nil
 }
 
+// allowed checks that role's trust policy allows what t asks: STS needs sts:TagSession for
+// session tags (also those carried on from the calling session) and sts:SetSourceIdentity
+// for a source identity (also one carried on).
+func (t Tagging) allowed(role *Role, c caller) *apiError {
+	deny := func(action string) *apiError {
+		return &apiError{403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s", c.arn(), action, role.ARN)}
+	}
+	switch {
+	case len(t.Tags) > 0 && !role.TagSession:
+		return deny("sts:TagSession")
+	case t.SourceIdentity != "" && !role.SetSourceIdentity:
+		return deny("sts:SetSourceIdentity")
+	}
+	return nil
+}
+
 // AssumedWith is what the role session of access key id keyID was assumed with; false for
 // keys of no role session this server issued.
 func (s *Server) AssumedWith(keyID string) (Tagging, bool) {

@@ -36,8 +36,10 @@ func TestSessionTags(t *testing.T) {
 	s := New(u)
 	defer s.Close()
 	first, second := "arn:aws:iam::222222222222:role/First", "arn:aws:iam::333333333333:role/Second"
-	s.AddRole(Role{ARN: first})
-	s.AddRole(Role{ARN: second})
+	s.AddRole(Role{ARN: first, TagSession: true, SetSourceIdentity: true})
+	s.AddRole(Role{ARN: second, TagSession: true, SetSourceIdentity: true})
+	plain := "arn:aws:iam::444444444444:role/Plain"
+	s.AddRole(Role{ARN: plain})
 	keys := signed{keyID: u.AccessKeyID, secret: u.SecretAccessKey, signHeaders: []string{"content-type", "host", "x-amz-date"}}
 
 	tagged := "&Tags.member.1.Key=team&Tags.member.1.Value=platform&Tags.member.2.Key=cost%20center&Tags.member.2.Value=42" +
@@ -95,6 +97,17 @@ func TestSessionTags(t *testing.T) {
 		if st, code, _ := assume(t, s, keys, first, extra); code != wantCode {
 			t.Errorf("%.80s: %d %q, want %q", extra, st, code, wantCode)
 		}
+	}
+	// A trust policy that allows neither sts:TagSession nor sts:SetSourceIdentity.
+	for extra, wantCode := range map[string]string{
+		"": "", "&Tags.member.1.Key=k&Tags.member.1.Value=v": "AccessDenied", "&SourceIdentity=alice": "AccessDenied",
+	} {
+		if st, code, _ := assume(t, s, keys, plain, extra); code != wantCode {
+			t.Errorf("plain role %s: %d %q, want %q", extra, st, code, wantCode)
+		}
+	}
+	if st, code, _ := assume(t, s, sess, plain, ""); code != "AccessDenied" {
+		t.Errorf("plain role chained from a tagged session: %d %q, want AccessDenied (its transitive tag and source identity carry on)", st, code)
 	}
 	if _, ok := s.AssumedWith(u.AccessKeyID); ok {
 		t.Error("long-term keys have an assumed-with")
