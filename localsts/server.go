@@ -120,15 +120,16 @@ type Server struct {
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
 	assumed []string // role session names
-	// identityCallers: the access key id of each GetCallerIdentity (IdentityCallers).
-	identityCallers []string
-	signins         []Signin
+	signins []Signin
 	// beforeAnswer runs before a granted refresh is answered (BeforeRefreshAnswer).
 	beforeAnswer func()
 	// The signin endpoint's state (signin.go).
 	refresh   map[string]*refreshToken
 	jtis      map[string]bool
 	loginLife time.Duration
+
+	// identityCallers: the access key id of each GetCallerIdentity (tags.go).
+	identityCallers []string
 }
 
 // New starts a server on 127.0.0.1 with the given users; it panics if it cannot listen.
