@@ -187,3 +187,32 @@ func (r Role) Clone() Role {
 	}
 	return r
 }
+
+// TaggingLines are the profile lines for session tags (key1=value1,key2=value2), transitive
+// tag keys (key1,key2) and a source identity given to setup, checked by the reader's own
+// checks, so that setup writes nothing process refuses; an empty value writes no line. The
+// error says what is wrong with which key; the caller names the profile.
+func TaggingLines(tags, transitive, sourceIdentity string) ([]KV, error) {
+	var kvs []KV
+	var parsed []Tag
+	var why string
+	if tags != "" {
+		if parsed, why = parseTags(tags); why != "" {
+			return nil, fmt.Errorf("%s %q: %s", KeySessionTags, tags, why)
+		}
+		kvs = append(kvs, KV{KeySessionTags, tags})
+	}
+	if transitive != "" {
+		if _, why = parseTransitive(transitive, parsed); why != "" {
+			return nil, fmt.Errorf("%s %q: %s", KeyTransitiveTags, transitive, why)
+		}
+		kvs = append(kvs, KV{KeyTransitiveTags, transitive})
+	}
+	if sourceIdentity != "" {
+		if why = checkSourceIdentity(sourceIdentity); why != "" {
+			return nil, fmt.Errorf("%s %q: %s", KeySourceIdentity, sourceIdentity, why)
+		}
+		kvs = append(kvs, KV{KeySourceIdentity, sourceIdentity})
+	}
+	return kvs, nil
+}

@@ -138,3 +138,35 @@ func TestRoleClone(t *testing.T) {
 		t.Fatalf("clone shares its slices: %+v %+v", r, c)
 	}
 }
+
+// setup's lines pass the reader's checks or are refused with its words; what it writes
+// reads back as given.
+func TestTaggingLines(t *testing.T) {
+	kvs, err := TaggingLines("team=platform,cost center=42", "team", "alice")
+	want := []KV{{KeySessionTags, "team=platform,cost center=42"}, {KeyTransitiveTags, "team"}, {KeySourceIdentity, "alice"}}
+	if err != nil || !reflect.DeepEqual(kvs, want) {
+		t.Fatalf("TaggingLines = %v %v, want %v", kvs, err, want)
+	}
+	var extra strings.Builder
+	for _, kv := range kvs {
+		extra.WriteString(kv.Key + " = " + kv.Value + "\n")
+	}
+	p, err := resolveRoleWith(t, extra.String())
+	if err != nil || len(p.Role.Tags) != 2 || p.Role.SourceIdentity != "alice" {
+		t.Fatalf("written lines read back as %+v, %v", p, err)
+	}
+	if kvs, err := TaggingLines("", "", ""); err != nil || kvs != nil {
+		t.Fatalf("no options: %v %v", kvs, err)
+	}
+	for _, tc := range [][4]string{
+		{"a*b=c", "", "", `mfacred_session_tags "a*b=c": the tag key "a*b" has a character STS refuses`},
+		{"a=b\nc=d", "", "", "has a character STS refuses"},
+		{"a=b", "c", "", `mfacred_transitive_session_tags "c": c is not among the session tags`},
+		{"", "a", "", "a is not among the session tags"},
+		{"", "", "aws:x", `mfacred_source_identity "aws:x": want 2 to 64`},
+	} {
+		if _, err := TaggingLines(tc[0], tc[1], tc[2]); err == nil || !strings.Contains(err.Error(), tc[3]) {
+			t.Errorf("TaggingLines(%q, %q, %q) = %v, want %q", tc[0], tc[1], tc[2], err, tc[3])
+		}
+	}
+}
