@@ -20,6 +20,7 @@ import (
 type tagWorld struct {
 	*world
 	tagged string
+	extra  string // more lines of the tagged profile
 }
 
 func newTagWorld(t *testing.T, role localsts.Role) *tagWorld {
@@ -43,7 +44,8 @@ mfacred_role_arn = %[4]s
 mfacred_session_tags = %[5]s
 mfacred_transitive_session_tags = %[6]s
 mfacred_source_identity = %[7]s
-`, tw.tagged, binary, tw.profile, adminRole, tags, transitive, identity))
+%[8]s
+`, tw.tagged, binary, tw.profile, adminRole, tags, transitive, identity, tw.extra))
 }
 
 // seen is what the session of the last GetCallerIdentity the local STS answered was assumed
@@ -287,5 +289,20 @@ boto3.Session(profile_name=%q, region_name="us-east-1").client("sts", endpoint_u
 	lw.wantSeen("the AWS CLI without tags", localsts.Tagging{})
 	if n := lw.sts.Count("AssumeRole"); n != 2 {
 		t.Fatalf("AssumeRole %d after the tags were dropped, want 2", n)
+	}
+}
+
+// A role assumed straight from the long-term keys (mfacred_role_direct, with a code of its
+// own) carries the tags too; then cached, the next call is served without STS.
+func TestRoleSessionTagsDirect(t *testing.T) {
+	t.Parallel()
+	aws := awsCLIv2(t)
+	tw := newTagWorld(t, localsts.Role{ARN: adminRole, RequireMFA: true, TagSession: true, SetSourceIdentity: true, MaxSessionDuration: 7200})
+	tw.extra = "mfacred_role_direct = true\nmfacred_role_duration_seconds = 7200"
+	tw.retag("team=platform, cost center = 42", "team", "alice")
+	for range 2 {
+		tw.mustRun(aws, "sts", "get-caller-identity", "--profile", tw.tagged, "--endpoint-url", tw.sts.URL)
+		tw.wantSeen("the AWS CLI on a direct role", tagging("platform", "alice"))
+		tw.wantCalls("direct", "GetSessionToken=0 AssumeRole=1")
 	}
 }
