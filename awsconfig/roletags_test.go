@@ -170,3 +170,37 @@ func TestTaggingLines(t *testing.T) {
 		}
 	}
 }
+
+// What tags add to a warm call's read of the config: a role with 10 tags, a transitive key
+// and a source identity against the same role without them.
+func BenchmarkResolveRole(b *testing.B) {
+	var tags []string
+	for i := range 10 {
+		tags = append(tags, fmt.Sprintf("key%d=value number %d", i, i))
+	}
+	for name, extra := range map[string]string{
+		"plain":  "",
+		"tagged": "mfacred_session_tags = " + strings.Join(tags, ",") + "\nmfacred_transitive_session_tags = key1\nmfacred_source_identity = alice\n",
+	} {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			config := filepath.Join(dir, "config")
+			body := "[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/phone\n" +
+				"[profile prod]\nmfacred_source_profile = work\nmfacred_role_arn = arn:aws:iam::222222222222:role/Admin\n" + extra
+			if err := os.WriteFile(config, []byte(body), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			f, err := LoadFiles(config, filepath.Join(dir, "none"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				p, err := f.Resolve("prod")
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = p.Role.Options()
+			}
+		})
+	}
+}
