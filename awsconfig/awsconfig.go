@@ -251,6 +251,12 @@ type Role struct {
 	Duration    int // seconds
 	// Direct: assume from the long-term keys with a code of its own, not from the session.
 	Direct bool
+	// Tags are the session tags (mfacred_session_tags), in the order written;
+	// TransitiveTagKeys those of them passed on to a role chained from the session;
+	// SourceIdentity, when set, the source identity (roletags.go).
+	Tags              []Tag
+	TransitiveTagKeys []string
+	SourceIdentity    string
 }
 
 // charset reports whether s is min..max bytes of ASCII letters, digits, _ and extra. (A
@@ -336,6 +342,9 @@ func (f *Files) resolveRole(name string, login *Login) (*Role, error) {
 	}
 	if r.SessionName != "" && !charset(r.SessionName, "+=,.@-", 2, 64) {
 		return nil, bad(KeyRoleSessionName, r.SessionName, "want 2 to 64 of the characters A-Z a-z 0-9 +=,.@-_")
+	}
+	if err := f.resolveTagging(name, r); err != nil {
+		return nil, err
 	}
 	if v := f.value(name, KeyRoleDirect); v != "" {
 		b, err := strconv.ParseBool(v)

@@ -107,11 +107,13 @@ func SessionKey(source, serial string) Key { return name("session", source, seri
 // RoleKey names role credentials assumed with the session SessionKey(source, serial), or,
 // when direct, with source's long-term keys and a code of serial. The key does not change
 // when that session is renewed, so role credentials outlive the session they were made with.
-// An external id is kept out of the name (item names are not encrypted): only a hash is.
-func RoleKey(source, serial, roleARN, externalID, sessionName string, direct bool) Key {
+// options are the role's other AssumeRole options (awsconfig.Role.Options: the external id,
+// session tags, source identity); they are kept out of the name (item names are not
+// encrypted): only a hash is.
+func RoleKey(source, serial, roleARN, options, sessionName string, direct bool) Key {
 	ext := ""
-	if externalID != "" {
-		sum := sha256.Sum256([]byte(externalID))
+	if options != "" {
+		sum := sha256.Sum256([]byte(options))
 		ext = hex.EncodeToString(sum[:8])
 	}
 	mode := "session"

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
@@ -70,6 +71,8 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
 
 	const fileKey, otherKey = "AKIAPARITYFILE000001", "AKIAPARITYFILE000002"
+	// the name of role credentials made with session tag team=a and source identity alice
+	teamA := (&awsconfig.Role{Tags: []awsconfig.Tag{{Key: "team", Value: "a"}}, SourceIdentity: "alice"}).Options()
 	session := plant{label: "session", left: time.Hour}
 	for _, tc := range []struct {
 		name    string
@@ -107,6 +110,15 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 		{name: "role cached with the external id", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_external_id = vendor-1"},
 			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roleext", role: adminRole, ext: "vendor-1", left: time.Hour}}, want: "roleext"},
+		{name: "role cached without the session tags the profile sets", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=a", "mfacred_source_identity = alice"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+		{name: "role cached with other session tags", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=b", "mfacred_source_identity = alice"},
+			plants: []plant{session, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}},
+		{name: "role cached with the session tags", profile: "%[1]s-prod",
+			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=a", "mfacred_source_identity = alice"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}, want: "roletags"},
 		{name: "direct role", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_role_direct = true"},
 			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "direct", role: adminRole, direct: true, left: time.Hour}}, want: "direct"},

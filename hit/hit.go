@@ -93,8 +93,7 @@ func (r Request) Clone() Request {
 		r.FileKeysErr = errors.New(r.FileKeysErr.Error())
 	}
 	if r.Role != nil {
-		role := *r.Role
-		role.ARN, role.ExternalID, role.SessionName = c(role.ARN), c(role.ExternalID), c(role.SessionName)
+		role := r.Role.Clone()
 		r.Role = &role
 	}
 	if r.Login != nil {
@@ -147,12 +146,12 @@ func SignedIn(login *awsconfig.Login) string {
 // Key is the cache item r's credentials are kept under.
 func (r Request) Key() cache.Key {
 	if r.Login != nil && r.Role != nil {
-		return cache.RoleKey(r.Source, loginDevice, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, false)
+		return cache.RoleKey(r.Source, loginDevice, r.Role.ARN, r.Role.Options(), r.Role.SessionName, false)
 	}
 	if r.Role == nil {
 		return cache.SessionKey(r.Source, r.Device)
 	}
-	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.ExternalID, r.Role.SessionName, r.Role.Direct)
+	return cache.RoleKey(r.Source, r.Device, r.Role.ARN, r.Role.Options(), r.Role.SessionName, r.Role.Direct)
 }
 
 // loginDevice stands for the device in the key of a role assumed with an `aws login`

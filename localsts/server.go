@@ -60,6 +60,9 @@ type Role struct {
 	RequireMFA bool
 	// ExternalID, when set, must be passed as ExternalId.
 	ExternalID string
+	// TagSession and SetSourceIdentity: the trust policy allows sts:TagSession (session
+	// tags, also those a chained call carries on) and sts:SetSourceIdentity (tags.go).
+	TagSession, SetSourceIdentity bool
 	// TokenBytes is the size of the random part of its session tokens, 600 when zero; AWS's
 	// grow with session tags and policies past a keyring item's limit.
 	TokenBytes int
@@ -78,6 +81,9 @@ type session struct {
 	role    *Role
 	// chained: a role assumed with session credentials (role chaining).
 	chained bool
+	// keyID is its access key id; tagging what a role session was assumed with (tags.go).
+	keyID   string
+	tagging Tagging
 }
 
 // Fault makes calls of Action fail before anything is checked: with Hang, the server
@@ -122,6 +128,9 @@ type Server struct {
 	refresh   map[string]*refreshToken
 	jtis      map[string]bool
 	loginLife time.Duration
+
+	// identityCallers: the access key id of each GetCallerIdentity (tags.go).
+	identityCallers []string
 }
 
 // New starts a server on 127.0.0.1 with the given users; it panics if it cannot listen.
@@ -544,6 +553,7 @@ func (s *Server) dispatch(service, action string, form url.Values, c caller) (an
 	case "sts:AssumeRole":
 		return s.assumeRole(form, c)
 	case "sts:GetCallerIdentity":
+		s.noteIdentityCaller(c)
 		id, account := "AIDA"+strings.ToUpper(c.user.Name), c.user.Account
 		if c.session != nil && c.session.role != nil {
 			id, account = "AROA"+strings.ToUpper(c.session.role.name())+":"+c.arn()[strings.LastIndex(c.arn(), "/")+1:], c.session.role.account()
@@ -624,6 +634,7 @@ func (s *Server) newSession(ss *session, duration, tokenBytes int) creds {
 	ss.secret, ss.token = newID(20), "FwoGZXIvYXdzE"+newID(tokenBytes)
 	ss.expires = s.now().Add(time.Duration(duration) * time.Second).UTC().Truncate(time.Second)
 	akid := "ASIA" + newID(8)
+	ss.keyID = akid
 	s.mu.Lock()
 	s.sessions[akid] = ss
 	s.issued = append(s.issued, ss.secret, ss.token)
@@ -684,6 +695,10 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 		}
 		duration = n
 	}
+	tags, aerr := tagging(form, c.session)
+	if aerr != nil {
+		return nil, aerr
+	}
 	if role == nil || role.ExternalID != form.Get("ExternalId") {
 		return nil, denied
 	}
@@ -706,6 +721,9 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 	if role.RequireMFA && !mfa {
 		return nil, denied
 	}
+	if aerr := tags.allowed(role, c); aerr != nil {
+		return nil, aerr
+	}
 	assumed := "arn:aws:sts::" + role.account() + ":assumed-role/" + role.name() + "/" + name
 	s.mu.Lock()
 	if s.roleLife > 0 {
@@ -716,7 +734,7 @@ func (s *Server) assumeRole(form url.Values, c caller) (any, *apiError) {
 	if role.TokenBytes > 0 {
 		tokenBytes = role.TokenBytes
 	}
-	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil}, duration, tokenBytes)
+	cr := s.newSession(&session{user: c.user, mfa: mfa, assumed: assumed, role: role, chained: c.session != nil, tagging: tags}, duration, tokenBytes)
 	s.mu.Lock()
 	s.assumed = append(s.assumed, name)
 	s.mu.Unlock()

@@ -145,7 +145,14 @@ func ExplainRole(r Request, err error) error {
 		if r.Role.Direct {
 			how = "with the long-term keys of profile " + r.Source + " and a code"
 		}
-		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (principal, MFA condition, external id)", r.Profile, r.Role.ARN, how)
+		what := "principal, MFA condition, external id"
+		if len(r.Role.Tags) > 0 {
+			what += ", sts:TagSession for mfacred_session_tags"
+		}
+		if r.Role.SourceIdentity != "" {
+			what += ", sts:SetSourceIdentity for mfacred_source_identity"
+		}
+		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (%s)", r.Profile, r.Role.ARN, how, what)
 	case code == "ExpiredToken", code == "InvalidClientTokenId" && !r.Role.Direct:
 		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, r.Source)
 	case KeysRejected(err):

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
@@ -124,6 +126,13 @@ func assumeRoleInput(r Request, sessionName string, seconds int32) *sts.AssumeRo
 	}
 	if r.Role.ExternalID != "" {
 		in.ExternalId = &r.Role.ExternalID
+	}
+	for _, t := range r.Role.Tags {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
+	}
+	in.TransitiveTagKeys = r.Role.TransitiveTagKeys
+	if r.Role.SourceIdentity != "" {
+		in.SourceIdentity = &r.Role.SourceIdentity
 	}
 	return in
 }

@@ -11,7 +11,7 @@ import (
 
 // ErrLoginFlags is a set-up that mixes an aws login session with the keys-and-device flags
 // (or names a role without a session): a usage error.
-var ErrLoginFlags = errors.New("--login-session stores no keys and uses no device: drop --env, --mfa-serial and --move-keys; --role-arn needs --login-session")
+var ErrLoginFlags = errors.New("--login-session stores no keys and uses no device: drop --env, --mfa-serial and --move-keys; --role-arn needs --login-session, and --session-tags, --transitive-session-tags and --source-identity need --role-arn")
 
 // ErrLoginProfile marks a profile `aws login` wrote (login_session): setup and add leave it
 // as it is. Its credentials come from its session, so keys, a device or a credential_process
@@ -66,7 +66,7 @@ func CheckAdd(name string) error {
 // stored and no device is used: the sign-in did the MFA. Prove then proves it, with no code.
 func (s *Setup) Login(o Options, login, roleARN string) error {
 	name := o.Profile
-	if login == "" || o.FromEnv || o.Serial != "" || o.MoveKeys {
+	if login == "" || o.FromEnv || o.Serial != "" || o.MoveKeys || roleARN == "" && o.Tags+o.TransitiveTags+o.SourceIdentity != "" {
 		return ErrLoginFlags
 	}
 	section, err := awsconfig.ConfigSection(name)
@@ -88,14 +88,27 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err != nil {
 		return err
 	}
+	tagging, err := awsconfig.TaggingLines(o.Tags, o.TransitiveTags, o.SourceIdentity)
+	if err != nil {
+		return fmt.Errorf("profile %s: %w", name, err)
+	}
+	kvs = append(kvs, tagging...)
+	// the role's options not given now are not kept from an earlier set-up
+	drop := []string{awsconfig.KeyRoleDirect}
+	for key, v := range map[string]string{awsconfig.KeySessionTags: o.Tags, awsconfig.KeyTransitiveTags: o.TransitiveTags, awsconfig.KeySourceIdentity: o.SourceIdentity} {
+		if v == "" {
+			drop = append(drop, key)
+		}
+	}
 	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte {
 		data := awsconfig.SetKeys(old, section, kvs...)
 		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
 			return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
-				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect)
+				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect,
+				awsconfig.KeySessionTags, awsconfig.KeyTransitiveTags, awsconfig.KeySourceIdentity)
 		}
 		// a role on the session is assumed with the session's credentials, never directly
-		return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleDirect)
+		return awsconfig.DeleteKeys(data, section, drop...)
 	}); err != nil {
 		return err
 	}

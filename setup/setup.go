@@ -27,6 +27,9 @@ type Options struct {
 	FromEnv  bool   // read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
 	Serial   string // the device to use ("": the only one, or the person's choice)
 	MoveKeys bool   // remove the profile's static keys from the files
+	// Tags (key1=value1,key2=value2), TransitiveTags (key1,key2) and SourceIdentity: with a
+	// role, its AssumeRole options, written as awsconfig.TaggingLines says.
+	Tags, TransitiveTags, SourceIdentity string
 }
 
 // Setup sets profiles up in one keyring and the AWS config files (awsconfig.Load).

@@ -31,7 +31,8 @@ mfacred_duration_seconds (1800..129600, default 43200); for roles mfacred_role_a
 mfacred_external_id, mfacred_role_session_name (default: the IAM user's name),
 mfacred_role_duration_seconds (default 3600, the most AWS allows from a session),
 mfacred_role_direct (true: assume from the long-term keys with a code of its own, up to
-the role's MaxSessionDuration).`,
+the role's MaxSessionDuration), mfacred_session_tags (key1=value1,key2=value2),
+mfacred_transitive_session_tags (key1,key2), mfacred_source_identity.`,
 	run: runProcess,
 }
 

@@ -12,7 +12,7 @@ import (
 
 var setupCmd = &command{
 	name:    "setup",
-	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--login-session PROFILE [--role-arn ARN]] [--verify=false]",
+	args:    "--profile NAME [--env] [--mfa-serial SERIAL] [--move-keys] [--login-session PROFILE [--role-arn ARN [--session-tags K=V,... --transitive-session-tags K,... --source-identity ID]]] [--verify=false]",
 	summary: "store keys, find your MFA device and write the profile",
 	help: `Sets a profile up from nothing: stores the IAM user's long-term keys (from the terminal,
 or with --env from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), asks AWS which MFA devices the
@@ -29,7 +29,8 @@ GetCallerIdentity.
 
 With --login-session PROFILE (a profile that ` + "`aws login`" + ` signed in, for passkeys and security
 keys), setup stores no keys and uses no device: it writes the profile as a bridge serving that
-session's credentials, or with --role-arn as a role assumed with them, then proves it works. The
+session's credentials, or with --role-arn as a role assumed with them (with session tags and a
+source identity if given, in aws-vault's format), then proves it works. The
 profile ` + "`aws login`" + ` wrote is left as it is: setup (and add) refuse to write into it.`,
 	run: runSetup,
 }
@@ -42,11 +43,14 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	fs.BoolVar(&o.MoveKeys, "move-keys", false, "remove the profile's static keys from the credentials and config files")
 	login := fs.String("login-session", "", "write a profile served from the aws login session of this profile")
 	roleARN := fs.String("role-arn", "", "with --login-session: the role to assume with the session")
+	fs.StringVar(&o.Tags, "session-tags", "", "with --role-arn: the role session's tags, key1=value1,key2=value2")
+	fs.StringVar(&o.TransitiveTags, "transitive-session-tags", "", "with --role-arn: those of its tags passed on to chained roles, key1,key2")
+	fs.StringVar(&o.SourceIdentity, "source-identity", "", "with --role-arn: the role session's source identity")
 	verify := fs.Bool("verify", true, "prove the profile works (spends a code)")
 	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	if err := cli.Empty(fs, "mfa-serial", "login-session", "role-arn"); err != nil {
+	if err := cli.Empty(fs, "mfa-serial", "login-session", "role-arn", "session-tags", "transitive-session-tags", "source-identity"); err != nil {
 		return err
 	}
 	o.Profile = *profile
@@ -55,7 +59,7 @@ func runSetup(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return fmt.Errorf("profile %q cannot be set up: %w", o.Profile, err)
 	}
 	s := &setup.Setup{Store: e.store, Front: front, Log: e.io.Err, Credentials: e.credentials}
-	if *login != "" || *roleARN != "" {
+	if *login != "" || *roleARN != "" || o.Tags+o.TransitiveTags+o.SourceIdentity != "" {
 		err = s.Login(o, *login, *roleARN)
 		if errors.Is(err, setup.ErrLoginFlags) {
 			return usageError{"setup", err.Error()}
