@@ -185,6 +185,8 @@ func powershell(s string) string {
 // cmdLines renders `set "KEY=VALUE"` lines: in the quotes cmd.exe takes & | < > ^ as they are.
 // A " or % cannot be written so that both a batch file and the command line read it back, so
 // a value holding one is refused (none that AWS issues or that a region may be holds one).
+// The lines end in CR LF, as cmd.exe's scripts do (and as the AWS CLI's text output does on
+// Windows): cmd.exe reading a script or its input by lines may take a lone LF for no end.
 func cmdLines(b *bytes.Buffer, c Credentials) error {
 	for _, kv := range vars(c) {
 		k, v, _ := strings.Cut(kv, "=")
@@ -194,7 +196,7 @@ func cmdLines(b *bytes.Buffer, c Credentials) error {
 		if strings.ContainsAny(v, `"%`) {
 			return fmt.Errorf("%s holds a character cmd.exe cannot be given safely (%% or \")", k)
 		}
-		fmt.Fprintf(b, "set \"%s=%s\"\n", k, v)
+		fmt.Fprintf(b, "set \"%s=%s\"\r\n", k, v)
 	}
 	return nil
 }

@@ -47,9 +47,9 @@ func TestFormats(t *testing.T) {
 		"powershell": "$Env:AWS_ACCESS_KEY_ID='ASIAEXAMPLE000000001'\n$Env:AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY'\n" +
 			"$Env:AWS_SESSION_TOKEN='" + tok + "'\n$Env:AWS_CREDENTIAL_EXPIRATION='2026-12-07T17:30:00Z'\n" +
 			"$Env:AWS_REGION='eu-west-1'\n$Env:AWS_DEFAULT_REGION='eu-west-1'\n",
-		"windows-cmd": "set \"AWS_ACCESS_KEY_ID=ASIAEXAMPLE000000001\"\nset \"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\"\n" +
-			"set \"AWS_SESSION_TOKEN=" + tok + "\"\nset \"AWS_CREDENTIAL_EXPIRATION=2026-12-07T17:30:00Z\"\n" +
-			"set \"AWS_REGION=eu-west-1\"\nset \"AWS_DEFAULT_REGION=eu-west-1\"\n",
+		"windows-cmd": "set \"AWS_ACCESS_KEY_ID=ASIAEXAMPLE000000001\"\r\nset \"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\"\r\n" +
+			"set \"AWS_SESSION_TOKEN=" + tok + "\"\r\nset \"AWS_CREDENTIAL_EXPIRATION=2026-12-07T17:30:00Z\"\r\n" +
+			"set \"AWS_REGION=eu-west-1\"\r\nset \"AWS_DEFAULT_REGION=eu-west-1\"\r\n",
 		"ini": "[profile work]\naws_access_key_id = ASIAEXAMPLE000000001\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\n" +
 			"aws_session_token = " + tok + "\naws_credential_expiration = 2026-12-07T17:30:00Z\nregion = eu-west-1\n",
 	}
