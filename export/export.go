@@ -47,8 +47,9 @@ type Format struct {
 	render func(b *bytes.Buffer, c Credentials) error
 }
 
-// Default is the format of an export without --format: lines a POSIX shell or fish evaluates,
-// which is what the command is for (`process` prints that format).
+// Default is the format of an export without --format: lines that a POSIX shell or fish
+// evaluates, which is what the command is for (the process format is what `mfacred process`
+// prints already).
 const Default = "env"
 
 // Formats are the formats export prints, in the order help lists them.
@@ -68,7 +69,7 @@ func (u UnknownFormatError) Error() string {
 	return fmt.Sprintf("unknown format %q: want %s", u.Name, Names())
 }
 
-// Names lists the formats for a message: each canonical name with its aliases in brackets.
+// Names lists the formats for a message: each canonical name, its aliases in parentheses.
 func Names() string {
 	var names []string
 	for _, f := range Formats {
