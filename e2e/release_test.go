@@ -611,8 +611,9 @@ func releaseLicense(t *testing.T) {
 			t.Errorf("rpm -qp --licensefiles %s: %v %q", filepath.Base(pkg), err, out)
 		}
 		root := t.TempDir()
-		// rpm2archive (Debian package rpm2cpio, which rpm needs) reads stdin, writes a tar to stdout.
-		extract := exec.Command("sh", "-c", `rpm2archive < "$0" | tar -xzf - -C "$1"`, pkg, root)
+		// rpm2archive (Debian package rpm2cpio, which rpm needs) given - reads the package on
+		// stdin and writes a tar.gz of its files to stdout.
+		extract := exec.Command("sh", "-c", `rpm2archive - < "$0" | tar -xzf - -C "$1"`, pkg, root)
 		if out, err := extract.CombinedOutput(); err != nil {
 			t.Fatalf("rpm2archive %s: %v\n%s", filepath.Base(pkg), err, out)
 		}
