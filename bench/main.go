@@ -4,7 +4,8 @@
 // and ratios:
 //
 //   - a warm `mfacred process` against the floor (a Go program that reads one keyring item of
-//     the same size through the same backend) and a Go hello-world;
+//     the same size through the same backend) and a Go hello-world, and a warm `mfacred
+//     export` against the warm process;
 //   - `aws sts get-caller-identity` through mfacred against the same with the session's keys
 //     in the environment;
 //   - a warm fetch from `mfacred serve` (p50, p99) beside a warm `mfacred process`;
@@ -123,18 +124,21 @@ func run(n, nCLI int) error {
 	fmt.Printf("mfacred bench, %s, %s/%s, %d CPUs, Go %s; medians of %d runs (AWS CLI: %d)\n\n",
 		time.Now().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), n, nCLI)
 
-	// Warm path, interleaved so that drift hits all three alike.
+	// Warm path, interleaved so that drift hits all four alike.
 	times := b.interleave(n, [][]string{
 		{"mfacred", "process", "--profile", "alice"},
 		{"floor", cache.Service, item},
 		{"hello"},
+		{"mfacred", "export", "--profile", "alice", "--format", "env"},
 	})
-	mf, fl, he := median(times[0]), median(times[1]), median(times[2])
+	mf, fl, he, ex := median(times[0]), median(times[1]), median(times[2]), median(times[3])
 	fmt.Printf("warm mfacred process      %8s\n", ms(mf))
 	fmt.Printf("floor (one keyring read)  %8s   item %d bytes\n", ms(fl), len(warm)-1)
 	fmt.Printf("Go hello-world            %8s\n", ms(he))
 	fmt.Printf("  mfacred / floor         %8.2fx   goal <= 1.25x (aws-vault export: 2.5x)\n", ratio(mf, fl))
-	fmt.Printf("  mfacred / hello         %8.2fx\n\n", ratio(mf, he))
+	fmt.Printf("  mfacred / hello         %8.2fx\n", ratio(mf, he))
+	fmt.Printf("warm mfacred export (env) %8s\n", ms(ex))
+	fmt.Printf("  export / process        %8.2fx   goal <= 1.2x\n\n", ratio(ex, mf))
 	if err := b.serverFetch(n, times[0]); err != nil {
 		fmt.Printf("credentials server        not measured: %v\n\n", err)
 	}

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"archive/tar"
+	"archive/zip"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -33,6 +35,7 @@ func TestRelease(t *testing.T) {
 	}{
 		{"IsReproducible", releaseIsReproducible}, {"SBOMs", releaseSBOMs}, {"DebInstallsAndPurges", releaseDebInstallsAndPurges},
 		{"RPMHoldsTheFiles", releaseRPMHoldsTheFiles}, {"HomebrewFormula", releaseHomebrewFormula}, {"ScoopAndWingetManifests", releaseScoopAndWingetManifests},
+		{"LicenseEverywhere", releaseLicense},
 	} {
 		t.Run(check.name, check.f)
 	}
@@ -220,7 +223,7 @@ func releaseIsReproducible(t *testing.T) {
 		t.Fatalf("tar -xzf %s: %v %s", f.Name(), err, out)
 	}
 	dir := fmt.Sprintf("mfacred_%s_linux_amd64/", version)
-	for _, want := range []string{dir + "mfacred", dir + "mfacred-core", dir + "README.md"} {
+	for _, want := range []string{dir + "mfacred", dir + "mfacred-core", dir + "README.md", dir + "LICENSE"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("the linux/amd64 archive lacks %s: %v", want, names)
 		}
@@ -543,5 +546,149 @@ func TestReleaseRefusesWhatIsNotTheCommit(t *testing.T) {
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "plan9_amd64") {
 		t.Fatalf("release.sh --target plan9_amd64: %v\n%s", err, out)
+	}
+}
+
+// The licence, Apache-2.0 (LICENSE), is in every archive as it is in the repository, and every
+// package, manifest and SBOM names it: the .deb's copyright file (Debian's machine-readable
+// format, where dpkg installs it), the .rpm's License tag and %license file, the formula's
+// license, the Scoop and winget manifests' License, each SBOM's main component.
+func releaseLicense(t *testing.T) {
+	repo, dist := release(t)
+	version, _, _ := releaseVersion(t, repo)
+	license, err := os.ReadFile(filepath.Join(repo, "LICENSE"))
+	if err != nil || !bytes.Contains(license, []byte("Apache License\n                           Version 2.0, January 2004")) {
+		t.Fatalf("the repository's LICENSE is not the Apache License 2.0: %v", err)
+	}
+	for _, x := range targets {
+		name := fmt.Sprintf("mfacred_%s_%s_%s", version, x.goos, x.goarch)
+		if got := archiveEntry(t, filepath.Join(dist, name+"."+x.archive), name+"/LICENSE"); !bytes.Equal(got, license) {
+			t.Errorf("%s.%s: LICENSE is not the repository's (%d bytes)", name, x.archive, len(got))
+		}
+		data, err := os.ReadFile(filepath.Join(dist, name+"."+x.archive+".cdx.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bom struct {
+			Metadata struct {
+				Component struct {
+					Name     string
+					Licenses []struct{ License struct{ ID string } }
+				}
+			}
+		}
+		if err := json.Unmarshal(data, &bom); err != nil {
+			t.Fatal(err)
+		}
+		c := bom.Metadata.Component
+		if c.Name != "github.com/mfacred/mfacred" || len(c.Licenses) != 1 || c.Licenses[0].License.ID != "Apache-2.0" {
+			t.Errorf("%s.%s.cdx.json: main component %s with licences %+v, want Apache-2.0", name, x.archive, c.Name, c.Licenses)
+		}
+	}
+
+	for _, arch := range []string{"amd64", "arm64"} {
+		deb := filepath.Join(dist, fmt.Sprintf("mfacred_%s_%s.deb", debVersion(version), arch))
+		root := t.TempDir()
+		if out, err := exec.Command("dpkg-deb", "-x", deb, root).CombinedOutput(); err != nil {
+			t.Fatalf("dpkg-deb -x %s: %v\n%s", deb, err, out)
+		}
+		copyright, err := os.ReadFile(filepath.Join(root, "usr", "share", "doc", "mfacred", "copyright"))
+		if err != nil || !bytes.HasPrefix(copyright, []byte("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n")) ||
+			!bytes.Contains(copyright, []byte("\nFiles: *\nCopyright: 2026 The mfacred Authors\nLicense: Apache-2.0\n")) {
+			t.Errorf("%s: /usr/share/doc/mfacred/copyright: %v\n%s", filepath.Base(deb), err, copyright)
+		}
+	}
+	_, err = exec.LookPath("rpm")
+	need(t, "rpm (Debian package rpm)", err)
+	for _, arch := range []string{"x86_64", "aarch64"} {
+		pkg := filepath.Join(dist, fmt.Sprintf("mfacred-%s-1.%s.rpm", rpmVersion(version), arch))
+		out, err := exec.Command("rpm", "-qp", "--queryformat", "%{LICENSE}", pkg).CombinedOutput()
+		if err != nil || string(out) != "Apache-2.0" {
+			t.Errorf("rpm -qp --queryformat %%{LICENSE} %s: %v %q", filepath.Base(pkg), err, out)
+		}
+		out, err = exec.Command("rpm", "-qp", "--licensefiles", pkg).CombinedOutput()
+		if err != nil || string(out) != "/usr/share/licenses/mfacred/LICENSE\n" {
+			t.Errorf("rpm -qp --licensefiles %s: %v %q", filepath.Base(pkg), err, out)
+		}
+		root := t.TempDir()
+		// rpm2archive (Debian package rpm2cpio, which rpm needs) given - reads the package on
+		// stdin and writes a tar.gz of its files to stdout.
+		extract := exec.Command("sh", "-c", `rpm2archive - < "$0" | tar -xzf - -C "$1"`, pkg, root)
+		if out, err := extract.CombinedOutput(); err != nil {
+			t.Fatalf("rpm2archive %s: %v\n%s", filepath.Base(pkg), err, out)
+		}
+		if got, _ := os.ReadFile(filepath.Join(root, "usr", "share", "licenses", "mfacred", "LICENSE")); !bytes.Equal(got, license) {
+			t.Errorf("%s: its LICENSE is not the repository's (%d bytes)", filepath.Base(pkg), len(got))
+		}
+	}
+
+	locale := filepath.Join(dist, "winget", "manifests", "m", "mfacred", "mfacred", version, "mfacred.mfacred.locale.en-US.yaml")
+	for file, want := range map[string][]string{
+		filepath.Join(dist, "homebrew", "mfacred.rb"): {`license "Apache-2.0"`},
+		locale: {"License: Apache-2.0", "LicenseUrl: https://github.com/mfacred/mfacred/blob/v" + version + "/LICENSE"},
+	} {
+		data, err := os.ReadFile(file)
+		var trimmed []string
+		for _, l := range strings.Split(string(data), "\n") {
+			trimmed = append(trimmed, strings.TrimSpace(l))
+		}
+		for _, line := range want {
+			if err != nil || !slices.Contains(trimmed, line) {
+				t.Errorf("%s lacks the line %q: %v\n%s", file, line, err, data)
+			}
+		}
+	}
+	var scoop struct{ License string }
+	data, err := os.ReadFile(filepath.Join(dist, "scoop", "mfacred.json"))
+	if err != nil || json.Unmarshal(data, &scoop) != nil || scoop.License != "Apache-2.0" {
+		t.Errorf("the Scoop manifest's license: %q (%v)\n%s", scoop.License, err, data)
+	}
+}
+
+// archiveEntry is the content of the entry name in a release archive (.tar.gz or .zip), nil
+// if it has none.
+func archiveEntry(t *testing.T, archive, name string) []byte {
+	t.Helper()
+	if strings.HasSuffix(archive, ".zip") {
+		z, err := zip.OpenReader(archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer z.Close()
+		f, err := z.Open(name)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		b, err := io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tr := tar.NewReader(gz); ; {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
 	}
 }

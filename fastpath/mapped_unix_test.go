@@ -30,7 +30,7 @@ func TestMappedConfigTruncatedMeanwhileIsAMiss(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
 	checked := awsconfig.Checked{Dir: t.TempDir(), MinSize: 64 << 10, Map: true}
 
-	r, ok := request(checked, "work")
+	r, _, ok := request(checked, "work")
 	if !ok || r.Device != "arn:aws:iam::123456789012:mfa/phone" || r.Account() != "123456789012" {
 		t.Fatalf("mapped config: %v %+v", ok, r)
 	}
@@ -40,7 +40,7 @@ func TestMappedConfigTruncatedMeanwhileIsAMiss(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r, ok := request(checked, "work"); ok {
+	if r, _, ok := request(checked, "work"); ok {
 		t.Fatalf("served from a config truncated while mapped: %+v", r)
 	}
 }

@@ -11,12 +11,12 @@ import (
 )
 
 // Run answers the mfacred binary's command line (args, after the program name) when it is a
-// `process` the cache can serve, printing to stdout, and reports whether it did. Anything else
-// — another command, a miss, a bad --keyring, a keyring that cannot be opened — is left to
+// `process` or an `export` the cache can serve, printing to stdout, and reports whether it
+// did. Anything else — another command, a miss, a bad --keyring, a keyring that cannot be opened — is left to
 // mfacred-core, which reports errors properly. It waits at most deadline.FastPath.
 func Run(args []string, stdout io.Writer) bool {
 	choice, from, cmd, err := cli.KeyringChoice(args)
-	if err != nil || len(cmd) == 0 || cmd[0] != "process" {
+	if err != nil || len(cmd) == 0 || cmd[0] != "process" && cmd[0] != "export" {
 		return false
 	}
 	store, err := cli.OpenStore(choice, from)
@@ -30,5 +30,9 @@ func Run(args []string, stdout io.Writer) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline.FastPath)
 	defer cancel()
 	out := bufio.NewWriter(stdout)
-	return Serve(ctx, cmd[1:], store, checked, out) && out.Flush() == nil
+	serve := Serve
+	if cmd[0] == "export" {
+		serve = Export
+	}
+	return serve(ctx, cmd[1:], store, checked, out) && out.Flush() == nil
 }

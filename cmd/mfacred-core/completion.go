@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mfacred/mfacred/export"
 	"github.com/mfacred/mfacred/internal/cli"
 )
 
@@ -61,7 +62,7 @@ func completer(ctx context.Context) cli.Completer {
 	return cli.Completer{
 		Commands: names, Subcommands: subcommands, NameArgs: []string{"add", "remove"},
 		Flags:    func(cmd string, sub []string) []string { return flagsOf(ctx, find(cmd), sub) },
-		Profiles: cli.ConfigProfiles,
+		Profiles: cli.ConfigProfiles, FlagValues: map[string][]string{"export --format": export.Choices()},
 	}
 }
 

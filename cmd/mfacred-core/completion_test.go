@@ -63,6 +63,10 @@ func TestCompletionCandidates(t *testing.T) {
 		{[]string{"rotate", "--profile", "w"}, []string{"work"}},
 		{[]string{"--keyring", "kernel", "help", "cl"}, []string{"clear"}},
 		{[]string{"status", "--"}, nil},
+		{[]string{"export", "--"}, []string{"--format", "--profile"}},
+		{[]string{"export", "--format", ""}, []string{"env", "env-no-export", "export-env", "ini", "json", "powershell", "process", "windows-cmd"}},
+		{[]string{"export", "--profile", "work", "-format", "e"}, []string{"env", "env-no-export", "export-env"}},
+		{[]string{"export", "--format", "env", ""}, nil},
 	} {
 		if got := c.Candidates(tc.words); !slices.Equal(got, tc.want) {
 			t.Errorf("%q: %q, want %q", tc.words, got, tc.want)

@@ -24,7 +24,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		processCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
+		processCmd, exportCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
 		serveCmd, rotateCmd,
 		versionCmd,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfacred/mfacred/export"
 	"github.com/mfacred/mfacred/fastpath"
 	"github.com/mfacred/mfacred/internal/cli"
 )
@@ -109,4 +110,40 @@ func TestFastPathArgsMatchCore(t *testing.T) {
 			t.Errorf("%q: the fast path serves %q, the core %q", args, name, *profile)
 		}
 	}
+}
+
+// The same for export: the fast path serves only arguments the core accepts, for the same
+// profile and format.
+func TestFastPathExportArgsMatchCore(t *testing.T) {
+	t.Setenv("AWS_PROFILE", "")
+	for _, args := range [][]string{
+		nil, {"--profile", "work"}, {"--format", "json"}, {"--format=ini", "-profile=work"}, {"-format", "windows-cmd"},
+		{"--format", "yaml"}, {"--format="}, {"--format", ""}, {"--format"}, {"--format", "env", "--format", "env"},
+		{"--format", "ENV"}, {"work"}, {"--profile", "work", "--"}, {"--", "--format", "env"}, {"--profile", "a\nb"},
+		{"--region", "eu-west-1"}, {"--format", "env", "extra"}, {"---format", "env"}, {"-h"},
+	} {
+		fs := newFlagSet(exportCmd, io.Discard)
+		profile := cli.ProfileFlag(fs)
+		format := fs.String("format", export.Default, "")
+		coreErr := cli.Parse(fs, args, 0, 0)
+		if coreErr == nil {
+			_, coreErr = export.Parse(*format)
+		}
+		name, f, ok := fastpath.ExportArgs(args)
+		switch {
+		case ok && coreErr != nil:
+			t.Errorf("%q: the fast path serves %q, the core refuses: %v", args, name, coreErr)
+		case ok && (name != *profile || f.Name != mustFormat(t, *format)):
+			t.Errorf("%q: the fast path serves %q as %s, the core %q as %s", args, name, f.Name, *profile, *format)
+		}
+	}
+}
+
+func mustFormat(t *testing.T, name string) string {
+	t.Helper()
+	f, err := export.Parse(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Name
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
 
 	"github.com/mfacred/mfacred/internal/buildinfo"
 	"github.com/mfacred/mfacred/internal/cli"
@@ -35,19 +33,5 @@ func runVersion(_ context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	b := buildinfo.Of(version, commit, date)
-	if *asJSON {
-		enc := json.NewEncoder(e.io.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(b)
-	}
-	fmt.Fprintf(e.io.Out, "mfacred %s\ncommit: %s\ndate:   %s\ngo:     %s %s/%s\n", b.Version, orUnknown(b.Commit), orUnknown(b.Date), b.Go, b.OS, b.Arch)
-	return nil
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
+	return buildinfo.Of(version, commit, date).Write(e.io.Out, *asJSON)
 }

@@ -4,6 +4,9 @@
 package buildinfo
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 )
@@ -46,4 +49,23 @@ func Of(version, commit, date string) Build {
 		b.Date = vcs["vcs.time"]
 	}
 	return b
+}
+
+// Write prints b as `mfacred version` does: in words, "unknown" for what is not known, or
+// with asJSON one indented JSON object for scripts, "" for what is not known.
+func (b Build) Write(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(b)
+	}
+	_, err := fmt.Fprintf(w, "mfacred %s\ncommit: %s\ndate:   %s\ngo:     %s %s/%s\n", b.Version, orUnknown(b.Commit), orUnknown(b.Date), b.Go, b.OS, b.Arch)
+	return err
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

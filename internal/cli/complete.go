@@ -16,6 +16,7 @@ type Completer struct {
 	NameArgs    []string                                // the commands whose argument is a profile name
 	Flags       func(cmd string, sub []string) []string // a command's flags, as --NAME
 	Profiles    func() []string                         // the profiles of the AWS config file
+	FlagValues  map[string][]string                     // the values a flag takes, by "COMMAND --NAME"
 }
 
 // Candidates is what may complete the last of words, given the ones before it.
@@ -41,6 +42,8 @@ func (c Completer) Candidates(words []string) []string {
 		return nil
 	case len(rest) > 0 && (rest[len(rest)-1] == "--profile" || rest[len(rest)-1] == "-profile"):
 		return withPrefix(c.Profiles(), cur)
+	case len(rest) > 0 && c.values(name, rest[len(rest)-1]) != nil:
+		return withPrefix(c.values(name, rest[len(rest)-1]), cur)
 	}
 	subs := c.Subcommands[name]
 	if len(rest) == 0 && len(subs) > 0 && !strings.HasPrefix(cur, "-") {
@@ -57,6 +60,15 @@ func (c Completer) Candidates(words []string) []string {
 		return withPrefix(c.Profiles(), cur)
 	}
 	return nil // the shell completes file names (policy check FILE) or nothing
+}
+
+// values are the values that flag (as typed: -NAME or --NAME) of command cmd takes, nil if
+// FlagValues does not list them.
+func (c Completer) values(cmd, flag string) []string {
+	if !strings.HasPrefix(flag, "-") {
+		return nil
+	}
+	return c.FlagValues[cmd+" --"+strings.TrimLeft(flag, "-")]
 }
 
 func withPrefix(list []string, prefix string) []string {
