@@ -57,8 +57,8 @@ func Serve(ctx context.Context, args []string, store hit.Sessions, checked awsco
 	if !ok {
 		return false
 	}
-	e, ok, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
-	return ok && credproc.Print(out, e, r.Account()) == nil
+	e, v, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
+	return v.Serves() && credproc.Print(out, e, r.Account()) == nil
 }
 
 // loaded, when set, runs between reading the files and resolving the profile: a test truncates

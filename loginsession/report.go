@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -83,11 +84,13 @@ func sessions(files *awsconfig.Files) (logins map[string]*awsconfig.Login, serve
 	return logins, served
 }
 
+// left words how long credentials expiring at exp still live at now; that they have
+// expired is hit's verdict.
 func left(exp, now time.Time) string {
-	if d := exp.Sub(now); d > 0 {
-		return "expire in " + d.Truncate(time.Minute).String()
+	if hit.Process.JudgeLogin(exp, now).Reason == hit.Expired {
+		return "expired (the next call refreshes them)"
 	}
-	return "expired (the next call refreshes them)"
+	return "expire in " + exp.Sub(now).Truncate(time.Minute).String()
 }
 
 // Doctor checks a profile whose key source is an `aws login` session — the profile signed in
@@ -153,7 +156,7 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 		add("problem", "%v", err)
 		return out
 	}
-	add("ok", "aws login: credentials expire in %s (refreshed when under %s)", e.Expiration.Sub(now).Truncate(time.Second), RefreshBelow)
+	add("ok", "aws login: credentials expire in %s (refreshed when under %s)", e.Expiration.Sub(now).Truncate(time.Second), hit.LoginRefreshBelow)
 	if p.Role == nil || tryRole == nil {
 		return out
 	}
