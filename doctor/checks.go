@@ -121,7 +121,8 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 		for _, l := range loginsession.Doctor(ctx, p, loginsession.New(p, d.Store), try, d.now()) {
 			rs = append(rs, Result{Kind: Kind(l.Kind), Text: l.Text})
 		}
-		return rs, false
+		session, _ := d.session(ctx, f) // what process does with what it would serve
+		return append(rs, session...), false
 	}
 	return rs, true
 }
@@ -146,27 +147,34 @@ func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
 func (d *Doctor) session(ctx context.Context, f *facts) ([]Result, bool) {
 	now := d.now()
 	en, v, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
-	if err != nil {
+	switch {
+	case err != nil:
 		return []Result{result(Problem, "session: %v", err)}, true
+	case !f.r.InKeyring() && v.Reason == hit.NotCached:
+		return nil, true // no token file: loginsession's report says so, and how to sign in
 	}
-	return []Result{sessionLine(en, v, now)}, true
+	return []Result{sessionLine(f.r, en, v, now)}, true
 }
 
-// sessionLine is doctor's session line for the cached entry en, judged v at now by process's
-// rule: "ok" exactly when v serves, and the verdict's reason in words otherwise.
-func sessionLine(en cache.Entry, v hit.Verdict, now time.Time) Result {
+// sessionLine is doctor's session line for the cached entry en of r, judged v at now by
+// process's rule: "ok" exactly when v serves, and the verdict's reason in words otherwise.
+func sessionLine(r hit.Request, en cache.Entry, v hit.Verdict, now time.Time) Result {
 	left := en.Expiration.Sub(now).Truncate(time.Minute)
+	renew := "asks for a code"
+	if r.Login != nil {
+		renew = "renews them with the aws login session"
+	}
 	switch {
 	case v.Serves():
 		return result(OK, "session: cached, expires in %s", left)
 	case v.Reason == hit.NotCached:
-		return result(Hint, "session: none cached; the next call asks for a code")
+		return result(Hint, "session: none cached; the next call %s", renew)
 	case v.Reason == hit.Damaged:
 		return result(Hint, "session: %v; the next call replaces them", en.Check(now))
 	case v.Reason == hit.Expired:
-		return result(Hint, "session: cached one has expired; the next call asks for a code")
+		return result(Hint, "session: cached one has expired; the next call %s", renew)
 	case v.Reason == hit.KeysChanged:
-		return result(Hint, "session: cached, but made from access key %s, which the files no longer hold; the next call replaces it", en.SourceKeyID)
+		return result(Hint, "session: cached, but %s (access key %s); the next call replaces it", v.Why(), en.SourceKeyID)
 	case v.Reason == hit.Within:
 		return result(Hint, "session: cached, expires in %s, too soon to serve (%s); the next call renews it", left, v.Why())
 	}

@@ -285,7 +285,7 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 			if v.Serves() != tc.ok {
 				t.Fatalf("process's rule says %v, the table says it serves: %v", v, tc.ok)
 			}
-			line := sessionLine(e, v, now)
+			line := sessionLine(hit.For(files, p), e, v, now)
 			if !slices.Contains(c, line) {
 				t.Fatalf("doctor's session line is not the verdict %v in words (%s %s):\n%s", v, line.Kind, line.Text, lines(c))
 			}

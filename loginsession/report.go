@@ -49,6 +49,9 @@ func Status(files *awsconfig.Files, now time.Time) []string {
 			state = "token file " + path + " unreadable: sign in again with `aws login --profile " + n + "`"
 		default:
 			state = "credentials " + left(t.Expires, now)
+			if v := hit.Process.JudgeLogin(t.Expires, now); !v.Serves() && v.Reason != hit.Expired {
+				state += ", refreshed at the next call (" + v.Why() + ")"
+			}
 			if end, ok := t.SessionEnds(); ok {
 				state += "\tsession ends by " + end.Format("2006-01-02 15:04 UTC")
 			} else {
