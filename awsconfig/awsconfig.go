@@ -38,7 +38,9 @@ const (
 // Session duration limits of GetSessionToken for IAM users (docs/aws-contract.md §4). AWS allows
 // 900 s, but botocore calls the helper again whenever less than 15 minutes are left and fails
 // under 10, so mfacred renews 15 minutes ahead (hit.RenewBefore): a session must last 30
-// minutes to be served from the cache for 15 of them.
+// minutes to be served from the cache for 15 of them. MinDuration is hit.MinDuration in
+// seconds (package hit reads profiles through this one, so it cannot be imported here; a test
+// in hit ties the two).
 const (
 	DefaultDuration = 43200
 	MinDuration     = 1800

@@ -81,7 +81,7 @@ func (e Entry) Check(now time.Time) error {
 		return fmt.Errorf("%w: no session token", ErrDamaged)
 	case e.Expiration.IsZero():
 		return fmt.Errorf("%w: no expiry", ErrDamaged)
-	case e.Expiration.Sub(now) > max:
+	case e.Expiration.After(now.Add(max)):
 		return fmt.Errorf("%w: expires at %s, further out than AWS issues (%s)", ErrDamaged, e.Expiration.UTC().Format(time.RFC3339), limit)
 	}
 	return nil

@@ -110,11 +110,10 @@ func (k KernelKeyring) SetExpiring(ctx context.Context, service, user, secret st
 	}
 	timeout := 0
 	if !expires.IsZero() {
-		left := time.Until(expires)
-		if left <= 0 {
+		if !expires.After(time.Now()) {
 			return k.Delete(ctx, service, user)
 		}
-		timeout = int(math.Ceil(left.Seconds()))
+		timeout = int(math.Ceil(time.Until(expires).Seconds()))
 	}
 	id, err := unix.AddKey("user", kernelDesc(service, user), []byte(secret), unix.KEY_SPEC_USER_KEYRING)
 	if err != nil {

@@ -17,7 +17,8 @@
 //     code);
 //  2. Run serves them from memory: a fetch never calls STS, never waits for a lock and never
 //     asks for a code, so it answers in well under botocore's 2 s per try;
-//  3. a renewer in the background fetches new credentials at RenewAt, with the same
+//  3. a renewer in the background fetches new credentials when hit.Server says (RenewNext:
+//     ServerLead before the SDKs' window, or halfway through a short life), with the same
 //     session.Provider, cache and locks as `mfacred process`, so a code the MFA session needs
 //     is asked for (or generated) while the old credentials still serve;
 //  4. when renewing fails and the credentials have expired, a fetch answers 503 with a JSON
@@ -49,40 +50,8 @@ import (
 // Path is where the credentials are served.
 const Path = "/credentials"
 
-// Lead is how much earlier than the SDKs' 15-minute refresh window (hit.RenewBefore)
-// long-lived credentials are renewed (hit.ServerLead).
-const Lead = hit.ServerLead
-
-// window is how long before expiry long-lived credentials are renewed: the margin of
-// hit.Server, the policy the server's provider applies.
-var window = hit.Server.Margin()
-
 // FetchTimeout bounds one renewal, a code prompt included, like one `mfacred process` call.
 const FetchTimeout = deadline.Process
-
-// RenewAt is when credentials obtained at got and expiring at exp are renewed: window before
-// expiry when they live longer than twice that, so clients never see them enter the SDKs'
-// refresh window; else halfway through their life, so that every client is handed credentials
-// with at least half their lifetime left and a failed renewal has the other half to recover.
-func RenewAt(got, exp time.Time) time.Time {
-	life := exp.Sub(got)
-	if life > 2*window {
-		return exp.Add(-window)
-	}
-	return got.Add(life / 2)
-}
-
-// renewAt is when the renewer, which has held credentials expiring at exp since got, renews
-// them next (now is the clock). got is when the server got them, not when STS issued them:
-// credentials from the cache may be half used. So whenever window before expiry is still
-// ahead, they are renewed then at the latest, before they enter the SDKs' refresh window.
-func renewAt(got, exp, now time.Time) time.Time {
-	at := RenewAt(got, exp)
-	if w := exp.Add(-window); w.After(now) && w.Before(at) {
-		return w
-	}
-	return at
-}
 
 // retryAfter is the wait before renewal attempt n (1, 2, ...) after failures: 5 s doubling up
 // to 2 minutes, so that a prompt or a dialog is not reopened in a tight loop.
@@ -106,7 +75,7 @@ func NewToken() (string, error) {
 // Server serves and renews one profile's credentials.
 type Server struct {
 	// Fetch returns the profile's credentials, renewing them when they are due: in mfacred a
-	// session.Provider with policy hit.Server, so it renews exactly when RenewAt says. Stale
+	// session.Provider with policy hit.Server, so it renews exactly when hit.Server.RenewAt says. Stale
 	// credentials (still good, but they could not be renewed) are served by Start, and a
 	// renewal that gets them counts as failed; credentials that could not be cached are
 	// served, and that is said once.
@@ -198,7 +167,7 @@ func (s *Server) Run(ctx context.Context, l net.Listener) error {
 	return nil
 }
 
-// renew renews the credentials at RenewAt until ctx ends, retrying failures.
+// renew renews the credentials at hit.Server.RenewNext until ctx ends, retrying failures.
 func (s *Server) renew(ctx context.Context) {
 	s.mu.Lock()
 	got := s.now()
@@ -209,7 +178,7 @@ func (s *Server) renew(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	for {
-		wait := renewAt(got, exp, s.now()).Sub(s.now())
+		wait := hit.Server.RenewNext(got, exp, s.now()).Sub(s.now())
 		if failures > 0 {
 			wait = retryAfter(failures)
 		}

@@ -17,65 +17,8 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/session"
 )
-
-func TestRenewAt(t *testing.T) {
-	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name string
-		life time.Duration
-		want time.Duration // after t0
-	}{
-		{"12h session: 20 min before expiry", 12 * time.Hour, 12*time.Hour - 20*time.Minute},
-		{"1h role: 20 min before expiry", time.Hour, 40 * time.Minute},
-		{"40 min: halfway", 40 * time.Minute, 20 * time.Minute},
-		{"1 min test role: halfway", time.Minute, 30 * time.Second},
-		{"expired: now", -time.Minute, -30 * time.Second},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := RenewAt(t0, t0.Add(tc.life)).Sub(t0)
-			if got != tc.want {
-				t.Fatalf("RenewAt = t0+%s, want t0+%s", got, tc.want)
-			}
-			// Long-lived credentials never enter the SDKs' 15-minute window while served.
-			if tc.life > 2*window && t0.Add(tc.life).Sub(t0.Add(got)) <= hit.RenewBefore {
-				t.Fatalf("renewed with only %s left", tc.life-got)
-			}
-		})
-	}
-}
-
-// Credentials the server starts with may come from the cache, obtained long before: role
-// credentials with 30 minutes left are renewed before the SDKs' 15-minute window (at window
-// before expiry), not halfway through what is left. Short-lived ones keep the halfway rule.
-func TestRenewAtForCredentialsFromTheCache(t *testing.T) {
-	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name string
-		left time.Duration // at now, when the server picks them up
-		want time.Duration // before expiry
-	}{
-		{"role from the cache, 30 min left", 30 * time.Minute, window},
-		{"role from the cache, 25 min left", 25 * time.Minute, window},
-		{"fresh role, 1 h", time.Hour, window},
-		{"session from the cache, 11 h left", 11 * time.Hour, window},
-		{"past the window already: halfway", 16 * time.Minute, 8 * time.Minute},
-		{"short-lived: halfway", time.Minute, 30 * time.Second},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			exp := now.Add(tc.left)
-			at := renewAt(now, exp, now)
-			if got := exp.Sub(at); got != tc.want {
-				t.Fatalf("renewed %s before expiry, want %s", got, tc.want)
-			}
-			if tc.left > window && exp.Sub(at) < hit.RenewBefore {
-				t.Fatalf("renewed inside the SDKs' window")
-			}
-		})
-	}
-}
 
 // serve prints an address clients can use: never the wildcard it listens on.
 func TestClientURL(t *testing.T) {

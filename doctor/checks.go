@@ -121,7 +121,8 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 		for _, l := range loginsession.Doctor(ctx, p, loginsession.New(p, d.Store), try, d.now()) {
 			rs = append(rs, Result{Kind: Kind(l.Kind), Text: l.Text})
 		}
-		return rs, false
+		session, _ := d.session(ctx, f) // what process does with what it would serve
+		return append(rs, session...), false
 	}
 	return rs, true
 }
@@ -141,27 +142,41 @@ func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
 }
 
 // session says what process would do with the cached credentials of the profile: serve them
-// (hit.Lookup, process's own rule) or renew them, and why.
+// or renew them, and why: the verdict of process's own rule (hit.Lookup under hit.Process),
+// put in words, never worked out again here.
 func (d *Doctor) session(ctx context.Context, f *facts) ([]Result, bool) {
 	now := d.now()
-	en, served, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
-	left := en.Expiration.Sub(now)
-	var r Result
+	en, v, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
 	switch {
 	case err != nil:
-		r = result(Problem, "session: %v", err)
-	case served:
-		r = result(OK, "session: cached, expires in %s", left.Truncate(time.Minute))
-	case en == cache.Entry{}:
-		r = result(Hint, "session: none cached; the next call asks for a code")
-	case en.Check(now) != nil:
-		r = result(Hint, "session: %v; the next call replaces them", en.Check(now))
-	case left <= 0:
-		r = result(Hint, "session: cached one has expired; the next call asks for a code")
-	case en.FromFile && (f.r.FileKeys == nil || f.r.FileKeys.AccessKeyID != en.SourceKeyID):
-		r = result(Hint, "session: cached, but made from access key %s, which the files no longer hold; the next call replaces it", en.SourceKeyID)
-	default:
-		r = result(Hint, "session: cached, expires in %s, too soon to serve; the next call renews it", left.Truncate(time.Minute))
+		return []Result{result(Problem, "session: %v", err)}, true
+	case !f.r.InKeyring() && v.Reason == hit.NotCached:
+		return nil, true // no token file: loginsession's report says so, and how to sign in
 	}
-	return []Result{r}, true
+	return []Result{sessionLine(f.r, en, v, now)}, true
+}
+
+// sessionLine is doctor's session line for the cached entry en of r, judged v at now by
+// process's rule: "ok" exactly when v serves, and the verdict's reason in words otherwise.
+func sessionLine(r hit.Request, en cache.Entry, v hit.Verdict, now time.Time) Result {
+	left := en.Expiration.Sub(now).Truncate(time.Minute)
+	renew := "asks for a code"
+	if r.Login != nil {
+		renew = "renews them with the aws login session"
+	}
+	switch {
+	case v.Serves():
+		return result(OK, "session: cached, expires in %s", left)
+	case v.Reason == hit.NotCached:
+		return result(Hint, "session: none cached; the next call %s", renew)
+	case v.Reason == hit.Damaged:
+		return result(Hint, "session: %v; the next call replaces them", en.Check(now))
+	case v.Reason == hit.Expired:
+		return result(Hint, "session: cached one has expired; the next call %s", renew)
+	case v.Reason == hit.KeysChanged:
+		return result(Hint, "session: cached, but %s (access key %s); the next call replaces it", v.Why(), en.SourceKeyID)
+	case v.Reason == hit.Within:
+		return result(Hint, "session: cached, expires in %s, too soon to serve (%s); the next call renews it", left, v.Why())
+	}
+	return result(Hint, "session: cached, expires in %s, not served (%s); the next call renews it", left, v.Why())
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,8 @@ func TestDoctorNamesADamagedSession(t *testing.T) {
 
 // doctor's session line is process's rule (package hit): a session process would renew is
 // never "ok" — neither one with 12 minutes left nor one made from keys the files no longer hold.
+// The rule itself is asked too (hit.Process.Judge on the profile's request, as process makes
+// it): it must agree with the table, and doctor's line must be its verdict in words.
 func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 	for _, tc := range []struct {
 		name, creds string
@@ -249,6 +252,7 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 		{"12 minutes left", "", 12 * time.Minute, "", false},
 		{"file keys held", "[work]\naws_access_key_id = AKIAFILE000000000001\naws_secret_access_key = s\n", time.Hour, "AKIAFILE000000000001", true},
 		{"file keys replaced", "[work]\naws_access_key_id = AKIAFILE000000000002\naws_secret_access_key = s\n", time.Hour, "AKIAFILE000000000001", false},
+		{"expired", "", -time.Minute, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, workProfile)
@@ -267,6 +271,23 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 			}
 			if ok != tc.ok {
 				t.Fatalf("session line ok = %v, want %v (process serves it: %v):\n%s", ok, tc.ok, tc.ok, lines(c))
+			}
+			files, err := awsconfig.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := files.Resolve("work")
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			v := hit.Process.Judge(hit.For(files, p), e, now)
+			if v.Serves() != tc.ok {
+				t.Fatalf("process's rule says %v, the table says it serves: %v", v, tc.ok)
+			}
+			line := sessionLine(hit.For(files, p), e, v, now)
+			if !slices.Contains(c, line) {
+				t.Fatalf("doctor's session line is not the verdict %v in words (%s %s):\n%s", v, line.Kind, line.Text, lines(c))
 			}
 		})
 	}

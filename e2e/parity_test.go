@@ -20,6 +20,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -53,8 +54,12 @@ func (p plant) accessKeyID() string { return "ASIAPARITY" + strings.ToUpper(p.la
 // table runs through `mfacred-core serve`, whose decision is package hit's too: it serves the
 // same item, and where its policy (hit.Server) renews an item process still serves, it says
 // that the renewal failed and serves the item as long as the SDKs take it (hit.LastResort).
-// doctor's session line says "ok" exactly where process serves; status says an item is
-// "renewed at the next call" exactly where process does not serve it.
+// Each case names the verdict of process's rule (hit.Process.Judge) on the profile's item,
+// reason included, and every caller shows that verdict: the fast path and the core serve
+// exactly where it serves; doctor's session line says "ok" exactly there, and the reason in
+// hit's words (Verdict.Why) everywhere else; status says an item is "renewed at the next
+// call", with the same reason, exactly where process does not serve it (for an aws login
+// session's own credentials: "refreshed at the next call").
 func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	t.Parallel() // many calls; its items are its own
 	needKeyring(t)
@@ -74,75 +79,88 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 	// the name of role credentials made with session tag team=a and source identity alice
 	teamA := (&awsconfig.Role{Tags: []awsconfig.Tag{{Key: "team", Value: "a"}}, SourceIdentity: "alice"}).Options()
 	session := plant{label: "session", left: time.Hour}
+	serve, none := hit.Verdict{Action: hit.Serve, Reason: hit.LongEnough}, hit.Verdict{Action: hit.Refuse, Reason: hit.NotCached}
+	keys := hit.Verdict{Action: hit.Refuse, Reason: hit.KeysChanged}
+	within := func(m time.Duration) hit.Verdict {
+		return hit.Verdict{Action: hit.Refuse, Reason: hit.Within, Margin: m}
+	}
+	stale := func(m time.Duration) hit.Verdict {
+		return hit.Verdict{Action: hit.Stale, Reason: hit.Within, Margin: m}
+	}
 	for _, tc := range []struct {
-		name    string
-		config  []string // lines of the user's profile; "[profile %[1]s-prod]" etc. may follow
-		creds   string   // the credentials file; %[1]s is the user's profile
-		profile string   // the profile asked for; %[1]s is the user's profile
-		env     []string
-		plants  []plant
-		want    string // the label of the item served, "" for none
+		name     string
+		config   []string // lines of the user's profile; "[profile %[1]s-prod]" etc. may follow
+		creds    string   // the credentials file; %[1]s is the user's profile
+		profile  string   // the profile asked for; %[1]s is the user's profile
+		env      []string
+		plants   []plant
+		want     string      // the label of the item served, "" for none
+		why      hit.Verdict // process's verdict on the profile's item
+		unjudged bool        // the profile does not resolve: there is nothing to judge
 		// serveStale: serve renews the item before process would (hit.Server), cannot (no
 		// code), and says so while it serves it.
 		serveStale bool
 		keys       bool // long-term keys are stored, so a renewal gets as far as asking for a code
 	}{
-		{name: "fresh session", plants: []plant{session}, want: "session"},
-		{name: "session with 17 minutes left", plants: []plant{{label: "s17", left: 17 * time.Minute}}, want: "s17", serveStale: true, keys: true},
-		{name: "session due for renewal", plants: []plant{{label: "due", left: 10 * time.Minute}}},
-		{name: "nothing cached"},
+		{name: "fresh session", plants: []plant{session}, want: "session", why: serve},
+		{name: "session with 17 minutes left", plants: []plant{{label: "s17", left: 17 * time.Minute}}, want: "s17", serveStale: true, keys: true, why: serve},
+		{name: "session due for renewal", plants: []plant{{label: "due", left: 10 * time.Minute}}, why: within(10 * time.Minute)},
+		{name: "nothing cached", why: none},
 		{name: "session from file keys the file still holds", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\naws_secret_access_key = s\n",
-			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, want: "file"},
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, want: "file", why: serve},
 		{name: "session from file keys the file no longer holds", creds: "[%[1]s]\naws_access_key_id = " + otherKey + "\naws_secret_access_key = s\n",
-			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
-		{name: "session from file keys, file empty", plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, why: keys},
+		{name: "session from file keys, file empty", plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, why: keys},
 		{name: "half a key pair in the credentials file, session from keyring keys", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\n",
-			plants: []plant{session}, want: "session"},
+			plants: []plant{session}, want: "session", why: serve},
 		{name: "half a key pair in the credentials file, session from file keys", creds: "[%[1]s]\naws_access_key_id = " + fileKey + "\n",
-			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}},
+			plants: []plant{{label: "file", left: time.Hour, fromFile: fileKey}}, why: keys},
 		{name: "role cached", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, want: "role"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, want: "role", why: serve},
 		{name: "role not cached, its session is", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
-			plants: []plant{session}},
+			plants: []plant{session}, why: none},
 		{name: "role cached without the external id the profile sets", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_external_id = vendor-1"},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, why: none},
 		{name: "role cached with the external id", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_external_id = vendor-1"},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roleext", role: adminRole, ext: "vendor-1", left: time.Hour}}, want: "roleext"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roleext", role: adminRole, ext: "vendor-1", left: time.Hour}}, want: "roleext", why: serve},
 		{name: "role cached without the session tags the profile sets", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=a", "mfacred_source_identity = alice"},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, why: none},
 		{name: "role cached with other session tags", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=b", "mfacred_source_identity = alice"},
-			plants: []plant{session, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}},
+			plants: []plant{session, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}, why: none},
 		{name: "role cached with the session tags", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_session_tags = team=a", "mfacred_source_identity = alice"},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}, want: "roletags"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "roletags", role: adminRole, ext: teamA, left: time.Hour}}, want: "roletags", why: serve},
 		{name: "direct role", profile: "%[1]s-prod",
 			config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole, "mfacred_role_direct = true"},
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "direct", role: adminRole, direct: true, left: time.Hour}}, want: "direct"},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}, {label: "direct", role: adminRole, direct: true, left: time.Hour}}, want: "direct", why: serve},
 		{name: "role with its session's file keys gone", profile: "%[1]s-prod", config: []string{"[profile %[1]s-prod]", "mfacred_source_profile = %[1]s", "mfacred_role_arn = " + adminRole},
-			plants: []plant{{label: "role", role: adminRole, left: time.Hour, fromFile: fileKey}}},
+			plants: []plant{{label: "role", role: adminRole, left: time.Hour, fromFile: fileKey}}, why: keys},
 		{name: "role on an aws login session, cached", profile: "%[1]s-lrole", config: loginRoleConfig,
-			plants: []plant{{label: "lrole", role: adminRole, login: true, left: time.Hour}}, want: "lrole"},
+			plants: []plant{{label: "lrole", role: adminRole, login: true, left: time.Hour}}, want: "lrole", why: serve},
 		{name: "role on an aws login session, cached for an earlier sign-in", profile: "%[1]s-lrole", config: loginRoleConfig,
-			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "an earlier key", left: time.Hour}}},
+			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "an earlier key", left: time.Hour}}, why: hit.Verdict{Action: hit.Refuse, Reason: hit.SigninChanged}},
 		{name: "role on an aws login session, cached, logged out since", profile: "%[1]s-lrole", config: loginRoleConfig,
-			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "-", left: time.Hour}}},
+			plants: []plant{{label: "lrole", role: adminRole, login: true, signin: "-", left: time.Hour}}, why: hit.Verdict{Action: hit.Refuse, Reason: hit.LoggedOut}},
 		{name: "role on an aws login session, due for renewal", profile: "%[1]s-lrole", config: loginRoleConfig,
-			plants: []plant{{label: "lrole", role: adminRole, login: true, left: 10 * time.Minute}}},
+			plants: []plant{{label: "lrole", role: adminRole, login: true, left: 10 * time.Minute}}, why: within(10 * time.Minute)},
 		{name: "role on an aws login session, only a device's role cached", profile: "%[1]s-lrole", config: loginRoleConfig,
-			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}},
+			plants: []plant{session, {label: "role", role: adminRole, left: time.Hour}}, why: none},
 		{name: "bridge to an aws login session, fresh token file", profile: "%[1]s-lbridge", config: loginRoleConfig,
-			plants: []plant{{label: "token", token: true, left: 14 * time.Minute}}, want: "token"},
+			plants: []plant{{label: "token", token: true, left: 14 * time.Minute}}, want: "token", why: serve},
 		{name: "bridge to an aws login session, token file due for a refresh", profile: "%[1]s-lbridge", config: loginRoleConfig,
-			plants: []plant{{label: "token", token: true, left: 10*time.Minute + 30*time.Second}}},
-		{name: "AWS_PROFILE names the profile", profile: "-", env: []string{"AWS_PROFILE=%[1]s"}, plants: []plant{session}, want: "session"},
-		{name: "bad duration in the config", config: []string{"mfacred_duration_seconds = 60"}, plants: []plant{session}},
-		{name: "profile not in the config", profile: "%[1]s-missing", plants: []plant{session}},
+			plants: []plant{{label: "token", token: true, left: 10*time.Minute + 30*time.Second}}, why: stale(11 * time.Minute)},
+		{name: "AWS_PROFILE names the profile", profile: "-", env: []string{"AWS_PROFILE=%[1]s"}, plants: []plant{session}, want: "session", why: serve},
+		{name: "bad duration in the config", config: []string{"mfacred_duration_seconds = 60"}, plants: []plant{session}, unjudged: true},
+		{name: "profile not in the config", profile: "%[1]s-missing", plants: []plant{session}, unjudged: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if !tc.unjudged && tc.why.Serves() != (tc.want != "") {
+				t.Fatalf("the case serves %q under the verdict %v", tc.want, tc.why)
+			}
 			w := newWorld(t)
 			arg := func(s string) string { return strings.ReplaceAll(s, "%[1]s", w.profile) }
 			var cfg []string
@@ -258,34 +276,45 @@ func TestFastPathAndCoreDecideAlike(t *testing.T) {
 			if serveGot != tc.want || said != tc.serveStale {
 				t.Fatalf("serve served %q, said a renewal failed: %v; want %q, %v\nserve stderr: %s", serveGot, said, tc.want, tc.serveStale, stderr)
 			}
-			// doctor's session line is the same decision: "ok" exactly where process serves,
-			// and so is status's line of the profile's item: "renewed at the next call" exactly
-			// where process does not serve it. (A profile on an aws login session gets
-			// loginsession's report instead.)
-			if !strings.Contains(strings.Join(tc.config, "\n"), "login") {
-				name := w.profile
-				if tc.profile != "" && tc.profile != "-" {
-					name = arg(tc.profile)
-				}
-				st := w.run(nil, env, core, "status")
-				listed := false
-				for _, line := range strings.Split(st.stdout, "\n") {
-					first, _, _ := strings.Cut(strings.TrimSpace(line), "\t")
-					if !slices.Contains(strings.Split(first, ","), name) {
+			if tc.unjudged {
+				return
+			}
+			// doctor's session line is the same verdict: "ok" exactly where process serves, and
+			// the verdict's reason in hit's words everywhere else; so is status's line of the
+			// profile's item: "renewed at the next call" with that reason exactly where process
+			// does not serve it ("refreshed", for an aws login session's own credentials).
+			name := w.profile
+			if tc.profile != "" && tc.profile != "-" {
+				name = arg(tc.profile)
+			}
+			doc := w.run(nil, env, core, append([]string{"doctor"}, args[1:]...)...)
+			line := regexp.MustCompile(`(?m)^(ok|hint)\s+session: .*$`).FindAllString(doc.stdout, -1)
+			switch {
+			case tc.why.Serves() && (len(line) != 1 || !strings.HasPrefix(line[0], "ok")),
+				!tc.why.Serves() && (len(line) != 1 || !strings.HasPrefix(line[0], "hint") || !strings.Contains(line[0], tc.why.Why())):
+				t.Fatalf("doctor's session lines %q are not the verdict %v\ndoctor: %s%s", line, tc.why, doc.stdout, doc.stderr)
+			}
+			st := w.run(nil, env, core, "status")
+			token := slices.ContainsFunc(tc.plants, func(p plant) bool { return p.token })
+			listed := false
+			for _, line := range strings.Split(st.stdout, "\n") {
+				first, rest, _ := strings.Cut(strings.TrimSpace(line), "\t")
+				renewed := ", renewed at the next call ("
+				if token { // the aws login session's line: serves NAMES, then its credentials
+					if first != "aws login "+w.profile+"-me" || !strings.Contains(rest, name) {
 						continue
 					}
-					listed = true
-					if renewed := strings.HasSuffix(line, "renewed at the next call"); renewed == (tc.want != "") {
-						t.Fatalf("status says profile %s's item is renewed at the next call: %v, process served %q\nstatus: %s%s", name, renewed, tc.want, st.stdout, st.stderr)
-					}
+					renewed = ", refreshed at the next call ("
+				} else if !slices.Contains(strings.Split(first, ","), name) {
+					continue
 				}
-				if tc.want != "" && !listed {
-					t.Fatalf("status lists no item of profile %s, which process served %q\nstatus: %s%s", name, tc.want, st.stdout, st.stderr)
+				listed = true
+				if strings.Contains(line, renewed) == tc.why.Serves() || !tc.why.Serves() && !strings.Contains(line, renewed+tc.why.Why()+")") {
+					t.Fatalf("status's line of profile %s is not the verdict %v\nstatus: %s%s", name, tc.why, st.stdout, st.stderr)
 				}
-				doc := w.run(nil, env, core, append([]string{"doctor"}, args[1:]...)...)
-				if ok := regexp.MustCompile(`(?m)^ok\s+session: cached`).MatchString(doc.stdout); ok != (tc.want != "") {
-					t.Fatalf("doctor says the session serves: %v, process served %q\ndoctor: %s%s", ok, tc.want, doc.stdout, doc.stderr)
-				}
+			}
+			if listed != (tc.why.Reason != hit.NotCached) {
+				t.Fatalf("status lists an item of profile %s: %v, the verdict is %v\nstatus: %s%s", name, listed, tc.why, st.stdout, st.stderr)
 			}
 		})
 	}

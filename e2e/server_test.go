@@ -167,7 +167,7 @@ func portClosed(t *testing.T, rawURL string) {
 
 // The AWS CLI v2, boto3, the Go SDK and the JS SDK v3 default chains, in parallel, each for
 // 100 s, read a role's credentials from `mfacred exec --server` while STS issues role
-// credentials that live 30 s (the server renews them halfway, credserver.RenewAt, so every
+// credentials that live 30 s (the server renews them halfway, hit.Server.RenewAt, so every
 // 15 s): zero failed calls, every client sees at least three different credentials (two
 // renewals), one code in all, a wrong or missing token refused; the command's exit status is
 // mfacred's, and the port is closed afterwards.
@@ -258,7 +258,7 @@ exit 7`
 }
 
 // The MFA session itself, living 60 s, is renewed by the server in the background (halfway,
-// credserver.RenewAt: a new TOTP step each time) with a new code from mfa_process while the old
+// hit.Server.RenewAt: a new TOTP step each time) with a new code from mfa_process while the old
 // one still serves: boto3 sees no failure and new credentials in 80 s. Once mfa_process can give
 // no code, the session runs out: boto3's fetch fails with an error that names the reason, and
 // mfacred's stderr says it once.
@@ -641,7 +641,7 @@ func servedKey(t *testing.T, u, token string) string {
 // the terminal when its renewal needs a code (SIGTTIN would stop it): it keeps serving the
 // credentials it has, and says once why it could not renew. The session, 20 minutes and 40 s
 // long, comes from a `process` call with a typed code; the server picks it up from the cache
-// and renews it 20 minutes before it expires (cache.RenewBefore + credserver.Lead), 40 s
+// and renews it 20 minutes before it expires (hit.RenewBefore + hit.ServerLead), 40 s
 // later; the test fetches for 30 s after that.
 func TestServeInBackgroundNeverReadsTerminal(t *testing.T) {
 	t.Parallel() // it waits on the clock

@@ -118,8 +118,8 @@ func cached(ctx context.Context, store hit.Sessions, checked awsconfig.Checked, 
 	if !ok {
 		return r, region, cache.Entry{}, false
 	}
-	e, ok, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
-	return r, region, e, ok
+	e, v, _ := hit.Lookup(ctx, store, r, hit.Process, time.Now())
+	return r, region, e, v.Serves()
 }
 
 // loaded, when set, runs between reading the files and resolving the profile: a test truncates

@@ -5,8 +5,12 @@
 //
 // The chain reads top to bottom: a resolved profile (awsconfig.Profile) and the static keys
 // the files hold for its key source make a Request; the Request names its Key; Lookup reads
-// that one item and says whether it serves under a Policy (policy.go): how much life must be
-// left is decided by the named policies there and nowhere else.
+// that one item and judges it under a Policy (policy.go): a Verdict, what to do with the item
+// (serve, renew ahead, stale but usable as a last resort, refuse) and why. How much life
+// must be left is decided by the named policies there and nowhere else: callers that renew,
+// fall back on stale credentials or say why an item was not served (doctor, status, the
+// credentials server) act on the Verdict and never compare a time left themselves (a test
+// reads every file of the module to hold it so).
 package hit
 
 import (
@@ -188,35 +192,35 @@ type Sessions interface {
 	Session(ctx context.Context, k cache.Key) (cache.Entry, error)
 }
 
-// Lookup reads the item under r's key (one keyring read) and reports whether it serves at
-// now under policy p. A missing item is a miss, not an error; err is set only when the
-// keyring failed.
-func Lookup(ctx context.Context, s Sessions, r Request, p Policy, now time.Time) (e cache.Entry, ok bool, err error) {
+// Lookup reads the item under r's key (one keyring read) and judges it at now under policy p
+// (Policy.Judge): the verdict says whether it serves, and why not. A missing item is a miss
+// (NotCached), not an error; err is set only when the keyring failed.
+func Lookup(ctx context.Context, s Sessions, r Request, p Policy, now time.Time) (e cache.Entry, v Verdict, err error) {
 	if !r.InKeyring() {
-		return lookupToken(r, now)
+		return lookupToken(r, p, now)
 	}
 	e, err = s.Session(ctx, r.Key())
 	switch {
 	case err == nil:
-		return e, p.Serves(r, e, now), nil
+		return e, p.Judge(r, e, now), nil
 	case errors.Is(err, cache.ErrNotFound):
-		return cache.Entry{}, false, nil
+		return cache.Entry{}, Verdict{}, nil
 	}
-	return cache.Entry{}, false, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
+	return cache.Entry{}, Verdict{}, fmt.Errorf("read cached credentials of profile %s: %w", r.Profile, err)
 }
 
 // lookupToken reads an `aws login` session's token file, which holds its own credentials,
-// and reports whether they serve at now. A file that is missing or cannot be read is a miss:
-// package loginsession says why.
-func lookupToken(r Request, now time.Time) (cache.Entry, bool, error) {
+// and judges them at now under p. A file that is missing or cannot be read is a miss
+// (NotCached): package loginsession says why.
+func lookupToken(r Request, p Policy, now time.Time) (cache.Entry, Verdict, error) {
 	path, err := tokenfile.Path(r.Login.Session)
 	if err != nil {
-		return cache.Entry{}, false, nil
+		return cache.Entry{}, Verdict{}, nil
 	}
 	t, err := tokenfile.ReadFor(path, r.Login.Session)
 	if err != nil {
-		return cache.Entry{}, false, nil
+		return cache.Entry{}, Verdict{}, nil
 	}
-	left := t.Left(now)
-	return t.Entry(), left >= LoginRefreshBelow && left >= r.MinLeft, nil
+	e := t.Entry()
+	return e, p.Judge(r, e, now), nil
 }

@@ -76,7 +76,8 @@ func TestLookup(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := For(files, p)
-			_, ok, err := Lookup(t.Context(), tc.cached, r, Process, now)
+			_, v, err := Lookup(t.Context(), tc.cached, r, Process, now)
+			ok := v.Serves()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +108,8 @@ func (broken) Session(context.Context, cache.Key) (cache.Entry, error) {
 }
 
 func TestLookupReportsKeyringFailure(t *testing.T) {
-	_, ok, err := Lookup(t.Context(), broken{}, Request{Profile: "work", Source: "work", Device: serial}, Process, time.Now())
+	_, v, err := Lookup(t.Context(), broken{}, Request{Profile: "work", Source: "work", Device: serial}, Process, time.Now())
+	ok := v.Serves()
 	if ok || err == nil || err.Error() != "read cached credentials of profile work: bus closed" {
 		t.Fatalf("ok %v err %v", ok, err)
 	}
@@ -128,7 +130,8 @@ func TestLoginKeys(t *testing.T) {
 		t.Fatalf("bridge: in keyring %v, account %q", bridge.InKeyring(), bridge.Account())
 	}
 	t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", t.TempDir())
-	_, ok, err := Lookup(context.Background(), failingSessions{}, bridge, Process, time.Now())
+	_, v, err := Lookup(context.Background(), failingSessions{}, bridge, Process, time.Now())
+	ok := v.Serves()
 	if ok || err != nil {
 		t.Fatalf("Lookup of a bridge without a token file: %v %v", ok, err)
 	}
@@ -151,7 +154,8 @@ func TestBridgeServesFromTheTokenFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		e, ok, err := Lookup(context.Background(), failingSessions{}, bridge, Process, now.Truncate(time.Second))
+		e, v, err := Lookup(context.Background(), failingSessions{}, bridge, Process, now.Truncate(time.Second))
+		ok := v.Serves()
 		if ok != want || err != nil || e.AccessKeyID != "ASIATOKEN" {
 			t.Errorf("%s left: served %v (%v, %q), want %v", left, ok, err, e.AccessKeyID, want)
 		}

@@ -25,8 +25,11 @@ type Item struct {
 	Entry    cache.Entry
 	Profiles []string // sorted; none when no profile of the config uses it
 	// Due: a profile it serves would not be served it: `mfacred process` renews it at the
-	// next call (hit.WouldServe, process's own rule).
+	// next call (Verdict, process's own rule).
 	Due bool
+	// Verdict is process's rule on the item (hit.Process.Judge) for the first profile it
+	// serves, or, when none does, on its expiry alone; status words its reason.
+	Verdict hit.Verdict
 }
 
 // Group is a cached session and the role credentials assumed with it. Cached is false when
@@ -87,8 +90,9 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 		case err != nil:
 			return inv, err
 		}
-		r, known := requests[k]
-		item := Item{Key: k, Entry: en, Profiles: served[k], Due: known && !hit.WouldServe(r, en, time.Now())}
+		r, known := requests[k] // the zero Request when no profile uses it: only its expiry counts (Left)
+		v := hit.Process.Judge(r, en, time.Now())
+		item := Item{Key: k, Entry: en, Profiles: served[k], Due: known && !v.Serves(), Verdict: v}
 		if k.IsRole() {
 			roles = append(roles, item)
 		} else {
@@ -155,14 +159,14 @@ func (i Item) Names() string {
 }
 
 // Left says how long the item's credentials still live at now, and whether process renews
-// them at the next call, for status.
+// them at the next call and why (the verdict's reason), for status.
 func (i Item) Left(now time.Time) string {
-	d := i.Entry.Expiration.Sub(now)
+	in := "expires in " + i.Entry.Expiration.Sub(now).Truncate(time.Minute).String()
 	switch {
-	case d <= 0:
+	case i.Verdict.Reason == hit.Expired:
 		return "expired"
 	case i.Due:
-		return "expires in " + d.Truncate(time.Minute).String() + ", renewed at the next call"
+		return in + ", renewed at the next call (" + i.Verdict.Why() + ")"
 	}
-	return "expires in " + d.Truncate(time.Minute).String()
+	return in
 }

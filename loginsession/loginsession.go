@@ -6,7 +6,8 @@
 // token and the DPoP key that proves the token's holder. The flow of Session.Credentials,
 // top to bottom:
 //
-//  1. read the token file: serve its credentials if they live RefreshBelow or longer;
+//  1. read the token file: serve its credentials if package hit says they serve
+//     (hit.Process.JudgeLogin: hit.LoginRefreshBelow or longer left);
 //  2. otherwise take the file's lock (the cache's per-name file locks, so that parallel
 //     callers share one refresh) and read the file again: another process may have
 //     refreshed it meanwhile;
@@ -56,14 +57,16 @@ import (
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
-// ServeMin is the least lifetime credentials are handed out with: botocore and the Go SDK
-// refresh process credentials at any cost with less than 10 minutes left.
-const ServeMin = 10 * time.Minute
+// fresh reports whether t's credentials serve as they are, without a refresh: package hit's
+// rule (hit.Process.JudgeLogin), which the fast path applies too. A session's credentials
+// live 15 minutes.
+func (s *Session) fresh(t *Token) bool { return hit.Process.JudgeLogin(t.Expires, s.now()).Serves() }
 
-// RefreshBelow is when the session is refreshed: a minute before ServeMin, so that what is
-// served always has more than ServeMin left (package hit's rule, which the fast path applies
-// too). A session's credentials live 15 minutes.
-const RefreshBelow = hit.LoginRefreshBelow
+// usable reports whether t's credentials may still be served when they cannot be refreshed:
+// hit's verdict is not Refuse (they live longer than hit.HardLimit, which the SDKs need).
+func (s *Session) usable(t *Token) bool {
+	return hit.Process.JudgeLogin(t.Expires, s.now()).Action != hit.Refuse
+}
 
 // Client is the part of the signin client a refresh needs.
 type Client interface {
@@ -89,7 +92,7 @@ type Session struct {
 	// NewClient builds the signin client for region; nil: DefaultClient for Target.
 	NewClient func(ctx context.Context, region string) (Client, error)
 	// Warn is told when a refresh failed for want of the signin service (the error is
-	// ErrUnavailable) while the credentials still live longer than ServeMin: they are served
+	// ErrUnavailable) while the credentials are still usable (usable): they are served
 	// all the same; and when refreshed credentials could not be saved.
 	Warn func(error)
 	Now  func() time.Time
@@ -136,15 +139,15 @@ func (s *Session) Read() (*Token, string, error) {
 	return t, path, nil
 }
 
-// Credentials returns the session's credentials with RefreshBelow or more left, refreshing
-// them first if need be; or, when the signin service cannot be reached, ones with more
-// than ServeMin left (Warn says so).
+// Credentials returns the session's credentials while they serve (fresh), refreshing them
+// first if need be; or, when the signin service cannot be reached, ones still usable as a
+// last resort (usable; Warn says so).
 func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	t, path, err := s.Read()
 	if err != nil {
 		return cache.Entry{}, err
 	}
-	if t.Left(s.now()) >= RefreshBelow {
+	if s.fresh(t) {
 		return t.Entry(), nil
 	}
 	// The wait leaves room to read what the other process wrote.
@@ -158,7 +161,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 			return cache.Entry{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
 		}
 		// Read again, with the lock or after its holder let go: it may have refreshed.
-		if t, _, err = s.Read(); err != nil || t.Left(s.now()) >= RefreshBelow {
+		if t, _, err = s.Read(); err != nil || s.fresh(t) {
 			if turn.Lock != nil {
 				turn.Lock.Close()
 			}
@@ -173,7 +176,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	// Prove that the answer can be saved before spending the single-use refresh token on it.
 	save, err := s.prepareSave(real, t)
 	if err != nil {
-		if t.Left(s.now()) > ServeMin {
+		if s.usable(t) {
 			if s.Warn != nil {
 				s.Warn(err)
 			}
@@ -192,7 +195,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 				return now.Entry(), nil
 			}
 		}
-		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && t.Left(s.now()) > ServeMin {
+		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && s.usable(t) {
 			if s.Warn != nil {
 				s.Warn(err) // the caller says that the current credentials are served, and how long they live
 			}
@@ -204,7 +207,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
 	// and served if it is fresh; a removed one is not brought back.
 	if now, changed := s.since(path, read); changed {
-		if now != nil && now.Left(s.now()) >= RefreshBelow {
+		if now != nil && s.fresh(now) {
 			return now.Entry(), nil
 		}
 		return t.Entry(), nil
@@ -229,14 +232,14 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 const spentWait = time.Second
 
 // newerFile is the token file at path if it is no longer the one read and holds credentials
-// with RefreshBelow or more left; else nil. With wait it looks again, for up to spentWait or
+// whose credentials serve (fresh); else nil. With wait it looks again, for up to spentWait or
 // until ctx ends, while the file is still the one read.
 func (s *Session) newerFile(ctx context.Context, path string, read []byte, wait bool) *Token {
 	end := time.Now().Add(spentWait)
 	for {
 		now, changed := s.since(path, read)
 		changed = changed && now != nil // a file caught missing or half written may be on its way
-		if changed && now.Left(s.now()) >= RefreshBelow {
+		if changed && s.fresh(now) {
 			return now
 		}
 		if changed || !wait || time.Now().After(end) {
@@ -376,8 +379,8 @@ func (s *Session) explain(err error) error {
 }
 
 // ErrUnavailable marks a refresh that failed through nobody's fault in the request: the
-// signin service did not answer, throttled or failed on its side. Credentials with more than
-// ServeMin left are served instead.
+// signin service did not answer, throttled or failed on its side. Credentials still usable
+// (hit's verdict Stale) are served instead.
 var ErrUnavailable = errors.New("signin service unavailable")
 
 // spent marks a refresh refused because its refresh token is no longer valid: spent, maybe,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/localsts"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
@@ -121,7 +122,7 @@ func TestRefreshUnderElevenMinutesKeepsEveryFieldAndRotatesTheRefreshToken(t *te
 	if nt.RefreshToken == old.RefreshToken || nt.AccessKeyID == old.AccessKeyID || e.AccessKeyID != nt.AccessKeyID {
 		t.Fatal("the rotated refresh token or the new credentials were not saved")
 	}
-	if left := time.Until(e.Expiration); left <= RefreshBelow {
+	if left := time.Until(e.Expiration); left <= hit.LoginRefreshBelow {
 		t.Fatalf("served with %s left", left)
 	}
 	var was, is map[string]json.RawMessage
@@ -240,7 +241,7 @@ func TestSpentRefreshTokenEndsTheSession(t *testing.T) {
 }
 
 // A signin service that cannot be reached leaves credentials that still have more than
-// ServeMin served, with a warning, and the file untouched.
+// hit.HardLimit served, with a warning, and the file untouched.
 func TestUnreachableSigninServesCredentialsStillGood(t *testing.T) {
 	w := newWorld(t, localsts.LoginOptions{Life: 10*time.Minute + 40*time.Second})
 	w.srv.Inject(localsts.Fault{Action: "CreateOAuth2Token", Status: 503, Code: "ServiceUnavailableException", Message: "down"})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -48,6 +49,9 @@ func Status(files *awsconfig.Files, now time.Time) []string {
 			state = "token file " + path + " unreadable: sign in again with `aws login --profile " + n + "`"
 		default:
 			state = "credentials " + left(t.Expires, now)
+			if v := hit.Process.JudgeLogin(t.Expires, now); !v.Serves() && v.Reason != hit.Expired {
+				state += ", refreshed at the next call (" + v.Why() + ")"
+			}
 			if end, ok := t.SessionEnds(); ok {
 				state += "\tsession ends by " + end.Format("2006-01-02 15:04 UTC")
 			} else {
@@ -83,11 +87,13 @@ func sessions(files *awsconfig.Files) (logins map[string]*awsconfig.Login, serve
 	return logins, served
 }
 
+// left words how long credentials expiring at exp still live at now; that they have
+// expired is hit's verdict.
 func left(exp, now time.Time) string {
-	if d := exp.Sub(now); d > 0 {
-		return "expire in " + d.Truncate(time.Minute).String()
+	if hit.Process.JudgeLogin(exp, now).Reason == hit.Expired {
+		return "expired (the next call refreshes them)"
 	}
-	return "expired (the next call refreshes them)"
+	return "expire in " + exp.Sub(now).Truncate(time.Minute).String()
 }
 
 // Doctor checks a profile whose key source is an `aws login` session — the profile signed in
@@ -153,7 +159,7 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 		add("problem", "%v", err)
 		return out
 	}
-	add("ok", "aws login: credentials expire in %s (refreshed when under %s)", e.Expiration.Sub(now).Truncate(time.Second), RefreshBelow)
+	add("ok", "aws login: credentials expire in %s (refreshed when under %s)", e.Expiration.Sub(now).Truncate(time.Second), hit.LoginRefreshBelow)
 	if p.Role == nil || tryRole == nil {
 		return out
 	}

@@ -31,12 +31,6 @@ import (
 	"github.com/mfacred/mfacred/prompt"
 )
 
-// RenewBefore is how long before expiry a session is renewed under hit.Process.
-const RenewBefore = hit.RenewBefore
-
-// HardLimit is how long before expiry the SDKs stop using credentials (hit.HardLimit).
-const HardLimit = hit.HardLimit
-
 // CodeStep is the TOTP period of AWS devices.
 const CodeStep = 30 * time.Second
 
@@ -168,7 +162,7 @@ func (p *Provider) Credentials(ctx context.Context, r Request) (Outcome, error) 
 	out, err := get(ctx, r)
 	// An aws login session's own credentials are package loginsession's to fall back on.
 	if err != nil && cannotRenew(err) && ctx.Err() == nil && r.InKeyring() {
-		if old, ok, _ := hit.Lookup(ctx, p.Store, r, hit.LastResort, p.now()); ok {
+		if old, v, _ := hit.Lookup(ctx, p.Store, r, hit.LastResort, p.now()); v.Serves() {
 			return Outcome{Entry: old, Stale: &Stale{Cause: err, Left: old.Expiration.Sub(p.now())}}, nil
 		}
 	}
@@ -192,7 +186,8 @@ func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) (*NotCac
 
 // cached returns the entry under r's key if it may be served under the provider's policy.
 func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, error) {
-	return hit.Lookup(ctx, p.Store, r, p.policy(), p.now())
+	e, v, err := hit.Lookup(ctx, p.Store, r, p.policy(), p.now())
+	return e, v.Serves(), err
 }
 
 // lockThenCached takes the lock called name, or waits for the process that holds it and
