@@ -172,7 +172,8 @@ func (p Policy) Serves(r Request, e cache.Entry, now time.Time) bool {
 // holds the sign-in they were assumed with (a new sign-in, whoever made it, or a logout stops
 // them at once); and, if they were made from keys in the files, the files still hold those
 // keys. Entries made from keyring keys need no key check: `mfacred add` drops the entries of
-// replaced keys.
+// replaced keys, and `mfacred rotate` keeps them on purpose (STS sessions outlive the key that
+// made them: TestRotate holds that they still serve).
 //
 // An `aws login` session's own credentials (r.InKeyring is false: e is its token file's) live
 // 15 minutes, so under a policy whose margin is LoginRefreshBelow or more they serve while

@@ -50,7 +50,7 @@ func TestCompletionCandidates(t *testing.T) {
 	c := completer(context.Background())
 	for _, tc := range []struct{ words, want []string }{
 		{[]string{"s"}, []string{"serve", "setup", "status"}},
-		{[]string{"setup", "--"}, []string{"--env", "--login-session", "--mfa-serial", "--move-keys", "--profile", "--role-arn", "--verify"}},
+		{[]string{"setup", "--"}, []string{"--env", "--login-session", "--mfa-serial", "--move-keys", "--profile", "--role-arn", "--session-tags", "--source-identity", "--transitive-session-tags", "--verify"}},
 		{[]string{"doctor", "--"}, []string{"--profile", "--spend-code"}},
 		{[]string{"add", "work", "--"}, []string{"--env", "--no-verify"}},
 		{[]string{"totp", "set", "--"}, []string{"--profile"}},

@@ -51,33 +51,6 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
-	w := e.io.Out
-	fmt.Fprintf(w, "keyring: %s\n", cache.KeyringName(e.store.Keyring))
-	if inv.Rebuilt {
-		fmt.Fprintln(w, "note: the keyring's record of cached items was damaged and rebuilt from the config's profiles: items of profiles no longer in the config may be missing below (the keychain's own tool shows them); `mfacred clear` removes what is listed and ends this note")
-	}
-	for _, l := range inv.Logins {
-		fmt.Fprintln(w, l)
-	}
-	if len(inv.Groups) == 0 && len(inv.Unusable) == 0 {
-		fmt.Fprintln(w, "no cached sessions")
-		return nil
-	}
-	now := time.Now()
-	for _, g := range inv.Groups {
-		if g.Cached {
-			fmt.Fprintf(w, "%s\tdevice %s\tkeys of %s\t%s\n", g.Names(), g.Entry.Device, g.Entry.Source, g.Left(now))
-		} else if g.Entry.Device == "" { // roles on an aws login session, listed above
-			fmt.Fprintf(w, "(aws login %s)\n", g.Entry.Source)
-		} else {
-			fmt.Fprintf(w, "(no cached session)\tdevice %s\tkeys of %s\n", g.Entry.Device, g.Entry.Source)
-		}
-		for _, r := range g.Roles {
-			fmt.Fprintf(w, "  %s\trole %s\tas %s\t%s\n", r.Names(), r.Entry.Role, r.Entry.ARN, r.Left(now))
-		}
-	}
-	for _, u := range inv.Unusable {
-		fmt.Fprintf(w, "(%s)\titem %s\t`mfacred clear` removes it\n", u.Why, u.Key)
-	}
+	inv.Print(e.io.Out, cache.KeyringName(e.store.Keyring), time.Now())
 	return nil
 }
