@@ -10,14 +10,15 @@
 # virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
 # and stops. Then it runs
 #
-#   CI=true go test -race -count=1 -parallel 12 -timeout 30m -skip '^TestRelease$' ./...
+#   CI=true go test -race -count=1 -parallel 12 -timeout 30m -skip '^(TestRelease|TestVetAndStaticcheck)$' ./...
 #
 # (with -json, through internal/testsummary: go test's usual output, then one summary line),
 # and then the Windows lane, ./wine-test.sh: every package's tests built for Windows and run
 # under Wine (docs/windows.md), with its own summary line. The release checks (TestRelease: the
-# whole release built twice, reproducible, its packages installed, SBOMs and manifests) are not
-# in this run: they have a lane of their own, ./test.sh --release, which builds GoReleaser from
-# source the first time (about 16 CPU-minutes; docs/testing.md, "The release lane"). CI runs both.
+# whole release built twice, reproducible, its packages installed, SBOMs and manifests; and
+# TestVetAndStaticcheck: go vet and staticcheck for Linux, macOS and Windows) are not in this
+# run: they have a lane of their own, ./test.sh --release, which builds GoReleaser and
+# staticcheck from source the first time (docs/testing.md, "The release lane"). CI runs both.
 # Arguments replace the package list: ./test.sh ./e2e -run TestDemo
 # ./test.sh --check only looks: it names what is missing (exit 1) and installs and runs nothing.
 # ./test.sh --release runs the release lane only.
@@ -206,14 +207,17 @@ lane() {
 	}
 }
 
-# The whole suite is the Linux lane without TestRelease, then the Windows lane; --release is
-# TestRelease alone, with the Linux lane's flags, so it reuses the e2e test binary that lane built.
+# The whole suite is the Linux lane without the release lane's tests, then the Windows lane;
+# --release is those tests alone, with the Linux lane's flags, so it reuses the e2e test binary
+# that lane built: the release, and go vet and staticcheck for the three systems it ships for
+# (on a fresh machine the two cost 16 and about 10 CPU-minutes, docs/testing.md).
+release_tests='^(TestRelease|TestVetAndStaticcheck)$'
 windows_lane=false
 linux_flags=(-race -count=1 -parallel 12 -timeout 30m)
 if $release_lane; then
-	set -- -run '^TestRelease$' ./e2e
+	set -- -run "$release_tests" ./e2e
 elif [ $# -eq 0 ]; then
-	set -- -skip '^TestRelease$' ./...
+	set -- -skip "$release_tests" ./...
 	windows_lane=true
 fi
 status=0
