@@ -38,9 +38,9 @@ func init() {
 	for _, goos := range vetOSes {
 		addJob("vet "+goos, 21, tests, func(ctx context.Context) (string, error) {
 			// The very command a contributor types, for each target, with the settings mfacred
-			// ships with (no cgo). For Linux also with -trimpath, as every install builds it: the
-			// dependencies vet and staticcheck compile are then the ones the installs below
-			// reuse (on a fresh machine their first build costs a minute or more of CPU).
+			// ships with (no cgo). For Linux also with -trimpath, as the installs and the
+			// release build it: the dependencies vet and staticcheck compile are then theirs
+			// (on a fresh machine their first build costs a minute or more of CPU).
 			env := []string{"GOOS=" + goos, "CGO_ENABLED=0"}
 			if goos == "linux" {
 				env = append(env, "GOFLAGS=-trimpath "+os.Getenv("GOFLAGS"))
