@@ -255,59 +255,50 @@ func TestHostile28ExportCacheStates(t *testing.T) {
 	}
 }
 
+// pythonTOTP is an mfa_process line printing the device's code with Python's standard
+// library (RFC 6238), another implementation of TOTP than mfacred's, for a machine without
+// oathtool.
+const pythonTOTP = `mfa_process = /usr/bin/python3 -c "import base64,hmac,struct,time,os; k=base64.b32decode(os.environ['MFACRED_TEST_SEED']); h=hmac.digest(k,struct.pack('>Q',int(time.time())//30),'sha1'); o=h[-1]&15; print('%06d'%((struct.unpack('>I',h[o:o+4])[0]&0x7fffffff)%1000000))"`
+
 // TestHostile28RotateDeleteCommand: rotate names the command that deletes a key left at AWS
 // (here IAM refuses DeleteAccessKey); for a profile whose name holds blanks, quotes and $(),
 // that command, pasted into a shell, must run nothing of the name and name the profile.
 func TestHostile28RotateDeleteCommand(t *testing.T) {
 	t.Parallel()
-	aws := awsCLIv2(t)
-	w := newWorld(t)
-	mark := filepath.Join(t.TempDir(), "ran")
-	// Each name starts with the world's own, so that the test's keyring items are cleaned up.
-	for i, name := range []string{w.profile + " $(touch " + mark + ")", w.profile + "'s `touch " + mark + "`", w.profile + `"b;touch ` + mark} {
-		section, err := awsconfig.ConfigSection(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		line, err := awsconfig.CredentialProcess(binary, name, "linux")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := fmt.Sprintf("[%s]\ncredential_process = %s\nmfa_serial = %s\nregion = us-east-1\n%s\n", section, line, w.serial, w.mfaProcess())
-		if err := os.WriteFile(w.configPath(), []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			w.addKeysAs(name)
-		} else {
-			// the key the last rotation stored, under this name
-			k, err := w.store().Keys(t.Context(), w.profile)
+	for i, hostile := range []string{" $(touch MARK)", "'s `touch MARK`", `"b;touch MARK`} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			mark := filepath.Join(t.TempDir(), "ran")
+			// The name starts with the world's own, so that its keyring items are cleaned up.
+			name := w.profile + strings.ReplaceAll(hostile, "MARK", mark)
+			section, err := awsconfig.ConfigSection(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := w.store().PutKeys(t.Context(), name, k); err != nil {
+			line, err := awsconfig.CredentialProcess(binary, name, "linux")
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		w.profile = name
-		w.sts.Inject(localsts.Fault{Action: "DeleteAccessKey", Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:DeleteAccessKey"})
-		r := w.run(nil, nil, binary, "rotate", "--profile", name)
-		w.sts.ClearFaults()
-		w.noSecret(r.stdout, r.stderr)
-		_, after, ok := strings.Cut(r.stderr, "delete it with `aws iam delete-access-key ")
-		command, _, _ := strings.Cut(after, "`")
-		if r.code != 1 || !ok {
-			t.Fatalf("%q: exit %d %s", name, r.code, r.stderr)
-		}
-		got := w.run(nil, nil, "bash", "-c", `f() { printf '%s\0' "$@"; }; f `+command)
-		if _, err := os.Stat(mark); err == nil || got.err != nil || !strings.HasSuffix(got.stdout, "--profile\x00"+name+"\x00") {
-			t.Fatalf("%q: the command rotate named, `%s`, in bash: ran something: %v, words %q (%v %s)", name, command, err == nil, got.stdout, got.err, got.stderr)
-		}
-		// and it works: the AWS CLI deletes the old key through the profile
-		old := strings.Fields(command)[1]
-		if d := w.run(nil, nil, "bash", "-c", aws+" iam delete-access-key --endpoint-url "+w.sts.URL+" "+command); d.err != nil {
-			t.Fatalf("%q: %v %s", old, d.err, d.stderr)
-		}
+			cfg := fmt.Sprintf("[%s]\ncredential_process = %s\nmfa_serial = %s\nregion = us-east-1\n%s\n", section, line, w.serial, pythonTOTP)
+			if err := os.WriteFile(w.configPath(), []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			w.addKeysAs(name)
+			w.sts.Inject(localsts.Fault{Action: "DeleteAccessKey", Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:DeleteAccessKey"})
+			r := w.run(nil, nil, binary, "rotate", "--profile", name)
+			w.noSecret(r.stdout, r.stderr)
+			// The command is the rest of the line but its closing backtick: the name has some.
+			_, after, ok := strings.Cut(strings.TrimSuffix(r.stderr, "\n"), "delete it with `aws iam delete-access-key ")
+			command := strings.TrimSuffix(after, "`")
+			if r.code != 1 || !ok {
+				t.Fatalf("%q: exit %d %s", name, r.code, r.stderr)
+			}
+			got := w.run(nil, nil, "bash", "-c", `f() { printf '%s\0' "$@"; }; f `+command)
+			if _, err := os.Stat(mark); err == nil || got.err != nil || !strings.HasSuffix(got.stdout, "--profile\x00"+name+"\x00") {
+				t.Fatalf("%q: the command rotate named, `%s`, in bash: ran something: %v, words %q (%v %s)", name, command, err == nil, got.stdout, got.err, got.stderr)
+			}
+		})
 	}
 }
 
