@@ -3,6 +3,7 @@ package awsconfig
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -46,6 +47,16 @@ func SplitCommand(line, goos string) ([]string, error) {
 }
 
 const posixPlain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=,@:%"
+
+// ShellWord is s as one word of a command a person pastes into a POSIX shell (a message's
+// "delete it with `aws ... --profile NAME`"): bare when it needs no quotes, as quotePOSIX
+// quotes it; one that cannot be written in a line (a line break) is Go-quoted, to be seen.
+func ShellWord(s string) string {
+	if q, err := quotePOSIX(s); err == nil {
+		return q
+	}
+	return strconv.Quote(s)
+}
 
 // quotePOSIX quotes s so that shlex.split and sh both read it back as one word.
 func quotePOSIX(s string) (string, error) {

@@ -133,7 +133,7 @@ func Parse(name string) (Format, error) {
 }
 
 // Write prints c to w in format f. A value f cannot print safely (a line break; for cmd.exe
-// a quote or %) is an error that names the variable, never the value, which may be a secret;
+// a quote or %; for ini white space at an end) is an error that names the variable, never the value, which may be a secret;
 // then nothing is written.
 func (f Format) Write(w io.Writer, c Credentials) error {
 	var b bytes.Buffer
@@ -228,6 +228,11 @@ func ini(b *bytes.Buffer, c Credentials) error {
 	for _, kv := range kvs {
 		if err := oneLine(kv[0], kv[1]); err != nil {
 			return err
+		}
+		// A config file has no quotes: botocore strips white space (Python's, U+00A0 and
+		// U+2028 too) from both ends of a value, which would read back another key.
+		if v := kv[1]; strings.TrimFunc(v, unicode.IsSpace) != v {
+			return fmt.Errorf("%s begins or ends in white space, which a config file cannot hold", kv[0])
 		}
 		fmt.Fprintf(b, "%s = %s\n", kv[0], kv[1])
 	}

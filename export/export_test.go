@@ -149,6 +149,8 @@ func TestUnprintableValuesRefused(t *testing.T) {
 	for _, tc := range []struct{ format, token string }{
 		{"env", "abc\ndef"}, {"env-no-export", "abc\rdef"}, {"powershell", "abc\x00"}, {"ini", "abc\ndef"},
 		{"windows-cmd", "abc%PATH%"}, {"windows-cmd", `abc"&calc`}, {"windows-cmd", "abc\n"},
+		// botocore strips white space, Python's (U+00A0, U+2028 too), from a value's ends
+		{"ini", " abc"}, {"ini", "abc "}, {"ini", "\u00a0abc"}, {"ini", "abc\u2028"},
 	} {
 		c := sample("")
 		c.Entry.SessionToken = tc.token

@@ -370,10 +370,11 @@ func (rt *rotation) deleteNew(ctx context.Context) string {
 }
 
 // deleteCommand is how a person deletes key id with the user's MFA session: through the
-// profile itself, unless its credentials are a role's.
+// profile itself, unless its credentials are a role's. The profile's name is quoted for the
+// shell it is pasted into: a name such as `ops $(...)` would run as a command.
 func (rt *rotation) deleteCommand(id string) string {
 	if rt.p.Role == nil {
-		return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s --profile %s`", id, rt.p.Name)
+		return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s --profile %s`", id, awsconfig.ShellWord(rt.p.Name))
 	}
 	return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s` as user %s with MFA, or in the IAM console", id, rt.user)
 }
