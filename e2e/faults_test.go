@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -173,7 +174,21 @@ func TestChangedSerialNeverServesOldSession(t *testing.T) {
 // was cached): a one-line error that names the profile and says how to unlock, at once.
 func TestKeyringLockedMidRun(t *testing.T) {
 	w := newWorld(t)
-	// A keyring of this test's own, since it gets locked.
+	bus, _ := w.ownKeyring(t) // it gets locked
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	if err := lockKeyring(bus); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
+	oneLineErr(t, r, "profile "+w.profile, "the keyring is locked", "MFACRED_KEYRING=kernel")
+}
+
+// ownKeyring gives w a Secret Service of its own (below w.dir, so that a test may lock it, or
+// stop it and start another on the same files) and returns its bus address and its stop.
+func (w *world) ownKeyring(t *testing.T) (string, func()) {
+	t.Helper()
 	bus, stop, err := testenv.SecretService(filepath.Join(w.dir, "own-keyring"))
 	t.Cleanup(stop)
 	if err != nil {
@@ -184,15 +199,16 @@ func TestKeyringLockedMidRun(t *testing.T) {
 			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
 		}
 	}
-	w.writeConfig(w.mfaProcess())
-	w.addKeys()
-	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	return bus, stop
+}
+
+// lockKeyring locks the default collection of the Secret Service at bus, as a screen lock does.
+func lockKeyring(bus string) error {
 	lock := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
 		"org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/aliases/default")
 	lock.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+bus)
 	if out, err := lock.CombinedOutput(); err != nil {
-		t.Fatalf("lock the keyring: %v %s", err, out)
+		return fmt.Errorf("lock the keyring: %v %s", err, out)
 	}
-	r := w.run(nil, nil, binary, "process", "--profile", w.profile)
-	oneLineErr(t, r, "profile "+w.profile, "the keyring is locked", "MFACRED_KEYRING=kernel")
+	return nil
 }

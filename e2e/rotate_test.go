@@ -5,9 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
-	"github.com/mfacred/mfacred/internal/testenv"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -325,25 +322,13 @@ func TestRotateKeyringFailsToStore(t *testing.T) {
 	t.Parallel() // waits on the AWS CLI
 	aws := awsCLIv2(t)
 	w := newWorld(t)
-	bus, stop, err := testenv.SecretService(filepath.Join(w.dir, "own-keyring"))
-	t.Cleanup(stop)
-	if err != nil {
-		need(t, "a second Secret Service", err)
-	}
-	for i, kv := range w.env {
-		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
-			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
-		}
-	}
+	bus, stop := w.ownKeyring(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
 	w.coldCall(aws, w.profile)
 	w.sts.BeforeKeyAnswer("CreateAccessKey", func() {
-		lock := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
-			"org.freedesktop.Secret.Service.Lock", "array:objpath:/org/freedesktop/secrets/aliases/default")
-		lock.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+bus)
-		if out, err := lock.CombinedOutput(); err != nil {
-			t.Errorf("lock the keyring: %v %s", err, out)
+		if err := lockKeyring(bus); err != nil {
+			t.Error(err)
 		}
 	})
 	r := w.run(nil, nil, binary, "rotate", "--profile", w.profile)
@@ -361,19 +346,10 @@ func TestRotateKeyringFailsToStore(t *testing.T) {
 	// A collection locked over D-Bus cannot be unlocked again without a desktop's prompter: a
 	// new gnome-keyring on the same files, unlocked with the password, shows what it holds.
 	stop()
-	bus, stop2, err := testenv.SecretService(filepath.Join(w.dir, "own-keyring"))
-	t.Cleanup(stop2)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bus, _ = w.ownKeyring(t)
 	raw, err := busKeyring{bus}.Get(context.Background(), cache.Service, string(cache.KeysKey(w.profile)))
 	if err != nil || !strings.Contains(raw, `"k":"`+w.user.AccessKeyID+`"`) {
 		t.Fatalf("the keyring holds %v %v, want the old key", len(raw), err)
-	}
-	for i, kv := range w.env {
-		if strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
-			w.env[i] = "DBUS_SESSION_BUS_ADDRESS=" + bus
-		}
 	}
 	w.mustRun(binary, "clear", "--profile", w.profile)
 	w.coldCall(aws, w.profile)
