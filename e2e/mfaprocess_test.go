@@ -46,8 +46,17 @@ func TestMFAProcessBackgroundChild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("background pid file: %v", err)
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if _, state, _ := strings.Cut(string(stat), ") "); err != nil || strings.HasPrefix(state, "Z") {
-		t.Fatalf("the background process %d had ended when the code was taken (%v): nothing held the output", pid, err)
+	if processEnded(pid) {
+		t.Fatalf("the background process %d had ended when the code was taken: nothing held the output", pid)
 	}
+}
+
+// processEnded says whether pid has ended: gone, or a zombie (state Z) waiting for its parent.
+func processEnded(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return true
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	_, state, _ := strings.Cut(string(stat), ") ")
+	return err != nil || strings.HasPrefix(state, "Z")
 }

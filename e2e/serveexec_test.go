@@ -228,13 +228,3 @@ func TestDemoRemovesWhatAKilledDemoLeft(t *testing.T) {
 		t.Errorf("demo folders left: %v", left)
 	}
 }
-
-// processEnded says whether pid has ended: gone, or a zombie (state Z) waiting for its parent.
-func processEnded(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return true
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	_, state, _ := strings.Cut(string(stat), ") ")
-	return err != nil || strings.HasPrefix(state, "Z")
-}
