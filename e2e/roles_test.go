@@ -49,7 +49,7 @@ func (w *world) stsCalls() string {
 func (w *world) wantCalls(when, want string) {
 	w.t.Helper()
 	if got := w.stsCalls(); got != want {
-		w.t.Fatalf("%s: %s, want %s", when, got, want)
+		w.t.Fatalf("%s: %s, want %s; the local STS's requests:\n%s", when, got, want, w.sts.Log())
 	}
 }
 

@@ -117,6 +117,7 @@ type Server struct {
 	used     map[string]time.Time // serial|code -> when
 	counts   map[string]int
 	codes    []string // "Action code" of every request that carried a code, as it arrived
+	log      []string // one line per request, for a failing test to show (Log)
 	faults   []*Fault
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
@@ -283,6 +284,35 @@ func (s *Server) Count(action string) int {
 	return s.counts[action]
 }
 
+// Log returns a line for each request answered so far (time, action, client address, the
+// SDK's attempt header, status): what a test shows when STS was reached more often than it
+// expected.
+func (s *Server) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.log, "\n")
+}
+
+// recorder keeps the status a handler answered with.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
 // Codes returns the MFA codes sent with action, in the order they arrived, including those of
 // requests a fault answered or left hanging (AWS may have used such a code).
 func (s *Server) Codes(action string) []string {
@@ -340,6 +370,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		form[k] = v
 	}
 	action := form.Get("Action")
+	rec := &recorder{ResponseWriter: w}
+	w = rec
+	arrived := time.Now()
+	defer func() {
+		// amz-sdk-request says which attempt of one SDK call this is: a retry shows here.
+		line := fmt.Sprintf("%s %s from %s (%s) answered %d in %v", arrived.Format("15:04:05.000"), action,
+			r.RemoteAddr, r.Header.Get("amz-sdk-request"), rec.status, time.Since(arrived).Round(time.Millisecond))
+		s.mu.Lock()
+		s.log = append(s.log, line)
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	s.counts[action]++
 	if code := form.Get("TokenCode"); code != "" {
