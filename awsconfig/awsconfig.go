@@ -13,6 +13,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // Keys mfacred reads from a profile.
@@ -67,7 +69,7 @@ type noProfileError struct {
 }
 
 func (e *noProfileError) Error() string {
-	return fmt.Sprintf("profile %s is in neither %s nor %s: run `mfacred setup --profile %s`", e.name, e.f.ConfigPath, e.f.CredentialsPath, e.name)
+	return fmt.Sprintf("profile %s is in neither %s nor %s: run `mfacred setup --profile %s`", e.name, e.f.ConfigPath, e.f.CredentialsPath, shellword.Quote(e.name))
 }
 
 func (e *noProfileError) Unwrap() error { return ErrNoProfile }
@@ -452,7 +454,7 @@ func (f *Files) Resolve(name string) (*Profile, error) {
 		return p, nil
 	}
 	if p.MFASerial == "" {
-		return nil, fmt.Errorf("profile %s: %w in %s or %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, f.CredentialsPath, name)
+		return nil, fmt.Errorf("profile %s: %w in %s or %s: run `mfacred setup --profile %s` to find your device, or set mfa_serial = arn:aws:iam::ACCOUNT:mfa/DEVICE-NAME", name, ErrNoMFASerial, f.ConfigPath, f.CredentialsPath, shellword.Quote(name))
 	}
 	if IsFIDO(p.MFASerial) {
 		return nil, fmt.Errorf("profile %s: device %s is a FIDO security key, which STS cannot use: choose a virtual or hardware TOTP device, or sign in with `aws login` and name that profile in %s (README, Passkeys and security keys)", name, p.MFASerial, KeySourceProfile)

@@ -3,9 +3,10 @@ package awsconfig
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // How callers run a credential_process line (docs/config-files.md):
@@ -23,7 +24,7 @@ import (
 // CredentialProcess is the credential_process line that runs program with
 // `process --profile NAME`, quoted for the callers on goos ("windows" or another).
 func CredentialProcess(program, profile, goos string) (string, error) {
-	quote := quotePOSIX
+	quote := shellword.POSIX
 	if goos == "windows" {
 		quote = quoteWindows
 	}
@@ -44,33 +45,6 @@ func SplitCommand(line, goos string) ([]string, error) {
 		return windowsSplit(line)
 	}
 	return shlexSplit(line)
-}
-
-const posixPlain = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=,@:%"
-
-// ShellWord is s as one word of a command a person pastes into a POSIX shell (a message's
-// "delete it with `aws ... --profile NAME`"): bare when it needs no quotes, as quotePOSIX
-// quotes it; one that cannot be written in a line (a line break) is Go-quoted, to be seen.
-func ShellWord(s string) string {
-	if q, err := quotePOSIX(s); err == nil {
-		return q
-	}
-	return strconv.Quote(s)
-}
-
-// quotePOSIX quotes s so that shlex.split and sh both read it back as one word.
-func quotePOSIX(s string) (string, error) {
-	switch {
-	case s == "":
-		return "", errors.New("an empty word")
-	case strings.ContainsAny(s, "\r\n\x00"):
-		return "", errors.New("a line break or NUL cannot be written in one config line")
-	case strings.Trim(s, posixPlain) == "":
-		return s, nil
-	case !strings.ContainsAny(s, "\"$`\\!"):
-		return `"` + s + `"`, nil
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'", nil
 }
 
 // quoteWindows quotes s for botocore's Windows splitting and cmd.exe alike. Words without

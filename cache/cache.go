@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // Service is the keyring service name of every item.
@@ -372,7 +373,7 @@ func (s *Store) Keys(ctx context.Context, profile string) (Credentials, error) {
 	}
 	var c Credentials
 	if json.Unmarshal([]byte(raw), &c) != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
-		return Credentials{}, fmt.Errorf("keys stored for profile %s are damaged: store them again with `mfacred add %s`", profile, profile)
+		return Credentials{}, fmt.Errorf("keys stored for profile %s are damaged: store them again with `mfacred add %s`", profile, shellword.Quote(profile))
 	}
 	return c, nil
 }

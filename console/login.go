@@ -11,6 +11,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // Login is one `mfacred login`: a role profile's credentials, cached or assumed with the MFA
@@ -79,7 +80,7 @@ func (l Login) SignIn(ctx context.Context) (string, time.Time, error) {
 	}
 	token, err := fed.SigninToken(ctx, part, entry.Credentials, sessionDuration)
 	if errors.Is(err, ErrRefused) {
-		return "", time.Time{}, fmt.Errorf("profile %s, role %s: %w: if the role session was revoked, run `mfacred clear --profile %s` and try again", p.Name, p.Role.ARN, err, p.Name)
+		return "", time.Time{}, fmt.Errorf("profile %s, role %s: %w: if the role session was revoked, run `mfacred clear --profile %s` and try again", p.Name, p.Role.ARN, err, shellword.Quote(p.Name))
 	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("profile %s: %w", p.Name, err)

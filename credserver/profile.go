@@ -10,6 +10,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/child"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -123,7 +124,7 @@ func RenewalCodes(src prompt.Source, p *awsconfig.Profile, childName string, ter
 		why = "the terminal belongs to " + childName
 	}
 	return nil, noTerminal{fmt.Sprintf("profile %s needs a new MFA code for device %s and %s: store a seed with `mfacred totp set --profile %s`, or set mfa_process in profile %s",
-		p.Name, p.MFASerial, why, p.Name, p.DeviceProfile)}
+		p.Name, p.MFASerial, why, shellword.Quote(p.Name), p.DeviceProfile)}
 }
 
 // noTerminal is a renewal that could have no code. It is prompt.ErrNoTerminal to the

@@ -13,6 +13,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -39,7 +40,7 @@ func (d *Doctor) aws(ctx context.Context, f *facts) ([]Result, bool) {
 	case errors.Is(err, iamuser.ErrTimedOut):
 		rs = append(rs, result(Problem, "STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", clock.Endpoint(), checkTimeout))
 	case errors.Is(err, iamuser.ErrRejected):
-		rs = append(rs, result(Problem, "keys: AWS does not accept access key %s", keys.AccessKeyID).fix("store working keys with `mfacred add %s`", p.KeySource))
+		rs = append(rs, result(Problem, "keys: AWS does not accept access key %s", keys.AccessKeyID).fix("store working keys with `mfacred add %s`", shellword.Quote(p.KeySource)))
 	case err != nil:
 		rs = append(rs, result(Problem, "STS: GetCallerIdentity failed: %v", err))
 	default:
@@ -73,7 +74,7 @@ func devices(ctx context.Context, cfg aws.Config, clock *awsclient.Clock, f *fac
 	default:
 		rs = append(rs, result(Problem, "device: mfa_serial = %s (in profile %s) is not one of the MFA devices of %s, which are: %s", p.MFASerial, p.DeviceProfile, user, devs).
 			fix("device: since November 2022 a device has the name it was given, so mfa/USERNAME is often wrong: set mfa_serial = %s in profile %s, or run `mfacred setup --profile %s --mfa-serial SERIAL`",
-				devs.Usable[0], p.DeviceProfile, p.DeviceProfile))
+				devs.Usable[0], p.DeviceProfile, shellword.Quote(p.DeviceProfile)))
 	}
 	for _, key := range devs.FIDO {
 		rs = append(rs, result(Hint, "device: %s is a FIDO security key: STS cannot use it, but `aws login` can: README, Passkeys and security keys", key))
@@ -116,14 +117,14 @@ func (d *Doctor) seed(ctx context.Context, f *facts) ([]Result, bool) {
 		return []Result{result(Problem, "seed: %v", err)}, true
 	}
 	if _, err := prompt.GenerateCode(seed, d.now()); err != nil {
-		return []Result{result(Problem, "seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, p.Name)}, true
+		return []Result{result(Problem, "seed: the stored seed of %s is damaged: store it again with `mfacred totp set --profile %s`", p.MFASerial, shellword.Quote(p.Name))}, true
 	}
 	if !f.spend {
-		return []Result{result(Hint, "seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, p.Name)}, true
+		return []Result{result(Hint, "seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, shellword.Quote(p.Name))}, true
 	}
 	switch err := f.provider.TrySeed(ctx, f.r, seed); {
 	case errors.Is(err, session.ErrBadCode), errors.Is(err, session.ErrNotYourDevice):
-		return []Result{result(Problem, "seed: AWS rejected the code the stored seed makes for %s: the seed belongs to another device, or the clock is off; store the right one with `mfacred totp set --profile %s`", p.MFASerial, p.Name)}, true
+		return []Result{result(Problem, "seed: AWS rejected the code the stored seed makes for %s: the seed belongs to another device, or the clock is off; store the right one with `mfacred totp set --profile %s`", p.MFASerial, shellword.Quote(p.Name))}, true
 	case err != nil:
 		return []Result{result(Problem, "seed: not checked: %v", err)}, true
 	}
@@ -145,7 +146,7 @@ func (d *Doctor) role(ctx context.Context, f *facts) ([]Result, bool) {
 	case errors.Is(err, session.ErrDirectRole):
 		res = result(Hint, "role: %s is assumed with a code of its own (mfacred_role_direct); not tried, to spend no code", r.Role.ARN)
 	case errors.Is(err, session.ErrNoSession):
-		res = result(Hint, "role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", r.Source, r.Source)
+		res = result(Hint, "role: not tried without a cached MFA session of profile %s: run `mfacred process --profile %s` once, then doctor again", r.Source, shellword.Quote(r.Source))
 	case err != nil:
 		res = result(Problem, "role: %v", err)
 	case as != "":

@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/loginsession"
 )
 
@@ -34,7 +35,7 @@ func (d *Doctor) config(_ context.Context, f *facts) ([]Result, bool) {
 	}
 	rs := []Result{result(OK, "config: %s parses", files.ConfigPath)}
 	if !files.Exists(f.name) {
-		return append(rs, result(Problem, "profile %s: not in %s", f.name, files.ConfigPath).fix("run `mfacred setup --profile %s`", f.name)), false
+		return append(rs, result(Problem, "profile %s: not in %s", f.name, files.ConfigPath).fix("run `mfacred setup --profile %s`", shellword.Quote(f.name))), false
 	}
 	f.files = files
 	return rs, true
@@ -50,7 +51,7 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 	}
 	var rs []Result
 	if line == "" {
-		rs = append(rs, result(Problem, "profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name).fix("run `mfacred setup --profile %s`", name))
+		rs = append(rs, result(Problem, "profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name).fix("run `mfacred setup --profile %s`", shellword.Quote(name)))
 	} else if words, err := awsconfig.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
 		rs = append(rs, result(Problem, "profile %s: credential_process %q cannot be split into words as the AWS CLI does it: %v", name, line, err))
 	} else {
@@ -62,7 +63,7 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 		case !samePath(prog, d.Self):
 			rs = append(rs, result(Problem, "profile %s: credential_process runs %s, not this mfacred (%s)", name, words[0], d.Self))
 		case len(words) < 4 || words[1] != "process" || words[2] != "--profile" || words[3] != name:
-			rs = append(rs, result(Problem, "profile %s: credential_process is %q: want `%s process --profile %s`", name, line, words[0], name))
+			rs = append(rs, result(Problem, "profile %s: credential_process is %q: want `%s process --profile %s`", name, line, words[0], shellword.Quote(name)))
 		default:
 			rs = append(rs, result(OK, "profile %s: credential_process runs this mfacred", name))
 		}
@@ -72,7 +73,7 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 	}
 	if k, ok, _ := files.StaticKeys(name); ok && line != "" {
 		rs = append(rs, result(Problem, "profile %s: %s holds static keys for it, which the AWS CLI uses instead of credential_process", name, k.File).
-			fix("run `mfacred setup --profile %s --move-keys`", name))
+			fix("run `mfacred setup --profile %s --move-keys`", shellword.Quote(name)))
 	}
 	return rs, true
 }
@@ -86,7 +87,7 @@ func loginProfile(name, line string) []Result {
 		return []Result{result(OK, "profile %s: no credential_process, and none needed: the AWS CLI and SDKs that read login_session use it as it is", name)}
 	}
 	return []Result{result(Hint, "profile %s: credential_process beside login_session, and the SDKs choose between the two each in its own order: leave the profile as `aws login` wrote it (remove credential_process and mfa_serial)", name).
-		fix("serve tools that cannot read login_session with `mfacred setup --profile NEW --login-session %s`", name)}
+		fix("serve tools that cannot read login_session with `mfacred setup --profile NEW --login-session %s`", shellword.Quote(name))}
 }
 
 func samePath(a, b string) bool {
@@ -104,7 +105,7 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 	if err != nil {
 		r := result(Problem, "%v", err)
 		if errors.Is(err, awsconfig.ErrNoMFASerial) {
-			r = r.fix("run `mfacred setup --profile %s` to find your device and write it", f.name)
+			r = r.fix("run `mfacred setup --profile %s` to find your device and write it", shellword.Quote(f.name))
 		}
 		return []Result{r}, false
 	}
@@ -131,7 +132,7 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
 	keys, fromFile, err := f.provider.LongTermKeys(ctx, f.r)
 	if err != nil {
-		return []Result{result(Problem, "%v", err).fix("store them with `mfacred add %s` or `mfacred setup --profile %s`", f.p.KeySource, f.p.KeySource)}, true
+		return []Result{result(Problem, "%v", err).fix("store them with `mfacred add %s` or `mfacred setup --profile %s`", shellword.Quote(f.p.KeySource), shellword.Quote(f.p.KeySource))}, true
 	}
 	where := "in the keyring"
 	if fromFile {

@@ -54,6 +54,7 @@ import (
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/atomicfile"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -117,7 +118,7 @@ var ErrEnded = errors.New("aws login session ended")
 // ended is the one line for an ended session.
 func (s *Session) ended(why string) error {
 	return fmt.Errorf("profile %s: the aws login session of profile %s %s: %w; sign in again with `aws login --profile %s`",
-		s.Profile, s.Login.Profile, why, ErrEnded, s.Login.Profile)
+		s.Profile, s.Login.Profile, why, ErrEnded, shellword.Quote(s.Login.Profile))
 }
 
 // Read reads the session's token file.
@@ -132,7 +133,7 @@ func (s *Session) Read() (*Token, string, error) {
 		return nil, path, s.ended("has no token file (" + path + ")")
 	case errors.Is(err, ErrBadToken), errors.Is(err, tokenfile.ErrOtherAccount):
 		return nil, path, fmt.Errorf("profile %s: token file %s of profile %s: %w; sign in again with `aws login --profile %s`",
-			s.Profile, path, s.Login.Profile, err, s.Login.Profile)
+			s.Profile, path, s.Login.Profile, err, shellword.Quote(s.Login.Profile))
 	case err != nil:
 		return nil, path, fmt.Errorf("profile %s: read the aws login token file of profile %s: %w", s.Profile, s.Login.Profile, err)
 	}
@@ -221,7 +222,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		// the credentials just issued still serve this call.
 		if s.Warn != nil {
 			s.Warn(fmt.Errorf("profile %s: save the refreshed aws login session of profile %s in %s: %w; the refresh token it replaced is spent: sign in again with `aws login --profile %s` once this session's credentials end",
-				s.Profile, s.Login.Profile, path, err, s.Login.Profile))
+				s.Profile, s.Login.Profile, path, err, shellword.Quote(s.Login.Profile)))
 		}
 	}
 	return t.Entry(), nil
@@ -294,7 +295,7 @@ func (s *Session) prepareSave(real string, t *Token) (*atomicfile.Pending, error
 func (s *Session) refresh(ctx context.Context, t *Token) error {
 	key, err := ParseKey(t.DPoPKey)
 	if err != nil {
-		return fmt.Errorf("profile %s: token file of profile %s: %w; sign in again with `aws login --profile %s`", s.Profile, s.Login.Profile, err, s.Login.Profile)
+		return fmt.Errorf("profile %s: token file of profile %s: %w; sign in again with `aws login --profile %s`", s.Profile, s.Login.Profile, err, shellword.Quote(s.Login.Profile))
 	}
 	region := t.SignInRegion
 	if region == "" {

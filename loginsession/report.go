@@ -12,6 +12,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/loginsession/tokenfile"
 )
 
@@ -114,7 +115,7 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 	case len(served[login]) > 0:
 		add("ok", "profile %s: signed in with `aws login` (%s), serves %s", login, p.Login.Session, strings.Join(served[login], ", "))
 	default:
-		add("hint", "profile %s: signed in with `aws login` (%s); for tools that cannot read login_session, serve it with `mfacred setup --profile NEW --login-session %s`", login, p.Login.Session, login)
+		add("hint", "profile %s: signed in with `aws login` (%s); for tools that cannot read login_session, serve it with `mfacred setup --profile NEW --login-session %s`", login, p.Login.Session, shellword.Quote(login))
 	}
 	path, err := Path(p.Login.Session)
 	if err != nil {
@@ -124,11 +125,11 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 	fi, err := os.Stat(path)
 	if err != nil {
 		add("problem", "aws login: no token file %s for profile %s", path, login)
-		add("hint", "sign in with `aws login --profile %s`", login)
+		add("hint", "sign in with `aws login --profile %s`", shellword.Quote(login))
 		return out
 	}
 	if owner, known := ownedBySelf(fi); known && !owner {
-		add("problem", "aws login: token file %s belongs to another user: sign in again as yourself with `aws login --profile %s`", path, login)
+		add("problem", "aws login: token file %s belongs to another user: sign in again as yourself with `aws login --profile %s`", path, shellword.Quote(login))
 	}
 	switch {
 	case runtime.GOOS == "windows":
@@ -147,10 +148,10 @@ func Doctor(ctx context.Context, p *awsconfig.Profile, s *Session, tryRole func(
 	}
 	if end, ok := t.SessionEnds(); ok {
 		if end.Before(now) {
-			add("problem", "aws login: the session of profile %s ended at %s: sign in again with `aws login --profile %s`", login, end.Format("2006-01-02 15:04 UTC"), login)
+			add("problem", "aws login: the session of profile %s ended at %s: sign in again with `aws login --profile %s`", login, end.Format("2006-01-02 15:04 UTC"), shellword.Quote(login))
 			return out
 		}
-		add("ok", "aws login: the session of profile %s ends by %s (in %s); then `aws login --profile %s` again", login, end.Format("2006-01-02 15:04 UTC"), end.Sub(now).Truncate(time.Minute), login)
+		add("ok", "aws login: the session of profile %s ends by %s (in %s); then `aws login --profile %s` again", login, end.Format("2006-01-02 15:04 UTC"), end.Sub(now).Truncate(time.Minute), shellword.Quote(login))
 	} else {
 		add("hint", "aws login: the token file does not say when the session began: it ends within 12 h of its aws login")
 	}
@@ -193,9 +194,9 @@ func ProfileLines(files *awsconfig.Files, name, login, processLine, roleARN stri
 	case name == login:
 		return nil, fmt.Errorf("profile %s: --login-session names the profile itself: give the profile `aws login` signed in to, and a new profile name for the bridge", name)
 	case !files.Exists(login):
-		return nil, fmt.Errorf("profile %s: --login-session %s: %w in %s: sign in first with `aws login --profile %s`", name, login, awsconfig.ErrNoProfile, files.ConfigPath, login)
+		return nil, fmt.Errorf("profile %s: --login-session %s: %w in %s: sign in first with `aws login --profile %s`", name, login, awsconfig.ErrNoProfile, files.ConfigPath, shellword.Quote(login))
 	case files.Get(login, awsconfig.KeyLoginSession) == "":
-		return nil, fmt.Errorf("profile %s: profile %s has %w: sign in first with `aws login --profile %s`", name, login, ErrNotLogin, login)
+		return nil, fmt.Errorf("profile %s: profile %s has %w: sign in first with `aws login --profile %s`", name, login, ErrNotLogin, shellword.Quote(login))
 	}
 	if roleARN != "" {
 		// process's own check (the reader's), so that what is written here is served there

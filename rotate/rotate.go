@@ -38,6 +38,7 @@ import (
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -164,9 +165,9 @@ func (rt *rotation) oldKey(ctx context.Context, r hit.Request) error {
 	switch {
 	case errors.Is(err, cache.ErrNotFound) && r.FileKeys != nil:
 		return fmt.Errorf("profile %s: the keys of profile %s are in %s, not in the keyring, and mfacred writes no secret to a file: move them into the keyring first (`mfacred add %s`, then remove them from the file) and rotate then, or rotate them with the AWS CLI",
-			name, src, where, src)
+			name, src, where, shellword.Quote(src))
 	case errors.Is(err, cache.ErrNotFound):
-		return fmt.Errorf("profile %s: no keys of profile %s stored in the keyring, so none to rotate: `mfacred add %s` stores them", name, src, src)
+		return fmt.Errorf("profile %s: no keys of profile %s stored in the keyring, so none to rotate: `mfacred add %s` stores them", name, src, shellword.Quote(src))
 	case err != nil:
 		return fmt.Errorf("profile %s: read the keys of profile %s: %w", name, src, err)
 	}
@@ -187,7 +188,7 @@ func (rt *rotation) rotate(ctx context.Context) error {
 	}
 	if !slices.Contains(ids, old) {
 		return fmt.Errorf("profile %s: the key stored for profile %s, %s, is not one of the access keys of user %s (%s): was it deleted? `mfacred add %s` stores a key that works; nothing was changed",
-			name, src, old, rt.user, strings.Join(ids, ", "), src)
+			name, src, old, rt.user, strings.Join(ids, ", "), shellword.Quote(src))
 	}
 	if len(ids) >= 2 {
 		return rt.twoKeys(ids)
@@ -354,7 +355,7 @@ func (rt *rotation) storeNew(ctx context.Context) error {
 		return fmt.Errorf("profile %s: the new access key %s could not be stored in the keyring (%v); %s", name, fresh, err, rt.deleteNew(ctx))
 	}
 	return fmt.Errorf("profile %s: the new access key %s may or may not be stored in the keyring (%v), which does not say which key it holds now (%v): both %s and %s exist at AWS and work; once the keyring answers, `mfacred doctor --profile %s` names the key it holds: delete the other (%s)",
-		name, fresh, err, rerr, old, fresh, name, rt.deleteCommand("KEY-ID"))
+		name, fresh, err, rerr, old, fresh, shellword.Quote(name), rt.deleteCommand("KEY-ID"))
 }
 
 // deleteNew deletes the new key again, before it was stored, and says where the keys are.
@@ -374,7 +375,7 @@ func (rt *rotation) deleteNew(ctx context.Context) string {
 // shell it is pasted into: a name such as `ops $(...)` would run as a command.
 func (rt *rotation) deleteCommand(id string) string {
 	if rt.p.Role == nil {
-		return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s --profile %s`", id, awsconfig.ShellWord(rt.p.Name))
+		return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s --profile %s`", id, shellword.Quote(rt.p.Name))
 	}
 	return fmt.Sprintf("`aws iam delete-access-key --access-key-id %s` as user %s with MFA, or in the IAM console", id, rt.user)
 }

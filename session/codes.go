@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -27,7 +28,7 @@ func CodeSource(ctx context.Context, seeds Seeds, profile, device, mfaProcess st
 	case err == nil:
 		if _, err := prompt.ParseSeed(seed); err != nil {
 			return nil, fmt.Errorf("profile %s: the seed stored for device %s is damaged (%w): store it again with `mfacred totp set --profile %s`, or drop it with `mfacred totp remove --profile %s`",
-				profile, device, err, profile, profile)
+				profile, device, err, shellword.Quote(profile), shellword.Quote(profile))
 		}
 		return prompt.Seed{Secret: seed}, nil
 	case !errors.Is(err, cache.ErrNotFound):

@@ -13,6 +13,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -114,7 +115,7 @@ func Explain(r Request, err error) error {
 	case awsSays(err, "AccessDenied", "verify your MFA serial number"):
 		return fmt.Errorf("profile %s: device %s is %w: since November 2022 a device is named when it is created, so mfa/USERNAME may be wrong; list yours with `aws iam list-mfa-devices`", r.Profile, r.Device, ErrNotYourDevice)
 	case KeysRejected(err):
-		return fmt.Errorf("profile %s: AWS does not accept the long-term keys of profile %s: store working ones with `mfacred add %s`", r.Profile, r.Source, r.Source)
+		return fmt.Errorf("profile %s: AWS does not accept the long-term keys of profile %s: store working ones with `mfacred add %s`", r.Profile, r.Source, shellword.Quote(r.Source))
 	}
 	return fmt.Errorf("profile %s: GetSessionToken with device %s: %w", r.Profile, r.Device, err)
 }
@@ -154,7 +155,7 @@ func ExplainRole(r Request, err error) error {
 		}
 		return fmt.Errorf("profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (%s)", r.Profile, r.Role.ARN, how, what)
 	case code == "ExpiredToken", code == "InvalidClientTokenId" && !r.Role.Direct:
-		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, r.Source)
+		return fmt.Errorf("profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, shellword.Quote(r.Source))
 	case KeysRejected(err):
 		return Explain(r, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/loginsession"
 )
 
@@ -124,11 +125,11 @@ func ExplainLoginRole(r Request, err error) error {
 	switch {
 	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
 		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
-			r.Profile, r.Role.ARN, r.Source, r.Profile), loginsession.ErrRoleRefused}
+			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile)), loginsession.ErrRoleRefused}
 	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
 		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
 	case code == "ExpiredToken" || code == "InvalidClientTokenId":
-		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, r.Source)
+		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, shellword.Quote(r.Source))
 	}
 	return ExplainRole(r, err)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -89,9 +90,9 @@ func Add(ctx context.Context, store *cache.Store, name string, keys cache.Creden
 		case errors.Is(err, iamuser.ErrRejected):
 			return "", fmt.Errorf("profile %s: AWS rejects access key %s (wrong id or secret?): nothing was stored, the keys in the keyring are as they were", name, keys.AccessKeyID)
 		case errors.Is(err, iamuser.ErrTimedOut):
-			return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, VerifyTimeout, name)
+			return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, VerifyTimeout, shellword.Quote(name))
 		case err != nil:
-			return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, err, name)
+			return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, err, shellword.Quote(name))
 		}
 	}
 	return who, store.PutKeys(ctx, name, keys)

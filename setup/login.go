@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/loginsession"
 )
 
@@ -25,7 +26,7 @@ func notLogin(files *awsconfig.Files, name string) error {
 		return nil
 	}
 	return fmt.Errorf("profile %s %w in %s, which takes no keys, device or credential_process: serve it to other tools with `mfacred setup --profile NEW --login-session %s`",
-		name, ErrLoginProfile, files.Where(name, awsconfig.KeyLoginSession), name)
+		name, ErrLoginProfile, files.Where(name, awsconfig.KeyLoginSession), shellword.Quote(name))
 }
 
 // ErrOnLoginSession marks a profile that stands on an aws login session (its

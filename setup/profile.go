@@ -9,6 +9,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -46,7 +47,7 @@ func (s *Setup) askDevice(ctx context.Context, profile string, d iamuser.Devices
 			for _, serial := range d.Usable {
 				fmt.Fprintf(s.Log, "  %s\t%s\n", iamuser.DeviceName(serial), serial)
 			}
-			return "", fmt.Errorf("profile %s: several MFA devices and no terminal to choose on: pick one with `mfacred setup --profile %s --mfa-serial SERIAL`", profile, profile)
+			return "", fmt.Errorf("profile %s: several MFA devices and no terminal to choose on: pick one with `mfacred setup --profile %s --mfa-serial SERIAL`", profile, shellword.Quote(profile))
 		} else if err != nil {
 			return "", err
 		}
@@ -135,7 +136,7 @@ func (s *Setup) offerSeed(ctx context.Context, profile, device string) {
 		}
 	}
 	if err != nil {
-		s.logf("seed not stored: %v (store it later with `mfacred totp set --profile %s`)", err, profile)
+		s.logf("seed not stored: %v (store it later with `mfacred totp set --profile %s`)", err, shellword.Quote(profile))
 		return
 	}
 	s.logf("stored the seed of %s", device)

@@ -10,6 +10,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // Prove is setup's last step: it gets the profile's session as the SDKs will (s.Credentials,
@@ -18,7 +19,7 @@ import (
 func (s *Setup) Prove(ctx context.Context, profile string) (string, cache.Entry, error) {
 	p, session, err := s.Credentials(ctx, profile)
 	if err != nil {
-		return "", session, fmt.Errorf("%w (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, profile)
+		return "", session, fmt.Errorf("%w (the profile is written; fix this and run `mfacred doctor --profile %s`)", err, shellword.Quote(profile))
 	}
 	arn, err := whoIs(ctx, p, session)
 	return arn, session, err
@@ -33,7 +34,7 @@ func whoIs(ctx context.Context, p *awsconfig.Profile, session cache.Entry) (stri
 	arn, err := iamuser.Verify(ctx, client, deadline.Call)
 	switch {
 	case errors.Is(err, iamuser.ErrTimedOut):
-		return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity with the new session within %s (the profile is written; run `mfacred doctor --profile %s`)", p.Name, deadline.Call, p.Name)
+		return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity with the new session within %s (the profile is written; run `mfacred doctor --profile %s`)", p.Name, deadline.Call, shellword.Quote(p.Name))
 	case err != nil:
 		return "", fmt.Errorf("profile %s: the new session does not work: %w", p.Name, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -60,7 +61,7 @@ func StoreSeed(ctx context.Context, store *cache.Store, in io.Reader, out io.Wri
 	}
 	fmt.Fprintf(out, "mfacred: stored the seed of device %s; mfacred now makes its codes.\n", device)
 	if code, left, err := prompt.CodeNow(seed, time.Now()); err == nil {
-		fmt.Fprintf(out, "mfacred: the code now is %s (for %d more seconds): your authenticator app should show the same; if not, the seed was not copied whole: run `mfacred totp set --profile %s` again\n", code, int(left/time.Second), p.Name)
+		fmt.Fprintf(out, "mfacred: the code now is %s (for %d more seconds): your authenticator app should show the same; if not, the seed was not copied whole: run `mfacred totp set --profile %s` again\n", code, int(left/time.Second), shellword.Quote(p.Name))
 	}
 	fmt.Fprintln(out, "mfacred: warning: the seed sits beside the long-term keys in the keyring, so MFA is now one factor: whoever can read your keyring has both.")
 	return nil

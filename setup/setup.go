@@ -19,6 +19,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 // Options are what `mfacred setup` was asked to do.
@@ -64,7 +65,7 @@ func (s *Setup) Run(ctx context.Context, o Options) error {
 	}
 	if s.Store.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
-			name, cache.KeyringName(s.Store.Keyring), name)
+			name, cache.KeyringName(s.Store.Keyring), shellword.Quote(name))
 	}
 	keys, err := ReadKeys(ctx, name, o.FromEnv)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/mfacred/mfacred/credserver"
 	"github.com/mfacred/mfacred/internal/child"
 	"github.com/mfacred/mfacred/internal/cli"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 var execCmd = &command{
@@ -52,7 +53,7 @@ func runExec(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if len(argv) == 0 {
 		shell, err := child.DefaultCommand(runtime.GOOS, os.Getenv)
 		if err != nil {
-			return fmt.Errorf("exec: %v: run `mfacred exec --profile %s -- COMMAND`", err, *profile)
+			return fmt.Errorf("exec: %v: run `mfacred exec --profile %s -- COMMAND`", err, shellword.Quote(*profile))
 		}
 		argv = []string{shell}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cli"
+	"github.com/mfacred/mfacred/internal/shellword"
 )
 
 var loginCmd = &command{
@@ -77,7 +78,7 @@ func runLogin(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	}
 	if err := console.Handoff(ctx, signin, console.SystemOpener(runtime.GOOS, e.io.Err), console.HandoffTimeout); err != nil {
 		if errors.Is(err, console.ErrNotFetched) {
-			return fmt.Errorf("profile %s: %w: run `mfacred login --profile %s --stdout` and open the URL yourself", prof.Name, err, prof.Name)
+			return fmt.Errorf("profile %s: %w: run `mfacred login --profile %s --stdout` and open the URL yourself", prof.Name, err, shellword.Quote(prof.Name))
 		}
 		return fmt.Errorf("profile %s: open the console: %w (or print the URL with --stdout)", prof.Name, err)
 	}

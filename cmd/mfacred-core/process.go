@@ -11,6 +11,7 @@ import (
 	"github.com/mfacred/mfacred/credproc"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cli"
+	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/session"
 )
@@ -77,13 +78,13 @@ func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error
 				p.Name, p.MFASerial, p.DeviceProfile)
 		}
 		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
-			p.Name, p.MFASerial, p.DeviceProfile, p.Name)
+			p.Name, p.MFASerial, p.DeviceProfile, shellword.Quote(p.Name))
 	}
 	if errors.Is(err, session.ErrNoKeys) {
 		if e.store.SessionsOnly(ctx) {
 			return fmt.Errorf("%w (the kernel keyring holds sessions only): put the keys in a profile of the credentials file and name it in mfacred_source_profile of profile %s", err, p.Name)
 		}
-		return fmt.Errorf("%w: run `mfacred add %s`", err, p.KeySource)
+		return fmt.Errorf("%w: run `mfacred add %s`", err, shellword.Quote(p.KeySource))
 	}
 	return err
 }
