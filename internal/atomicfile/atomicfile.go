@@ -29,7 +29,8 @@ const (
 // is a mount point of its own (a config file mounted into a container by itself, over which
 // nothing can be renamed), the file is written in place, as the AWS CLI writes it.
 func Write(path string, data []byte, perm os.FileMode) error {
-	p, err := Prepare(path, len(data), perm)
+	// The data is at hand: no reserve is written and flushed first, only the data once.
+	p, err := prepare(path, len(data), perm, false)
 	if err != nil {
 		return err
 	}
@@ -69,6 +70,12 @@ type Pending struct {
 // files of path that a writer killed before its Commit or Abort left behind (SIGKILL, the
 // SIGHUP of a closed terminal) are removed first once older than StaleAfter.
 func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
+	return prepare(path, reserve, perm, true)
+}
+
+// prepare is Prepare; fill says whether the temporary file gets the reserve written and
+// flushed (a writer whose data is at hand gets nothing from it but a second flush).
+func prepare(path string, reserve int, perm os.FileMode, fill bool) (*Pending, error) {
 	removeStale(path)
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if errors.Is(err, fs.ErrPermission) {
@@ -80,6 +87,9 @@ func Prepare(path string, reserve int, perm os.FileMode) (*Pending, error) {
 		return nil, err
 	}
 	p := &Pending{f: tmp, path: path, perm: perm}
+	if !fill {
+		return p, nil
+	}
 	if _, err = tmp.Write(make([]byte, reserve)); err == nil {
 		err = tmp.Sync()
 	}
