@@ -151,6 +151,11 @@ func TestBadInputKeyringFlagBeforeProcess(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q\n got: %s\nwant: %s", tc.args, r.code, r.stdout, got, tc.want)
 		}
 	}
+	// The command taken for the value: said so, not the usage without a word of why.
+	r := w.run(nil, nil, binary, "--keyring", "status")
+	if got := strings.TrimSuffix(r.stderr, "\n"); r.code != 2 || r.stdout != "" || got != "mfacred: --keyring=status: want os or kernel" {
+		t.Errorf("--keyring status: exit %d, stdout %q, stderr %q", r.code, r.stdout, got)
+	}
 }
 
 // MFACRED_KEYRING set but empty is a usage error in both binaries, as --keyring= is (README,

@@ -117,3 +117,20 @@ func TestEmptyFlagValue(t *testing.T) {
 		}
 	}
 }
+
+// A --keyring value that is no keyring is refused where it is read, in both binaries: with
+// the command name taken for the value (`mfacred --keyring status`), the run would otherwise
+// go on with no command and print the usage without saying what was wrong.
+func TestKeyringChoiceRefusesAnUnknownValue(t *testing.T) {
+	for _, args := range [][]string{{"--keyring", "status"}, {"--keyring=status"}, {"--keyring", "OS", "status"}, {"-keyring", "kernal", "process"}} {
+		_, _, _, err := KeyringChoice(args)
+		if err == nil || !strings.Contains(err.Error(), "want os or kernel") || !strings.HasPrefix(err.Error(), "--keyring=") {
+			t.Errorf("%q: %v, want --keyring=VALUE: want os or kernel", args, err)
+		}
+	}
+	for _, args := range [][]string{{"--keyring", "os", "status"}, {"--keyring=kernel", "status"}} {
+		if _, _, rest, err := KeyringChoice(args); err != nil || len(rest) != 1 {
+			t.Errorf("%q: %v %q", args, err, rest)
+		}
+	}
+}

@@ -56,6 +56,11 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	if len(rest) > 0 && (rest[0] == flag || rest[0] == "-keyring" || strings.HasPrefix(rest[0], flag+"=") || strings.HasPrefix(rest[0], "-keyring=")) {
 		return "", "", nil, errors.New("--keyring given twice")
 	}
+	// Checked here, not when the keyring is first opened: a command taken for the value
+	// (`mfacred --keyring status`) would leave no command, and the usage would not say why.
+	if _, err := cache.OpenKeyring(choice, flag); err != nil {
+		return "", "", nil, err
+	}
 	return choice, flag, rest, nil
 }
 
