@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -128,7 +129,13 @@ func TestKeyringChoiceRefusesAnUnknownValue(t *testing.T) {
 			t.Errorf("%q: %v, want --keyring=VALUE: want os or kernel", args, err)
 		}
 	}
-	for _, args := range [][]string{{"--keyring", "os", "status"}, {"--keyring=kernel", "status"}} {
+	good := [][]string{{"--keyring", "os", "status"}}
+	if runtime.GOOS == "linux" {
+		good = append(good, []string{"--keyring=kernel", "status"})
+	} else if _, _, _, err := KeyringChoice([]string{"--keyring=kernel", "status"}); err == nil || !strings.Contains(err.Error(), "Linux only") {
+		t.Errorf("--keyring=kernel on %s: %v", runtime.GOOS, err)
+	}
+	for _, args := range good {
 		if _, _, rest, err := KeyringChoice(args); err != nil || len(rest) != 1 {
 			t.Errorf("%q: %v %q", args, err, rest)
 		}
