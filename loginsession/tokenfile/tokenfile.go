@@ -5,12 +5,14 @@
 package tokenfile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,7 +56,8 @@ const MaxSize = 256 << 10
 // regular): a fifo, a device, a folder or a file over MaxSize is refused without waiting or
 // reading. The AWS tools rewrite the file in place (truncate, then write), so a read may catch
 // it empty or half written: such a read is tried again a few times before the file is called
-// damaged (ErrBadToken). A missing file is fs.ErrNotExist.
+// damaged (ErrBadToken); a file damaged otherwise (complete JSON without the session, or
+// broken in its middle) is called so at once. A missing file is fs.ErrNotExist.
 func Read(path string) (*Token, error) {
 	for try := 0; ; try++ {
 		b, err := regular.Read(path, MaxSize)
@@ -65,11 +68,19 @@ func Read(path string) (*Token, error) {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
 		t, err := Parse(b)
-		if err == nil || try == rereads {
+		if err == nil || try == rereads || !halfWritten(b) {
 			return t, err
 		}
 		time.Sleep(RereadAfter)
 	}
+}
+
+// halfWritten says whether b may be a token file caught while it is written: empty, or JSON
+// that stops before its end (a prefix of the whole). JSON that is complete, or broken in its
+// middle, stays as it is however often it is read again.
+func halfWritten(b []byte) bool {
+	err := json.NewDecoder(bytes.NewReader(b)).Decode(new(json.RawMessage))
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // ErrOtherAccount marks a token file whose credentials belong to another account than the

@@ -28,3 +28,24 @@ func TestPathIsTheSDKs(t *testing.T) {
 		}
 	}
 }
+
+// Only a read that may have caught the AWS tools mid-write is tried again: an empty file, or
+// JSON cut short. A file damaged otherwise is called damaged at the first read, not after
+// the retries' sleeps on every call.
+func TestOnlyAHalfWrittenFileIsReadAgain(t *testing.T) {
+	for b, want := range map[string]bool{
+		``:                               true,
+		"  \n":                           true,
+		`{"accessToken":{"accessKeyId":`: true,
+		`{"a":1`:                         true,
+		`{"a":1}`:                        false,
+		`{"a" x`:                         false,
+		`not json`:                       false,
+		`{"accessToken":{}} trailing`:    false,
+		`[]`:                             false,
+	} {
+		if got := halfWritten([]byte(b)); got != want {
+			t.Errorf("%q: halfWritten %v, want %v", b, got, want)
+		}
+	}
+}
