@@ -79,7 +79,7 @@ func (r *rig) provider(_ *awsconfig.Files, p *awsconfig.Profile) *session.Provid
 
 // doctor runs doctor's checks as the command does, and returns its results.
 func (r *rig) doctor(profile string, spend bool) checklist {
-	d := &Doctor{Store: r.store, Self: r.self, Provider: r.provider}
+	d := New(r.store, r.self, func(f *awsconfig.Files, p *awsconfig.Profile) Probes { return r.provider(f, p) })
 	return d.Run(r.t.Context(), profile, spend)
 }
 
