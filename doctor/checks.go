@@ -139,11 +139,11 @@ func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
 }
 
 // session says what process would do with the cached credentials of the profile: serve them
-// or renew them, and why: the verdict of process's own rule (hit.Lookup under hit.Process),
-// put in words, never worked out again here.
+// or renew them, and why: the verdict of process's own rule (Store.Lookup: hit.Lookup under
+// hit.Process), put in words, never worked out again here.
 func (d *Doctor) session(ctx context.Context, f *facts) ([]Result, bool) {
 	now := d.now()
-	en, v, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
+	en, v, err := d.Store.Lookup(ctx, f.r, now)
 	switch {
 	case err != nil:
 		return []Result{result(Problem, "session: %v", err)}, true

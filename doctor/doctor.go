@@ -80,12 +80,15 @@ type Doctor struct {
 	Now   func() time.Time // nil: time.Now
 }
 
-// Store is what doctor reads from the keyring (cache.Store).
+// Store is what doctor reads from the keyring (cache.Store), and where process reads the
+// cached credentials of a request.
 type Store interface {
 	Reachable(ctx context.Context) error
 	SessionsOnly(ctx context.Context) bool
 	Seed(ctx context.Context, serial string) (string, error)
-	hit.Sessions // the cached session, judged as process judges it (hit.Lookup)
+	// Lookup is r's cached credentials judged at now by process's own rule: hit.Lookup under
+	// hit.Process (the keyring, or an aws login session's token file).
+	Lookup(ctx context.Context, r hit.Request, now time.Time) (cache.Entry, hit.Verdict, error)
 }
 
 // Probes is the part of process's flow (session.Provider) doctor runs: where the long-term

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -9,6 +10,7 @@ import (
 	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/loginsession"
 )
 
@@ -18,10 +20,17 @@ import (
 // for a profile.
 func New(store *cache.Store, self string, probes func(*awsconfig.Files, *awsconfig.Profile) Probes) *Doctor {
 	return &Doctor{
-		Store: store, Keyring: cache.KeyringName(store.Keyring), Self: self,
+		Store: keyring{store}, Keyring: cache.KeyringName(store.Keyring), Self: self,
 		Load: awsconfig.Load, Probes: probes, AWS: sdkAWS,
 		Login: func(p *awsconfig.Profile) LoginSession { return tokenSession{loginsession.New(p, store)} },
 	}
+}
+
+// keyring is the Store of a cache.Store.
+type keyring struct{ *cache.Store }
+
+func (k keyring) Lookup(ctx context.Context, r hit.Request, now time.Time) (cache.Entry, hit.Verdict, error) {
+	return hit.Lookup(ctx, k.Store, r, hit.Process, now)
 }
 
 // sdk is AWS through the SDK's clients, on one config whose answers the clock watches.
