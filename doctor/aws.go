@@ -24,15 +24,15 @@ func (d *Doctor) aws(ctx context.Context, f *facts) ([]Result, bool) {
 		return nil, true
 	}
 	p, keys := f.p, *f.keys
-	clock, err := d.AWS(ctx, p, keys)
+	client, err := d.AWS(ctx, p, keys)
 	if err != nil {
 		return []Result{result(Problem, "%v", err)}, true
 	}
-	user, err := iamuser.Verify(ctx, clock, checkTimeout)
+	user, err := iamuser.Verify(ctx, client, checkTimeout)
 	var rs []Result
 	switch {
 	case errors.Is(err, iamuser.ErrTimedOut):
-		rs = append(rs, result(Problem, "STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", clock.Endpoint(), checkTimeout))
+		rs = append(rs, result(Problem, "STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", client.Endpoint(), checkTimeout))
 	case errors.Is(err, iamuser.ErrRejected):
 		rs = append(rs, result(Problem, "keys: AWS does not accept access key %s", keys.AccessKeyID).fix("store working keys with `mfacred add %s`", shellword.Quote(p.KeySource)))
 	case err != nil:
@@ -40,25 +40,25 @@ func (d *Doctor) aws(ctx context.Context, f *facts) ([]Result, bool) {
 	default:
 		rs = append(rs, result(OK, "keys: AWS accepts them: %s", user))
 	}
-	rs = append(rs, clockResult(clock))
+	rs = append(rs, clockResult(client))
 	if err != nil {
 		return rs, true
 	}
 	f.accepted = true
-	return append(rs, devices(ctx, clock, f, user)...), true
+	return append(rs, devices(ctx, client, f, user)...), true
 }
 
 // devices checks that mfa_serial is one of the user's devices.
-func devices(ctx context.Context, clock AWS, f *facts, user string) []Result {
+func devices(ctx context.Context, client AWS, f *facts, user string) []Result {
 	p := f.p
 	call, cancel := context.WithTimeout(ctx, checkTimeout)
-	devs, err := iamuser.List(call, clock, user)
+	devs, err := iamuser.List(call, client, user)
 	late := ctx.Err() == nil && call.Err() != nil
 	cancel()
 	var rs []Result
 	switch {
 	case err != nil && late:
-		rs = append(rs, result(Hint, "device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", clock.Endpoint(), checkTimeout, p.MFASerial))
+		rs = append(rs, result(Hint, "device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", client.Endpoint(), checkTimeout, p.MFASerial))
 	case err != nil:
 		rs = append(rs, result(Hint, "device: could not list the MFA devices (%v): compare mfa_serial = %s with the IAM console", err, p.MFASerial))
 	case devs.Has(p.MFASerial):
@@ -76,8 +76,8 @@ func devices(ctx context.Context, clock AWS, f *facts, user string) []Result {
 	return rs
 }
 
-func clockResult(clock AWS) Result {
-	skew, seen := clock.Skew()
+func clockResult(client AWS) Result {
+	skew, seen := client.Skew()
 	if !seen {
 		return result(Hint, "clock: not checked (no Date header from STS)")
 	}

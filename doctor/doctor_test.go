@@ -324,3 +324,19 @@ func freshToken(now time.Time) []byte {
 		`"expiresAt":"` + now.Add(15*time.Minute).UTC().Format(time.RFC3339) + `"},"tokenType":"aws_sigv4","clientId":"arn:aws:signin:::devtools/same-device",` +
 		`"refreshToken":"r","idToken":"e30.` + claims + `.sig","dpopKey":"k"}`)
 }
+
+// AWS's clock as its answers give it: a skew TOTP codes cannot take is a problem.
+func TestDoctorClockAgainstAWS(t *testing.T) {
+	for _, tc := range []struct {
+		skew       time.Duration
+		kind, text string
+	}{
+		{300 * time.Millisecond, "ok", "clock: within a second of AWS's"},
+		{10 * time.Second, "ok", "clock: 10s behind AWS's (TOTP codes tolerate less than 30 s)"},
+		{-2 * time.Minute, "problem", "clock: this machine is 2m0s ahead of AWS"},
+	} {
+		r := newRig(t, workProfile)
+		r.aws.skew = tc.skew
+		want(t, r.doctor("work", false), tc.kind, tc.text)
+	}
+}
