@@ -5,11 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-
-	"github.com/mfacred/mfacred/awsclient"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
@@ -29,16 +24,15 @@ func (d *Doctor) aws(ctx context.Context, f *facts) ([]Result, bool) {
 		return nil, true
 	}
 	p, keys := f.p, *f.keys
-	cfg, err := awsclient.Config(ctx, awsclient.For(p), keys)
+	client, err := d.AWS(ctx, p, keys)
 	if err != nil {
 		return []Result{result(Problem, "%v", err)}, true
 	}
-	clock := awsclient.WatchClock(&cfg)
-	user, err := iamuser.Verify(ctx, sts.NewFromConfig(cfg), checkTimeout)
+	user, err := iamuser.Verify(ctx, client, checkTimeout)
 	var rs []Result
 	switch {
 	case errors.Is(err, iamuser.ErrTimedOut):
-		rs = append(rs, result(Problem, "STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", clock.Endpoint(), checkTimeout))
+		rs = append(rs, result(Problem, "STS: %s did not answer GetCallerIdentity within %s: check the network, a proxy or AWS_ENDPOINT_URL_STS", client.Endpoint(), checkTimeout))
 	case errors.Is(err, iamuser.ErrRejected):
 		rs = append(rs, result(Problem, "keys: AWS does not accept access key %s", keys.AccessKeyID).fix("store working keys with `mfacred add %s`", shellword.Quote(p.KeySource)))
 	case err != nil:
@@ -46,25 +40,25 @@ func (d *Doctor) aws(ctx context.Context, f *facts) ([]Result, bool) {
 	default:
 		rs = append(rs, result(OK, "keys: AWS accepts them: %s", user))
 	}
-	rs = append(rs, clockResult(clock))
+	rs = append(rs, clockResult(client))
 	if err != nil {
 		return rs, true
 	}
 	f.accepted = true
-	return append(rs, devices(ctx, cfg, clock, f, user)...), true
+	return append(rs, devices(ctx, client, f, user)...), true
 }
 
 // devices checks that mfa_serial is one of the user's devices.
-func devices(ctx context.Context, cfg aws.Config, clock *awsclient.Clock, f *facts, user string) []Result {
+func devices(ctx context.Context, client AWS, f *facts, user string) []Result {
 	p := f.p
 	call, cancel := context.WithTimeout(ctx, checkTimeout)
-	devs, err := iamuser.List(call, iam.NewFromConfig(cfg), user)
+	devs, err := iamuser.List(call, client, user)
 	late := ctx.Err() == nil && call.Err() != nil
 	cancel()
 	var rs []Result
 	switch {
 	case err != nil && late:
-		rs = append(rs, result(Hint, "device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", clock.Endpoint(), checkTimeout, p.MFASerial))
+		rs = append(rs, result(Hint, "device: IAM at %s did not answer ListMFADevices within %s: compare mfa_serial = %s with the IAM console", client.Endpoint(), checkTimeout, p.MFASerial))
 	case err != nil:
 		rs = append(rs, result(Hint, "device: could not list the MFA devices (%v): compare mfa_serial = %s with the IAM console", err, p.MFASerial))
 	case devs.Has(p.MFASerial):
@@ -82,8 +76,8 @@ func devices(ctx context.Context, cfg aws.Config, clock *awsclient.Clock, f *fac
 	return rs
 }
 
-func clockResult(clock *awsclient.Clock) Result {
-	skew, seen := clock.Skew()
+func clockResult(client AWS) Result {
+	skew, seen := client.Skew()
 	if !seen {
 		return result(Hint, "clock: not checked (no Date header from STS)")
 	}
@@ -103,7 +97,7 @@ func clockResult(clock *awsclient.Clock) Result {
 }
 
 // seed checks a stored seed: that it makes codes, and with spend that AWS accepts its code
-// (session.Provider.TrySeed, which never sends a code twice).
+// (Probes.TrySeed: session.Provider.TrySeed, which never sends a code twice).
 func (d *Doctor) seed(ctx context.Context, f *facts) ([]Result, bool) {
 	if !f.accepted {
 		return nil, true
@@ -122,7 +116,7 @@ func (d *Doctor) seed(ctx context.Context, f *facts) ([]Result, bool) {
 	if !f.spend {
 		return []Result{result(Hint, "seed: stored for %s; `mfacred doctor --profile %s --spend-code` checks it against AWS (uses up one code)", p.MFASerial, shellword.Quote(p.Name))}, true
 	}
-	switch err := f.provider.TrySeed(ctx, f.r, seed); {
+	switch err := f.probes.TrySeed(ctx, f.r, seed); {
 	case errors.Is(err, session.ErrBadCode), errors.Is(err, session.ErrNotYourDevice):
 		return []Result{result(Problem, "seed: AWS rejected the code the stored seed makes for %s: the seed belongs to another device, or the clock is off; store the right one with `mfacred totp set --profile %s`", p.MFASerial, shellword.Quote(p.Name))}, true
 	case err != nil:
@@ -140,7 +134,7 @@ func (d *Doctor) role(ctx context.Context, f *facts) ([]Result, bool) {
 		return nil, true
 	}
 	r := f.r
-	as, err := f.provider.TryRole(ctx, r)
+	as, err := f.probes.TryRole(ctx, r)
 	var res Result
 	switch {
 	case errors.Is(err, session.ErrDirectRole):

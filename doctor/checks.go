@@ -13,11 +13,10 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/shellword"
-	"github.com/mfacred/mfacred/loginsession"
 )
 
 func (d *Doctor) keyring(ctx context.Context, _ *facts) ([]Result, bool) {
-	name := cache.KeyringName(d.Store.Keyring)
+	name := d.Keyring
 	if err := d.Store.Reachable(ctx); err != nil {
 		return []Result{result(Problem, "keyring: %s: %v", name, err)}, false
 	}
@@ -29,7 +28,7 @@ func (d *Doctor) keyring(ctx context.Context, _ *facts) ([]Result, bool) {
 }
 
 func (d *Doctor) config(_ context.Context, f *facts) ([]Result, bool) {
-	files, err := awsconfig.Load()
+	files, err := d.Load()
 	if err != nil {
 		return []Result{result(Problem, "config: %v", err)}, false
 	}
@@ -116,12 +115,9 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 	case p.Role != nil:
 		rs = append(rs, result(OK, "profile %s: assumes %s with the MFA session of profile %s", f.name, p.Role.ARN, p.KeySource))
 	}
-	f.p, f.r, f.provider = p, hit.For(f.files, p), d.Provider(f.files, p)
+	f.p, f.r, f.probes = p, hit.For(f.files, p), d.Probes(f.files, p)
 	if p.Login != nil { // an aws login session's checks instead of keys, device and code
-		try := func(ctx context.Context) (string, error) { return f.provider.TryRole(ctx, f.r) }
-		for _, l := range loginsession.Doctor(ctx, p, loginsession.New(p, d.Store), try, d.now()) {
-			rs = append(rs, Result{Kind: Kind(l.Kind), Text: l.Text})
-		}
+		rs = append(rs, d.login(ctx, f)...)
 		session, _ := d.session(ctx, f) // what process does with what it would serve
 		return append(rs, session...), false
 	}
@@ -130,7 +126,7 @@ func (d *Doctor) profile(ctx context.Context, f *facts) ([]Result, bool) {
 
 // longTermKeys finds the long-term keys where process would.
 func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
-	keys, fromFile, err := f.provider.LongTermKeys(ctx, f.r)
+	keys, fromFile, err := f.probes.LongTermKeys(ctx, f.r)
 	if err != nil {
 		return []Result{result(Problem, "%v", err).fix("store them with `mfacred add %s` or `mfacred setup --profile %s`", shellword.Quote(f.p.KeySource), shellword.Quote(f.p.KeySource))}, true
 	}
@@ -143,16 +139,16 @@ func (d *Doctor) longTermKeys(ctx context.Context, f *facts) ([]Result, bool) {
 }
 
 // session says what process would do with the cached credentials of the profile: serve them
-// or renew them, and why: the verdict of process's own rule (hit.Lookup under hit.Process),
-// put in words, never worked out again here.
+// or renew them, and why: the verdict of process's own rule (Store.Lookup: hit.Lookup under
+// hit.Process), put in words, never worked out again here.
 func (d *Doctor) session(ctx context.Context, f *facts) ([]Result, bool) {
 	now := d.now()
-	en, v, err := hit.Lookup(ctx, d.Store, f.r, hit.Process, now)
+	en, v, err := d.Store.Lookup(ctx, f.r, now)
 	switch {
 	case err != nil:
 		return []Result{result(Problem, "session: %v", err)}, true
 	case !f.r.InKeyring() && v.Reason == hit.NotCached:
-		return nil, true // no token file: loginsession's report says so, and how to sign in
+		return nil, true // no token file: doctor's login report says so (login.go), and how to sign in
 	}
 	return []Result{sessionLine(f.r, en, v, now)}, true
 }

@@ -1,6 +1,9 @@
 package doctor
 
 import (
+	"context"
+	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,9 +16,6 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
-	"github.com/mfacred/mfacred/localsts"
-	"github.com/mfacred/mfacred/loginsession"
-	"github.com/mfacred/mfacred/session"
 )
 
 // checklist is what a doctor run found.
@@ -27,14 +27,18 @@ const (
 	adminRole  = "arn:aws:iam::222222222222:role/Admin"
 )
 
-// rig is doctor over an in-memory keyring and the local STS, with config files of
-// its own: no terminal, no Secret Service, no network beyond the loopback.
+// rig is doctor over an in-memory keyring, config files of its own and fakes of what it asks
+// AWS and process's flow (fakes_test.go): no terminal, no Secret Service, no network, no
+// environment. e2e proves doctor against the local STS.
 type rig struct {
-	t     *testing.T
-	sts   *localsts.Server
-	user  localsts.User
-	store *cache.Store
-	self  string
+	t                  *testing.T
+	dir, config, creds string
+	store              *cache.Store
+	self               string
+	aws                fakeAWS
+	seeds              []string // the seeds sent to AWS (Probes.TrySeed)
+	roleTries          int      // the roles tried (Probes.TryRole)
+	loginToken         string   // the aws login token file
 }
 
 func newRig(t *testing.T, config string) *rig {
@@ -44,42 +48,34 @@ func newRig(t *testing.T, config string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, self: self, store: cachetest.NewStore(dir)}
-	r.user = localsts.User{
-		Name: "alice", Account: "123456789012",
-		AccessKeyID: "AKIACORETEST00000001", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYcoretest",
-		Devices: []localsts.Device{{Serial: testSerial, Seed: testSeed}, {Serial: "arn:aws:iam::123456789012:u2f/key"}},
-	}
-	r.sts = localsts.New(r.user)
-	r.sts.AddRole(localsts.Role{ARN: adminRole, RequireMFA: true})
-	t.Cleanup(r.sts.Close)
-	cfg := filepath.Join(dir, "config")
+	r := &rig{t: t, dir: dir, self: self, store: cachetest.NewStore(dir),
+		config: filepath.Join(dir, "config"), creds: filepath.Join(dir, "credentials"), loginToken: filepath.Join(dir, "login.json"),
+		aws: fakeAWS{user: aliceARN, keys: aliceKeys, devices: []string{testSerial, "arn:aws:iam::123456789012:u2f/key"}}}
 	config = strings.ReplaceAll(config, "SELF", self)
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+	if err := os.WriteFile(r.config, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range map[string]string{
-		"AWS_CONFIG_FILE": cfg, "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
-		"AWS_ENDPOINT_URL_STS": r.sts.URL, "AWS_ENDPOINT_URL_IAM": r.sts.URL, "AWS_ENDPOINT_URL": "",
-		"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-		"DISPLAY": "", "WAYLAND_DISPLAY": "",
-	} {
-		t.Setenv(k, v)
-	}
-	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: r.user.AccessKeyID, SecretAccessKey: r.user.SecretAccessKey}); err != nil {
+	if err := r.store.PutKeys(t.Context(), "work", aliceKeys); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// provider is the session.Provider process uses, as mfacred-core builds it.
-func (r *rig) provider(_ *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
-	return session.ForProfile(r.store, p)
-}
+// load reads the rig's config files as process does.
+func (r *rig) load() (*awsconfig.Files, error) { return awsconfig.LoadFiles(r.config, r.creds) }
 
-// doctor runs doctor's checks as the command does, and returns its results.
+// doctor runs doctor's checks as the command does, on the rig's parts, and returns its results.
 func (r *rig) doctor(profile string, spend bool) checklist {
-	d := &Doctor{Store: r.store, Self: r.self, Provider: r.provider}
+	d := &Doctor{
+		Store: testStore{r}, Keyring: cache.KeyringName(r.store.Keyring), Self: r.self, Load: r.load,
+		Probes: func(*awsconfig.Files, *awsconfig.Profile) Probes { return probes{r} },
+		AWS: func(_ context.Context, _ *awsconfig.Profile, keys cache.Credentials) (AWS, error) {
+			a := r.aws
+			a.signed = keys
+			return &a, nil
+		},
+		Login: func(*awsconfig.Profile) LoginSession { return tokenFile{r.loginToken} },
+	}
 	return d.Run(r.t.Context(), profile, spend)
 }
 
@@ -122,9 +118,10 @@ func TestDoctorHealthyProfileWithSeed(t *testing.T) {
 	want(t, c, "hint", "u2f/key is a FIDO security key")
 	want(t, c, "ok", "seed: AWS accepted the code")
 	want(t, c, "hint", "session: none cached")
-	// The seed's code was sent once, to a session nobody caches.
-	if n := r.sts.Count("GetSessionToken"); n != 1 {
-		t.Fatalf("GetSessionToken %d times, want 1", n)
+	// The seed's code was sent once, to a session nobody caches (e2e TestDoctorProbesCacheNothing
+	// holds session.Provider.TrySeed to it on the local STS).
+	if len(r.seeds) != 1 || r.seeds[0] != testSeed {
+		t.Fatalf("seeds sent to AWS: %q, want the stored one once", r.seeds)
 	}
 	if _, err := r.store.Session(t.Context(), cache.SessionKey("work", testSerial)); err == nil {
 		t.Fatal("doctor cached the session it made to check the seed")
@@ -148,8 +145,8 @@ func TestDoctorFindsProblemsWithoutATerminal(t *testing.T) {
 				profile = "prod"
 			}
 			want(t, r.doctor(profile, false), tc.kind, tc.text)
-			if n := r.sts.Count("GetSessionToken"); n != 0 {
-				t.Fatalf("doctor spent %d codes without --spend-code", n)
+			if len(r.seeds) != 0 {
+				t.Fatalf("doctor spent %d codes without --spend-code", len(r.seeds))
 			}
 		})
 	}
@@ -159,14 +156,14 @@ func TestDoctorFindsProblemsWithoutATerminal(t *testing.T) {
 // nothing), and the remaining checks still run.
 func TestDoctorKeysRejected(t *testing.T) {
 	r := newRig(t, workProfile)
-	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: r.user.AccessKeyID, SecretAccessKey: "wrong-secret-wrong-secret"}); err != nil {
+	if err := r.store.PutKeys(t.Context(), "work", cache.Credentials{AccessKeyID: aliceKeys.AccessKeyID, SecretAccessKey: "wrong-secret-wrong-secret"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
 		t.Fatal(err)
 	}
 	c := r.doctor("work", true)
-	want(t, c, "problem", "keys: AWS does not accept access key "+r.user.AccessKeyID)
+	want(t, c, "problem", "keys: AWS does not accept access key "+aliceKeys.AccessKeyID)
 	want(t, c, "hint", "store working keys with `mfacred add work`")
 	want(t, c, "hint", "session: none cached")
 	for _, res := range c {
@@ -174,45 +171,29 @@ func TestDoctorKeysRejected(t *testing.T) {
 			t.Fatalf("the seed was checked with keys AWS refused: %s", res.Text)
 		}
 	}
-	if n := r.sts.Count("GetSessionToken"); n != 0 {
-		t.Fatalf("%d codes spent", n)
+	if len(r.seeds) != 0 {
+		t.Fatalf("%d codes spent", len(r.seeds))
 	}
 }
 
-// process renews with the stored seed, prints the credential_process JSON, serves the next
-// call from the cache; doctor then proves the role with the cached session, caching nothing.
-func TestProcessThenDoctorRole(t *testing.T) {
+// doctor proves a role with the cached MFA session process left, trying it once and caching
+// nothing; without that session it tries nothing (a code would be spent) and says how to
+// get one. (e2e TestRolesShareOneMFASession and TestDoctorProbesCacheNothing run process and
+// doctor on the local STS.)
+func TestDoctorTriesTheRoleWithTheCachedSession(t *testing.T) {
 	r := newRig(t, workProfile+"[profile prod]\ncredential_process = SELF process --profile prod\nmfacred_source_profile = work\nmfacred_role_arn = "+adminRole+"\n")
-	if err := r.store.PutSeed(t.Context(), testSerial, testSeed); err != nil {
+	want(t, r.doctor("prod", false), "hint", "role: not tried without a cached MFA session of profile work: run `mfacred process --profile work` once")
+	// what process cached: the MFA session of work, made with a code
+	e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t"},
+		Expiration: time.Now().Add(11 * time.Hour), Source: "work", Device: testSerial}
+	if err := r.store.PutSession(t.Context(), cache.SessionKey("work", testSerial), e); err != nil {
 		t.Fatal(err)
 	}
-	process := func() cache.Entry {
-		t.Helper()
-		files, err := awsconfig.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := files.Resolve("work")
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := r.provider(files, p).Credentials(t.Context(), hit.For(files, p))
-		if err != nil {
-			t.Fatalf("process: %v", err)
-		}
-		return out.Entry
-	}
-	first := process()
-	if !strings.HasPrefix(first.AccessKeyID, "ASIA") {
-		t.Fatalf("process got %+v", first)
-	}
-	if again := process(); again.AccessKeyID != first.AccessKeyID || r.sts.Count("GetSessionToken") != 1 {
-		t.Fatalf("the second call was not served from the cache: %s, %d GetSessionToken", again.AccessKeyID, r.sts.Count("GetSessionToken"))
-	}
+	r.roleTries = 0
 	c := r.doctor("prod", false)
 	want(t, c, "ok", "role: "+adminRole+" can be assumed with the MFA session (as arn:aws:sts::222222222222:assumed-role/Admin/mfacred-doctor)")
-	if r.sts.Count("AssumeRole") != 1 || r.sts.Count("GetSessionToken") != 1 {
-		t.Fatalf("doctor's role check: AssumeRole %d, GetSessionToken %d; want 1, 1", r.sts.Count("AssumeRole"), r.sts.Count("GetSessionToken"))
+	if r.roleTries != 1 || len(r.seeds) != 0 {
+		t.Fatalf("doctor's role check: %d tries, %d codes; want 1, 0", r.roleTries, len(r.seeds))
 	}
 	if _, err := r.store.Session(t.Context(), cache.RoleKey("work", testSerial, adminRole, "", "", false)); err == nil {
 		t.Fatal("doctor cached the role credentials it tried")
@@ -256,7 +237,7 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, workProfile)
-			if err := os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(tc.creds), 0o600); err != nil {
+			if err := os.WriteFile(r.creds, []byte(tc.creds), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			e := cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t"},
@@ -272,7 +253,7 @@ func TestDoctorSessionLineIsProcessRule(t *testing.T) {
 			if ok != tc.ok {
 				t.Fatalf("session line ok = %v, want %v (process serves it: %v):\n%s", ok, tc.ok, tc.ok, lines(c))
 			}
-			files, err := awsconfig.Load()
+			files, err := r.load()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,18 +292,8 @@ func TestDoctorChecksTheLoginProfileAsOne(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, tc.config)
-			dir := t.TempDir()
-			t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", dir)
-			t.Setenv("AWS_ENDPOINT_URL_SIGNIN", r.sts.URL)
-			token, err := r.sts.Login(r.user.AccessKeyID, localsts.LoginOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			path, err := loginsession.Path("arn:aws:iam::123456789012:user/alice")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, token, 0o600); err != nil {
+			path := r.loginToken
+			if err := os.WriteFile(path, freshToken(time.Now()), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			c := r.doctor("me", false)
@@ -334,7 +305,7 @@ func TestDoctorChecksTheLoginProfileAsOne(t *testing.T) {
 					t.Fatalf("doctor sends the person to turn the login profile into an MFA profile:\n%s", lines(c))
 				}
 			}
-			if runtime.GOOS == "windows" { // no mode there (loginsession/report.go)
+			if runtime.GOOS == "windows" { // no mode there (login.go)
 				want(t, c, "ok", "token file "+path)
 			} else {
 				want(t, c, "ok", "token file "+path+", mode -rw-------")
@@ -342,5 +313,30 @@ func TestDoctorChecksTheLoginProfileAsOne(t *testing.T) {
 			want(t, c, "ok", "the session of profile me ends by")
 			want(t, c, tc.kind, tc.text)
 		})
+	}
+}
+
+// freshToken is an `aws login` token file signed in at now, as the AWS CLI writes it: its
+// credentials live 15 minutes, its identity token says when the sign-in was.
+func freshToken(now time.Time) []byte {
+	claims := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"iat":%d}`, now.Unix())))
+	return []byte(`{"accessToken":{"accessKeyId":"ASIALOGIN","secretAccessKey":"s","sessionToken":"t","accountId":"123456789012",` +
+		`"expiresAt":"` + now.Add(15*time.Minute).UTC().Format(time.RFC3339) + `"},"tokenType":"aws_sigv4","clientId":"arn:aws:signin:::devtools/same-device",` +
+		`"refreshToken":"r","idToken":"e30.` + claims + `.sig","dpopKey":"k"}`)
+}
+
+// AWS's clock as its answers give it: a skew TOTP codes cannot take is a problem.
+func TestDoctorClockAgainstAWS(t *testing.T) {
+	for _, tc := range []struct {
+		skew       time.Duration
+		kind, text string
+	}{
+		{300 * time.Millisecond, "ok", "clock: within a second of AWS's"},
+		{10 * time.Second, "ok", "clock: 10s behind AWS's (TOTP codes tolerate less than 30 s)"},
+		{-2 * time.Minute, "problem", "clock: this machine is 2m0s ahead of AWS"},
+	} {
+		r := newRig(t, workProfile)
+		r.aws.skew = tc.skew
+		want(t, r.doctor("work", false), tc.kind, tc.text)
 	}
 }

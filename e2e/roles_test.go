@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -242,4 +243,43 @@ func TestExec(t *testing.T) {
 		t.Fatalf("after SIGTERM: %v, exit %d, want 42 from the child's trap", err, code)
 	}
 	w.wantCalls("exec", "GetSessionToken=1 AssumeRole=1")
+}
+
+// doctor's probes cache nothing, on the local STS (doctor's own tests run on fakes of them):
+// --spend-code sends the stored seed's code once, to a session nobody caches; the role is
+// tried once with the MFA session process cached, and its credentials are not kept.
+func TestDoctorProbesCacheNothing(t *testing.T) {
+	t.Parallel() // --spend-code and process may each wait for the next code
+	w := roleWorld(t)
+	prod := w.profile + "-prod"
+	seed := w.seed + "\n"
+	if r := w.run(&seed, nil, binary, "totp", "set", "--profile", w.profile); r.err != nil {
+		t.Fatalf("totp set: %v %s", r.err, r.stderr)
+	}
+	r := w.runNoTTY("doctor", "--profile", w.profile, "--spend-code")
+	if r.code != 0 || !strings.Contains(r.stdout, "ok       seed: AWS accepted the code the stored seed makes") || !strings.Contains(r.stdout, "hint     session: none cached") {
+		t.Fatalf("doctor --spend-code: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	w.wantCalls("doctor --spend-code", "GetSessionToken=1 AssumeRole=0")
+	// the shared keyring holds other tests' items: this world's are looked up by name
+	session, role := cache.SessionKey(w.profile, w.serial), cache.RoleKey(w.profile, w.serial, adminRole, "", "", false)
+	if _, err := w.store().Session(t.Context(), session); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("doctor cached the session it made to check the seed (%v)", err)
+	}
+
+	if r := w.run(nil, nil, binary, "process", "--profile", w.profile); r.err != nil {
+		t.Fatalf("process: %v %s", r.err, r.stderr)
+	}
+	w.wantCalls("process", "GetSessionToken=2 AssumeRole=0")
+	r = w.run(nil, nil, binary, "doctor", "--profile", prod)
+	if r.code != 0 || !strings.Contains(r.stdout, "ok       role: "+adminRole+" can be assumed with the MFA session (as arn:aws:sts::222222222222:assumed-role/Admin/mfacred-doctor)") {
+		t.Fatalf("doctor on prod: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	w.wantCalls("doctor on the role", "GetSessionToken=2 AssumeRole=1")
+	if _, err := w.store().Session(t.Context(), role); !errors.Is(err, cache.ErrNotFound) {
+		t.Fatalf("doctor cached the role credentials it tried (%v)", err)
+	}
+	if _, err := w.store().Session(t.Context(), session); err != nil {
+		t.Fatalf("the MFA session process cached is gone: %v", err)
+	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
-	"github.com/mfacred/mfacred/loginsession"
 )
 
 // Item is one cached session or role credentials, with the profiles it serves.
@@ -54,7 +53,7 @@ type Inventory struct {
 	// profiles, so items of profiles no longer in the config may be missing.
 	Rebuilt bool
 	// Logins are the aws login sessions the config's profiles use, one line each
-	// (loginsession.Status): they live in their token files, not in the keyring.
+	// (logins.go): they live in their token files, not in the keyring.
 	Logins []string
 }
 
@@ -113,7 +112,7 @@ func Take(ctx context.Context, store *cache.Store) (Inventory, error) {
 	}
 	sort.Slice(inv.Groups, func(i, j int) bool { return inv.Groups[i].Key < inv.Groups[j].Key })
 	if files != nil {
-		inv.Logins = loginsession.Status(files, time.Now())
+		inv.Logins = logins(files, time.Now())
 	}
 	inv.Rebuilt, err = store.RecordIncomplete(ctx)
 	return inv, err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/internal/shellword"
-	"github.com/mfacred/mfacred/loginsession"
 )
 
 // ErrLoginFlags is a set-up that mixes an aws login session with the keys-and-device flags
@@ -85,7 +84,7 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err := notLogin(files, name); err != nil {
 		return err
 	}
-	kvs, err := loginsession.ProfileLines(files, name, login, line, roleARN)
+	kvs, err := loginProfileLines(files, name, login, line, roleARN)
 	if err != nil {
 		return err
 	}
@@ -122,4 +121,36 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 		s.logf("warning: %v", c)
 	}
 	return nil
+}
+
+// ErrNotLogin is returned by loginProfileLines for a --login-session profile without login_session.
+var ErrNotLogin = errors.New("no login_session")
+
+// loginProfileLines are the keys `mfacred setup --profile name --login-session login` writes
+// into profile name: credential_process (the given line), mfacred_source_profile, and
+// mfacred_role_arn when roleARN is set (a role profile; else a bridge profile, the
+// session's own credentials). The login profile must exist with login_session.
+func loginProfileLines(files *awsconfig.Files, name, login, processLine, roleARN string) ([]awsconfig.KV, error) {
+	switch {
+	case name == login:
+		return nil, fmt.Errorf("profile %s: --login-session names the profile itself: give the profile `aws login` signed in to, and a new profile name for the bridge", name)
+	case !files.Exists(login):
+		return nil, fmt.Errorf("profile %s: --login-session %s: %w in %s: sign in first with `aws login --profile %s`", name, login, awsconfig.ErrNoProfile, files.ConfigPath, shellword.Quote(login))
+	case files.Get(login, awsconfig.KeyLoginSession) == "":
+		return nil, fmt.Errorf("profile %s: profile %s has %w: sign in first with `aws login --profile %s`", name, login, ErrNotLogin, shellword.Quote(login))
+	}
+	if roleARN != "" {
+		// process's own check (the reader's), so that what is written here is served there
+		if err := awsconfig.CheckRoleARN(roleARN); err != nil {
+			return nil, fmt.Errorf("profile %s: --role-arn %q: %w", name, roleARN, err)
+		}
+	}
+	kvs := []awsconfig.KV{
+		{Key: "credential_process", Value: processLine},
+		{Key: awsconfig.KeySourceProfile, Value: login},
+	}
+	if roleARN != "" {
+		kvs = append(kvs, awsconfig.KV{Key: awsconfig.KeyRoleARN, Value: roleARN})
+	}
+	return kvs, nil
 }

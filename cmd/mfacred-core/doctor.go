@@ -9,7 +9,6 @@ import (
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/doctor"
 	"github.com/mfacred/mfacred/internal/cli"
-	"github.com/mfacred/mfacred/session"
 )
 
 var doctorCmd = &command{
@@ -39,9 +38,9 @@ func runDoctor(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	ctx, cancel := context.WithTimeout(ctx, deadline.Process)
 	defer cancel()
 	self, _ := cli.Front()
-	d := &doctor.Doctor{Store: e.store, Self: self, Provider: func(files *awsconfig.Files, p *awsconfig.Profile) *session.Provider {
+	d := doctor.New(e.store, self, func(files *awsconfig.Files, p *awsconfig.Profile) doctor.Probes {
 		return e.provider(ctx, files, p)
-	}}
+	})
 	results := d.Run(ctx, *profile, *spend)
 	for _, r := range results {
 		fmt.Fprintf(e.io.Out, "%-8s %s\n", r.Kind, r.Text)

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package loginsession
+package doctor
 
 import "io/fs"
 
