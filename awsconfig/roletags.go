@@ -118,6 +118,14 @@ func (f *Files) resolveTagging(name string, r *Role) error {
 	bad := func(key, v, want string) error {
 		return fmt.Errorf("profile %s: %s = %q in %s: %s", name, key, v, f.where(name, key), want)
 	}
+	// aws-vault's names for them, which no SDK reads either: a role assumed without what
+	// the line asks would be served as if it were the role asked for.
+	for _, k := range []string{KeySessionTags, KeyTransitiveTags, KeySourceIdentity} {
+		vault := strings.TrimPrefix(k, "mfacred_")
+		if f.value(name, vault) != "" && f.value(name, k) == "" {
+			return fmt.Errorf("profile %s: %s in %s is aws-vault's name, which mfacred does not read (the role would be assumed without it): rename it to %s", name, vault, f.where(name, vault), k)
+		}
+	}
 	var why string
 	if v := f.value(name, KeySessionTags); v != "" {
 		if r.Tags, why = parseTags(v); why != "" {

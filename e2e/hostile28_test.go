@@ -397,6 +397,13 @@ func TestHostile28TagLines(t *testing.T) {
 		{"mfacred_source_identity = a+=,.@-_", true},
 		{"MFACRED_SOURCE_IDENTITY = alice", true},
 		{"mfacred_source_identity = ключ", false},
+		// aws-vault's names, which mfacred does not read: the role would be assumed without them.
+		{"session_tags = a=b", false},
+		{"Session_Tags = a=b", false},
+		{"mfacred_session_tags = a=b\ntransitive_session_tags = a", false},
+		{"source_identity = alice", false},
+		{"session_tags = a=b\nmfacred_session_tags = a=b", true},
+		{"source_identity = bob\nmfacred_source_identity = alice", true},
 	} {
 		// retag's lines without its three keys: botocore refuses a key given twice.
 		tw.writeConfig(tw.mfaProcess(), fmt.Sprintf("\n[profile %[1]s]\ncredential_process = %[2]s process --profile %[1]s\nregion = us-east-1\nmfacred_source_profile = %[3]s\nmfacred_role_arn = %[4]s\n%[5]s\n",
