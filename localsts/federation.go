@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // Signin is a sign-in token the federation endpoint handed out.
@@ -38,15 +37,7 @@ func (s *Server) federation(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.counts["getSigninToken"]++
 	s.mu.Unlock()
-	if f := s.fault("getSigninToken"); f != nil {
-		if f.Hang > 0 {
-			select {
-			case <-time.After(f.Hang):
-			case <-r.Context().Done():
-			}
-			return
-		}
-		http.Error(w, f.Message, f.Status)
+	if s.injected(r, "getSigninToken", func(f *Fault) { http.Error(w, f.Message, f.Status) }) {
 		return
 	}
 	refuse := func(why string) { http.Error(w, why, http.StatusBadRequest) }

@@ -218,6 +218,25 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
+// injected answers this call of action with the fault that hits it, if any, and says so: a
+// hanging fault holds the call until its time is up or the caller gives up, any other is
+// answered by answer, in the endpoint's own error shape.
+func (s *Server) injected(r *http.Request, action string, answer func(f *Fault)) bool {
+	f := s.fault(action)
+	if f == nil {
+		return false
+	}
+	if f.Hang > 0 {
+		select {
+		case <-time.After(f.Hang):
+		case <-r.Context().Done():
+		}
+		return true
+	}
+	answer(f)
+	return true
+}
+
 // fault returns the fault that hits this call of action, if any.
 func (s *Server) fault(action string) *Fault {
 	s.mu.Lock()
@@ -393,18 +412,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if action == "GetSessionToken" && delay > 0 {
 		time.Sleep(delay)
 	}
-	if f := s.fault(action); f != nil {
-		if f.Hang > 0 {
-			select {
-			case <-time.After(f.Hang):
-			case <-r.Context().Done():
-			}
-			return
-		}
+	if s.injected(r, action, func(f *Fault) {
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(f.Status)
 		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`,
 			f.Code, xmlEscape(f.Message), newID(8))
+	}) {
 		return
 	}
 	caller, service, aerr := s.authenticate(r, body)

@@ -238,15 +238,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.counts["CreateOAuth2Token"]++
 	s.mu.Unlock()
-	if f := s.fault("CreateOAuth2Token"); f != nil {
-		if f.Hang > 0 {
-			select {
-			case <-time.After(f.Hang):
-			case <-r.Context().Done():
-			}
-			return
-		}
-		signinError(w, f.Status, f.Code, f.Message, f.Message)
+	if s.injected(r, "CreateOAuth2Token", func(f *Fault) { signinError(w, f.Status, f.Code, f.Message, f.Message) }) {
 		return
 	}
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
