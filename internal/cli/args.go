@@ -84,6 +84,23 @@ func Parse(fs *flag.FlagSet, args []string, min, max int) error {
 	return nil
 }
 
+// ParseNamed is Parse for a command that takes one name, before its flags or after them
+// (`mfacred add work --env`): the name, checked by CheckName.
+func ParseNamed(fs *flag.FlagSet, args []string) (string, error) {
+	var name string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	want := map[bool]int{true: 1, false: 0}[name == ""]
+	if err := Parse(fs, args, want, want); err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = fs.Arg(0)
+	}
+	return name, CheckName(name)
+}
+
 // CheckName refuses a profile name that holds a control character (`add "a<newline>b"`): no
 // config section can be named so, and it would break the one line an error is.
 func CheckName(name string) error {
