@@ -114,7 +114,7 @@ func bounded(ctx context.Context, v *Vault, what string, f func() error) error {
 	select {
 	case err := <-done:
 		if err != nil {
-			return fmt.Errorf("aws-vault backend %s (%s): %s: %s", v.Backend, v.Where, what, oneLine(err))
+			return fmt.Errorf("aws-vault backend %s (%s): %s: %w", v.Backend, v.Where, what, err)
 		}
 		return nil
 	case <-ctx.Done():
@@ -124,8 +124,6 @@ func bounded(ctx context.Context, v *Vault, what string, f func() error) error {
 		return ctx.Err()
 	}
 }
-
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // Keys are the profile names aws-vault holds long-term keys for: every item but its session
 // and OIDC token items (other key shapes, never imported).
@@ -174,24 +172,29 @@ func sessionItem(key string) bool {
 }
 
 // Get reads the long-term keys aws-vault holds for profile name: the JSON of an SDK
-// aws.Credentials. An item that is not that JSON is damaged, and said so.
-func (v *Vault) Get(ctx context.Context, name string) (cache.Credentials, error) {
+// aws.Credentials. An item that is not that JSON is damaged, and said so. ok is false for an
+// item of the collection that aws-vault did not write (a Secret Service collection such as
+// login holds other programs' items too; aws-vault finds its own by their profile attribute).
+func (v *Vault) Get(ctx context.Context, name string) (c cache.Credentials, ok bool, err error) {
 	var item keyring.Item
 	what := "read the item of profile " + name
 	if v.Backend == "file" {
 		what = "decrypt the item of profile " + name + " (a wrong passphrase in AWS_VAULT_FILE_PASSPHRASE or at the prompt, or a damaged file)"
 	}
-	if err := bounded(ctx, v, what, func() (err error) {
+	err = bounded(ctx, v, what, func() (err error) {
 		item, err = v.ring.Get(name)
 		return err
-	}); err != nil {
-		return cache.Credentials{}, err
+	})
+	if errors.Is(err, keyring.ErrKeyNotFound) && v.Backend == "secret-service" {
+		return c, false, nil
+	} else if err != nil {
+		return c, false, err
 	}
-	var c struct{ AccessKeyID, SecretAccessKey, SessionToken string }
-	if err := json.Unmarshal(item.Data, &c); err != nil {
-		return cache.Credentials{}, fmt.Errorf("aws-vault backend %s (%s): the item of profile %s is damaged (not the JSON of keys): %s", v.Backend, v.Where, name, oneLine(err))
+	var keys struct{ AccessKeyID, SecretAccessKey, SessionToken string }
+	if err := json.Unmarshal(item.Data, &keys); err != nil {
+		return c, false, fmt.Errorf("aws-vault backend %s (%s): the item of profile %s is damaged (not the JSON of keys): %v", v.Backend, v.Where, name, err)
 	}
-	return cache.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
+	return cache.Credentials{AccessKeyID: keys.AccessKeyID, SecretAccessKey: keys.SecretAccessKey, SessionToken: keys.SessionToken}, true, nil
 }
 
 // Remove deletes aws-vault's item of profile name.

@@ -119,17 +119,16 @@ func readKeys(ctx context.Context, vault *Vault, store *cache.Store) ([]key, err
 	if err != nil {
 		return nil, err
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("aws-vault backend %s (%s) holds no keys: nothing to import (another backend? --backend or AWS_VAULT_BACKEND names it)", vault.Backend, vault.Where)
-	}
 	var keys []key
 	for _, name := range names {
 		if _, err := awsconfig.ConfigSection(name); err != nil {
 			return nil, fmt.Errorf("aws-vault backend %s (%s): profile %q: mfacred cannot serve it: %w", vault.Backend, vault.Where, name, err)
 		}
-		creds, err := vault.Get(ctx, name)
+		creds, ok, err := vault.Get(ctx, name)
 		if err != nil {
 			return nil, err
+		} else if !ok {
+			continue
 		}
 		if err := setup.CheckKeys(name, creds); err != nil {
 			return nil, fmt.Errorf("aws-vault backend %s (%s): %w", vault.Backend, vault.Where, err)
@@ -146,6 +145,9 @@ func readKeys(ctx context.Context, vault *Vault, store *cache.Store) ([]key, err
 			return nil, fmt.Errorf("profile %s: %w", name, err)
 		}
 		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("aws-vault backend %s (%s) holds no keys: nothing to import (another backend? --backend or AWS_VAULT_BACKEND names it)", vault.Backend, vault.Where)
 	}
 	return keys, nil
 }

@@ -7,6 +7,7 @@
 //	                             each as aws-vault add does (the JSON of an SDK aws.Credentials)
 //	vaultwriter BACKEND raw NAME stores stdin as the item's data as it is (a damaged item)
 //	vaultwriter BACKEND list     prints each item's key and data digest, one a line, sorted
+//	                             ("-" for an item of the collection aws-vault cannot read)
 //
 // Secrets come on stdin, never in argv. The file backend's passphrase is AWS_VAULT_FILE_PASSPHRASE.
 package main
@@ -89,10 +90,13 @@ func main() {
 		sort.Strings(keys)
 		for _, k := range keys {
 			item, err := ring.Get(k)
-			if err != nil {
+			if err == keyring.ErrKeyNotFound {
+				fmt.Printf("%q -\n", k)
+				continue
+			} else if err != nil {
 				fail(err)
 			}
-			fmt.Printf("%s %x\n", k, sha256.Sum256(item.Data))
+			fmt.Printf("%q %x\n", k, sha256.Sum256(item.Data))
 		}
 	default:
 		fail(fmt.Errorf("unknown action %q", os.Args[2]))
