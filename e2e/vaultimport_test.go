@@ -3,14 +3,18 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -31,6 +35,7 @@ type vaultWorld struct {
 	backend string
 	env     []string // aws-vault's variables for the backend
 	writer  string
+	bus     string // the Secret Service of its own (secret-service)
 }
 
 // newVaultWorld makes the world and the backend: the Secret Service one of its own (the login
@@ -47,7 +52,7 @@ func newVaultWorld(t *testing.T, backend string) *vaultWorld {
 	dir := t.TempDir() // aws-vault's stores hold keys: outside root, which the secret scan reads
 	switch backend {
 	case "secret-service":
-		w.ownKeyring(t)
+		vw.bus, _ = w.ownKeyring(t)
 		vw.env = []string{"AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME=login"}
 	case "file":
 		vw.env = []string{"AWS_VAULT_FILE_DIR=" + filepath.Join(dir, "keys"), "AWS_VAULT_FILE_PASSPHRASE=correct horse"}
@@ -85,7 +90,13 @@ func newVaultWorld(t *testing.T, backend string) *vaultWorld {
 // vault runs vaultwriter (as aws-vault) on the world's backend.
 func (vw *vaultWorld) vault(action, stdin string, args ...string) string {
 	vw.t.Helper()
-	r := vw.run(&stdin, vw.env, vw.writer, append([]string{vw.backend, action}, args...)...)
+	return vw.vaultWith(nil, action, stdin, args...)
+}
+
+// vaultWith is vault with more variables (another file directory).
+func (vw *vaultWorld) vaultWith(extraEnv []string, action, stdin string, args ...string) string {
+	vw.t.Helper()
+	r := vw.run(&stdin, append(append([]string{}, vw.env...), extraEnv...), vw.writer, append([]string{vw.backend, action}, args...)...)
 	if r.err != nil {
 		vw.t.Fatalf("vaultwriter %s %s: %v\n%s", vw.backend, action, r.err, r.stderr)
 	}
@@ -242,4 +253,119 @@ boto3.Session(profile_name=%q, region_name="us-east-1").client("sts", endpoint_u
 			}
 		})
 	}
+}
+
+// Each bad input is one line that names the profile, backend or file, and changes nothing:
+// the config, aws-vault's items and mfacred's keyring are as they were, and no backup is made.
+func TestImportBadInput(t *testing.T) {
+	t.Parallel()
+	vw := newVaultWorld(t, "file")
+	cfg := vw.userConfig()
+	if err := os.WriteFile(vw.configPath(), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	items := vw.items()
+	p := vw.profile
+	unchanged := func(t *testing.T) {
+		t.Helper()
+		if vw.config() != cfg {
+			t.Fatalf("the config changed:\n%s", vw.config())
+		}
+		if got := vw.items(); got != items {
+			t.Fatalf("aws-vault's items changed:\n%s", got)
+		}
+		for _, name := range []string{p, p + "-b", p + "-ci"} {
+			if _, err := vw.store().Keys(t.Context(), name); !errors.Is(err, cache.ErrNotFound) {
+				t.Fatalf("mfacred holds keys of %s (%v)", name, err)
+			}
+		}
+		if backups, _ := filepath.Glob(vw.configPath() + ".before-import-*"); len(backups) != 0 {
+			t.Fatalf("a backup was made: %v", backups)
+		}
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	for _, tc := range []struct {
+		name    string
+		env     []string
+		args    []string
+		prepare func()
+		want    []string
+	}{
+		{name: "unknown argument", args: []string{"--backend", "file", "extra"}, want: []string{"unexpected argument \"extra\""}},
+		{name: "missing backend", args: []string{"--backend", "keychain"}, want: []string{`aws-vault backend "keychain" is not available here`, "file", "pass"}},
+		{name: "empty backend", env: []string{"AWS_VAULT_FILE_DIR=" + other}, want: []string{"aws-vault backend file (" + other + ") holds no keys"}},
+		{name: "wrong passphrase", env: []string{"AWS_VAULT_FILE_PASSPHRASE=wrong"}, want: []string{"aws-vault backend file", "decrypt the item of profile " + p, "wrong passphrase"}},
+		{name: "no passphrase, no terminal", prepare: func() {
+			vw.env = slices.DeleteFunc(vw.env, func(kv string) bool { return strings.HasPrefix(kv, "AWS_VAULT_FILE_PASSPHRASE=") })
+		}, want: []string{"no terminal to ask for its passphrase: set AWS_VAULT_FILE_PASSPHRASE"}},
+		{name: "damaged item", env: []string{"AWS_VAULT_FILE_DIR=" + other}, prepare: func() {
+			vw.vaultWith([]string{"AWS_VAULT_FILE_DIR=" + other}, "raw", "not json", p)
+		}, want: []string{"aws-vault backend file (" + other + "): the item of profile " + p + " is damaged"}},
+		{name: "name mfacred refuses", env: []string{"AWS_VAULT_FILE_DIR=" + other + "2"}, prepare: func() {
+			vw.vaultWith([]string{"AWS_VAULT_FILE_DIR=" + other + "2"}, "set", "bad\x7fname "+vw.user.AccessKeyID+" "+vw.user.SecretAccessKey+"\n")
+		}, want: []string{`profile "bad\x7fname": a profile name cannot hold a control character`}},
+		{name: "profile cycle", prepare: func() {
+			bad := cfg + fmt.Sprintf("\n[profile %[1]s-x]\nsource_profile = %[1]s-y\nrole_arn = %[2]s\n[profile %[1]s-y]\nsource_profile = %[1]s-x\nrole_arn = %[2]s\n", p, adminRole)
+			if err := os.WriteFile(vw.configPath(), []byte(bad), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg = bad
+		}, want: []string{fmt.Sprintf("profile %[1]s-x: source_profile cycle: %[1]s-x -> %[1]s-y -> %[1]s-x", p)}},
+		{name: "other keys held", prepare: func() {
+			cfg = vw.userConfig() // as it was before the cycle
+			if err := os.WriteFile(vw.configPath(), []byte(cfg), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := vw.run(nil, []string{"AWS_ACCESS_KEY_ID=AKIAOTHEREXAMPLE0001", "AWS_SECRET_ACCESS_KEY=otherSecretAccessKeyOfAnotherUser0"}, binary, "add", p+"-b", "--env", "--no-verify")
+			if r.err != nil {
+				t.Fatalf("mfacred add: %v %s", r.err, r.stderr)
+			}
+		}, want: []string{"profile " + p + "-b: mfacred holds other keys for it (access key AKIAOTHEREXAMPLE0001, aws-vault's is " + vw.user.AccessKeyID + ")", "mfacred remove " + p + "-b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.prepare != nil {
+				items = vw.items()
+				tc.prepare()
+			}
+			r := vw.importer(tc.env, append([]string{"--yes"}, tc.args...)...)
+			if tc.name == "no passphrase, no terminal" {
+				vw.env = append(vw.env, "AWS_VAULT_FILE_PASSPHRASE=correct horse")
+			}
+			oneLineErr(t, r, tc.want...)
+			vw.noSecret(r.stderr)
+			if tc.name != "other keys held" {
+				unchanged(t)
+			}
+		})
+	}
+	// No terminal to agree on and no --yes: the plan, then one line, and nothing changed.
+	vw.run(nil, nil, binary, "remove", p+"-b")
+	r := vw.importer(nil)
+	if r.err == nil || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "no terminal to agree to the change: run again with --yes") || !strings.Contains(r.stdout, "Changes to "+vw.configPath()) {
+		t.Fatalf("import with no terminal: %v\n%s\n%s", r.err, r.stdout, r.stderr)
+	}
+	unchanged(t)
+}
+
+// A locked Secret Service collection: one line within the bound of one keyring call, nothing
+// changed.
+func TestImportLockedBackend(t *testing.T) {
+	t.Parallel()
+	vw := newVaultWorld(t, "secret-service")
+	cfg := vw.userConfig()
+	if err := os.WriteFile(vw.configPath(), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := lockKeyring(vw.bus); err != nil {
+		t.Fatal(err)
+	}
+	r := vw.importer(nil, "--yes")
+	oneLineErr(t, r, "aws-vault backend secret-service (collection login)")
+	if r.took > 15*time.Second {
+		t.Fatalf("import took %s", r.took)
+	}
+	if vw.config() != cfg {
+		t.Fatal("the config changed")
+	}
+	t.Logf("%s (%s)", strings.TrimSpace(r.stderr), r.took)
 }

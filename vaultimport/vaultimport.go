@@ -18,6 +18,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/prompt"
 	"github.com/mfacred/mfacred/setup"
 )
@@ -121,6 +122,9 @@ func readKeys(ctx context.Context, vault *Vault, store *cache.Store) ([]key, err
 	}
 	var keys []key
 	for _, name := range names {
+		if err := cli.CheckName(name); err != nil {
+			return nil, fmt.Errorf("aws-vault backend %s (%s): %w", vault.Backend, vault.Where, err)
+		}
 		if _, err := awsconfig.ConfigSection(name); err != nil {
 			return nil, fmt.Errorf("aws-vault backend %s (%s): profile %q: mfacred cannot serve it: %w", vault.Backend, vault.Where, name, err)
 		}
