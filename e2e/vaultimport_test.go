@@ -369,3 +369,36 @@ func TestImportLockedBackend(t *testing.T) {
 	}
 	t.Logf("%s (%s)", strings.TrimSpace(r.stderr), r.took)
 }
+
+// At a terminal: the file backend's passphrase is asked (not echoed) when no variable gives it,
+// and the change is made only once the person agrees; "n" changes nothing.
+func TestImportAtATerminal(t *testing.T) {
+	t.Parallel()
+	vw := newVaultWorld(t, "file")
+	cfg := vw.userConfig()
+	if err := os.WriteFile(vw.configPath(), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := slices.DeleteFunc(append([]string{"AWS_VAULT_BACKEND=file"}, vw.env...), func(kv string) bool { return strings.HasPrefix(kv, "AWS_VAULT_FILE_PASSPHRASE=") })
+	for i, answer := range []string{"n", "y"} {
+		tm := tmuxRun(t, filepath.Join(vw.dir, fmt.Sprintf("import%d.sh", i)), append(append([]string{}, vw.world.env...), env...), "", binary+" import aws-vault\necho EXIT=$?")
+		tm.waitFor("Passphrase of aws-vault's file backend", 20*time.Second)
+		tm.typeLine("correct horse")
+		screen := tm.waitFor("Make these changes? [y/N]", 20*time.Second)
+		if strings.Contains(screen, "correct horse") || !strings.Contains(screen, "+ mfacred_role_arn = "+adminRole) {
+			t.Fatalf("the passphrase was echoed, or the plan not shown:\n%s", screen)
+		}
+		tm.typeLine(answer)
+		screen = tm.waitFor("EXIT=", 20*time.Second)
+		switch answer {
+		case "n":
+			if !strings.Contains(screen, "import declined: nothing was changed") || !strings.Contains(screen, "EXIT=1") || vw.config() != cfg {
+				t.Fatalf("declined, but:\n%s\n%s", screen, vw.config())
+			}
+		case "y":
+			if !strings.Contains(screen, "EXIT=0") || vw.config() == cfg || !strings.Contains(vw.config(), "mfacred_role_arn = "+adminRole) {
+				t.Fatalf("agreed, but:\n%s\n%s", screen, vw.config())
+			}
+		}
+	}
+}
