@@ -251,6 +251,11 @@ boto3.Session(profile_name=%q, region_name="us-east-1").client("sts", endpoint_u
 			if got := vw.items(); got != items {
 				t.Fatalf("aws-vault's items changed on the second import")
 			}
+			// --remove: aws-vault's items of the imported keys go, its session item stays.
+			r = vw.importer(nil, "--yes", "--remove")
+			if got := vw.items(); r.err != nil || !strings.Contains(r.stderr, "removed aws-vault's item of profile "+p+"-ci") || !strings.HasPrefix(got, `"sts.GetSessionToken,`) || strings.Count(got, "\n") != 1 {
+				t.Fatalf("import --remove: %v\n%s\nleft: %s", r.err, r.stderr, got)
+			}
 		})
 	}
 }
