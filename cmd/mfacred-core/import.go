@@ -16,8 +16,8 @@ var importCmd = &command{name: "import", args: "aws-vault [--backend NAME] [--ye
 		fs.BoolVar(&o.Yes, "yes", false, "make the change without asking")
 		fs.BoolVar(&o.NoVerify, "no-verify", false, "store the keys without checking them with AWS (offline)")
 		fs.BoolVar(&o.Remove, "remove", false, "remove aws-vault's items of the keys imported")
-		if from, err := cli.ParseNamed(fs, args); err != nil || from != "aws-vault" {
-			return map[bool]error{true: err, false: usageError{"import", "import from what? `mfacred import aws-vault` is the one import (not " + from + ")"}}[err != nil]
+		if _, err = cli.ParseNamed(fs, args, "aws-vault"); err != nil {
+			return err
 		} else if err = cli.Empty(fs, "backend"); err != nil {
 			return err
 		} else if o.Front, err = cli.Front(); err != nil {
