@@ -29,7 +29,6 @@ type Options struct {
 	Yes      bool   // make the change without asking
 	NoVerify bool   // store the keys without checking them with AWS
 	Remove   bool   // remove aws-vault's items of the keys imported
-	Front    string // the mfacred binary credential_process runs
 }
 
 // ErrNoTerminal is a change to make with no terminal to agree to it and no --yes.
@@ -49,6 +48,10 @@ type key struct {
 // Run imports from aws-vault into store and the config file, writing the plan to out and
 // what it did to log.
 func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer) error {
+	front, err := cli.Front() // the mfacred binary credential_process runs, as setup writes it
+	if err != nil {
+		return err
+	}
 	vault, err := OpenVault(ctx, o.Backend, func(question string) (string, error) {
 		pass, err := prompt.Ask(ctx, question+": ", true)
 		if errors.Is(err, prompt.ErrNoTerminal) {
@@ -71,7 +74,7 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 	for _, k := range keys {
 		items[k.profile] = true
 	}
-	pl, err := (&planner{files: files, front: o.Front, items: items}).makePlan()
+	pl, err := (&planner{files: files, front: front, items: items}).makePlan()
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,6 @@ var importCmd = &command{name: "import", args: "aws-vault [--backend NAME] [--ye
 			return err
 		} else if err = cli.Empty(fs, "backend"); err != nil {
 			return err
-		} else if o.Front, err = cli.Front(); err != nil {
-			return err
 		}
 		return vaultimport.Run(ctx, e.store, o, e.io.Out, e.io.Err)
 	}}
