@@ -107,9 +107,9 @@ func Verify(ctx context.Context, name string, keys cache.Credentials) (string, e
 	case errors.Is(err, iamuser.ErrRejected):
 		return "", fmt.Errorf("profile %s: AWS rejects access key %s (wrong id or secret?): nothing was stored, the keys in the keyring are as they were", name, keys.AccessKeyID)
 	case errors.Is(err, iamuser.ErrTimedOut):
-		return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, VerifyTimeout, name)
+		return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; --no-verify stores the keys unchecked", name, VerifyTimeout)
 	case err != nil:
-		return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, err, name)
+		return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; --no-verify stores the keys unchecked", name, err)
 	}
 	return who, nil
 }
