@@ -137,8 +137,15 @@ func (p *planner) makePlan() (plan, error) {
 // decide is what becomes of one profile: a change, a reason to leave it as it is (listed), or
 // neither (a profile aws-vault does not serve).
 func (p *planner) decide(name string) (*change, string, error) {
-	if k, err := p.lone(name); err != nil || k != "" {
-		return nil, map[bool]string{true: "an SSO profile (" + k + "), left as it is", false: k + ": left as it is"}[strings.HasPrefix(k, "sso_")], err
+	switch k, err := p.lone(name); {
+	case err != nil:
+		return nil, "", err
+	case strings.HasPrefix(k, "sso_"):
+		return nil, "an SSO profile (" + k + "), left as it is", nil
+	case k == awsconfig.KeyLoginSession:
+		return nil, "an aws login profile (" + k + "), left as it is", nil
+	case k != "":
+		return nil, "a web identity profile (" + k + "), left as it is", nil
 	}
 	section, err := awsconfig.ConfigSection(name)
 	if err != nil {
