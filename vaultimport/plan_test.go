@@ -42,6 +42,10 @@ sso_session = corp
 sso_account_id = 111111111111
 sso_role_name = Dev
 
+[profile ci]
+role_arn = arn:aws:iam::444444444444:role/CI
+web_identity_token_file = /var/run/token
+
 [sso-session corp]
 sso_start_url = https://example.awsapps.com/start
 sso_region = us-east-1
@@ -97,6 +101,7 @@ func TestPlanRewritesAUsersConfig(t *testing.T) {
 			"mfacred_role_duration_seconds": "1800", "include_profile": "", "role_arn": ""},
 		"tool": {"credential_process": "/usr/bin/mfacred process --profile admin"},
 		"sso":  {"sso_session": "corp", "credential_process": ""},
+		"ci":   {"role_arn": "arn:aws:iam::444444444444:role/CI", "mfacred_role_arn": ""},
 	}
 	for profile, keys := range want {
 		for k, v := range keys {
@@ -110,12 +115,12 @@ func TestPlanRewritesAUsersConfig(t *testing.T) {
 			t.Errorf("mfacred cannot serve %s: %v", p, err)
 		}
 	}
-	if !strings.Contains(string(edited), "[profile sso]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Dev\n\n[sso-session corp]\n") ||
+	if !strings.Contains(string(edited), "[profile sso]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Dev\n\n[profile ci]\nrole_arn = arn:aws:iam::444444444444:role/CI\nweb_identity_token_file = /var/run/token\n\n[sso-session corp]\n") ||
 		!strings.HasPrefix(string(edited), "# my aws-vault config\n[default]\nregion = eu-west-1\n") {
 		t.Errorf("bytes outside the imported profiles changed:\n%s", edited)
 	}
-	if len(pl.left) != 1 || !strings.HasPrefix(pl.left[0], "sso: an SSO profile") {
-		t.Errorf("left alone: %q, want the SSO profile", pl.left)
+	if len(pl.left) != 2 || !strings.HasPrefix(pl.left[0], "sso: an SSO profile (sso_session)") || !strings.HasPrefix(pl.left[1], "ci: a web identity profile (web_identity_token_file)") {
+		t.Errorf("left alone: %q, want the SSO and the web identity profile", pl.left)
 	}
 	_, again, err := planOf(t, string(edited), "base")
 	if err != nil || len(again.changes) != 0 {
