@@ -3,7 +3,7 @@
 #
 # First it looks for every program the tests start (a private D-Bus with gnome-keyring, the AWS
 # CLI v2 at /usr/bin/aws, boto3 with a botocore that reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-# (1.33 or newer), moto, oathtool, tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for the race
+# (1.33 or newer), moto, oathtool, pass and gpg (aws-vault's pass backend), tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for the race
 # detector, node 20 or newer and npm for the JS SDK tests, Wine and mingw-w64 for the Windows
 # lane, rpm and ruby for the release tests). What is missing is installed with
 # apt-get when this runs as root or sudo works (Debian, Ubuntu), moto and a newer boto3 into a
@@ -67,7 +67,7 @@ check() {
 	missing_text=()
 	local prog
 	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
-		oathtool:oathtool tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
+		oathtool:oathtool pass:pass gpg:gnupg tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
 		gcc:gcc pgrep:procps ps:procps git:git rpm:rpm ruby:ruby x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32; do
 		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
 	done

@@ -265,3 +265,23 @@ func linkTarget(path string) (string, error) {
 	}
 	return "", errors.New("too many levels of symbolic links")
 }
+
+// Preview is what EditFile would do to the file at path, without writing: the bytes it reads
+// there (as EditFile reads them) and edit's result, so that a change can be shown before it is made.
+func Preview(path string, edit func([]byte) []byte) (old, edited []byte, err error) {
+	old, err = regular.Read(path, MaxFileSize)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return old, edit(old), nil
+}
+
+// Edited is f with its config file read from data, the file as an edit would leave it: what
+// the readers would make of an edit, checked before it is written.
+func (f *Files) Edited(data []byte) (*Files, error) {
+	c, err := parseINI(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("parse %s as edited: %w", f.ConfigPath, err)
+	}
+	return &Files{ConfigPath: f.ConfigPath, CredentialsPath: f.CredentialsPath, config: c, credentials: f.credentials}, nil
+}

@@ -31,7 +31,7 @@ const wine64 = "/usr/lib/wine/wine64"
 
 var winBuild struct {
 	once sync.Once
-	dir  string // holds mfacred.exe, mfacred-core.exe, winclient.exe
+	dir  string // holds mfacred.exe, mfacred-core.exe, winclient.exe, vaultwriter.exe
 	// code holds winclient.exe again, for mfa_process: its name has a blank, which the
 	// mfa_process line quotes. (The credential_process line cannot be quoted for the Go SDK on
 	// Windows, README "Setup"; dir has no blank.)
@@ -44,7 +44,7 @@ func winBinaries(t *testing.T) string {
 	t.Helper()
 	winBuild.once.Do(func() {
 		winBuild.dir, winBuild.code = filepath.Join(root, "winbin"), filepath.Join(root, "win code")
-		cmd := exec.Command("go", "build", "-o", winBuild.dir+"/", "../cmd/mfacred", "../cmd/mfacred-core", "../internal/winclient")
+		cmd := exec.Command("go", "build", "-o", winBuild.dir+"/", "../cmd/mfacred", "../cmd/mfacred-core", "../internal/winclient", "../internal/vaultwriter")
 		cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			winBuild.err = fmt.Errorf("build for windows: %v\n%s", err, out)

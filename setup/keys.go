@@ -12,7 +12,6 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
-	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -42,15 +41,21 @@ func ReadKeys(ctx context.Context, name string, fromEnv bool) (cache.Credentials
 			return k, fmt.Errorf("profile %s: %w", name, err)
 		}
 	}
+	return k, CheckKeys(name, k)
+}
+
+// CheckKeys refuses keys that are not an IAM user's long-term keys: of the wrong form, or
+// temporary (a session token, or an ASIA access key id), naming profile name.
+func CheckKeys(name string, k cache.Credentials) error {
 	switch {
 	case !accessKeyRE.MatchString(k.AccessKeyID):
-		return k, fmt.Errorf("profile %s: the access key id is not of the form AKIA... (16 to 128 capital letters and digits)", name)
-	case len(k.AccessKeyID) > 4 && k.AccessKeyID[:4] == "ASIA":
-		return k, fmt.Errorf("profile %s: %s is a temporary access key; add needs the IAM user's long-term keys (AKIA...)", name, k.AccessKeyID)
+		return fmt.Errorf("profile %s: the access key id is not of the form AKIA... (16 to 128 capital letters and digits)", name)
+	case len(k.AccessKeyID) > 4 && k.AccessKeyID[:4] == "ASIA" || k.SessionToken != "":
+		return fmt.Errorf("profile %s: %s is a temporary access key; add needs the IAM user's long-term keys (AKIA...)", name, k.AccessKeyID)
 	case len(k.SecretAccessKey) < 16:
-		return k, fmt.Errorf("profile %s: the secret access key is too short", name)
+		return fmt.Errorf("profile %s: the secret access key is too short", name)
 	}
-	return k, nil
+	return nil
 }
 
 // noTerminalForKeys is prompt.ErrNoTerminal met while asking for the keys: its text
@@ -77,23 +82,34 @@ func Add(ctx context.Context, store *cache.Store, name string, keys cache.Creden
 	}
 	who := "unchecked"
 	if verify {
-		var t awsclient.Target
-		if files, err := awsconfig.Load(); err == nil && files.Exists(name) {
-			t = awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion), Files: files}
-		}
-		client, err := awsclient.STS(ctx, t, keys)
-		if err != nil {
-			return "", fmt.Errorf("profile %s: %w", name, err)
-		}
-		who, err = iamuser.Verify(ctx, client, VerifyTimeout)
-		switch {
-		case errors.Is(err, iamuser.ErrRejected):
-			return "", fmt.Errorf("profile %s: AWS rejects access key %s (wrong id or secret?): nothing was stored, the keys in the keyring are as they were", name, keys.AccessKeyID)
-		case errors.Is(err, iamuser.ErrTimedOut):
-			return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, VerifyTimeout, shellword.Quote(name))
-		case err != nil:
-			return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; `mfacred add %s --no-verify` stores the keys unchecked", name, err, shellword.Quote(name))
+		var err error
+		if who, err = Verify(ctx, name, keys); err != nil {
+			return "", err
 		}
 	}
 	return who, store.PutKeys(ctx, name, keys)
+}
+
+// Verify asks AWS whose keys these are (iamuser.Verify, GetCallerIdentity), with profile
+// name's region and endpoint settings when it is in the config file, and says in one line
+// why not when AWS rejects them or does not answer. Nothing is stored.
+func Verify(ctx context.Context, name string, keys cache.Credentials) (string, error) {
+	var t awsclient.Target
+	if files, err := awsconfig.Load(); err == nil && files.Exists(name) {
+		t = awsclient.Target{Profile: name, Region: files.Get(name, awsconfig.KeyRegion), Files: files}
+	}
+	client, err := awsclient.STS(ctx, t, keys)
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %w", name, err)
+	}
+	who, err := iamuser.Verify(ctx, client, VerifyTimeout)
+	switch {
+	case errors.Is(err, iamuser.ErrRejected):
+		return "", fmt.Errorf("profile %s: AWS rejects access key %s (wrong id or secret?): nothing was stored, the keys in the keyring are as they were", name, keys.AccessKeyID)
+	case errors.Is(err, iamuser.ErrTimedOut):
+		return "", fmt.Errorf("profile %s: STS did not answer GetCallerIdentity within %s: nothing was stored; --no-verify stores the keys unchecked", name, VerifyTimeout)
+	case err != nil:
+		return "", fmt.Errorf("profile %s: check the keys with AWS: %w: nothing was stored; --no-verify stores the keys unchecked", name, err)
+	}
+	return who, nil
 }

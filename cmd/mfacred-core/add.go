@@ -28,22 +28,11 @@ removes them.`,
 func runAdd(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	fromEnv := fs.Bool("env", false, "read the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	noVerify := fs.Bool("no-verify", false, "store the keys without checking them with AWS (offline)")
-	// Accept the flag after the name too: `mfacred add work --env`.
-	var name string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		name, args = args[0], args[1:]
-	}
-	want := map[bool]int{true: 1, false: 0}[name == ""]
-	if err := cli.Parse(fs, args, want, want); err != nil {
+	name, err := cli.ParseNamed(fs, args)
+	if err != nil {
 		return err
 	}
-	if name == "" {
-		name = fs.Arg(0)
-	}
-	if err := cli.CheckName(name); err != nil {
-		return err
-	}
-	if err := setup.CheckAdd(name); err != nil {
+	if err = setup.CheckAdd(name); err != nil {
 		return err
 	}
 	keys, err := setup.ReadKeys(ctx, name, *fromEnv)

@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	cli.RestoreBus() // before anything reads the session bus address (internal/cli/bus.go)
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))

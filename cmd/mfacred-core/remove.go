@@ -22,11 +22,8 @@ seed stays: it belongs to the device, not to the keys (mfacred totp remove delet
 }
 
 func runRemove(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
-	if err := cli.Parse(fs, args, 1, 1); err != nil {
-		return err
-	}
-	name := fs.Arg(0)
-	if err := cli.CheckName(name); err != nil {
+	name, err := cli.ParseNamed(fs, args)
+	if err != nil {
 		return err
 	}
 	n, hadKeys, err := inventory.Remove(ctx, e.store, name)

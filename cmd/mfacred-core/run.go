@@ -26,7 +26,7 @@ func init() {
 	commands = []*command{
 		processCmd, exportCmd, execCmd, loginCmd, setupCmd, doctorCmd, policyCmd, addCmd, removeCmd, totpCmd, clearCmd, statusCmd,
 		demoCmd, completionCmd,
-		serveCmd, rotateCmd,
+		serveCmd, rotateCmd, importCmd,
 		versionCmd,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -82,6 +83,27 @@ func Parse(fs *flag.FlagSet, args []string, min, max int) error {
 		return CheckName(f.Value.String())
 	}
 	return nil
+}
+
+// ParseNamed is Parse for a command that takes one name, before its flags or after them
+// (`mfacred add work --env`): the name, checked by CheckName, and when only is given, one of
+// those (`mfacred import aws-vault`).
+func ParseNamed(fs *flag.FlagSet, args []string, only ...string) (string, error) {
+	var name string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	want := map[bool]int{true: 1, false: 0}[name == ""]
+	if err := Parse(fs, args, want, want); err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = fs.Arg(0)
+	}
+	if len(only) > 0 && !slices.Contains(only, name) {
+		return "", UsageError{fs.Name(), fmt.Sprintf("unexpected argument %q (want %s)", name, strings.Join(only, " or "))}
+	}
+	return name, CheckName(name)
 }
 
 // CheckName refuses a profile name that holds a control character (`add "a<newline>b"`): no

@@ -141,3 +141,32 @@ func TestKeyringChoiceRefusesAnUnknownValue(t *testing.T) {
 		}
 	}
 }
+
+// A command's one name comes before or after its flags; with only, any other name is a usage
+// error that says which would do.
+func TestParseNamed(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		only  []string
+		name  string
+		usage string
+	}{
+		{args: []string{"work", "--yes"}, name: "work"},
+		{args: []string{"--yes", "work"}, name: "work"},
+		{args: []string{"aws-vault", "--yes"}, only: []string{"aws-vault"}, name: "aws-vault"},
+		{args: []string{"aws-valt"}, only: []string{"aws-vault"}, usage: `x: unexpected argument "aws-valt" (want aws-vault)`},
+		{args: []string{"work", "--yes", "extra"}, usage: `x: unexpected argument "extra"`},
+		{args: []string{"--yes"}, usage: "x: missing argument"},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.Bool("yes", false, "")
+		name, err := ParseNamed(fs, tc.args, tc.only...)
+		var u UsageError
+		switch {
+		case tc.usage == "" && (err != nil || name != tc.name):
+			t.Errorf("%q: %q, %v; want %q", tc.args, name, err, tc.name)
+		case tc.usage != "" && (!errors.As(err, &u) || !strings.HasPrefix(err.Error(), tc.usage)):
+			t.Errorf("%q: %v, want the usage error %q", tc.args, err, tc.usage)
+		}
+	}
+}
