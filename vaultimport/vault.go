@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/99designs/keyring"
+	// Before the library's initialisation: it would start a session bus of its own.
+	_ "github.com/mfacred/mfacred/internal/busguard"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"

@@ -6,11 +6,12 @@ package main
 import (
 	"os"
 
+	"github.com/mfacred/mfacred/internal/busguard"
 	"github.com/mfacred/mfacred/internal/cli"
 )
 
 func main() {
-	cli.RestoreBus() // before anything reads the session bus address (internal/cli/bus.go)
+	busguard.Restore() // before anything reads the session bus address
 	ctx, stop := cli.SignalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))

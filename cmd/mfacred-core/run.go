@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
@@ -62,10 +63,8 @@ func printUsage(w io.Writer) {
 }
 
 func find(name string) *command {
-	for _, c := range commands {
-		if c.name == name {
-			return c
-		}
+	if i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name }); i >= 0 {
+		return commands[i]
 	}
 	return nil
 }

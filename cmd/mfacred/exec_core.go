@@ -4,13 +4,12 @@ import (
 	"os"
 
 	"github.com/mfacred/mfacred/internal/child"
-	"github.com/mfacred/mfacred/internal/cli"
 )
 
 // execCore becomes mfacred-core (on Windows: runs it in a job object that ends with this
 // process), keeping stdio, environment, signals and exit code.
 func execCore(path string, argv []string) error {
-	code, err := child.Exec(path, argv, cli.CoreEnv(argv[1:]))
+	code, err := child.Exec(path, argv, os.Environ())
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,49 @@
+//go:build linux
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// aws-vault's keyring library, linked into mfacred-core for import, asks for the session bus
+// as the program starts; with none, its D-Bus package runs dbus-launch (a dbus-daemon left
+// behind by every run, and a bus that is not the user's). internal/busguard stops it: here
+// dbus-launch is a program that says it was run, and mfacred-core (run by mfacred and on its
+// own, for a command and for import) must never run it.
+func TestNoCommandStartsASessionBus(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	fake := t.TempDir()
+	ran := filepath.Join(fake, "ran")
+	if err := os.WriteFile(filepath.Join(fake, "dbus-launch"), []byte("#!/bin/sh\ntouch '"+ran+"'\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range w.env {
+		switch {
+		case strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS="), strings.HasPrefix(kv, "XDG_RUNTIME_DIR="):
+		case strings.HasPrefix(kv, "PATH="):
+			env = append(env, "PATH="+fake+":"+strings.TrimPrefix(kv, "PATH="))
+		default:
+			env = append(env, kv)
+		}
+	}
+	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
+	for _, args := range [][]string{{binary, "status"}, {core, "status"}, {core, "version"}, {binary, "import", "aws-vault", "--backend", "file", "--yes"}} {
+		// (DBUS_SESSION_BUS_ADDRESS=autolaunch: asks every D-Bus program to start a bus.)
+		for _, bus := range []string{"", "DBUS_SESSION_BUS_ADDRESS="} {
+			e := append([]string{}, env...)
+			if bus != "" {
+				e = append(e, bus)
+			}
+			r := w.run(nil, e, "env", append([]string{"-i"}, append(e, args...)...)...)
+			if _, err := os.Stat(ran); err == nil {
+				t.Fatalf("%q with %q ran dbus-launch: exit %d %s", args, bus, r.code, r.stderr)
+			}
+		}
+	}
+}
