@@ -18,12 +18,11 @@ import (
 // that the next call is a cache hit for the fast path too.
 func (p *Provider) loginCredentials(ctx context.Context, r Request) (Outcome, error) {
 	if r.Role == nil {
-		var warned error
-		e, err := p.loginSession(r, &warned).Credentials(ctx)
+		got, err := p.loginSession(r).Credentials(ctx)
 		if err != nil {
 			return Outcome{}, err
 		}
-		return p.loginOutcome(r, e, warned), nil
+		return p.loginOutcome(r, got.Entry, got.Warning), nil
 	}
 	if e, ok, err := p.cached(ctx, r); ok || err != nil {
 		return Outcome{Entry: e}, err
@@ -33,12 +32,12 @@ func (p *Provider) loginCredentials(ctx context.Context, r Request) (Outcome, er
 		return Outcome{Entry: e}, err
 	}
 	defer turn.Lock.Close()
-	var warned error
-	base, err := p.loginSession(r, &warned).Credentials(ctx)
+	base, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
-	e, err = p.assumeWithLogin(ctx, r, base)
+	warned := base.Warning
+	e, err = p.assumeWithLogin(ctx, r, base.Entry)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -98,21 +97,16 @@ func (p *Provider) assumeWithLogin(ctx context.Context, r Request, base cache.En
 // tryLoginRole is TryRole for a role assumed with an `aws login` session: once, for the
 // shortest time, not cached. It may refresh the session, as a call of process would.
 func (p *Provider) tryLoginRole(ctx context.Context, r Request) (string, error) {
-	base, err := p.loginSession(r, new(error)).Credentials(ctx)
+	base, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return "", err
 	}
 	return p.tryAssume(ctx, r, base.Credentials, ExplainLoginRole)
 }
 
-// loginSession is r's aws login session; the first thing it warns of goes to *warned.
-func (p *Provider) loginSession(r Request, warned *error) *loginsession.Session {
-	warn := func(err error) {
-		if *warned == nil {
-			*warned = err
-		}
-	}
-	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Target: p.Client, Warn: warn, Now: p.Now}
+// loginSession is r's aws login session.
+func (p *Provider) loginSession(r Request) *loginsession.Session {
+	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Target: p.Client, Now: p.Now}
 }
 
 // ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
