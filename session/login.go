@@ -12,43 +12,40 @@ import (
 	"github.com/mfacred/mfacred/loginsession"
 )
 
-// loginCredentials serves a profile whose key source is an `aws login` session (r.Login):
-// the session's own credentials from its token file (package loginsession refreshes them),
-// or r.Role assumed with them and cached in the keyring like every role's credentials, so
-// that the next call is a cache hit for the fast path too.
-func (p *Provider) loginCredentials(ctx context.Context, r Request) (Outcome, error) {
-	if r.Role == nil {
-		got, err := p.loginSession(r).Credentials(ctx)
-		if err != nil {
-			return Outcome{}, err
-		}
-		return p.loginOutcome(r, got.Entry, got.Warning), nil
+// loginBridge serves a profile whose key source is an `aws login` session (r.Login) and that
+// assumes no role: the session's own credentials from its token file, which package
+// loginsession refreshes under its own lock.
+func (p *Provider) loginBridge(ctx context.Context, r Request) (Outcome, error) {
+	got, err := p.loginSession(r).Credentials(ctx)
+	if err != nil {
+		return Outcome{}, err
 	}
-	if e, ok, err := p.cached(ctx, r); ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	turn, e, ok, err := p.lockThenCached(ctx, r, "role|"+string(r.Key()), "role "+r.Role.ARN)
-	if ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	defer turn.Lock.Close()
+	return p.loginOutcome(r, got.Entry, got.Warning), nil
+}
+
+// loginRole is the source of r.Role assumed with an `aws login` session's credentials (r.Login),
+// cached in the keyring like every role's credentials, so that the next call is a cache hit
+// for the fast path too.
+type loginRole struct {
+	p *Provider
+	r Request
+}
+
+func (s loginRole) lock() (name, what string) {
+	return "role|" + string(s.r.Key()), "role " + s.r.Role.ARN
+}
+
+func (s loginRole) fetch(ctx context.Context) (Outcome, error) {
+	p, r := s.p, s.r
 	base, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
-	warned := base.Warning
-	e, err = p.assumeWithLogin(ctx, r, base.Entry)
+	e, err := p.assumeWithLogin(ctx, r, base.Entry)
 	if err != nil {
 		return Outcome{}, err
 	}
-	notCached, err := p.store(ctx, r, e)
-	if err != nil {
-		return Outcome{}, err
-	}
-	out := p.loginOutcome(r, e, warned)
-	if out.NotCached == nil {
-		out.NotCached = notCached
-	}
+	out := p.loginOutcome(r, e, base.Warning)
 	out.Stale = nil // the role's credentials are new; the session's state was said by its warning only
 	return out, nil
 }
