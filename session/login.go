@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
@@ -107,20 +106,19 @@ func (p *Provider) loginSession(r Request) *loginsession.Session {
 }
 
 // ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
-// session's credentials.
+// session's credentials (an *Error; a refusal is loginsession.ErrRoleRefused too).
 func ExplainLoginRole(r Request, err error) error {
 	if e, ok := transient(r, "AssumeRole", err); ok {
 		return e
 	}
-	code, msg, _ := apiError(err)
-	switch {
-	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
-		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
-			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile)), loginsession.ErrRoleRefused}
-	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
-		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
-	case code == "ExpiredToken" || code == "InvalidClientTokenId":
-		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, shellword.Quote(r.Source))
+	switch k := classify(err); k {
+	case RoleRefused:
+		return explained(k, err, loginsession.ErrRoleRefused, "profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
+			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile))
+	case ChainingCap:
+		return explained(k, err, nil, "profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
+	case ExpiredToken, UnknownKey:
+		return explained(k, err, nil, "profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, awsCode(err), shellword.Quote(r.Source))
 	}
 	return ExplainRole(r, err)
 }
