@@ -20,9 +20,6 @@ type Profile struct {
 	Profile  *awsconfig.Profile
 	Request  hit.Request
 	Provider *session.Provider // as for `mfacred process`: same cache, locks and code sources
-	// Codes is the profile's code source, asked for when a code is due; nil: the
-	// provider's own (session.ForProfile: session.CodeSource).
-	Codes func(ctx context.Context) (prompt.Source, error)
 	// Explain adds the ways out to an error of the provider, once, at the edge.
 	Explain func(context.Context, error) error
 	// Child is the name of the command of `exec --server`, which shares the terminal; "" for serve.
@@ -39,12 +36,8 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	codes := c.Codes
-	if codes == nil {
-		codes = c.Provider.Codes
-	}
 	background := session.Options{Policy: hit.Server, Codes: func(ctx context.Context) (prompt.Source, error) {
-		src, err := codes(ctx)
+		src, err := c.Provider.Codes(ctx)
 		if err != nil {
 			return nil, err
 		}

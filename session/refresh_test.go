@@ -151,7 +151,7 @@ func TestSourcesAndTheirLocks(t *testing.T) {
 		{direct, "session.role", "device|" + r.req.Device},
 		{login, "session.loginRole", "role|" + string(login.Key())},
 	} {
-		src := r.p.source(tc.r, Options{})
+		src := r.p.sourceOf(tc.r, Options{})
 		if name, _ := src.lock(); fmt.Sprintf("%T", src) != tc.kind || name != tc.lock {
 			t.Errorf("%s: %T with lock %q, want %s with %q", tc.r.Profile, src, name, tc.kind, tc.lock)
 		}

@@ -188,7 +188,7 @@ func (p *Provider) CredentialsWith(ctx context.Context, r Request, o Options) (O
 	if r.Login != nil && r.Role == nil {
 		out, err = p.loginBridge(ctx, r) // login.go
 	} else {
-		out, err = p.refresh(ctx, r, o.policy(), p.source(r, o))
+		out, err = p.refresh(ctx, r, o.policy(), p.sourceOf(r, o))
 	}
 	// An aws login session's own credentials are package loginsession's to fall back on.
 	if err != nil && cannotRenew(err) && ctx.Err() == nil && r.InKeyring() {
@@ -214,9 +214,9 @@ func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) (*NotCac
 	return &NotCached{Profile: r.Profile, Device: r.Device, Err: err}, nil
 }
 
-// source is what makes r's credentials: a role on an aws login session, a role, or an MFA
+// sourceOf is what makes r's credentials: a role on an aws login session, a role, or an MFA
 // session.
-func (p *Provider) source(r Request, o Options) source {
+func (p *Provider) sourceOf(r Request, o Options) source {
 	switch {
 	case r.Login != nil:
 		return loginRole{p, r} // login.go
