@@ -45,7 +45,7 @@ func (s loginRole) fetch(ctx context.Context) (Outcome, error) {
 		return Outcome{}, err
 	}
 	out := p.loginOutcome(r, e, base.Warning)
-	out.Stale = nil // the role's credentials are new; the session's state was said by its warning only
+	out.Stale = nil // the role's credentials are new, whatever state the session that made them was in
 	return out, nil
 }
 
