@@ -75,11 +75,15 @@ func NewToken() (string, error) {
 // Server serves and renews one profile's credentials.
 type Server struct {
 	// Fetch returns the profile's credentials, renewing them when they are due: in mfacred a
-	// session.Provider with policy hit.Server, so it renews exactly when hit.Server.RenewAt says. Stale
+	// session.Provider called with policy hit.Server, so it renews exactly when hit.Server.RenewAt says. Stale
 	// credentials (still good, but they could not be renewed) are served by Start, and a
 	// renewal that gets them counts as failed; credentials that could not be cached are
 	// served, and that is said once.
 	Fetch func(ctx context.Context) (session.Outcome, error)
+	// Renew is what the renewer in the background fetches with: in mfacred the same
+	// provider, with a code source that reads the terminal only where it may
+	// (RenewalCodes). nil: Fetch.
+	Renew func(ctx context.Context) (session.Outcome, error)
 	// Token is the Authorization header a client must send.
 	Token string
 	// AccountID is sent as AccountId when not empty.
@@ -177,6 +181,10 @@ func (s *Server) renew(ctx context.Context) {
 		failures = 1
 	}
 	s.mu.Unlock()
+	fetch := s.Renew
+	if fetch == nil {
+		fetch = s.Fetch
+	}
 	for {
 		wait := hit.Server.RenewNext(got, exp, s.now()).Sub(s.now())
 		if failures > 0 {
@@ -195,7 +203,7 @@ func (s *Server) renew(ctx context.Context) {
 			return
 		}
 		fctx, cancel := context.WithTimeout(ctx, FetchTimeout)
-		out, err := s.Fetch(fctx)
+		out, err := fetch(fctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:

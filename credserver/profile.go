@@ -20,9 +20,6 @@ type Profile struct {
 	Profile  *awsconfig.Profile
 	Request  hit.Request
 	Provider *session.Provider // as for `mfacred process`: same cache, locks and code sources
-	// Codes is the profile's code source, asked for when a code is due; nil: the
-	// provider's own (session.ForProfile: session.CodeSource).
-	Codes func(ctx context.Context) (prompt.Source, error)
 	// Explain adds the ways out to an error of the provider, once, at the edge.
 	Explain func(context.Context, error) error
 	// Child is the name of the command of `exec --server`, which shares the terminal; "" for serve.
@@ -31,35 +28,25 @@ type Profile struct {
 }
 
 // ForProfile gets the profile's first credentials (within ctx, where a code may be asked for
-// on the terminal) and returns the server that keeps them renewed with the same provider. A
-// renewal in the background asks for a code only where RenewalCodes allows.
+// on the terminal) and returns the server that keeps them renewed with the same provider,
+// under hit.Server. A renewal in the background asks for a code only where RenewalCodes
+// allows. Both are options of each call (session.Options): the provider is not changed.
 func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 	token, err := NewToken()
 	if err != nil {
 		return nil, err
 	}
-	prov := c.Provider
-	prov.Policy = hit.Server
-	explain := func(ctx context.Context, err error) error {
-		if errors.As(err, new(noTerminal)) {
-			return err // says why already
+	background := session.Options{Policy: hit.Server, Codes: func(ctx context.Context) (prompt.Source, error) {
+		src, err := c.Provider.Codes(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return c.Explain(ctx, err)
-	}
+		return RenewalCodes(src, c.Profile, c.Child, child.Terminal)
+	}}
 	srv := &Server{
-		// Called by one goroutine at a time: Start, then the renewer.
-		// The server keeps serving what it has by itself, so stale credentials (cached ones the
-		// provider could not renew) are a failed renewal to it, to retry and report (Server.Fetch).
-		Fetch: func(ctx context.Context) (session.Outcome, error) {
-			out, err := prov.Credentials(ctx, c.current())
-			if err != nil {
-				return out, explain(ctx, err)
-			}
-			if out.Stale != nil {
-				out.Stale.Cause = explain(ctx, out.Stale.Cause)
-			}
-			return out, nil
-		},
+		// Each called by one goroutine at a time: Start, then the renewer.
+		Fetch:     c.fetch(session.Options{Policy: hit.Server}),
+		Renew:     c.fetch(background),
 		Token:     token,
 		AccountID: hit.Of(c.Profile).Account(),
 		Log:       c.Log,
@@ -68,19 +55,29 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 	if err := srv.Start(ctx); err != nil {
 		return nil, err
 	}
-	// Set before Run starts the renewer.
-	codes := c.Codes
-	if codes == nil {
-		codes = prov.Codes
-	}
-	prov.Codes = func(ctx context.Context) (prompt.Source, error) {
-		src, err := codes(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return RenewalCodes(src, c.Profile, c.Child, child.Terminal)
-	}
 	return srv, nil
+}
+
+// fetch gets the credentials of c.current() from c.Provider with o, errors explained. The
+// server keeps serving what it has by itself, so stale credentials (cached ones the provider
+// could not renew) are a failed renewal to it, to retry and report (Server.Fetch).
+func (c Profile) fetch(o session.Options) func(ctx context.Context) (session.Outcome, error) {
+	explain := func(ctx context.Context, err error) error {
+		if errors.As(err, new(noTerminal)) {
+			return err // says why already
+		}
+		return c.Explain(ctx, err)
+	}
+	return func(ctx context.Context) (session.Outcome, error) {
+		out, err := c.Provider.CredentialsWith(ctx, c.current(), o)
+		if err != nil {
+			return out, explain(ctx, err)
+		}
+		if out.Stale != nil {
+			out.Stale.Cause = explain(ctx, out.Stale.Cause)
+		}
+		return out, nil
+	}
 }
 
 // current is the request as the files have it now, for a profile on an `aws login` session:

@@ -61,3 +61,10 @@ func (s sdk) ListMFADevices(ctx context.Context, in *iam.ListMFADevicesInput, op
 type tokenSession struct{ *loginsession.Session }
 
 func (s tokenSession) Path() (string, error) { return loginsession.Path(s.Login.Session) }
+
+// Credentials are what process would serve (loginsession.Session.Credentials); a warning
+// with them is process's to say, not doctor's.
+func (s tokenSession) Credentials(ctx context.Context) (cache.Entry, error) {
+	got, err := s.Session.Credentials(ctx)
+	return got.Entry, err
+}

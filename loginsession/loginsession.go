@@ -92,11 +92,16 @@ type Session struct {
 	Target awsclient.Target
 	// NewClient builds the signin client for region; nil: DefaultClient for Target.
 	NewClient func(ctx context.Context, region string) (Client, error)
-	// Warn is told when a refresh failed for want of the signin service (the error is
-	// ErrUnavailable) while the credentials are still usable (usable): they are served
-	// all the same; and when refreshed credentials could not be saved.
-	Warn func(error)
-	Now  func() time.Time
+	Now       func() time.Time
+}
+
+// Result is what Credentials got: the credentials, and what to tell the person about them.
+type Result struct {
+	cache.Entry
+	// Warning is set when the credentials are served all the same although something failed:
+	// a refresh failed for want of the signin service (the error is ErrUnavailable) while they
+	// are still usable; or refreshed credentials could not be saved.
+	Warning error
 }
 
 // New is the session of a resolved profile's Login.
@@ -142,14 +147,14 @@ func (s *Session) Read() (*Token, string, error) {
 
 // Credentials returns the session's credentials while they serve (fresh), refreshing them
 // first if need be; or, when the signin service cannot be reached, ones still usable as a
-// last resort (usable; Warn says so).
-func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
+// last resort (usable; the Result's Warning says so).
+func (s *Session) Credentials(ctx context.Context) (Result, error) {
 	t, path, err := s.Read()
 	if err != nil {
-		return cache.Entry{}, err
+		return Result{}, err
 	}
 	if s.fresh(t) {
-		return t.Entry(), nil
+		return Result{Entry: t.Entry()}, nil
 	}
 	// The wait leaves room to read what the other process wrote.
 	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
@@ -159,7 +164,7 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		// One lock per file, whatever spelling of its folder reached it: one refresh.
 		turn, err := s.Locks.LockOrWait(ctx, "login|"+real, time.Until(until))
 		if err != nil {
-			return cache.Entry{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
+			return Result{}, fmt.Errorf("profile %s: wait for the refresh of the aws login session of profile %s: %w", s.Profile, s.Login.Profile, err)
 		}
 		// Read again, with the lock or after its holder let go: it may have refreshed.
 		if t, _, err = s.Read(); err != nil || s.fresh(t) {
@@ -167,9 +172,9 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 				turn.Lock.Close()
 			}
 			if err != nil {
-				return cache.Entry{}, err
+				return Result{}, err
 			}
-			return t.Entry(), nil
+			return Result{Entry: t.Entry()}, nil
 		}
 		lock = turn.Lock
 	}
@@ -178,12 +183,9 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	save, err := s.prepareSave(real, t)
 	if err != nil {
 		if s.usable(t) {
-			if s.Warn != nil {
-				s.Warn(err)
-			}
-			return t.Entry(), nil
+			return Result{Entry: t.Entry(), Warning: err}, nil
 		}
-		return cache.Entry{}, err
+		return Result{}, err
 	}
 	defer save.Abort()
 	read := t.Bytes()
@@ -193,25 +195,23 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 		// session lives on in that file: serve it rather than say that it ended.
 		if errors.Is(err, ErrEnded) {
 			if now := s.newerFile(ctx, path, read, errors.As(err, new(spent))); now != nil {
-				return now.Entry(), nil
+				return Result{Entry: now.Entry()}, nil
 			}
 		}
 		if errors.Is(err, ErrUnavailable) && ctx.Err() == nil && s.usable(t) {
-			if s.Warn != nil {
-				s.Warn(err) // the caller says that the current credentials are served, and how long they live
-			}
-			return t.Entry(), nil
+			// The caller says that the current credentials are served, and how long they live.
+			return Result{Entry: t.Entry(), Warning: err}, nil
 		}
-		return cache.Entry{}, err
+		return Result{}, err
 	}
 	// The AWS CLI takes no lock: a sign-in (or its own refresh) may have rewritten the file
 	// while this refresh was under way, or `aws logout` removed it. The newer file is kept,
 	// and served if it is fresh; a removed one is not brought back.
 	if now, changed := s.since(path, read); changed {
 		if now != nil && s.fresh(now) {
-			return now.Entry(), nil
+			return Result{Entry: now.Entry()}, nil
 		}
-		return t.Entry(), nil
+		return Result{Entry: t.Entry()}, nil
 	}
 	b, err := t.Marshal()
 	if err == nil {
@@ -220,12 +220,10 @@ func (s *Session) Credentials(ctx context.Context) (cache.Entry, error) {
 	if err != nil {
 		// The old refresh token is spent: the session is lost whatever happens now, but
 		// the credentials just issued still serve this call.
-		if s.Warn != nil {
-			s.Warn(fmt.Errorf("profile %s: save the refreshed aws login session of profile %s in %s: %w; the refresh token it replaced is spent: sign in again with `aws login --profile %s` once this session's credentials end",
-				s.Profile, s.Login.Profile, path, err, shellword.Quote(s.Login.Profile)))
-		}
+		return Result{Entry: t.Entry(), Warning: fmt.Errorf("profile %s: save the refreshed aws login session of profile %s in %s: %w; the refresh token it replaced is spent: sign in again with `aws login --profile %s` once this session's credentials end",
+			s.Profile, s.Login.Profile, path, err, shellword.Quote(s.Login.Profile))}, nil
 	}
-	return t.Entry(), nil
+	return Result{Entry: t.Entry()}, nil
 }
 
 // spentWait is how long a refresh whose token was refused as spent (invalid_grant) waits for

@@ -66,8 +66,8 @@ func (p *Provider) LongTermKeys(ctx context.Context, r Request) (keys cache.Cred
 }
 
 // withKeys prepares a call signed with the long-term keys that sends a code: the client, the
-// code source, and base, which records the keys the result derives from.
-func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base cache.Entry, src prompt.Source, err error) {
+// code source (from codes), and base, which records the keys the result derives from.
+func (p *Provider) withKeys(ctx context.Context, r Request, codes func(context.Context) (prompt.Source, error)) (client STS, base cache.Entry, src prompt.Source, err error) {
 	keys, fromFile, err := p.LongTermKeys(ctx, r)
 	if err != nil {
 		return nil, base, nil, err
@@ -76,7 +76,7 @@ func (p *Provider) withKeys(ctx context.Context, r Request) (client STS, base ca
 	if client, err = p.NewSTS(ctx, keys); err != nil {
 		return nil, base, nil, fmt.Errorf("profile %s: %w", r.Profile, err)
 	}
-	if src, err = p.Codes(ctx); err != nil {
+	if src, err = codes(ctx); err != nil {
 		return nil, base, nil, err
 	}
 	return client, base, src, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
@@ -12,45 +11,41 @@ import (
 	"github.com/mfacred/mfacred/loginsession"
 )
 
-// loginCredentials serves a profile whose key source is an `aws login` session (r.Login):
-// the session's own credentials from its token file (package loginsession refreshes them),
-// or r.Role assumed with them and cached in the keyring like every role's credentials, so
-// that the next call is a cache hit for the fast path too.
-func (p *Provider) loginCredentials(ctx context.Context, r Request) (Outcome, error) {
-	if r.Role == nil {
-		var warned error
-		e, err := p.loginSession(r, &warned).Credentials(ctx)
-		if err != nil {
-			return Outcome{}, err
-		}
-		return p.loginOutcome(r, e, warned), nil
-	}
-	if e, ok, err := p.cached(ctx, r); ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	turn, e, ok, err := p.lockThenCached(ctx, r, "role|"+string(r.Key()), "role "+r.Role.ARN)
-	if ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	defer turn.Lock.Close()
-	var warned error
-	base, err := p.loginSession(r, &warned).Credentials(ctx)
+// loginBridge serves a profile whose key source is an `aws login` session (r.Login) and that
+// assumes no role: the session's own credentials from its token file, which package
+// loginsession refreshes under its own lock.
+func (p *Provider) loginBridge(ctx context.Context, r Request) (Outcome, error) {
+	got, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
-	e, err = p.assumeWithLogin(ctx, r, base)
+	return p.loginOutcome(r, got.Entry, got.Warning), nil
+}
+
+// loginRole is the source of r.Role assumed with an `aws login` session's credentials (r.Login),
+// cached in the keyring like every role's credentials, so that the next call is a cache hit
+// for the fast path too.
+type loginRole struct {
+	p *Provider
+	r Request
+}
+
+func (s loginRole) lock() (name, what string) {
+	return "role|" + string(s.r.Key()), "role " + s.r.Role.ARN
+}
+
+func (s loginRole) fetch(ctx context.Context) (Outcome, error) {
+	p, r := s.p, s.r
+	base, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
-	notCached, err := p.store(ctx, r, e)
+	e, err := p.assumeWithLogin(ctx, r, base.Entry)
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := p.loginOutcome(r, e, warned)
-	if out.NotCached == nil {
-		out.NotCached = notCached
-	}
-	out.Stale = nil // the role's credentials are new; the session's state was said by its warning only
+	out := p.loginOutcome(r, e, base.Warning)
+	out.Stale = nil // the role's credentials are new, whatever state the session that made them was in
 	return out, nil
 }
 
@@ -98,38 +93,32 @@ func (p *Provider) assumeWithLogin(ctx context.Context, r Request, base cache.En
 // tryLoginRole is TryRole for a role assumed with an `aws login` session: once, for the
 // shortest time, not cached. It may refresh the session, as a call of process would.
 func (p *Provider) tryLoginRole(ctx context.Context, r Request) (string, error) {
-	base, err := p.loginSession(r, new(error)).Credentials(ctx)
+	base, err := p.loginSession(r).Credentials(ctx)
 	if err != nil {
 		return "", err
 	}
 	return p.tryAssume(ctx, r, base.Credentials, ExplainLoginRole)
 }
 
-// loginSession is r's aws login session; the first thing it warns of goes to *warned.
-func (p *Provider) loginSession(r Request, warned *error) *loginsession.Session {
-	warn := func(err error) {
-		if *warned == nil {
-			*warned = err
-		}
-	}
-	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Target: p.Client, Warn: warn, Now: p.Now}
+// loginSession is r's aws login session.
+func (p *Provider) loginSession(r Request) *loginsession.Session {
+	return &loginsession.Session{Profile: r.Profile, Login: *r.Login, Locks: p.Store, Target: p.Client, Now: p.Now}
 }
 
 // ExplainLoginRole explains AssumeRole's errors for a role assumed with an `aws login`
-// session's credentials.
+// session's credentials (an *Error; a refusal is loginsession.ErrRoleRefused too).
 func ExplainLoginRole(r Request, err error) error {
 	if e, ok := transient(r, "AssumeRole", err); ok {
 		return e
 	}
-	code, msg, _ := apiError(err)
-	switch {
-	case code == "AccessDenied" && strings.Contains(msg, "sts:AssumeRole"):
-		return sentence{fmt.Sprintf("profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
-			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile)), loginsession.ErrRoleRefused}
-	case code == "ValidationError" && strings.Contains(msg, "1 hour session limit"):
-		return fmt.Errorf("profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
-	case code == "ExpiredToken" || code == "InvalidClientTokenId":
-		return fmt.Errorf("profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, code, shellword.Quote(r.Source))
+	switch k := classify(err); k {
+	case RoleRefused:
+		return explained(k, err, loginsession.ErrRoleRefused, "profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
+			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile))
+	case ChainingCap:
+		return explained(k, err, nil, "profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
+	case ExpiredToken, UnknownKey:
+		return explained(k, err, nil, "profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, awsCode(err), shellword.Quote(r.Source))
 	}
 	return ExplainRole(r, err)
 }

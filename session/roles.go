@@ -14,42 +14,36 @@ import (
 	"github.com/mfacred/mfacred/prompt"
 )
 
-// roleCredentials assumes r.Role with the source session (taken from the cache, or renewed
-// with a code, under the device's lock as any session), or in Direct mode with the
-// long-term keys and a code of its own.
-func (p *Provider) roleCredentials(ctx context.Context, r Request) (Outcome, error) {
-	if e, ok, err := p.cached(ctx, r); ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	// Direct mode sends a code, so it queues with the device's other refreshes.
-	lockName := "role|" + string(r.Key())
-	if r.Role.Direct {
-		lockName = "device|" + r.Device
-	}
-	turn, e, ok, err := p.lockThenCached(ctx, r, lockName, "role "+r.Role.ARN)
-	if ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	defer turn.Lock.Close()
+// role is the source of r.Role's credentials: AssumeRole with the MFA session (from the cache,
+// or renewed with a code, by the same flow under the device's lock), or in Direct mode with
+// the long-term keys and a code of its own. o are the call's, its MFA session's too.
+type role struct {
+	p *Provider
+	r Request
+	o Options
+}
 
-	via, err := p.roleClient(ctx, r)
+// lock: Direct mode sends a code, so it queues with the device's other refreshes.
+func (s role) lock() (name, what string) {
+	if s.r.Role.Direct {
+		return "device|" + s.r.Device, "role " + s.r.Role.ARN
+	}
+	return "role|" + string(s.r.Key()), "role " + s.r.Role.ARN
+}
+
+func (s role) fetch(ctx context.Context) (Outcome, error) {
+	p, r := s.p, s.r
+	via, err := p.roleClient(ctx, r, s.o)
 	if err != nil {
 		return Outcome{}, err
 	}
-	e, err = p.assume(ctx, r, via)
+	e, err := p.assume(ctx, r, via)
 	if err != nil {
 		return Outcome{}, err
 	}
 	base := via.base
 	e.SourceKeyID, e.FromFile, e.Source, e.Device, e.Role = base.SourceKeyID, base.FromFile, r.Source, r.Device, r.Role.ARN
-	notCached, err := p.store(ctx, r, e)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if via.sessionNotCached != nil { // the first to happen is the one said
-		notCached = via.sessionNotCached
-	}
-	return Outcome{Entry: e, NotCached: notCached}, nil
+	return Outcome{Entry: e, NotCached: via.sessionNotCached}, nil
 }
 
 // roleVia is what a role is assumed with: a client signed with the MFA session (or, Direct,
@@ -64,17 +58,17 @@ type roleVia struct {
 }
 
 // roleClient prepares the AssumeRole call of r.Role: with the long-term keys in Direct mode,
-// else with the MFA session (from the cache, or renewed).
-func (p *Provider) roleClient(ctx context.Context, r Request) (roleVia, error) {
+// else with the MFA session (from the cache, or renewed: refresh with its source).
+func (p *Provider) roleClient(ctx context.Context, r Request, o Options) (roleVia, error) {
 	var via roleVia
 	var err error
 	if r.Role.Direct {
-		via.client, via.base, via.src, err = p.withKeys(ctx, r)
+		via.client, via.base, via.src, err = p.withKeys(ctx, r, o.codes(p))
 		return via, err
 	}
 	sr := r
 	sr.Role, sr.MinLeft = nil, 0
-	session, err := p.sessionCredentials(ctx, sr)
+	session, err := p.refresh(ctx, sr, o.policy(), mfaSession{p, sr, o.codes(p)})
 	if err != nil {
 		return via, err
 	}

@@ -1,19 +1,27 @@
 // Package session turns long-term IAM user keys and an MFA code into STS session
-// credentials, cached so that a code is asked for only when a session must be renewed.
+// credentials, cached so that a code is asked for only when a session must be renewed; and
+// assumes roles with them, or with an `aws login` session.
 //
-// The flow of Provider.Credentials, top to bottom (this file; the rest by concern: roles.go,
-// codes.go, explain.go, probes.go):
+// Every miss is one flow, refresh (refresh.go), whatever makes the credentials:
 //
-//  1. read the cached session (one keyring read, no network): serve it if the provider's
-//     policy (package hit) says it may be served;
-//  2. otherwise take the device's lock, so that parallel callers share one refresh, and
-//     read the cache again: another process may have renewed it meanwhile;
-//  3. load the long-term keys, get a code from the first code source that applies, never
-//     sending a code twice (AWS accepts each once);
-//  4. call GetSessionToken, store the session, return it.
+//  1. read the cached item (one keyring read, no network): serve it if the call's policy
+//     (package hit) says it may be served;
+//  2. otherwise take the source's lock, so that parallel callers share one refresh, and read
+//     the cache again: another process may have renewed it meanwhile;
+//  3. fetch: the source gets what it needs — a code (never one sent before: AWS accepts each
+//     once) or a session or a token — and calls STS;
+//  4. store the new credentials, return them.
 //
-// A failed refresh never touches the cached session or the stored keys. What the caller gets
-// is an Outcome: the credentials, and, typed, why they are stale or were not cached.
+// Its three sources: an MFA session (mfaSession, this file: GetSessionToken with the
+// long-term keys and a code), a role (role, roles.go: AssumeRole with an MFA session, itself
+// got by this flow, or Direct with the keys and a code), and a role on an `aws login` session
+// (loginRole, login.go: AssumeRole with the session's credentials, which package loginsession
+// refreshes). The rest by concern: codes.go, explain.go (the one reader of AWS's errors),
+// probes.go.
+//
+// A failed refresh never touches the cached item or the stored keys. What the caller gets
+// is an Outcome: the credentials, and, typed, why they are stale (Provider.CredentialsWith's
+// last resort) or were not cached.
 package session
 
 import (
@@ -70,16 +78,40 @@ type Provider struct {
 	// takes them (awsclient.For of the profile).
 	Client awsclient.Target
 	// Codes returns the code source for the request, asked only on a refresh, within that
-	// refresh's ctx (a stored seed is read then, bounded by it).
+	// refresh's ctx (a stored seed is read then, bounded by it). A call's Options may give
+	// another.
 	Codes func(ctx context.Context) (prompt.Source, error)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Sleep waits, or returns early with ctx's error; deadline.Sleep when nil.
 	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Options are how one call judges and renews what it finds: they belong to the caller, not
+// to the Provider, so that callers sharing a provider never change each other's.
+type Options struct {
 	// Policy says how much life cached credentials must have left to be served (package hit);
-	// the zero value is hit.Process. The credentials server uses hit.Server, so that it
+	// the zero value is hit.Process. The credentials server passes hit.Server, so that it
 	// renews before its clients need it.
 	Policy hit.Policy
+	// Codes is the code source of this call, asked only on a refresh; nil: the provider's
+	// (Provider.Codes). The credentials server's renewals in the background pass one that
+	// reads the terminal only where it may.
+	Codes func(ctx context.Context) (prompt.Source, error)
+}
+
+func (o Options) policy() hit.Policy {
+	if o.Policy == (hit.Policy{}) {
+		return hit.Process
+	}
+	return o.Policy
+}
+
+func (o Options) codes(p *Provider) func(ctx context.Context) (prompt.Source, error) {
+	if o.Codes != nil {
+		return o.Codes
+	}
+	return p.Codes
 }
 
 // Outcome is what Credentials got: the credentials, and why they are not simply fresh and
@@ -141,25 +173,23 @@ func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 	return deadline.Sleep(ctx, d)
 }
 
-func (p *Provider) policy() hit.Policy {
-	if p.Policy == (hit.Policy{}) {
-		return hit.Process
-	}
-	return p.Policy
+// Credentials is CredentialsWith the default Options: hit.Process, the provider's codes.
+func (p *Provider) Credentials(ctx context.Context, r Request) (Outcome, error) {
+	return p.CredentialsWith(ctx, r, Options{})
 }
 
-// Credentials returns a session for r, or r.Role's credentials, from the cache or from STS
-// (or from an aws login session, login.go). When they cannot be renewed for want of a code
-// source or of STS, cached ones that the SDKs still take are returned, marked Stale.
-func (p *Provider) Credentials(ctx context.Context, r Request) (Outcome, error) {
-	get := p.sessionCredentials
-	if r.Role != nil {
-		get = p.roleCredentials
+// CredentialsWith returns a session for r, or r.Role's credentials, from the cache or from
+// STS (refresh, from r's source), or an aws login session's own (login.go). When they cannot
+// be renewed for want of a code source or of STS, cached ones that the SDKs still take are
+// returned, marked Stale: this is the one place of that last resort.
+func (p *Provider) CredentialsWith(ctx context.Context, r Request, o Options) (Outcome, error) {
+	var out Outcome
+	var err error
+	if r.Login != nil && r.Role == nil {
+		out, err = p.loginBridge(ctx, r) // login.go
+	} else {
+		out, err = p.refresh(ctx, r, o.policy(), p.sourceOf(r, o))
 	}
-	if r.Login != nil {
-		get = p.loginCredentials // login.go
-	}
-	out, err := get(ctx, r)
 	// An aws login session's own credentials are package loginsession's to fall back on.
 	if err != nil && cannotRenew(err) && ctx.Err() == nil && r.InKeyring() {
 		if old, v, _ := hit.Lookup(ctx, p.Store, r, hit.LastResort, p.now()); v.Serves() {
@@ -184,9 +214,21 @@ func (p *Provider) store(ctx context.Context, r Request, e cache.Entry) (*NotCac
 	return &NotCached{Profile: r.Profile, Device: r.Device, Err: err}, nil
 }
 
-// cached returns the entry under r's key if it may be served under the provider's policy.
-func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, error) {
-	e, v, err := hit.Lookup(ctx, p.Store, r, p.policy(), p.now())
+// sourceOf is what makes r's credentials: a role on an aws login session, a role, or an MFA
+// session.
+func (p *Provider) sourceOf(r Request, o Options) source {
+	switch {
+	case r.Login != nil:
+		return loginRole{p, r} // login.go
+	case r.Role != nil:
+		return role{p, r, o} // roles.go
+	}
+	return mfaSession{p, r, o.codes(p)}
+}
+
+// cached returns the entry under r's key if it may be served under policy.
+func (p *Provider) cached(ctx context.Context, r Request, policy hit.Policy) (cache.Entry, bool, error) {
+	e, v, err := hit.Lookup(ctx, p.Store, r, policy, p.now())
 	return e, v.Serves(), err
 }
 
@@ -194,7 +236,7 @@ func (p *Provider) cached(ctx context.Context, r Request) (cache.Entry, bool, er
 // serves what that one cached; only if it cached nothing usable does this process try to take
 // the lock itself. With the lock held it reads the cache once more: another process may have
 // renewed the entry just before. It returns the lock, or the entry to serve (ok).
-func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what string) (cache.Turn, cache.Entry, bool, error) {
+func (p *Provider) lockThenCached(ctx context.Context, r Request, policy hit.Policy, name, what string) (cache.Turn, cache.Entry, bool, error) {
 	// The wait leaves room to read what the other process stored (docs/aws-contract.md §2).
 	until := time.Now().Add(deadline.Left(ctx, deadline.LockWait, deadline.Keyring))
 	for {
@@ -202,7 +244,7 @@ func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what str
 		if err != nil {
 			return cache.Turn{}, cache.Entry{}, false, fmt.Errorf("profile %s: wait for the refresh of %s: %w", r.Profile, what, err)
 		}
-		e, ok, _ := p.cached(ctx, r)
+		e, ok, _ := p.cached(ctx, r, policy)
 		switch {
 		case ok:
 			if turn.Lock != nil {
@@ -216,21 +258,24 @@ func (p *Provider) lockThenCached(ctx context.Context, r Request, name, what str
 	}
 }
 
-func (p *Provider) sessionCredentials(ctx context.Context, r Request) (Outcome, error) {
-	if e, ok, err := p.cached(ctx, r); ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	turn, e, ok, err := p.lockThenCached(ctx, r, "device|"+r.Device, "device "+r.Device)
-	if ok || err != nil {
-		return Outcome{Entry: e}, err
-	}
-	defer turn.Lock.Close()
+// mfaSession is the source of an MFA session: GetSessionToken signed with the long-term keys,
+// with a code from codes.
+type mfaSession struct {
+	p     *Provider
+	r     Request
+	codes func(ctx context.Context) (prompt.Source, error)
+}
 
-	client, base, src, err := p.withKeys(ctx, r)
+// lock: a device's refreshes queue together, as each sends a code.
+func (s mfaSession) lock() (name, what string) { return "device|" + s.r.Device, "device " + s.r.Device }
+
+func (s mfaSession) fetch(ctx context.Context) (Outcome, error) {
+	p, r := s.p, s.r
+	client, base, src, err := p.withKeys(ctx, r, s.codes)
 	if err != nil {
 		return Outcome{}, err
 	}
-	e, err = p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
+	e, err := p.withCode(ctx, r, src, func(code string) (cache.Entry, error) {
 		ctx, cancel := context.WithTimeout(ctx, deadline.Call)
 		defer cancel()
 		out, err := client.GetSessionToken(ctx, &sts.GetSessionTokenInput{
@@ -247,11 +292,7 @@ func (p *Provider) sessionCredentials(ctx context.Context, r Request) (Outcome, 
 		return Outcome{}, err
 	}
 	e.SourceKeyID, e.FromFile, e.Source, e.Device = base.SourceKeyID, base.FromFile, r.Source, r.Device
-	notCached, err := p.store(ctx, r, e)
-	if err != nil {
-		return Outcome{}, err
-	}
-	return Outcome{Entry: e, NotCached: notCached}, nil
+	return Outcome{Entry: e}, nil
 }
 
 func ptr[T any](v T) *T { return &v }

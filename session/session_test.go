@@ -214,8 +214,11 @@ func TestServerPolicyRenewsEarlier(t *testing.T) {
 	if again := r.get(t); again.AccessKeyID != first.AccessKeyID {
 		t.Fatal("renewed with 19 min left under hit.Process")
 	}
-	r.p.Policy = hit.Server
-	if renewed := r.get(t); renewed.AccessKeyID == first.AccessKeyID || len(r.sts.calls) != 2 {
+	out, err := r.p.CredentialsWith(context.Background(), r.req, Options{Policy: hit.Server})
+	if err != nil || out.Warning() != nil {
+		t.Fatal(err, out.Warning())
+	}
+	if renewed := out.Entry; renewed.AccessKeyID == first.AccessKeyID || len(r.sts.calls) != 2 {
 		t.Fatalf("under hit.Server with 19 min left: renewed %v, %d STS calls", renewed.AccessKeyID != first.AccessKeyID, len(r.sts.calls))
 	}
 }
