@@ -85,6 +85,7 @@ func (s *tmuxSession) typeLine(text string) {
 // The AWS CLI captures the helper's stderr; the prompt goes to the terminal itself, so the
 // person sees it, types a code, and the command completes. A wrong code is asked for again.
 func TestTerminalPromptUnderAWSCLI(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	w.writeConfig()
