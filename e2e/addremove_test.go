@@ -12,9 +12,6 @@ import (
 // away.
 func TestAddChecksKeysFirstAndRemove(t *testing.T) {
 	t.Parallel() // waits on the local STS
-	// Serial: its remove deletes keyring items while parallel tests list theirs, and a listing
-	// that meets an item deleted under it fails ("Object does not exist at path"), a product
-	// defect reported with issue 20's run.
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -55,6 +52,7 @@ func TestAddChecksKeysFirstAndRemove(t *testing.T) {
 
 // clear --profile reports what it forgot: one session the first time, none the second.
 func TestClearCountsWhatItForgot(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

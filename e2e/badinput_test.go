@@ -112,6 +112,9 @@ func TestBadInputs(t *testing.T) {
 // 2-core machine running other tests, which alone can take most of a second; a hang or a read
 // of /dev/zero until the memory runs out would take far longer.
 func TestBadInputConfigNotAFile(t *testing.T) {
+	// Serial: beside the parallel tests (12 at once on 2 cores) a refusal took up to 1.7 s
+	// where alone it takes 0.1-0.2 s: the process starts the time holds, not mfacred, would
+	// come near the bound.
 	w := newWorld(t)
 	fifo := filepath.Join(w.dir, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -134,6 +137,7 @@ func TestBadInputConfigNotAFile(t *testing.T) {
 // fast one could serve: an empty value used to mean the automatic keyring, over
 // MFACRED_KEYRING.
 func TestBadInputKeyringFlagBeforeProcess(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addKeys()
 	w.writeConfig(w.mfaProcess())
@@ -162,6 +166,7 @@ func TestBadInputKeyringFlagBeforeProcess(t *testing.T) {
 // the keyring choice), even with a cached session the fast one could serve; it used to mean
 // the automatic keyring. A --keyring flag in front decides, whatever the variable says.
 func TestBadInputKeyringEnvEmpty(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addKeys()
 	w.writeConfig(w.mfaProcess())

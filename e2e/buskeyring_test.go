@@ -16,9 +16,9 @@ import (
 // busKeyring is the Secret Service on one bus, spoken to over a connection of its own. The
 // test process's keyring calls through cache.OSKeyring share one connection (godbus's session
 // bus, opened once with the environment of the moment), so a check of a private keyring, or
-// a cleanup that runs while a test has set another bus, goes through this instead. It reads
-// and deletes items as zalando/go-keyring stores them (attributes service and username in the
-// login collection); it writes none.
+// a cleanup that runs while a test has set another bus, goes through this instead. It reads,
+// writes and deletes items as zalando/go-keyring stores them (attributes service and username
+// in the login collection).
 type busKeyring struct{ addr string }
 
 const (
@@ -88,8 +88,29 @@ func (k busKeyring) Get(ctx context.Context, service, user string) (string, erro
 	return value, err
 }
 
-func (k busKeyring) Set(context.Context, string, string, string) error {
-	return fmt.Errorf("busKeyring writes no items")
+// Set stores an item as zalando/go-keyring does (cache.OSKeyring): in the login collection,
+// with attributes username and service, replacing one of the same attributes.
+func (k busKeyring) Set(ctx context.Context, service, user, secret string) error {
+	return k.with(ctx, func(conn *dbus.Conn) error {
+		var out dbus.Variant
+		var session dbus.ObjectPath
+		if err := conn.Object(secretsDest, "/org/freedesktop/secrets").CallWithContext(ctx, secretsService+".OpenSession", 0, "plain", dbus.MakeVariant("")).Store(&out, &session); err != nil {
+			return err
+		}
+		props := map[string]dbus.Variant{
+			secretsItem + ".Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
+			secretsItem + ".Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+		}
+		value := struct {
+			Session     dbus.ObjectPath
+			Params      []byte
+			Value       []byte
+			ContentType string
+		}{session, []byte{}, []byte(secret), "text/plain; charset=utf8"}
+		var item, prompt dbus.ObjectPath
+		return conn.Object(secretsDest, "/org/freedesktop/secrets/collection/login").CallWithContext(ctx,
+			"org.freedesktop.Secret.Collection.CreateItem", 0, props, value, true).Store(&item, &prompt)
+	})
 }
 
 func (k busKeyring) Delete(ctx context.Context, service, user string) error {

@@ -142,6 +142,7 @@ func checkUntouched(t *testing.T, w *world, bus string, items []string, before m
 // the keyring holds exactly the items it held before, and no file below the user's home or
 // the temporary folder was made, changed or removed.
 func TestDemoLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w, bus, env := demoWorld(t)
 	items := secretItems(t, bus)
@@ -175,6 +176,7 @@ func TestDemoLeavesNothingBehind(t *testing.T) {
 
 // With no AWS CLI on PATH the Go SDK is the caller; still nothing is left.
 func TestDemoWithoutAWSCLI(t *testing.T) {
+	t.Parallel()
 	w, bus, env := demoWorld(t)
 	items := secretItems(t, bus)
 	before := files(t, w.dir)
@@ -193,6 +195,7 @@ func TestDemoWithoutAWSCLI(t *testing.T) {
 // At a terminal the demo shows the device's current code; the person types it at mfacred's
 // prompt and the demo goes on to the end.
 func TestDemoAtTerminal(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tm := startTmux(t, w, binary+" demo; echo EXIT=$?")
 	screen := tm.waitFor("now: type it when mfacred asks", 30*time.Second)
@@ -211,6 +214,7 @@ func TestDemoAtTerminal(t *testing.T) {
 // With the kernel keyring (no session bus), which holds sessions only, the demo keeps the keys
 // in its own credentials file and still leaves no item in the kernel keyring and no file.
 func TestDemoWithKernelKeyring(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tmp := filepath.Join(w.dir, "tmp")
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
@@ -237,6 +241,10 @@ func TestDemoWithKernelKeyring(t *testing.T) {
 // Ctrl-C while the demo waits for the person's code ends it at once, and it still removes its
 // folder and every keyring item it made.
 func TestDemoCtrlC(t *testing.T) {
+	// Serial: the time it checks against signalBound ends with a line on tmux's screen, so it
+	// holds tmux's screen polling, the shell's next command and (for Ctrl-C) the start of
+	// tmux's client besides mfacred's end; beside the parallel tests on 2 cores those alone
+	// may take most of the bound. Run alone, it measures the product's time.
 	w := newWorld(t)
 	tm := startTmux(t, w, "trap true INT\n"+binary+" demo; echo EXIT=$?")
 	tm.waitFor("MFA code for profile demo", 30*time.Second)

@@ -3,7 +3,8 @@
 package e2e
 
 import (
-	"fmt"
+	"bufio"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -20,12 +21,37 @@ func startXvfb(t *testing.T) string {
 		_, err := exec.LookPath(tool)
 		need(t, tool+" (Debian packages xvfb, zenity, xdotool)", err)
 	}
-	display := fmt.Sprintf(":%d", 90+time.Now().UnixNano()%500)
-	x := exec.Command("Xvfb", display, "-screen", "0", "1024x768x24", "-nolisten", "tcp")
-	if err := x.Start(); err != nil {
+	// Xvfb picks a display no other X server holds and writes its number to fd 3 (-displayfd):
+	// the dialog tests run in parallel, and one chosen here could be another's.
+	r, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1024x768x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{wr}
+	err = x.Start()
+	wr.Close()
+	if err != nil {
+		r.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = x.Process.Kill(); _, _ = x.Process.Wait() })
+	number := make(chan string, 1)
+	go func() { // ends with Xvfb's end at the latest: the pipe's write end is then closed
+		defer r.Close()
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		number <- strings.TrimSpace(line)
+	}()
+	var display string
+	select {
+	case n := <-number:
+		if n == "" {
+			t.Fatal("Xvfb ended without a display")
+		}
+		display = ":" + n
+	case <-time.After(10 * time.Second):
+		t.Fatal("Xvfb named no display within 10 s")
+	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		c := exec.Command("xdotool", "getdisplaygeometry")
 		c.Env = []string{"DISPLAY=" + display}
@@ -98,6 +124,7 @@ func (d *dialogRun) wait(t *testing.T) error {
 // With no terminal but a desktop, the code is asked in a dialog that names the profile;
 // the code typed into it is used.
 func TestDesktopDialogPrompt(t *testing.T) {
+	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig() // no seed, no mfa_process
@@ -121,6 +148,7 @@ func TestDesktopDialogPrompt(t *testing.T) {
 // Cancel in the dialog ends the call at once with a sentence that says so: the dialog is not
 // shown again and nothing is sent to AWS.
 func TestDesktopDialogCancel(t *testing.T) {
+	t.Parallel()
 	display := startXvfb(t)
 	w := newWorld(t)
 	w.writeConfig()

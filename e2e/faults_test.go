@@ -132,6 +132,7 @@ func TestKilledRefresh(t *testing.T) {
 // A damaged, foreign or old-format cache item is a miss, replaced by a good one; a keyring
 // that cannot be reached fails at once with a sentence.
 func TestBadCacheItemsAndNoKeyring(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -156,6 +157,7 @@ func TestBadCacheItemsAndNoKeyring(t *testing.T) {
 // A cached session is served only for the device it was made with: another mfa_serial in
 // the config gets a session of its own.
 func TestChangedSerialNeverServesOldSession(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	backup, _ := w.twoDevices()
 	w.writeConfig(w.mfaProcess())
@@ -173,6 +175,7 @@ func TestChangedSerialNeverServesOldSession(t *testing.T) {
 // The keyring locked mid-run (here: its default collection locked over D-Bus after a session
 // was cached): a one-line error that names the profile and says how to unlock, at once.
 func TestKeyringLockedMidRun(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bus, _ := w.ownKeyring(t) // it gets locked
 	w.writeConfig(w.mfaProcess())

@@ -804,6 +804,7 @@ func TestHostileRestNoSecretInFileErrors(t *testing.T) {
 // failed, where `aws configure set`, which writes the file in place, works. setup writes it in
 // place there too, and the AWS CLI and mfacred then edit the same file one after the other.
 func TestConfigMountedAsOneFileIsWrittenInPlace(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Fatal("unshare (util-linux) is needed to mount the config file on its own for one process")
 	}

@@ -30,6 +30,8 @@ func daemons() map[string]bool {
 // with keys from a credentials-file profile and codes from mfa_process; the second call is a
 // cache hit; no D-Bus or keyring daemon is started behind the user's back.
 func TestKernelKeyringWithoutDBus(t *testing.T) {
+	// Serial: it looks for every dbus-daemon and gnome-keyring-daemon on the machine that
+	// was not there before its calls, and parallel tests start both (own keyrings, bare buses).
 	_, err := exec.LookPath("dbus-launch")
 	need(t, "dbus-launch (Debian package dbus-x11), which a careless keyring library would run", err)
 	w := newWorld(t)
@@ -92,6 +94,7 @@ func TestKernelKeyringWithoutDBus(t *testing.T) {
 // A session bus with no Secret Service on it (a headless server's systemd user bus): the
 // first keyring call finds none, and the kernel keyring serves instead, with no error.
 func TestKernelKeyringWhenTheBusHasNoSecretService(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	bus, stop, err := testenv.BareSessionBus(filepath.Join(w.dir, "bus"))
 	t.Cleanup(stop)

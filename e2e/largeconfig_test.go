@@ -15,6 +15,7 @@ import (
 // checked (docs/config-files.md, Cost); an edit in place at the same size that makes the file
 // invalid (a key twice, as botocore refuses) is seen at the next call: nothing is served.
 func TestProcessLargeConfigStampAndEdit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

@@ -13,6 +13,7 @@ import (
 // mfa_process here copies both from /proc while mfacred waits for its code. (The files are then
 // also scanned with everything else below the test root.)
 func TestNoSecretsInArgvOrEnvironment(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	dump := filepath.Join(w.dir, "proc")
 	if err := os.MkdirAll(dump, 0o700); err != nil {

@@ -294,6 +294,7 @@ MIGkAgEBBDD0k3ZbN5wJ4g2Wm8wq0b0s0bFv5aFqk3s8H0W4vX0nTn0cU1k4m8rR
 
 // Token files that are odd but whole are served, and a refresh keeps what it does not know.
 func TestHostileLoginTokenFileOddButWhole(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	for _, c := range []struct {
 		name    string
@@ -410,6 +411,7 @@ func TestHostileLoginTokenFileOddButWhole(t *testing.T) {
 // role serves them, in one line naming the file and both accounts, and a role cached before
 // stops too.
 func TestHostileLoginTokenFileOfAnotherAccount(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.caller(lw.admin)
 	m := lw.hostileToken(15 * time.Minute)
@@ -532,6 +534,7 @@ func TestHostileLoginTokenFileKinds(t *testing.T) {
 // AWS_LOGIN_CACHE_DIRECTORY spelled in every way a user might: each finds the file botocore
 // would find, or fails in one line naming the file it looked for.
 func TestHostileLoginCacheDirectorySpellings(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	good, _, _ := lw.tokenFile()
 	name := filepath.Base(lw.tokenPath())
@@ -591,6 +594,7 @@ func TestHostileLoginCacheDirectorySpellings(t *testing.T) {
 // The login_session value as a hand edit leaves it: spaces around it, or a case change. The
 // file is named by the trimmed value, as botocore names it; another case is another session.
 func TestHostileLoginSessionValueSpellings(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	cfg := mustRead(t, lw.configPath())
 	line := "login_session = " + lw.user.ARN()
@@ -629,6 +633,7 @@ func TestHostileLoginSessionValueSpellings(t *testing.T) {
 // 16 callers of the bridge and 16 of the role at once, the session due: one refresh, one
 // AssumeRole, every caller served, the file whole after.
 func TestHostileLoginThirtyTwoCallersBridgeAndRole(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	var wg sync.WaitGroup
 	res := make([]result, 32)
@@ -656,6 +661,7 @@ func TestHostileLoginThirtyTwoCallersBridgeAndRole(t *testing.T) {
 // The AWS CLI rewriting the file in place, slowly (truncate, half, pause, the rest) while 8
 // callers read it: each is served, none calls the file damaged.
 func TestHostileLoginReadersDuringAnInPlaceWrite(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	next := mustJSON(lw.hostileToken(15 * time.Minute))
 	stop := make(chan struct{})
@@ -699,6 +705,7 @@ func TestHostileLoginReadersDuringAnInPlaceWrite(t *testing.T) {
 // mfacred's is refused. The session lives on in the file the CLI wrote: mfacred serves it
 // rather than telling the user to sign in again, and leaves the CLI's file alone.
 func TestHostileLoginTheCLIRefreshesFirst(t *testing.T) {
+	t.Parallel()
 	for _, profile := range []string{"bridge", "admin", "bridge, the CLI's file written after mfacred's refusal"} {
 		t.Run(profile, func(t *testing.T) {
 			lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
@@ -732,6 +739,7 @@ func TestHostileLoginTheCLIRefreshesFirst(t *testing.T) {
 // a symbolic link to the folder), 8 callers each, the session due: the two spellings may
 // refresh apart, but every caller is served and the file holds a live session after.
 func TestHostileLoginTwoSpellingsOfTheFolderRefreshAtOnce(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	link := filepath.Join(t.TempDir(), "link")
 	if err := os.Symlink(lw.cacheDir, link); err != nil {
@@ -768,6 +776,7 @@ func TestHostileLoginTwoSpellingsOfTheFolderRefreshAtOnce(t *testing.T) {
 // aws logout during a refresh: the refreshed credentials serve this call, but the file is
 // not brought back, and the next call says to sign in.
 func TestHostileLoginLogoutDuringRefresh(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	lw.sts.BeforeRefreshAnswer(func() { os.Remove(lw.tokenPath()) })
 	lw.run(nil, nil, binary, "process", "--profile", lw.bridge)
@@ -785,6 +794,7 @@ func TestHostileLoginLogoutDuringRefresh(t *testing.T) {
 // Another user signs in during a refresh (login_session changes, bob's file written): the
 // caller gets credentials, and the next call of the role acts as bob.
 func TestHostileLoginOtherUserSignsInDuringRefresh(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	lw.sts.AddUser(bob)
 	aliceFile := lw.tokenPath()
@@ -808,6 +818,7 @@ func TestHostileLoginOtherUserSignsInDuringRefresh(t *testing.T) {
 // Three refreshes one after another (5-minute credentials): each spends the token the last
 // saved; nothing else is left in the folder.
 func TestHostileLoginRefreshChain(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	lw.sts.SetLoginLifetime(5 * time.Minute)
 	seen := map[string]bool{}
@@ -835,6 +846,7 @@ func TestHostileLoginRefreshChain(t *testing.T) {
 // alice, then bob, then alice again (her old file still there and valid), then a new alice
 // sign-in: the role and the bridge follow each, status and doctor say who.
 func TestHostileLoginIdentityRoundTrip(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
 	alice := lw.user
@@ -890,6 +902,7 @@ func TestHostileLoginCachedRoleAndTheFileUnderIt(t *testing.T) {
 
 // serve on the bridge across a sign-in as bob and a logout: the fetch follows each at once.
 func TestHostileLoginServeBridgeFollowsSignIns(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
 	srv := lw.serve(lw.bridge)
@@ -994,6 +1007,7 @@ func TestHostileLoginRefreshFailures(t *testing.T) {
 // The signin endpoint as a user may misconfigure it: unreachable, not HTTP, a profile
 // endpoint_url that does not answer. One line, bounded, file unchanged.
 func TestHostileLoginSigninEndpointMisconfigured(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	closed := func() string {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -1138,6 +1152,7 @@ func onlyTheTokenFile(t *testing.T, lw *signinWorld) {
 // "secrets never in argv": while a refresh hangs, no process mfacred started holds a secret
 // of the session in its command line; and status, doctor lines have none.
 func TestHostileLoginNoSecretInArgvOrStatus(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	lw.sts.Inject(localsts.Fault{Action: "CreateOAuth2Token", Hang: 30 * time.Second, Times: 1})
 	cmd := exec.Command(binary, "exec", "--profile", lw.bridge, "--", "sleep", "5")
@@ -1174,6 +1189,7 @@ func TestHostileLoginNoSecretInArgvOrStatus(t *testing.T) {
 // "status lists each session and when it ends": two sign-ins (one fresh, one logged out, one
 // with a damaged file), each listed once with its state, no secret, exit 0.
 func TestHostileLoginStatusListsEachSession(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
 	other, gone := lw.profile+"-bobme", lw.profile+"-goneme"

@@ -68,6 +68,7 @@ func (lw *signinWorld) sessionARN() string { return lw.user.ARN() }
 // as bob at once, from the fast path and the core alike; a new sign-in of the same user makes
 // a new role session too.
 func TestLoginSessionNewSignInNeverServesTheOldPrincipalsRole(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
 	if got := lw.caller(lw.admin); !strings.HasSuffix(got, "assumed-role/Admin/alice") {
@@ -96,6 +97,7 @@ func TestLoginSessionNewSignInNeverServesTheOldPrincipalsRole(t *testing.T) {
 // #2: `aws logout` removes the token file: every profile on the session fails at once,
 // cached role credentials included, with the one line that says to sign in again.
 func TestLoginSessionLogoutStopsEveryProfileOnIt(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	for _, p := range []string{lw.admin, lw.bridge} {
 		lw.mustRun(binary, "process", "--profile", p)
@@ -122,6 +124,7 @@ func TestLoginSessionLogoutStopsEveryProfileOnIt(t *testing.T) {
 // /dev/zero, a folder, a file of megabytes. Every command that reads it ends at once with a
 // line that names the file and what it is; none hangs, none reads without end.
 func TestLoginSessionTokenFileThatIsNotAFile(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	path := lw.tokenPath()
 	for _, c := range []struct {
@@ -178,6 +181,7 @@ func TestLoginSessionTokenFileThatIsNotAFile(t *testing.T) {
 // #4: the refresh goes where the profile's endpoint_url says and trusts its ca_bundle, as
 // its STS calls do (behind a TLS-inspecting proxy, the usual reason for a ca_bundle).
 func TestLoginSessionRefreshUsesTheProfilesEndpointAndCABundle(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	backend, _ := url.Parse(lw.sts.URL)
 	front := httptest.NewTLSServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
@@ -219,6 +223,7 @@ func TestLoginSessionRefreshUsesTheProfilesEndpointAndCABundle(t *testing.T) {
 // #5: the AWS CLI writes a new sign-in while mfacred's refresh is in flight: the new file is
 // kept, and its credentials are the ones served.
 func TestLoginSessionSignInDuringARefreshIsKept(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	var signedIn []byte
 	lw.sts.BeforeRefreshAnswer(func() {
@@ -249,6 +254,7 @@ func TestLoginSessionSignInDuringARefreshIsKept(t *testing.T) {
 // refresh: one line says what is wrong and where, and once the folder can be written again the
 // session refreshes as before.
 func TestLoginSessionRefreshThatCannotBeSavedSpendsNothing(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("unshare"); err != nil {
 		t.Fatal("unshare (util-linux) is needed to mount a read-only or full folder for one process")
 	}
@@ -294,6 +300,7 @@ func TestLoginSessionRefreshThatCannotBeSavedSpendsNothing(t *testing.T) {
 // #7: AWS_LOGIN_CACHE_DIRECTORY is expanded as botocore expands it ($VAR, ${VAR}, then ~),
 // so mfacred reads the token file the AWS CLI wrote.
 func TestLoginCacheDirectoryExpandsAsBotocore(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	// Outside the scanned root, as every token file of the tests: they hold secrets by design.
 	home, root := t.TempDir(), t.TempDir()
@@ -323,6 +330,7 @@ func TestLoginCacheDirectoryExpandsAsBotocore(t *testing.T) {
 // A token file that is a symbolic link (dotfiles kept elsewhere) stays one when mfacred
 // refreshes the session: the link's target gets the new session, mode 0600.
 func TestLoginSessionRefreshKeepsASymlinkedTokenFile(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	elsewhere := filepath.Join(t.TempDir(), "dotfiles")
 	if err := os.MkdirAll(elsewhere, 0o700); err != nil {
@@ -360,6 +368,7 @@ func TestLoginSessionRefreshKeepsASymlinkedTokenFile(t *testing.T) {
 // role credentials it holds as soon as the session is logged out, and after a new sign-in
 // hands out the new principal's role without waiting for its renewal time.
 func TestLoginSessionServeFollowsLogoutAndNewSignIn(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	lw.sts.AddUser(bob)
 	srv := lw.serve(lw.admin)

@@ -236,6 +236,7 @@ func TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole(t *testing.T) {
 // signin's carry no MFA context, by default): the error says so in words. Signed in with
 // MFA context, the same role is assumed.
 func TestLoginSessionRoleThatDemandsMFASaysWhy(t *testing.T) {
+	t.Parallel()
 	needKeyring(t)
 	role := localsts.Role{ARN: adminRole, RequireMFA: true}
 	lw := newSigninWorld(t, role, localsts.LoginOptions{})
@@ -259,6 +260,7 @@ func TestLoginSessionRoleThatDemandsMFASaysWhy(t *testing.T) {
 // is one line naming the profile and `aws login --profile NAME`, and nothing on disk
 // changes.
 func TestLoginSessionEndedSaysSignInAgain(t *testing.T) {
+	t.Parallel()
 	needKeyring(t)
 	for _, code := range []string{"TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED", "no token file"} {
 		t.Run(code, func(t *testing.T) {
@@ -335,6 +337,7 @@ wait`
 // lists the session with when it ends and never a secret; doctor checks the token file's
 // mode, the session's end and the role, and explains a role whose trust policy demands MFA.
 func TestLoginSessionSetupStatusDoctor(t *testing.T) {
+	t.Parallel()
 	needKeyring(t)
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	strict := "arn:aws:iam::444444444444:role/Strict"
@@ -408,6 +411,7 @@ func TestLoginSessionSetupStatusDoctor(t *testing.T) {
 // refuse with one line naming it and the way that works, before asking for keys or calling
 // AWS: no byte of the config or credentials file changes and nothing enters the keyring.
 func TestLoginProfileDoctorChecksItSetupLeavesItAlone(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	doc := lw.run(nil, nil, binary, "doctor", "--profile", lw.me)
 	if doc.err != nil || !strings.Contains(doc.stdout, "mode -rw-------") || !strings.Contains(doc.stdout, "ends by") ||
@@ -452,6 +456,7 @@ func TestLoginProfileDoctorChecksItSetupLeavesItAlone(t *testing.T) {
 // to store a seed for: it refuses in one line (it stored the seed under an empty device name),
 // and the keyring holds no seed afterwards.
 func TestTOTPSetRefusesAWSLoginProfiles(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	seed := "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"
 	for _, profile := range []string{lw.me, lw.bridge, lw.admin} {
@@ -466,6 +471,7 @@ func TestTOTPSetRefusesAWSLoginProfiles(t *testing.T) {
 
 // doctor on a profile whose MFA device is a FIDO security key points to aws login.
 func TestDoctorPointsFIDOUsersToAWSLogin(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	fido := "arn:aws:iam::123456789012:u2f/user/alice/key-ABC"
 	w.sts.SetDevices(w.user.AccessKeyID, localsts.Device{Serial: fido})

@@ -16,6 +16,7 @@ import (
 // a process in the background that still holds its output: the code is
 // taken when the command exits, not when the last holder of its output lets go.
 func TestMFAProcessBackgroundChild(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	pidFile := filepath.Join(w.dir, "background.pid")
 	t.Cleanup(func() {

@@ -92,6 +92,7 @@ print(s.client("iam", endpoint_url=%q).get_user()["User"]["UserName"])
 // 24 cold callers at once share one refresh: all succeed with the same session, and STS sees
 // exactly one GetSessionToken (a second would reuse the code and be rejected).
 func TestParallelColdCallsShareOneRefresh(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -124,6 +125,7 @@ func TestParallelColdCallsShareOneRefresh(t *testing.T) {
 // With no terminal, no seed and no mfa_process, process fails at once with a sentence that
 // names the profile, the device and the ways out.
 func TestNoTerminalFailsFast(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig()
 	w.addKeys()
@@ -206,6 +208,7 @@ func TestMFAProcessRenewsTwiceInOneStep(t *testing.T) {
 
 // The classic mfa/USERNAME serial fails with the serial named and AWS's words translated.
 func TestWrongSerialIsExplained(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.serial = "arn:aws:iam::123456789012:mfa/alice"
 	w.writeConfig(w.mfaProcess())
@@ -255,6 +258,7 @@ func TestSourceProfileKeysFromCredentialsFile(t *testing.T) {
 // The mfacred binary answers a cached call by itself, with no AWS SDK in it; for a miss it
 // needs mfacred-core beside it, and says so when that is missing.
 func TestFastPathNeedsNoCore(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

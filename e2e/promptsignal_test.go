@@ -13,6 +13,10 @@ import (
 // Ctrl-C at the MFA code prompt on the terminal ends the call at once with status 130,
 // sending nothing to AWS.
 func TestCtrlCEndsTheCodePrompt(t *testing.T) {
+	// Serial: the time it checks against signalBound ends with a line on tmux's screen, so it
+	// holds tmux's screen polling, the shell's next command and (for Ctrl-C) the start of
+	// tmux's client besides mfacred's end; beside the parallel tests on 2 cores those alone
+	// may take most of the bound. Run alone, it measures the product's time.
 	w := newWorld(t)
 	w.writeConfig() // no seed, no mfa_process: the terminal asks
 	w.addKeys()

@@ -101,6 +101,7 @@ func TestFuzzBriefly(t *testing.T) {
 
 // go.mod's go line, install.sh and the README name the same oldest Go.
 func TestGoVersionAgrees(t *testing.T) {
+	t.Parallel()
 	mod, err := os.ReadFile("../go.mod")
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +131,7 @@ func TestGoVersionAgrees(t *testing.T) {
 // .ci/run runs exactly the README's two set-up commands, so that CI proves what the README
 // tells a newcomer to type, and then the release lane that the README's "Releases" names.
 func TestCIRunsTheReadmeCommands(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,7 @@ func credentialProcessLine(profile string) (string, error) {
 // `setup --profile "new prof"` writes a quoted section, proves it with a cold call through
 // mfacred (one GetSessionToken), and the AWS CLI then uses the profile.
 func TestSetupNewQuotedProfileServesColdCall(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	name := "new " + w.profile
@@ -186,6 +187,7 @@ func TestConfigPathsExpanded(t *testing.T) {
 // setup on a config that is a symlink edits the file it points to and keeps the link, as the
 // AWS CLI does, also when the link points to a file not made yet.
 func TestSetupThroughSymlinkedConfig(t *testing.T) {
+	t.Parallel()
 	for _, dangling := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dangling=%v", dangling), func(t *testing.T) {
 			w := newWorld(t)
@@ -222,6 +224,7 @@ func TestSetupThroughSymlinkedConfig(t *testing.T) {
 // period=, and shows the code the stored seed makes now, which oathtool (an independent TOTP)
 // agrees with: a seed copied short is found at once, not at the next renewal.
 func TestTotpSetShowsCodeNow(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig()
 	bad := "otpauth://totp/aws?secret=" + w.seed + "&period=\n"

@@ -524,6 +524,7 @@ func matchArchives(t *testing.T, what, version string, sums map[string]string, p
 // release.sh refuses a work tree that is not its commit: an untracked .go file in a package
 // folder (go build would compile it in) is named in the error, and nothing is built.
 func TestReleaseRefusesWhatIsNotTheCommit(t *testing.T) {
+	t.Parallel()
 	dir := commitTree(t)
 	extra := filepath.Join(dir, "cmd", "mfacred", "zz_extra.go")
 	if err := os.WriteFile(extra, []byte("package main\n\nfunc init() { println(\"not in the commit\") }\n"), 0o644); err != nil {

@@ -12,6 +12,7 @@ import (
 // takes flags, never "the last one wins": `--profile a --profile b` could otherwise serve b
 // to a caller who meant a. Nothing is run, spent or served.
 func TestFlagGivenTwiceIsUsageError(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addKeys()
 	calls := w.sts.Count("GetSessionToken") + w.sts.Count("GetCallerIdentity")
@@ -56,6 +57,7 @@ func TestFlagGivenTwiceIsUsageError(t *testing.T) {
 // line that shows it escaped, in both binaries, before anything is stored or asked: no config
 // section can be named so, and it would split the one line an error is.
 func TestControlCharacterNamesRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	env := []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + w.user.SecretAccessKey}
 	for _, tc := range []struct {

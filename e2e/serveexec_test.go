@@ -31,6 +31,7 @@ var outranking = []string{
 // AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) and with keys of the other names the SDKs read
 // gets its credentials from mfacred's server: none of those variables reaches it.
 func TestExecServerChildGetsNoOutrankingVariables(t *testing.T) {
+	t.Parallel()
 	needPython(t)
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
@@ -67,6 +68,7 @@ func TestExecServerChildGetsNoOutrankingVariables(t *testing.T) {
 // SIGKILL is recognised: the error says no serve owns it and how to go on; one owned by a
 // running serve says so.
 func TestServeTokenFileAfterHangupAndKill(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -109,6 +111,7 @@ func TestServeTokenFileAfterHangupAndKill(t *testing.T) {
 // (no code is spent on a server that cannot start), and refuses a token file named as a
 // folder (`dir/`) instead of making a file named dir.
 func TestServeChecksTokenFileAndListenFirst(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -170,6 +173,7 @@ func TestExecServerRenewalWithNoTerminalSaysSo(t *testing.T) {
 // A demo killed with SIGKILL cannot clean up: the next demo removes the folder, lock folder and
 // keyring items of every demo that no longer runs.
 func TestDemoRemovesWhatAKilledDemoLeft(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	tmp := filepath.Join(w.dir, "tmp")
 	if err := os.MkdirAll(tmp, 0o700); err != nil {

@@ -447,6 +447,7 @@ func TestServeForContainers(t *testing.T) {
 // A default profile with credentials of its own would win over the server in every SDK's
 // chain: exec --server refuses, naming the setting.
 func TestExecServerRefusesDefaultWithCredentials(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess(), "[default]\ncredential_process = /bin/false")
 	r := w.run(nil, nil, binary, "exec", "--server", "--profile", w.profile, "--", "true")

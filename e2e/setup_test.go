@@ -179,6 +179,7 @@ region	=	us-west-2
 // doctor on the classic mfa/USERNAME profile names the configured serial and the real
 // devices, and exits non-zero; a skewed clock is reported.
 func TestDoctorFindsWrongSerialAndSkew(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	backup, _ := w.twoDevices()
 	w.serial = "arn:aws:iam::123456789012:mfa/alice"
@@ -212,6 +213,7 @@ func TestDoctorFindsWrongSerialAndSkew(t *testing.T) {
 // as a numbered list, asks again after a bad answer, offers to store a seed, and proves the
 // chosen profile.
 func TestSetupOnTerminal(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.twoDevices()
 	n := strings.TrimPrefix(w.profile, "work")
@@ -255,6 +257,7 @@ func localstsDevice(serial, seed string) localsts.Device {
 // A profile name with a blank: setup edits the [profile "NAME"] section botocore reads, writes
 // credential_process with the name quoted, and the AWS CLI v2 then uses it.
 func TestSetupQuotedProfileName(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	name := "my " + w.profile
@@ -301,6 +304,7 @@ func TestSetupBoundsHungAWS(t *testing.T) {
 
 // Keys AWS refuses are named once with their profile.
 func TestSetupRejectedKeysNamesProfileOnce(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	r := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=wrongwrongwrongwrong"}, binary, "setup", "--profile", w.profile, "--env")
 	oneLineErr(t, r, "mfacred: profile "+w.profile+": AWS does not accept these keys: check the access key id and secret\n")
@@ -311,6 +315,7 @@ func TestSetupRejectedKeysNamesProfileOnce(t *testing.T) {
 // in one line naming the profile and what is wrong, and the config keeps every byte; process,
 // finding the same value in the file, names the same reason. What setup writes, process reads.
 func TestRoleARNSetupRefusesWhatProcessRefuses(t *testing.T) {
+	t.Parallel()
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	table, err := os.ReadFile("../awsconfig/testdata/role_arns.txt")
 	if err != nil {

@@ -28,6 +28,10 @@ const signalBound = 2 * time.Second
 // Ctrl-C at `add`'s prompts, and SIGTERM at its secret prompt, end add at once with the shell's
 // status, echo restored, and the stored keys (and so their session) as they were.
 func TestSignalEndsAddPrompts(t *testing.T) {
+	// Serial: the time it checks against signalBound ends with a line on tmux's screen, so it
+	// holds tmux's screen polling, the shell's next command and (for Ctrl-C) the start of
+	// tmux's client besides mfacred's end; beside the parallel tests on 2 cores those alone
+	// may take most of the bound. Run alone, it measures the product's time.
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -145,6 +149,7 @@ func readPid(t *testing.T, path string) int {
 // `totp set` reading a stdin that never closes ends at Ctrl-C (SIGINT) or SIGTERM, storing
 // nothing.
 func TestSignalEndsTOTPSetOnOpenStdin(t *testing.T) {
+	t.Parallel() // timed from the signal to the process's end (cmd.Wait), as signalBound allows on a loaded machine
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	for _, tc := range []struct {
@@ -193,6 +198,7 @@ func TestSignalEndsTOTPSetOnOpenStdin(t *testing.T) {
 // signalBound of SIGTERM or Ctrl-C, with one line naming the profile and device, and so does
 // the holder waiting on a hung STS; the waiter spends no code.
 func TestSignalEndsLockAndSTSWaits(t *testing.T) {
+	t.Parallel() // timed from the signal to the process's end (cmd.Wait), as signalBound allows on a loaded machine
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()

@@ -2,10 +2,6 @@
 
 package e2e
 
-// These tests read the keyring from the test process, whose D-Bus session connection (shared
-// by go-keyring) then stays on the common bus: demo_test.go's check of its private bus must
-// run first, so this file's name sorts after it.
-
 import (
 	"fmt"
 	"strings"
@@ -17,14 +13,18 @@ import (
 
 // Whatever mfacred stored, status lists and clear removes, even an item no record names (an
 // older mfacred whose index update failed after the item was stored) beside a damaged index:
-// the Secret Service is asked for its items.
+// the Secret Service is asked for its items. Its keyring is its own: `clear` with no profile
+// removes every session, and the test checks every item left, so on the shared keyring it
+// would take other tests' sessions and see their items.
 func TestStatusAndClearSeeEveryItem(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
+	bus, _ := w.ownKeyring(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
 	w.mustRun(binary, "process", "--profile", w.profile)
 
-	kr := cache.OSKeyring{}
+	kr := busKeyring{bus}
 	orphan := cache.RoleKey(w.profile, w.serial, "arn:aws:iam::222222222222:role/Orphan", "", "", false)
 	item := fmt.Sprintf(`{"v":1,"k":"ASIAORPHANORPHANORPH","s":"s","t":"t","e":%q,"src":%q,"p":%q,"d":%q,"r":"arn:aws:iam::222222222222:role/Orphan","a":"arn:aws:sts::222222222222:assumed-role/Orphan/alice"}`,
 		time.Now().Add(time.Hour).UTC().Format(time.RFC3339), w.user.AccessKeyID, w.profile, w.serial)
@@ -47,7 +47,7 @@ func TestStatusAndClearSeeEveryItem(t *testing.T) {
 			t.Errorf("clear left %s", name)
 		}
 	}
-	if _, err := w.store().Keys(t.Context(), w.profile); err != nil {
+	if _, err := (&cache.Store{Keyring: kr, LockDir: w.store().LockDir}).Keys(t.Context(), w.profile); err != nil {
 		t.Fatalf("clear removed the stored keys: %v", err)
 	}
 }

@@ -85,13 +85,16 @@ func (s *tmuxSession) typeLine(text string) {
 // The AWS CLI captures the helper's stderr; the prompt goes to the terminal itself, so the
 // person sees it, types a code, and the command completes. A wrong code is asked for again.
 func TestTerminalPromptUnderAWSCLI(t *testing.T) {
+	t.Parallel()
 	aws := awsCLIv2(t)
 	w := newWorld(t)
 	w.writeConfig()
 	w.addKeys()
 	tm := startTmux(t, w, fmt.Sprintf("%s sts get-caller-identity --profile %s --endpoint-url %s --output text\necho EXIT=$?", aws, w.profile, w.sts.URL))
 	prompt := fmt.Sprintf("MFA code for profile %s (device %s):", w.profile, w.serial)
-	tm.waitFor(prompt, 20*time.Second)
+	// The AWS CLI, a Python program, starts before it runs mfacred: beside the parallel tests
+	// on 2 cores that alone took over 20 s once. No bound of mfacred's is timed here.
+	tm.waitFor(prompt, 60*time.Second)
 	wrong := localsts.Code(w.seed, time.Now().Add(-5*time.Minute))
 	tm.typeLine(wrong)
 	tm.waitFor("AWS rejected that code", 10*time.Second)

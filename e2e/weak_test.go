@@ -18,6 +18,7 @@ import (
 // A damaged stored seed is named with its profile, device and the fix, before any code is
 // spent (the TOTP library's own "Decoding of secret as base32 failed." said none of it).
 func TestDamagedSeedNamesProfileAndFix(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.writeConfig()
 	w.addKeys()
@@ -47,6 +48,7 @@ func TestDoctorNamesEndpointThatHangs(t *testing.T) {
 // A region the SDK would refuse is found before a code is taken: no code is recorded as used,
 // so the call after the fix does not wait for the next one.
 func TestBadRegionSpendsNoCode(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.addKeys()
 	write := func(region string) {
