@@ -3,10 +3,12 @@
 package e2e
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // aws-vault's keyring library, linked into mfacred-core for import, asks for the session bus
@@ -45,5 +47,37 @@ func TestNoCommandStartsASessionBus(t *testing.T) {
 				t.Fatalf("%q with %q ran dbus-launch: exit %d %s", args, bus, r.code, r.stderr)
 			}
 		}
+	}
+}
+
+// A session bus that accepts and never answers: import, the one command that lets aws-vault's
+// keyring library onto the bus, ends on its own bound with one line; every other command
+// never waits on the library (TestHungKeyringFastPathGivesUpSoon holds process to its bounds).
+func TestImportOnASilentBusEnds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	sock := filepath.Join(w.dir, "silent-bus")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	env := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + sock}
+	r := w.run(nil, env, binary, "import", "aws-vault", "--backend", "secret-service", "--yes")
+	if r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "did not answer") || r.took > 30*time.Second {
+		t.Fatalf("import on a silent bus: exit %d after %s: %q", r.code, r.took.Round(100*time.Millisecond), r.stderr)
+	}
+	r = w.run(nil, env, binary, "version")
+	if r.code != 0 || r.took > 5*time.Second {
+		t.Fatalf("version on a silent bus: exit %d after %s: %q", r.code, r.took.Round(100*time.Millisecond), r.stderr)
 	}
 }

@@ -24,8 +24,6 @@ import (
 	"time"
 
 	"github.com/99designs/keyring"
-
-	"github.com/mfacred/mfacred/internal/busguard"
 )
 
 // credentials is the JSON of the SDK's aws.Credentials, as aws-vault stores it.
@@ -46,7 +44,6 @@ func orEnv(name, def string) string {
 }
 
 func main() {
-	busguard.Restore() // no bus of the library's own, as in mfacred-core
 	if len(os.Args) < 3 {
 		fail(fmt.Errorf("usage: vaultwriter BACKEND set|raw NAME|list"))
 	}
