@@ -15,11 +15,18 @@ import (
 	"github.com/mfacred/mfacred/session"
 )
 
+// Provider is what the server needs of a *session.Provider: credentials for a request under a
+// call's options, and the profile's code source, which a renewal in the background narrows.
+type Provider interface {
+	CredentialsWith(ctx context.Context, r hit.Request, o session.Options) (session.Outcome, error)
+	CodeSource(ctx context.Context) (prompt.Source, error)
+}
+
 // Profile is what the server of one profile is built from (ForProfile).
 type Profile struct {
 	Profile  *awsconfig.Profile
 	Request  hit.Request
-	Provider *session.Provider // as for `mfacred process`: same cache, locks and code sources
+	Provider Provider // as for `mfacred process`: same cache, locks and code sources
 	// Explain adds the ways out to an error of the provider, once, at the edge.
 	Explain func(context.Context, error) error
 	// Child is the name of the command of `exec --server`, which shares the terminal; "" for serve.
@@ -37,7 +44,7 @@ func ForProfile(ctx context.Context, c Profile) (*Server, error) {
 		return nil, err
 	}
 	background := session.Options{Policy: hit.Server, Codes: func(ctx context.Context) (prompt.Source, error) {
-		src, err := c.Provider.Codes(ctx)
+		src, err := c.Provider.CodeSource(ctx)
 		if err != nil {
 			return nil, err
 		}

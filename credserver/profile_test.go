@@ -1,14 +1,20 @@
 package credserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/child"
 	"github.com/mfacred/mfacred/prompt"
+	"github.com/mfacred/mfacred/session"
 )
 
 // A renewal in the background reads the terminal only in `serve` run in the foreground; with a
@@ -55,5 +61,44 @@ func TestRenewalCodes(t *testing.T) {
 				t.Fatalf("%v: with no terminal at all, nothing owns it", err)
 			}
 		})
+	}
+}
+
+// fakeProvider records the options of each call and answers with credentials an hour long.
+type fakeProvider struct {
+	calls []session.Options
+	src   prompt.Source
+}
+
+func (f *fakeProvider) CredentialsWith(ctx context.Context, r hit.Request, o session.Options) (session.Outcome, error) {
+	f.calls = append(f.calls, o)
+	return session.Outcome{Entry: cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIAFAKE", SecretAccessKey: "s", SessionToken: "t"}, Expiration: time.Now().Add(time.Hour)}}, nil
+}
+
+func (f *fakeProvider) CodeSource(context.Context) (prompt.Source, error) { return f.src, nil }
+
+// The server asks its provider under hit.Server, and a renewal in the background narrows the
+// provider's code source (RenewalCodes: a terminal that exec's command owns, or none, is no
+// source); the provider itself is left as it was given.
+func TestServerCallsItsProviderWithOptions(t *testing.T) {
+	p := &awsconfig.Profile{Name: "work", MFASerial: "arn:aws:iam::123456789012:mfa/phone", DeviceProfile: "work"}
+	fake := &fakeProvider{src: prompt.Terminal{}}
+	srv, err := ForProfile(t.Context(), Profile{Profile: p, Provider: fake, Child: "bash", Log: io.Discard,
+		Explain: func(_ context.Context, err error) error { return err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.calls) != 1 || fake.calls[0].Policy != hit.Server || fake.calls[0].Codes != nil {
+		t.Fatalf("first fetch: %+v, want hit.Server and the provider's own codes", fake.calls)
+	}
+	if _, err := srv.Renew(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	last := fake.calls[len(fake.calls)-1]
+	if last.Policy != hit.Server || last.Codes == nil {
+		t.Fatalf("renewal: %+v, want hit.Server and a narrowed code source", last)
+	}
+	if _, err := last.Codes(t.Context()); !errors.As(err, new(noTerminal)) {
+		t.Fatalf("the renewal's code source with the terminal owned by exec's command: %v, want no terminal", err)
 	}
 }

@@ -107,6 +107,9 @@ func (o Options) policy() hit.Policy {
 	return o.Policy
 }
 
+// CodeSource is the provider's code source (Codes), for a caller that narrows it in Options.
+func (p *Provider) CodeSource(ctx context.Context) (prompt.Source, error) { return p.Codes(ctx) }
+
 func (o Options) codes(p *Provider) func(ctx context.Context) (prompt.Source, error) {
 	if o.Codes != nil {
 		return o.Codes
