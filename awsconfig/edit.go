@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mfacred/mfacred/internal/atomicfile"
@@ -284,4 +285,60 @@ func (f *Files) Edited(data []byte) (*Files, error) {
 		return nil, fmt.Errorf("parse %s as edited: %w", f.ConfigPath, err)
 	}
 	return &Files{ConfigPath: f.ConfigPath, CredentialsPath: f.CredentialsPath, config: c, credentials: f.credentials}, nil
+}
+
+// EditSections applies each edit to the section of an INI file it names, on that section's
+// lines alone (from its header to the next), reading the file once: what SetKeys and
+// DeleteKeys do to a section depends on its lines only, so a plan that edits thousands of
+// sections costs one pass over the file, not one per section. The section botocore reads
+// is the last of those that match (span); an edit of a section the file lacks runs on the
+// whole file, after the others.
+func EditSections(data []byte, edits map[string]func([]byte) []byte) []byte {
+	norm := func(name string) string {
+		if p, ok := sectionProfile(name); ok {
+			return "profile\x00" + p
+		}
+		return "raw\x00" + name
+	}
+	want := map[string]string{} // normalised name -> section of edits
+	for section := range edits {
+		want[norm(section)] = section
+	}
+	lines := split(data)
+	last := map[string]int{}
+	for i, l := range lines {
+		if l.kind != lineHeader {
+			continue
+		}
+		if section, ok := want[norm(l.name)]; ok {
+			last[section] = i
+		}
+	}
+	var b bytes.Buffer
+	for i := 0; i < len(lines); {
+		j := i + 1
+		for j < len(lines) && lines[j].kind != lineHeader {
+			j++
+		}
+		chunk := join(lines[i:j])
+		if lines[i].kind == lineHeader {
+			if section, ok := want[norm(lines[i].name)]; ok && last[section] == i {
+				chunk = edits[section](chunk)
+			}
+		}
+		b.Write(chunk)
+		i = j
+	}
+	out := b.Bytes()
+	var missing []string
+	for section := range edits {
+		if _, ok := last[section]; !ok {
+			missing = append(missing, section)
+		}
+	}
+	slices.Sort(missing) // added in the order of their names, whatever the map's
+	for _, section := range missing {
+		out = edits[section](out)
+	}
+	return out
 }

@@ -135,3 +135,25 @@ func TestWriteFileAtomicThroughDanglingLink(t *testing.T) {
 		}
 	}
 }
+
+// EditSections does what SetKeys and DeleteKeys one section after another do: to the section
+// botocore reads (the last that matches, [profile "a"] as [profile a]), to none other, and to
+// a section the file lacks (added at the end).
+func TestEditSectionsAsOneByOne(t *testing.T) {
+	data := "# top\n[profile a]\nx = 1\n\n[profile \"a\"]\nx = 2\n  more\n; c\n[default]\nregion = r\n[profile b]\ny = 1\r\n[sso-session s]\nz = 1"
+	edit := func(section string) func([]byte) []byte {
+		return func(b []byte) []byte {
+			return DeleteKeys(SetKeys(b, section, KV{Key: "x", Value: "new"}, KV{Key: "k", Value: section}), section, "y", "region")
+		}
+	}
+	sections := []string{"profile a", "profile default", "profile b", "profile c"}
+	want := []byte(data)
+	edits := map[string]func([]byte) []byte{}
+	for _, s := range sections {
+		want = edit(s)(want)
+		edits[s] = edit(s)
+	}
+	if got := EditSections([]byte(data), edits); string(got) != string(want) {
+		t.Fatalf("EditSections:\n%q\none by one:\n%q", got, want)
+	}
+}

@@ -41,8 +41,26 @@ func diff(w io.Writer, old, new []byte) {
 		if o.kind != ' ' && (i == 0 || all[i-1].kind == ' ') && (i < 2 || all[i-2].kind == ' ') {
 			fmt.Fprintf(w, "@@ line %d\n", line)
 		}
-		fmt.Fprintf(w, "%c %s\n", o.kind, strings.TrimRight(o.text, "\r\n"))
+		fmt.Fprintf(w, "%c %s\n", o.kind, hideSecret(strings.TrimRight(o.text, "\r\n")))
 	}
+}
+
+// secretKeys are the keys whose values a diff never shows: static keys written in the config
+// may sit beside a line import changes.
+var secretKeys = []string{"aws_secret_access_key", "aws_session_token", "aws_security_token"}
+
+// hideSecret is a config line with the value of a secret key replaced by "(hidden)".
+func hideSecret(l string) string {
+	i := strings.IndexAny(l, "=:")
+	if i < 0 {
+		return l
+	}
+	for _, k := range secretKeys {
+		if strings.EqualFold(strings.TrimSpace(l[:i]), k) {
+			return l[:i+1] + " (hidden)"
+		}
+	}
+	return l
 }
 
 type op struct {

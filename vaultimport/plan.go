@@ -62,6 +62,30 @@ type planner struct {
 	files *awsconfig.Files
 	front string          // the mfacred binary credential_process runs
 	items map[string]bool // the profiles aws-vault holds keys for
+	// keyed reports whether mfacred will have long-term keys for a profile: aws-vault's,
+	// mfacred's own or static keys in the files
+	keyed func(name string) bool
+}
+
+// hasKeys is keyed, or (when unset) whether aws-vault holds keys for the profile.
+func (p *planner) hasKeys(name string) bool {
+	if p.keyed == nil {
+		return p.items[name]
+	}
+	return p.keyed(name)
+}
+
+// inCredentials refuses a profile import would rewrite when one of keys is set for it in the
+// credentials file: import edits the config file only, and the credentials file's value
+// wins there (botocore merges it over the config's), so the SDKs would still act on it.
+func (p *planner) inCredentials(name string, keys ...string) error {
+	for _, k := range keys {
+		if p.files.Get(name, k) != "" && p.files.Where(name, k) == p.files.CredentialsPath {
+			return fmt.Errorf("profile %s: %s is set in %s, which import does not edit and whose value the SDKs read over the config's: move it to [%s] in %s, then run import again: nothing was changed",
+				name, k, p.files.CredentialsPath, name, p.files.ConfigPath)
+		}
+	}
+	return nil
 }
 
 // get is key of profile name as aws-vault reads it: the profile's own value, else that of the
@@ -179,6 +203,12 @@ func (p *planner) decide(name string) (*change, string, error) {
 		if r, _ := p.get(src, keyRoleARN); r != "" {
 			return nil, "its source_profile " + src + " assumes a role itself: left to the SDKs, which assume " + role + " with the credentials mfacred serves " + src, nil
 		}
+		if !p.hasKeys(src) {
+			return nil, "its source_profile " + src + " has no keys in aws-vault, in mfacred or in the files, so mfacred could not serve it: left as it is", nil
+		}
+	}
+	if err := p.inCredentials(name, keyRoleARN, keySourceProfile, keyInclude, keyProcess, keyExternalID, keySessionName, keyDuration, keySessionTags, keyTransitiveTags, keySourceIdentity); err != nil {
+		return nil, "", err
 	}
 	c.set = append(c.set, awsconfig.KV{Key: keyProcess, Value: line})
 	c.drop = append(c.drop, keyInclude, keySourceProfile)
@@ -188,7 +218,10 @@ func (p *planner) decide(name string) (*change, string, error) {
 	for _, k := range []string{awsconfig.KeyMFASerial, awsconfig.KeyMFAProcess, awsconfig.KeyRegion} {
 		if v, err := p.get(name, k); err != nil {
 			return nil, "", err
-		} else if v != "" {
+		} else if v != "" && v != p.files.Get(name, k) { // one from include_profile; its own stays as written
+			if err := oneLine(name, k, v); err != nil {
+				return nil, "", err
+			}
 			c.set = append(c.set, awsconfig.KV{Key: k, Value: v})
 		}
 	}
@@ -201,6 +234,9 @@ func (p *planner) decide(name string) (*change, string, error) {
 			return nil, "", err
 		}
 		c.what += ", assuming " + role
+	}
+	if k, ok, _ := p.files.StaticKeys(name); ok && k.File == p.files.CredentialsPath {
+		c.what += "; but the static keys of " + name + " in " + k.File + " win over credential_process for the SDKs: remove them (`mfacred setup --profile " + name + " --move-keys`)"
 	}
 	return c, "", nil
 }
@@ -218,10 +254,22 @@ func (p *planner) role(c *change) error {
 		if v == "" {
 			continue
 		}
+		if err := oneLine(c.profile, m.from, v); err != nil {
+			return err
+		}
 		c.set = append(c.set, awsconfig.KV{Key: m.to, Value: v})
 		if n, err := strconv.Atoi(v); m.from == keyDuration && err == nil && n > awsconfig.MaxChainedDuration {
 			c.set = append(c.set, awsconfig.KV{Key: awsconfig.KeyRoleDirect, Value: "true"})
 		}
+	}
+	return nil
+}
+
+// oneLine refuses a value import would write elsewhere that continues on more lines: written
+// on one line it would break the file.
+func oneLine(profile, key, v string) error {
+	if strings.ContainsAny(v, "\r\n") {
+		return fmt.Errorf("profile %s: %s continues on more lines, which import cannot move: write it on one line, then run import again: nothing was changed", profile, key)
 	}
 	return nil
 }
@@ -241,7 +289,10 @@ func (p *planner) process(c *change, line string) (*change, string, error) {
 		if p.items[c.profile] {
 			return nil, "its credential_process runs " + words[0] + ", left as it is (its keys are imported)", nil
 		}
-		return nil, "", nil
+		return nil, "its credential_process runs " + words[0] + ", not aws-vault: left as it is", nil
+	}
+	if err := p.inCredentials(c.profile, keyProcess); err != nil {
+		return nil, "", err
 	}
 	target, ok := vaultProfile(words[1:])
 	if !ok {
@@ -292,17 +343,19 @@ func vaultProfile(args []string) (string, bool) {
 
 // apply makes the changes to the bytes of the config file, keeping every other byte.
 func (pl plan) apply(data []byte) []byte {
+	edits := map[string]func([]byte) []byte{}
 	for _, c := range pl.changes {
-		data = awsconfig.SetKeys(data, c.section, c.set...)
 		var drop []string
 		for _, k := range c.drop {
 			if !setsKey(c.set, k) {
 				drop = append(drop, k)
 			}
 		}
-		data = awsconfig.DeleteKeys(data, c.section, drop...)
+		edits[c.section] = func(b []byte) []byte {
+			return awsconfig.DeleteKeys(awsconfig.SetKeys(b, c.section, c.set...), c.section, drop...)
+		}
 	}
-	return data
+	return awsconfig.EditSections(data, edits) // one pass, however many profiles change
 }
 
 func setsKey(kvs []awsconfig.KV, key string) bool {

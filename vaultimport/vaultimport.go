@@ -9,10 +9,13 @@
 package vaultimport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -74,7 +77,14 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 	for _, k := range keys {
 		items[k.profile] = true
 	}
-	pl, err := (&planner{files: files, front: front, items: items}).makePlan()
+	keyed := func(name string) bool {
+		if _, ok, _ := files.StaticKeys(name); ok || items[name] {
+			return true
+		}
+		_, err := store.Keys(ctx, name)
+		return err == nil
+	}
+	pl, err := (&planner{files: files, front: front, items: items, keyed: keyed}).makePlan()
 	if err != nil {
 		return err
 	}
@@ -94,6 +104,20 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 	if err := agree(ctx, o.Yes); err != nil {
 		return err
 	}
+	// The plan was made from old: a config another program wrote since (the AWS CLI) is not
+	// edited with it, nor kept as a backup that lacks that change.
+	changed := fmt.Errorf("%s changed since the plan was made (another program wrote it): nothing was changed; run import again", files.ConfigPath)
+	if now, _, err := awsconfig.Preview(files.ConfigPath, func(b []byte) []byte { return b }); err != nil {
+		return err
+	} else if !bytes.Equal(now, old) {
+		return changed
+	}
+	backup := ""
+	if !bytes.Equal(old, edited) {
+		if backup, err = keepBackup(files.ConfigPath, old); err != nil {
+			return err
+		}
+	}
 	for _, k := range keys {
 		if !k.held {
 			if err := store.PutKeys(ctx, k.profile, k.creds); err != nil {
@@ -102,17 +126,46 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 			fmt.Fprintf(log, "mfacred: stored the keys of profile %s (access key %s) in the keyring\n", k.profile, k.creds.AccessKeyID)
 		}
 	}
-	if string(old) != string(edited) {
-		backup := fmt.Sprintf("%s.before-import-%s", files.ConfigPath, time.Now().UTC().Format("20060102T150405Z"))
-		if err := awsconfig.WriteFileAtomic(backup, old, 0o600); err != nil {
+	if backup != "" {
+		raced := false
+		if _, err := awsconfig.EditFile(files.ConfigPath, func(cur []byte) []byte {
+			if raced = !bytes.Equal(cur, old); raced {
+				return cur
+			}
+			return pl.apply(cur)
+		}); err != nil {
 			return err
-		}
-		if _, err := awsconfig.EditFile(files.ConfigPath, pl.apply); err != nil {
-			return err
+		} else if raced {
+			os.Remove(backup)
+			return fmt.Errorf("%s changed while the keys were stored (another program wrote it): the keys are in the keyring, the config is as that program left it; run import again for the profiles", files.ConfigPath)
 		}
 		fmt.Fprintf(log, "mfacred: wrote %d profiles in %s (as it was before: %s)\n", len(pl.changes), files.ConfigPath, backup)
 	}
 	return removeItems(ctx, vault, keys, o.Remove, log)
+}
+
+// keepBackup writes old beside the config file under a name no file has yet (an earlier
+// import's backup of the same second is never overwritten), and returns that name.
+func keepBackup(path string, old []byte) (string, error) {
+	base := fmt.Sprintf("%s.before-import-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	for n := 1; ; n++ {
+		name := base
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) && n < 1000 {
+			continue
+		} else if err != nil {
+			return "", fmt.Errorf("keep a backup of %s: %w", path, err)
+		}
+		f.Close()
+		if err := awsconfig.WriteFileAtomic(name, old, 0o600); err != nil {
+			os.Remove(name)
+			return "", err
+		}
+		return name, nil
+	}
 }
 
 // readKeys reads every long-term key aws-vault holds, refusing the whole import for one that
