@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,22 +55,7 @@ func TestNoCommandStartsASessionBus(t *testing.T) {
 func TestImportOnASilentBusEnds(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	sock := filepath.Join(w.dir, "silent-bus")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // held open, never answered
-		}
-	}()
-	env := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + sock}
+	env := []string{"DBUS_SESSION_BUS_ADDRESS=" + w.silentBus()}
 	r := w.run(nil, env, binary, "import", "aws-vault", "--backend", "secret-service", "--yes")
 	if r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "did not answer") || r.took > 30*time.Second {
 		t.Fatalf("import on a silent bus: exit %d after %s: %q", r.code, r.took.Round(100*time.Millisecond), r.stderr)

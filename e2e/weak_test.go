@@ -83,22 +83,8 @@ func TestHungKeyringFastPathGivesUpSoon(t *testing.T) {
 	t.Parallel() // waits out the keyring's 10 s bound
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
-	sock := filepath.Join(w.dir, "silent-bus")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // held open, never answered
-		}
-	}()
-	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + sock, "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
+	bus := w.silentBus()
+	r := w.run(nil, []string{"DBUS_SESSION_BUS_ADDRESS=" + bus, "MFACRED_KEYRING=os"}, binary, "process", "--profile", w.profile)
 	oneLineErr(t, r, "profile "+w.profile, "no answer within 10s")
 	t.Logf("a call against a silent keyring took %s", r.took.Round(100*time.Millisecond))
 	// 10 s in the core plus the fast path's budget, with room for a slow machine; two 10 s
@@ -153,4 +139,26 @@ func TestUnrenewableSessionServedWhileSDKsAcceptIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// silentBus is the address of a D-Bus socket that accepts and never answers (a hung session
+// bus), closed when the test ends.
+func (w *world) silentBus() string {
+	w.t.Helper()
+	sock := filepath.Join(w.dir, "silent-bus")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	return "unix:path=" + sock
 }
