@@ -4,11 +4,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mfacred/mfacred/internal/gosource"
 )
 
 // No package but hit decides how much life is enough: every non-test Go file of the module
@@ -30,28 +31,10 @@ func TestNoTimeLeftIsComparedOutsideHit(t *testing.T) {
 	root := filepath.Join("..")
 	fset := token.NewFileSet()
 	var found []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	err := gosource.EachFile(root, fset, func(path string, f *ast.File) {
+		if filepath.Dir(path) != filepath.Join(root, "hit") {
+			found = append(found, marginsIn(fset, f)...)
 		}
-		if d.IsDir() {
-			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		if filepath.Dir(path) == filepath.Join(root, "hit") {
-			return nil
-		}
-		found = append(found, marginsIn(fset, f)...)
-		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

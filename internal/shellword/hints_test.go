@@ -4,11 +4,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mfacred/mfacred/internal/gosource"
 )
 
 // A profile name inside a command that a message suggests (`mfacred add NAME`, `… --profile
@@ -21,25 +22,8 @@ func TestSuggestedCommandsQuoteProfileNames(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
 	var found []string
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
+	err := gosource.EachFile(root, fset, func(_ string, f *ast.File) {
 		found = append(found, unquotedNames(fset, f)...)
-		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
