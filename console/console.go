@@ -2,6 +2,7 @@
 // a custom identity broker (README.md, "The console as a role"):
 //
 //  1. the role credentials are exchanged at the federation endpoint of the role's partition
+//     (package partition)
 //     (Action=getSigninToken) for a sign-in token, valid for 15 minutes;
 //  2. the sign-in URL (Action=login with Issuer, Destination and SigninToken) is built;
 //  3. the URL is handed to the browser through a one-shot link on the loopback interface
@@ -31,6 +32,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/partition"
 )
 
 // Issuer names mfacred in the sign-in URL.
@@ -45,54 +47,6 @@ const (
 // CallTimeout bounds the getSigninToken call, as one STS call is bounded.
 const CallTimeout = deadline.Call
 
-// Partition is an AWS partition's console and sign-in hosts.
-type Partition struct {
-	Name    string // aws, aws-cn, aws-us-gov
-	Signin  string // the federation endpoint's host
-	Console string // the console's host
-}
-
-var partitions = []Partition{
-	{"aws", "signin.aws.amazon.com", "console.aws.amazon.com"},
-	{"aws-cn", "signin.amazonaws.cn", "console.amazonaws.cn"},
-	{"aws-us-gov", "signin.amazonaws-us-gov.com", "console.amazonaws-us-gov.com"},
-}
-
-// PartitionNames lists the partitions mfacred knows, by name, in order: the one list of them
-// (package policy writes its policies for these).
-func PartitionNames() []string {
-	names := make([]string, len(partitions))
-	for i, p := range partitions {
-		names[i] = p.Name
-	}
-	return names
-}
-
-// PartitionOf returns the partition of an ARN (arn:PARTITION:...).
-func PartitionOf(arn string) (Partition, error) {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) < 3 || parts[0] != "arn" {
-		return Partition{}, fmt.Errorf("%q is not an ARN", arn)
-	}
-	for _, p := range partitions {
-		if p.Name == parts[1] {
-			return p, nil
-		}
-	}
-	return Partition{}, fmt.Errorf("partition %q of %s has no console sign-in mfacred knows (%s)", parts[1], arn, strings.Join(PartitionNames(), ", "))
-}
-
-// regionPartition is the partition a region name belongs to, by AWS's naming.
-func regionPartition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
 var (
 	serviceRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
@@ -103,12 +57,12 @@ var (
 // URL on the partition's console host. Service names and hosts are compared and written in
 // lower case (S3 is s3; Console.AWS.Amazon.com is the console). The region, when set, is
 // added as ?region=R unless dest names one.
-func Destination(p Partition, region, dest string) (string, error) {
+func Destination(p partition.Partition, region, dest string) (string, error) {
 	if region != "" {
 		if !regionRE.MatchString(region) {
 			return "", fmt.Errorf("region %q is not a region name", region)
 		}
-		if rp := regionPartition(region); rp != p.Name {
+		if rp := partition.OfRegion(region); rp != p.Name {
 			return "", fmt.Errorf("region %s is in partition %s, the role in %s", region, rp, p.Name)
 		}
 	}
@@ -212,7 +166,7 @@ var ErrRefused = errors.New("the federation endpoint refused the role credential
 // SigninToken exchanges role credentials for a sign-in token at p's federation endpoint.
 // duration, when not zero, is sent as SessionDuration; it must be zero for role-chained
 // credentials. Errors never hold the credentials.
-func (f Federation) SigninToken(ctx context.Context, p Partition, c cache.Credentials, duration time.Duration) (string, error) {
+func (f Federation) SigninToken(ctx context.Context, p partition.Partition, c cache.Credentials, duration time.Duration) (string, error) {
 	endpoint := "https://" + p.Signin + "/federation"
 	if f.Endpoint != "" {
 		if err := CheckEndpoint(f.Endpoint); err != nil {
@@ -269,7 +223,7 @@ func (f Federation) SigninToken(ctx context.Context, p Partition, c cache.Creden
 }
 
 // URL is the sign-in URL that opens destination with token: a bearer secret for 15 minutes.
-func URL(p Partition, destination, token string) string {
+func URL(p partition.Partition, destination, token string) string {
 	q := url.Values{"Action": {"login"}, "Issuer": {Issuer}, "Destination": {destination}, "SigninToken": {token}}
 	return "https://" + p.Signin + "/federation?" + q.Encode()
 }

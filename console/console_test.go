@@ -18,31 +18,14 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/localsts"
+	"github.com/mfacred/mfacred/partition"
 )
 
-func TestPartitionOf(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::222222222222:role/Admin":        "signin.aws.amazon.com",
-		"arn:aws-cn:iam::222222222222:role/Admin":     "signin.amazonaws.cn",
-		"arn:aws-us-gov:iam::222222222222:role/Admin": "signin.amazonaws-us-gov.com",
-	} {
-		p, err := PartitionOf(arn)
-		if err != nil || p.Signin != want {
-			t.Errorf("%s: %+v %v, want %s", arn, p, err, want)
-		}
-	}
-	for _, bad := range []string{"arn:aws-iso:iam::222222222222:role/Admin", "Admin", ""} {
-		if _, err := PartitionOf(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
 func TestDestination(t *testing.T) {
-	aws, _ := PartitionOf("arn:aws:iam::1:role/R")
-	cn, _ := PartitionOf("arn:aws-cn:iam::1:role/R")
+	aws, _ := partition.Of("arn:aws:iam::1:role/R")
+	cn, _ := partition.Of("arn:aws-cn:iam::1:role/R")
 	for _, c := range []struct {
-		p            Partition
+		p            partition.Partition
 		region, dest string
 		want         string // "" for an error
 	}{
@@ -135,7 +118,7 @@ func newSTS(t *testing.T) (*localsts.Server, creds) {
 // credentials that are not role-chained; errors never hold a secret.
 func TestSigninToken(t *testing.T) {
 	s, c := newSTS(t)
-	p, _ := PartitionOf("arn:aws:iam::222222222222:role/Admin")
+	p, _ := partition.Of("arn:aws:iam::222222222222:role/Admin")
 	f := Federation{Endpoint: s.URL + "/federation"}
 	ctx := context.Background()
 	secrets := []string{c.keys.SecretAccessKey, c.session.SecretAccessKey, c.session.SessionToken, c.direct.SecretAccessKey, c.direct.SessionToken, c.chained.SecretAccessKey, c.chained.SessionToken}
@@ -193,7 +176,7 @@ func TestSigninToken(t *testing.T) {
 }
 
 func TestURL(t *testing.T) {
-	p, _ := PartitionOf("arn:aws-us-gov:iam::1:role/R")
+	p, _ := partition.Of("arn:aws-us-gov:iam::1:role/R")
 	u, err := url.Parse(URL(p, "https://console.amazonaws-us-gov.com/s3/home?region=us-gov-west-1", "TOKEN-1"))
 	if err != nil {
 		t.Fatal(err)
@@ -357,7 +340,7 @@ func TestCheckEndpointRefusesFragment(t *testing.T) {
 
 // Service names and console hosts are compared case-insensitively, as DNS and the console do.
 func TestDestinationCaseInsensitive(t *testing.T) {
-	aws, _ := PartitionOf("arn:aws:iam::1:role/R")
+	aws, _ := partition.Of("arn:aws:iam::1:role/R")
 	for dest, want := range map[string]string{
 		"S3":                                     "https://console.aws.amazon.com/s3/home?region=us-east-1",
 		"CloudWatch":                             "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1",

@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/shellword"
+	"github.com/mfacred/mfacred/partition"
 )
 
 // Login is one `mfacred login`: a role profile's credentials, cached or assumed with the MFA
@@ -50,7 +51,7 @@ func (l Login) SignIn(ctx context.Context) (string, time.Time, error) {
 	if p.Role == nil {
 		return "", time.Time{}, fmt.Errorf("profile %s has no mfacred_role_arn: a console sign-in URL needs role (or federation) credentials, and GetFederationToken, the only way to federation credentials from an IAM user's keys, cannot carry MFA, so a deny-unless-MFA policy refuses them; sign in to the console as the IAM user with your MFA device, or make a role profile (mfacred_source_profile = %s, mfacred_role_arn = ...) and run `mfacred login` with it", p.Name, p.Name)
 	}
-	part, err := PartitionOf(p.Role.ARN)
+	part, err := partition.Of(p.Role.ARN)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("profile %s: mfacred_role_arn: %w", p.Name, err)
 	}

@@ -291,6 +291,7 @@ func scanForSecrets() []string {
 	// repository, whose test files hold the fixtures' secrets on purpose; nothing mfacred
 	// writes goes there.
 	clones := []string{filepath.Join(root, "release"), filepath.Join(root, "install")}
+	index := newSecretIndex(secrets)
 	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && d.IsDir() && slices.Contains(clones, path) {
 			return filepath.SkipDir
@@ -302,11 +303,8 @@ func scanForSecrets() []string {
 		if err != nil {
 			return nil
 		}
-		for _, s := range secrets {
-			if len(s) >= 16 && bytes.Contains(b, []byte(s)) {
-				leaks = append(leaks, path)
-				break
-			}
+		if index.find(b) != "" {
+			leaks = append(leaks, path)
 		}
 		return nil
 	})

@@ -144,13 +144,10 @@ func (ww *winWorld) scanPrefix() {
 		}
 		return nil
 	})
+	index := newSecretIndex(secrets)
 	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		for _, s := range secrets {
-			if len(s) >= 16 && bytes.Contains(b, []byte(s)) {
-				ww.t.Errorf("a secret is in plain text in %s", f)
-				break
-			}
+		if b, _ := os.ReadFile(f); index.find(b) != "" {
+			ww.t.Errorf("a secret is in plain text in %s", f)
 		}
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mfacred/mfacred/console"
+	"github.com/mfacred/mfacred/partition"
 )
 
-// Partitions are the partitions SelfManage knows: those mfacred knows (console.PartitionNames).
-var Partitions = console.PartitionNames()
+// Partitions are the partitions SelfManage knows: those mfacred knows (package partition).
+var Partitions = partition.Names()
 
 // SelfManage is AWS's example policy "IAM: Allows IAM users to self-manage an MFA device"
 // (IAM User Guide, reference_policies_examples_iam_mfa-selfmanage) for a partition: device
