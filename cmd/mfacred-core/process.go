@@ -73,12 +73,12 @@ func (e *env) warn(out session.Outcome) {
 // explainNoCode adds the ways out to a missing terminal, once, here at the edge.
 func (e *env) explainNoCode(ctx context.Context, p *awsconfig.Profile, err error) error {
 	if errors.Is(err, prompt.ErrNoTerminal) {
-		if e.store.SessionsOnly(ctx) {
-			return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, or set mfa_process in profile %s",
-				p.Name, p.MFASerial, p.DeviceProfile)
+		ways := "run the command in a terminal, or set mfa_process in profile " + p.DeviceProfile
+		if !e.store.SessionsOnly(ctx) { // a seed can be stored: one more way
+			ways = fmt.Sprintf("run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
+				p.DeviceProfile, shellword.Quote(p.Name))
 		}
-		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: run the command in a terminal, set mfa_process in profile %s, or store a seed with `mfacred totp set --profile %s`",
-			p.Name, p.MFASerial, p.DeviceProfile, shellword.Quote(p.Name))
+		return fmt.Errorf("profile %s needs a new MFA code for device %s but there is no terminal or desktop to ask on: %s", p.Name, p.MFASerial, ways)
 	}
 	if errors.Is(err, session.ErrNoKeys) {
 		if e.store.SessionsOnly(ctx) {

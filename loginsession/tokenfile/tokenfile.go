@@ -71,9 +71,14 @@ func Read(path string) (*Token, error) {
 		if err == nil || try == rereads || !halfWritten(b) {
 			return t, err
 		}
-		time.Sleep(RereadAfter)
+		pause(RereadAfter)
 	}
 }
+
+// pause is the wait between two reads of a file caught half written (a variable for the test
+// that rewrites the file during it: TestReadWaitsOutAFileRewrittenInPlace). The waits of one
+// Read add up to 200 ms, well within the second a call has to end after Ctrl-C.
+var pause = time.Sleep
 
 // halfWritten says whether b may be a token file caught while it is written: empty, or JSON
 // that stops before its end (a prefix of the whole). JSON that is complete, or broken in its

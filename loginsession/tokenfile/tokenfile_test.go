@@ -1,8 +1,11 @@
 package tokenfile
 
 import (
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/logincreds"
 )
@@ -46,6 +49,50 @@ func TestOnlyAHalfWrittenFileIsReadAgain(t *testing.T) {
 	} {
 		if got := halfWritten([]byte(b)); got != want {
 			t.Errorf("%q: halfWritten %v, want %v", b, got, want)
+		}
+	}
+}
+
+// Another tool rewriting the file in place leaves it empty or cut short for a moment: a read
+// then waits for the whole file instead of calling the session damaged; a file that stays
+// half written is damaged after the last try, and one damaged in its middle at once. The
+// rewrite happens during the wait itself, so the test does not race a timer.
+func TestReadWaitsOutAFileRewrittenInPlace(t *testing.T) {
+	full := `{"accessToken":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"s","sessionToken":"t",` +
+		`"accountId":"123456789012","expiresAt":"2030-01-01T00:00:00Z"},"clientId":"c","refreshToken":"r","dpopKey":"k"}`
+	path := filepath.Join(t.TempDir(), "token.json")
+	waits := 0
+	pause = func(d time.Duration) {
+		if d != RereadAfter {
+			t.Errorf("waited %s, want %s", d, RereadAfter)
+		}
+		if waits++; waits == 2 { // the other tool's write ends during the second wait
+			if err := os.WriteFile(path, []byte(full), 0o600); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer func() { pause = time.Sleep }()
+	for _, during := range []string{"", full[:40]} {
+		waits = 0
+		if err := os.WriteFile(path, []byte(during), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := Read(path)
+		if err != nil || tok.AccessKeyID != "ASIAEXAMPLE" || waits != 2 {
+			t.Fatalf("read during a rewrite (%q first): %v, %d waits", during, err, waits)
+		}
+	}
+	for _, stays := range []struct {
+		text  string
+		waits int
+	}{{full[:40], rereads}, {`{"accessToken" x}`, 0}} {
+		waits = 3 // no rewrite comes
+		if err := os.WriteFile(path, []byte(stays.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Read(path); !errors.Is(err, ErrBadToken) || waits-3 != stays.waits {
+			t.Fatalf("file staying %q: %v after %d waits, want ErrBadToken after %d", stays.text, err, waits-3, stays.waits)
 		}
 	}
 }
