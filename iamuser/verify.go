@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/mfacred/mfacred/awserr"
 	"github.com/mfacred/mfacred/deadline"
-	"github.com/mfacred/mfacred/session"
 )
 
 // ErrRejected is returned by Verify when AWS does not accept the keys (a wrong access key id
@@ -31,7 +31,7 @@ func Verify(ctx context.Context, client Identity, limit time.Duration) (string, 
 	switch {
 	case err == nil:
 		return arn, nil
-	case session.KeysRejected(err):
+	case awserr.KeysRejected(err):
 		return "", fmt.Errorf("%w: %w", ErrRejected, err)
 	case deadline.Expired(ctx, call):
 		return "", fmt.Errorf("%w within %s (GetCallerIdentity): %w", ErrTimedOut, limit, err)

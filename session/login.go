@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mfacred/mfacred/awserr"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/internal/shellword"
@@ -111,14 +112,14 @@ func ExplainLoginRole(r Request, err error) error {
 	if e, ok := transient(r, "AssumeRole", err); ok {
 		return e
 	}
-	switch k := classify(err); k {
-	case RoleRefused:
+	switch k := awserr.Classify(err); k {
+	case awserr.RoleRefused:
 		return explained(k, err, loginsession.ErrRoleRefused, "profile %s: AWS refused to let you assume role %s with the aws login session of profile %s: if the role's trust policy requires MFA (aws:MultiFactorAuthPresent), that is the likely cause, as AWS does not say that aws login credentials carry MFA context and STS refuses every cause alike; else check its principal and external id (`mfacred doctor --profile %s` explains)",
 			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile))
-	case ChainingCap:
+	case awserr.ChainingCap:
 		return explained(k, err, nil, "profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
-	case ExpiredToken, UnknownKey:
-		return explained(k, err, nil, "profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, awsCode(err), shellword.Quote(r.Source))
+	case awserr.ExpiredToken, awserr.UnknownKey:
+		return explained(k, err, nil, "profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, awserr.Code(err), shellword.Quote(r.Source))
 	}
 	return ExplainRole(r, err)
 }
