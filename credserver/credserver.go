@@ -107,7 +107,13 @@ type Server struct {
 	wake    func() // ends the renewer's current wait
 }
 
-func (s *Server) now() time.Time { return deadline.Now(s.Now) }
+// now is the injected clock's time, else the wall clock's.
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
 
 // Start gets the first credentials, within FetchTimeout.
 func (s *Server) Start(ctx context.Context) error {

@@ -84,14 +84,3 @@ func TestExpired(t *testing.T) {
 		t.Fatal("a live wait is expired")
 	}
 }
-
-// Now is the injected clock, else the wall clock.
-func TestNow(t *testing.T) {
-	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	if got := Now(func() time.Time { return fixed }); !got.Equal(fixed) {
-		t.Fatalf("injected clock: %s", got)
-	}
-	if got := Now(nil); time.Since(got) > time.Minute || time.Since(got) < 0 {
-		t.Fatalf("wall clock: %s", got)
-	}
-}

@@ -25,12 +25,3 @@ func Sleep(ctx context.Context, d time.Duration) error {
 func Expired(parent, sub context.Context) bool {
 	return parent.Err() == nil && errors.Is(sub.Err(), context.DeadlineExceeded)
 }
-
-// Now is clock's time, or the wall clock's when clock is nil: the default of every injected
-// clock.
-func Now(clock func() time.Time) time.Time {
-	if clock != nil {
-		return clock()
-	}
-	return time.Now()
-}

@@ -167,7 +167,13 @@ func (n *NotCached) Error() string {
 
 func (n *NotCached) Unwrap() []error { return []error{ErrNotCached, n.Err} }
 
-func (p *Provider) now() time.Time { return deadline.Now(p.Now) }
+// now is the injected clock's time, else the wall clock's.
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
 
 func (p *Provider) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
