@@ -65,7 +65,9 @@ func startGoClientBuild() {
 	b.cancel, b.done, b.bin = cancel, make(chan struct{}), filepath.Join(root, "bin-sdkclient", "sdkclient")
 	go func() {
 		defer close(b.done)
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "../internal/sdkclient").CombinedOutput(); err != nil {
+		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", b.bin, "../internal/sdkclient")
+		build.Env = shippedBuild()
+		if out, err := build.CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("build sdkclient: %v\n%s", err, out)
 		}
 	}()
