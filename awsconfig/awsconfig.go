@@ -1,7 +1,7 @@
 // Package awsconfig reads the profiles mfacred serves from the shared AWS config and credentials
 // files, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, exactly as botocore reads
-// them (docs/config-files.md); edits them in place for setup; and writes and splits
-// credential_process lines as each platform's callers run them.
+// them (docs/config-files.md), and edits them in place for setup. The credential_process
+// lines in them are written and split by internal/cmdline.
 //
 // mfacred's own settings live in keys of their own (mfacred_*), never in role_arn or
 // source_profile: the SDKs would act on those themselves (docs/aws-contract.md §3).

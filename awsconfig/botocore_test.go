@@ -24,6 +24,17 @@ func awsCLI(t *testing.T) string {
 	return cli
 }
 
+// awsPython is the interpreter the AWS CLI v2 runs on (from its #! line), with its botocore.
+func awsPython(t *testing.T) string {
+	t.Helper()
+	head, err := os.ReadFile(awsCLI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(head), "\n")
+	return strings.TrimSpace(strings.TrimPrefix(first, "#!"))
+}
+
 // botocoreScript asks the AWS CLI's own botocore what `aws configure get KEY --profile P`
 // asks it (Session.get_scoped_config), for many queries in one process: one `aws` call per
 // query would take a second each.

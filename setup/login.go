@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/internal/shellword"
 )
 
@@ -73,7 +74,7 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}
-	line, err := awsconfig.CredentialProcess(s.Front, name, runtime.GOOS)
+	line, err := cmdline.CredentialProcess(s.Front, name, runtime.GOOS)
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/internal/cmdline"
 )
 
 // The keys of aws-vault's profiles that import moves to mfacred's own (awsconfig): the SDKs
@@ -175,7 +176,7 @@ func (p *planner) decide(name string) (*change, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %q: mfacred cannot write it: %w", name, err)
 	}
-	line, err := awsconfig.CredentialProcess(p.front, name, runtime.GOOS)
+	line, err := cmdline.CredentialProcess(p.front, name, runtime.GOOS)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %q: mfacred cannot write it: %w", name, err)
 	}
@@ -278,7 +279,7 @@ func oneLine(profile, key, v string) error {
 // --format=json NAME`, `aws-vault exec NAME --json`) to run mfacred for the same profile; a
 // line that runs mfacred is done already; one that runs another program is left alone.
 func (p *planner) process(c *change, line string) (*change, string, error) {
-	words, err := awsconfig.SplitCommand(line, runtime.GOOS)
+	words, err := cmdline.SplitCommand(line, runtime.GOOS)
 	if err != nil || len(words) == 0 {
 		return nil, "its credential_process cannot be read, left as it is", nil
 	}
@@ -301,7 +302,7 @@ func (p *planner) process(c *change, line string) (*change, string, error) {
 	if _, err := awsconfig.ConfigSection(target); err != nil {
 		return nil, "", fmt.Errorf("profile %s: credential_process names profile %q: %w", c.profile, target, err)
 	}
-	newLine, err := awsconfig.CredentialProcess(p.front, target, runtime.GOOS)
+	newLine, err := cmdline.CredentialProcess(p.front, target, runtime.GOOS)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", c.profile, err)
 	}
