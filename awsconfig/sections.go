@@ -9,10 +9,10 @@ import (
 	"github.com/mfacred/mfacred/internal/cmdline"
 )
 
-// sectionProfile returns the profile a config section names, as botocore's
+// SectionProfile returns the profile a config section names, as botocore's
 // build_profile_map does: [default], or a name starting with "profile" that shlex splits
 // into exactly two words.
-func sectionProfile(name string) (string, bool) {
+func SectionProfile(name string) (string, bool) {
 	if name == "default" {
 		return name, true
 	}

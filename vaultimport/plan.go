@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
 	"github.com/mfacred/mfacred/internal/cmdline"
 )
 
@@ -353,10 +354,10 @@ func (pl plan) apply(data []byte) []byte {
 			}
 		}
 		edits[c.section] = func(b []byte) []byte {
-			return awsconfig.DeleteKeys(awsconfig.SetKeys(b, c.section, c.set...), c.section, drop...)
+			return edit.DeleteKeys(edit.SetKeys(b, c.section, c.set...), c.section, drop...)
 		}
 	}
-	return awsconfig.EditSections(data, edits) // one pass, however many profiles change
+	return edit.Sections(data, edits) // one pass, however many profiles change
 }
 
 func setsKey(kvs []awsconfig.KV, key string) bool {
