@@ -1,7 +1,8 @@
 // Package awsconfig reads the profiles mfacred serves from the shared AWS config and credentials
 // files, honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, exactly as botocore reads
-// them (docs/config-files.md); edits them in place for setup; and writes and splits
-// credential_process lines as each platform's callers run them.
+// them (docs/config-files.md): the one reader of the files, on every path. What setup and import
+// write into them is awsconfig/edit's (which finds sections and keys with this reader's Lines);
+// the credential_process lines are written and split by internal/cmdline.
 //
 // mfacred's own settings live in keys of their own (mfacred_*), never in role_arn or
 // source_profile: the SDKs would act on those themselves (docs/aws-contract.md §3).
@@ -503,4 +504,14 @@ func Account(serial string) string {
 		return parts[4]
 	}
 	return ""
+}
+
+// Edited is f with its config file read from data, the file as an edit would leave it: what
+// the readers would make of an edit, checked before it is written.
+func (f *Files) Edited(data []byte) (*Files, error) {
+	c, err := parseINI(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("parse %s as edited: %w", f.ConfigPath, err)
+	}
+	return &Files{ConfigPath: f.ConfigPath, CredentialsPath: f.CredentialsPath, config: c, credentials: f.credentials}, nil
 }

@@ -24,6 +24,17 @@ func awsCLI(t *testing.T) string {
 	return cli
 }
 
+// awsPython is the interpreter the AWS CLI v2 runs on (from its #! line), with its botocore.
+func awsPython(t *testing.T) string {
+	t.Helper()
+	head, err := os.ReadFile(awsCLI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(head), "\n")
+	return strings.TrimSpace(strings.TrimPrefix(first, "#!"))
+}
+
 // botocoreScript asks the AWS CLI's own botocore what `aws configure get KEY --profile P`
 // asks it (Session.get_scoped_config), for many queries in one process: one `aws` call per
 // query would take a second each.
@@ -170,42 +181,6 @@ func TestReadsAsBotocore(t *testing.T) {
 	}
 	if len(results) < 20 {
 		t.Fatalf("only %d queries ran", len(results))
-	}
-}
-
-// What setup writes for a profile name, botocore reads as that profile.
-func TestWrittenSectionsReadAsBotocore(t *testing.T) {
-	cli := awsCLI(t)
-	names := []string{"plain", "my prof", `it's "q"`, `back\slash`, " lead", "tab\there", "default"}
-	var data []byte
-	for i, n := range names {
-		data = SetKeys(data, sectionOf(t, n), KV{"region", "r" + string(rune('0'+i))})
-	}
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config")
-	if err := os.WriteFile(cfg, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	files, err := LoadFiles(cfg, filepath.Join(dir, "none"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var queries [][2]string
-	for _, n := range names {
-		queries = append(queries, [2]string{n, "region"})
-	}
-	answers := botocoreGet(t, cli, cfg, filepath.Join(dir, "none"), queries)
-	for i, n := range names {
-		want := "r" + string(rune('0'+i))
-		if a := answers[i]; a.Value != want {
-			t.Errorf("profile %q written as [%s]: botocore reads region %q (%s)", n, sectionOf(t, n), a.Value, a.Error)
-		}
-		if got := files.Get(n, "region"); got != want {
-			t.Errorf("profile %q: mfacred reads region %q", n, got)
-		}
-	}
-	if _, err := ConfigSection("a\nb"); err == nil {
-		t.Error("a name with a line break was accepted")
 	}
 }
 

@@ -48,38 +48,3 @@ func TestNotARegularFile(t *testing.T) {
 		}
 	}
 }
-
-// EditFile, which setup runs on the files it loaded a moment before, reads them as Load does:
-// a fifo put at the path in between is refused at once (it waited for a writer forever), and
-// so are /dev/zero, a folder and a file over MaxFileSize; nothing is written over them.
-func TestEditFileRefusesWhatIsNotAFile(t *testing.T) {
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	big := filepath.Join(dir, "big")
-	if f, err := os.Create(big); err != nil || f.Truncate(MaxFileSize+1) != nil || f.Close() != nil {
-		t.Fatal(err)
-	}
-	zero := filepath.Join(dir, "zero")
-	os.Symlink("/dev/zero", zero)
-	for _, path := range []string{fifo, big, zero, dir} {
-		done := make(chan error, 1)
-		go func() {
-			_, err := EditFile(path, func(b []byte) []byte { return append(b, "[profile x]\n"...) })
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), path) || strings.Count(err.Error(), "\n") != 0 {
-				t.Errorf("EditFile(%s): %v", path, err)
-			}
-		case <-time.After(refuseWithin):
-			t.Fatalf("EditFile(%s) still waits after %v", path, refuseWithin)
-		}
-	}
-	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
-		t.Errorf("the fifo was replaced: %v", err)
-	}
-}

@@ -6,14 +6,14 @@ import (
 	"unicode/utf8"
 )
 
-// foldKey is a key as configparser keeps it: lowercased with Python's str.lower
+// FoldKey is a key as configparser keeps it: lowercased with Python's str.lower
 // (RawConfigParser.optionxform), which every place that compares or stores a key uses
 // (docs/config-files.md). str.lower is the full Unicode lowercase mapping, not the simple one
 // of Go's strings.ToLower: the capital dotted İ becomes "i" and a combining dot above (U+0069
 // U+0307), so `regİon` is not `region`; and a capital sigma at the end of a word becomes the
 // final ς, elsewhere σ. Every other character maps as in Go (its one-character mapping is the
 // same in both). Keys are nearly always ASCII: then it is strings.ToLower.
-func foldKey(key string) string {
+func FoldKey(key string) string {
 	if isASCII(key) {
 		return strings.ToLower(key)
 	}

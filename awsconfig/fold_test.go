@@ -26,7 +26,7 @@ var foldTable = []string{
 	"STRAßE", "ẞ", "ı", "ID", "ıd", "\u212Aey", "\u212B", "ǅ", "ǈ", "ſ", "Ꭰ", "ДОМ", "ԱԲ", "\U00010400", "ﬁ",
 }
 
-// TestFoldKeyAsPython: foldKey folds as Python's str.lower, in the Python the AWS CLI runs on:
+// TestFoldKeyAsPython: FoldKey folds as Python's str.lower, in the Python the AWS CLI runs on:
 // the table above, and every code point alone and next to a Σ (what str.lower maps it to, and
 // whether a Σ beside it ends a word).
 func TestFoldKeyAsPython(t *testing.T) {
@@ -38,8 +38,8 @@ func TestFoldKeyAsPython(t *testing.T) {
 		t.Fatalf("python: %v %q", err, out)
 	}
 	for i, key := range foldTable {
-		if got := foldKey(key); got != want[i] {
-			t.Errorf("foldKey(%q) = %q (%+q), Python's lower() %q (%+q)", key, got, got, want[i], want[i])
+		if got := FoldKey(key); got != want[i] {
+			t.Errorf("FoldKey(%q) = %q (%+q), Python's lower() %q (%+q)", key, got, got, want[i], want[i])
 		}
 	}
 
@@ -114,18 +114,18 @@ print("\n".join(out))
 			want = answer{s, 4}
 		}
 		var bits byte
-		if strings.HasSuffix(foldKey("A"+s+"Σ"), "ς") {
+		if strings.HasSuffix(FoldKey("A"+s+"Σ"), "ς") {
 			bits |= 1
 		}
-		if strings.HasSuffix(foldKey(s+"Σ"), "ς") {
+		if strings.HasSuffix(FoldKey(s+"Σ"), "ς") {
 			bits |= 2
 		}
-		if strings.HasPrefix(foldKey("AΣ"+s), "aς") {
+		if strings.HasPrefix(FoldKey("AΣ"+s), "aς") {
 			bits |= 4
 		}
-		if lower := foldKey(s); lower != want.lower || bits != want.bits {
+		if lower := FoldKey(s); lower != want.lower || bits != want.bits {
 			if bad++; bad <= 20 {
-				t.Errorf("U+%04X: foldKey gives %+q and Σ bits %03b, Python %+q and %03b (bits: ς after A and it, after it, before it)", c, lower, bits, want.lower, want.bits)
+				t.Errorf("U+%04X: FoldKey gives %+q and Σ bits %03b, Python %+q and %03b (bits: ς after A and it, after it, before it)", c, lower, bits, want.lower, want.bits)
 			}
 		}
 	}

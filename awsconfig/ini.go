@@ -27,7 +27,7 @@ import (
 //     lines must hold an `=`.
 //   - [NAME] opens section NAME (from the first [ to the last ]); [DEFAULT]'s keys belong to
 //     every section. Keys are split at the first = or : and lowercased as Python's str.lower does
-//     (foldKey).
+//     (FoldKey).
 //   - A key before any section, a line that is none of these, a section or a key written twice:
 //     the whole file is refused (botocore refuses it too).
 //   - In the config file, a section whose name starts with "profile" and splits (shell-like,
@@ -156,18 +156,18 @@ func parseINI(data string) (*iniFile, error) {
 	for {
 		k := r.next()
 		switch k {
-		case lineEOF:
+		case LineEOF:
 			if cur != nil {
 				cur.end = int32(len(data))
 			}
 			f.sections = f.sections[:len(f.sections):len(f.sections)]
 			return f, nil
-		case lineBlank, lineComment:
-		case lineMore:
+		case LineBlank, LineComment:
+		case LineMore:
 			if r.nested && !nestedLineOK(r.text()) {
 				return nil, &parseError{r.n, "a nested value's line needs `key = value`"}
 			}
-		case lineHeader:
+		case LineHeader:
 			if cur != nil {
 				cur.end = int32(r.start)
 			}
@@ -192,7 +192,7 @@ func parseINI(data string) (*iniFile, error) {
 			}
 			cur = &f.sections[len(f.sections)-1]
 			keys.reset()
-		case lineOption:
+		case LineOption:
 			if cur == nil {
 				return nil, &parseError{r.n, "a key before any [section]"}
 			}
@@ -204,9 +204,9 @@ func parseINI(data string) (*iniFile, error) {
 				set = &defKeys
 			}
 			if !set.add(data, r.keyAt, r.keyEnd-r.keyAt, r.ascii) {
-				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", foldKey(r.key()), f.name(cur))}
+				return nil, &parseError{r.n, fmt.Sprintf("key %s is set twice in [%s]", FoldKey(r.key()), f.name(cur))}
 			}
-		case lineBad:
+		case LineBad:
 			if r.text()[0] == '[' {
 				return nil, &parseError{r.n, "unclosed section: " + r.text()}
 			}
@@ -304,7 +304,7 @@ func (s *keySet) reset() { s.list, s.big = s.list[:0], nil }
 func (s *keySet) add(data string, at, n int, ascii bool) bool {
 	key := data[at : at+n]
 	if s.big != nil {
-		k := foldKey(key)
+		k := FoldKey(key)
 		if s.big[k] {
 			return false
 		}
@@ -320,7 +320,7 @@ func (s *keySet) add(data string, at, n int, ascii bool) bool {
 			}
 		// Not EqualFold: it also matches pairs that configparser's lowercasing keeps apart
 		// (the long s 'ſ' and 's').
-		case foldKey(data[at:at+abs(n)]) == foldKey(key):
+		case FoldKey(data[at:at+abs(n)]) == FoldKey(key):
 			return false
 		}
 	}
@@ -332,7 +332,7 @@ func (s *keySet) add(data string, at, n int, ascii bool) bool {
 		s.big = map[string]bool{}
 		for i := 0; i < len(s.list); i += 2 {
 			at, n := s.list[i], abs(s.list[i+1])
-			s.big[foldKey(data[at:at+n])] = true
+			s.big[FoldKey(data[at:at+n])] = true
 		}
 	}
 	return true
@@ -379,16 +379,16 @@ func (f *iniFile) keysOf(s *section) []kv {
 	}
 	for done := false; !done; {
 		switch r.next() {
-		case lineEOF, lineHeader:
+		case LineEOF, LineHeader:
 			flush()
 			done = true
-		case lineOption:
+		case LineOption:
 			flush()
-			keys = append(keys, kv{key: foldKey(r.key()), value: r.value()})
+			keys = append(keys, kv{key: FoldKey(r.key()), value: r.value()})
 			vals = []string{r.value()}
-		case lineMore:
+		case LineMore:
 			vals = append(vals, r.text())
-		case lineBlank:
+		case LineBlank:
 			if r.inOption && vals != nil {
 				vals = append(vals, "")
 			}
@@ -420,17 +420,17 @@ func (f *iniFile) get(s *section, key string) (kv, bool) {
 	return kv{}, false
 }
 
-// The kinds of line.
-type lineKind uint8
+// The kinds of line (Lines gives them to awsconfig/edit).
+type LineKind uint8
 
 const (
-	lineEOF     lineKind = iota
-	lineBlank            // nothing but white space
-	lineComment          // # or ; first
-	lineHeader           // [NAME]
-	lineOption           // KEY = VALUE or KEY: VALUE
-	lineMore             // a continuation of the value above
-	lineBad              // none of these
+	LineEOF     LineKind = iota
+	LineBlank            // nothing but white space
+	LineComment          // # or ; first
+	LineHeader           // [NAME]
+	LineOption           // KEY = VALUE or KEY: VALUE
+	LineMore             // a continuation of the value above
+	LineBad              // none of these
 )
 
 // reader walks a file's lines, classifying each as configparser does.
@@ -449,10 +449,10 @@ type reader struct {
 	// costs no write barriers while the garbage collector runs.
 	start           int  // the line
 	textAt, textEnd int  // the line stripped
-	nameAt, nameEnd int  // lineHeader: the section name
-	keyAt, keyEnd   int  // lineOption: the key
+	nameAt, nameEnd int  // LineHeader: the section name
+	keyAt, keyEnd   int  // LineOption: the key
 	valueAt         int  // and the value, to textEnd
-	ascii           bool // lineOption: the line is ASCII
+	ascii           bool // LineOption: the line is ASCII
 	nextCR          int  // where the next \r is, when cr
 }
 
@@ -468,9 +468,9 @@ func newReader(data string) reader {
 // next reads the next line and classifies it. The line's bounds are found by plainLine for a
 // plain ASCII line ending in \n or \r\n, as nearly every line is, else by the general rules;
 // one classifier (classify) then decides what the line is.
-func (r *reader) next() lineKind {
+func (r *reader) next() LineKind {
 	if r.off >= len(r.data) {
-		return lineEOF
+		return LineEOF
 	}
 	r.start = r.off
 	r.n++
@@ -513,18 +513,18 @@ func (r *reader) next() lineKind {
 // classify decides what the line whose stripped text is data[textAt:textEnd], indented by
 // indent white space characters, is, as configparser does; delim is the offset of its first =
 // or :, -1 for none. plain: the line is ASCII with no white space but blanks and tabs.
-func (r *reader) classify(textAt, textEnd, indent, delim int, plain bool) lineKind {
+func (r *reader) classify(textAt, textEnd, indent, delim int, plain bool) LineKind {
 	r.textAt, r.textEnd = textAt, textEnd
 	d := r.data
 	if textEnd == textAt {
-		return lineBlank
+		return LineBlank
 	}
 	switch d[textAt] {
 	case '#', ';':
-		return lineComment
+		return LineComment
 	}
 	if r.inSection && r.inOption && indent > r.indent {
-		return lineMore
+		return LineMore
 	}
 	r.indent = indent
 	text := d[textAt:textEnd]
@@ -532,11 +532,11 @@ func (r *reader) classify(textAt, textEnd, indent, delim int, plain bool) lineKi
 		if j := strings.LastIndexByte(text, ']'); j >= 2 {
 			r.nameAt, r.nameEnd = textAt+1, textAt+j
 			r.inSection, r.inOption, r.nested = true, false, false
-			return lineHeader
+			return LineHeader
 		}
 	}
 	if delim < 0 {
-		return lineBad
+		return LineBad
 	}
 	j := delim - textAt
 	key := trimRight(text[:j])
@@ -545,7 +545,7 @@ func (r *reader) classify(textAt, textEnd, indent, delim int, plain bool) lineKi
 	r.inOption = key != ""
 	r.nested = r.valueAt == textEnd
 	r.ascii = plain || isASCII(key)
-	return lineOption
+	return LineOption
 }
 
 // Byte classes for plainLine, as bits.
@@ -725,7 +725,7 @@ func (f *iniFile) profiles() []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, s := range f.sections {
-		if name, ok := sectionProfile(f.name(&s)); ok && !seen[name] {
+		if name, ok := SectionProfile(f.name(&s)); ok && !seen[name] {
 			seen[name] = true
 			names = append(names, name)
 		}

@@ -236,7 +236,7 @@ func (f *iniFile) findLazy(name string) int {
 			continue
 		}
 		r := reader{data: f.data, off: at, cr: f.cr, nextCR: -1}
-		if r.next() == lineHeader && r.name() == name {
+		if r.next() == LineHeader && r.name() == name {
 			f.sections = append(f.sections, section{nameAt: int32(r.nameAt), nameLen: int32(len(name)), body: int32(r.off), end: int32(len(f.data))})
 			i = len(f.sections) - 1
 			break

@@ -28,8 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -209,7 +209,7 @@ both are removed at the end.
 	}
 
 	// The demo's mfa_process: this binary prints a device's code from its seed.
-	line, err := awsconfig.CredentialProcess(d.front, "x", runtime.GOOS)
+	line, err := cmdline.CredentialProcess(d.front, "x", runtime.GOOS)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ both are removed at the end.
 	}
 	var cfg strings.Builder
 	for _, p := range profiles {
-		line, err := awsconfig.CredentialProcess(d.front, p.name, runtime.GOOS)
+		line, err := cmdline.CredentialProcess(d.front, p.name, runtime.GOOS)
 		if err != nil {
 			return err
 		}

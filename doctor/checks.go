@@ -12,6 +12,7 @@ import (
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/internal/shellword"
 )
 
@@ -51,7 +52,7 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 	var rs []Result
 	if line == "" {
 		rs = append(rs, result(Problem, "profile %s: no credential_process, so the AWS CLI and SDKs never call mfacred", name).fix("run `mfacred setup --profile %s`", shellword.Quote(name)))
-	} else if words, err := awsconfig.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
+	} else if words, err := cmdline.SplitCommand(line, runtime.GOOS); err != nil || len(words) == 0 {
 		rs = append(rs, result(Problem, "profile %s: credential_process %q cannot be split into words as the AWS CLI does it: %v", name, line, err))
 	} else {
 		prog := words[0]

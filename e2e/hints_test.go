@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/internal/cmdline"
 )
 
 // A command a message suggests, pasted into a shell, names the profile as one word and runs
@@ -28,7 +29,7 @@ func TestSuggestedCommandsNameTheProfileAsOneWord(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			line, err := awsconfig.CredentialProcess(binary, name, "linux")
+			line, err := cmdline.CredentialProcess(binary, name, "linux")
 			if err != nil {
 				t.Fatal(err)
 			}

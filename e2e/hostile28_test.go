@@ -15,6 +15,7 @@ import (
 
 	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -312,7 +313,7 @@ func TestHostile28RotateDeleteCommand(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			line, err := awsconfig.CredentialProcess(binary, name, "linux")
+			line, err := cmdline.CredentialProcess(binary, name, "linux")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"runtime"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/internal/shellword"
 )
 
@@ -73,7 +75,7 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}
-	line, err := awsconfig.CredentialProcess(s.Front, name, runtime.GOOS)
+	line, err := cmdline.CredentialProcess(s.Front, name, runtime.GOOS)
 	if err != nil {
 		return fmt.Errorf("profile %q cannot be set up: %w", name, err)
 	}
@@ -100,15 +102,15 @@ func (s *Setup) Login(o Options, login, roleARN string) error {
 			drop = append(drop, key)
 		}
 	}
-	if _, err := awsconfig.EditFile(files.ConfigPath, func(old []byte) []byte {
-		data := awsconfig.SetKeys(old, section, kvs...)
+	if _, err := edit.File(files.ConfigPath, func(old []byte) []byte {
+		data := edit.SetKeys(old, section, kvs...)
 		if roleARN == "" { // a bridge: a role the profile assumed before is no longer assumed
-			return awsconfig.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
+			return edit.DeleteKeys(data, section, awsconfig.KeyRoleARN, awsconfig.KeyExternalID,
 				awsconfig.KeyRoleSessionName, awsconfig.KeyRoleDuration, awsconfig.KeyRoleDirect,
 				awsconfig.KeySessionTags, awsconfig.KeyTransitiveTags, awsconfig.KeySourceIdentity)
 		}
 		// a role on the session is assumed with the session's credentials, never directly
-		return awsconfig.DeleteKeys(data, section, drop...)
+		return edit.DeleteKeys(data, section, drop...)
 	}); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
 	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/internal/shellword"
 	"github.com/mfacred/mfacred/prompt"
@@ -67,8 +68,8 @@ func (s *Setup) writeProfile(files *awsconfig.Files, profile, line, device strin
 		return err
 	}
 	path := files.ConfigPath
-	wrote, err := awsconfig.EditFile(path, func(old []byte) []byte {
-		return awsconfig.SetKeys(old, section,
+	wrote, err := edit.File(path, func(old []byte) []byte {
+		return edit.SetKeys(old, section,
 			awsconfig.KV{Key: "credential_process", Value: line},
 			awsconfig.KV{Key: awsconfig.KeyMFASerial, Value: device})
 	})
@@ -105,8 +106,8 @@ func (s *Setup) staticKeys(files *awsconfig.Files, profile string, move bool) er
 		{files.CredentialsPath, profile},
 		{files.ConfigPath, section},
 	} {
-		wrote, err := awsconfig.EditFile(f.path, func(old []byte) []byte {
-			return awsconfig.DeleteKeys(old, f.section, "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+		wrote, err := edit.File(f.path, func(old []byte) []byte {
+			return edit.DeleteKeys(old, f.section, "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 		})
 		if err != nil {
 			return err

@@ -19,6 +19,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/iamuser"
+	"github.com/mfacred/mfacred/internal/cmdline"
 	"github.com/mfacred/mfacred/internal/shellword"
 )
 
@@ -46,7 +47,7 @@ type Setup struct {
 // device was chosen. A profile `aws login` wrote is refused first (ErrLoginProfile).
 func (s *Setup) Run(ctx context.Context, o Options) error {
 	name := o.Profile
-	line, err := awsconfig.CredentialProcess(s.Front, name, runtime.GOOS)
+	line, err := cmdline.CredentialProcess(s.Front, name, runtime.GOOS)
 	if err == nil {
 		_, err = awsconfig.ConfigSection(name)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
+	"github.com/mfacred/mfacred/internal/cmdline"
 )
 
 // The keys of aws-vault's profiles that import moves to mfacred's own (awsconfig): the SDKs
@@ -175,7 +177,7 @@ func (p *planner) decide(name string) (*change, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %q: mfacred cannot write it: %w", name, err)
 	}
-	line, err := awsconfig.CredentialProcess(p.front, name, runtime.GOOS)
+	line, err := cmdline.CredentialProcess(p.front, name, runtime.GOOS)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %q: mfacred cannot write it: %w", name, err)
 	}
@@ -278,7 +280,7 @@ func oneLine(profile, key, v string) error {
 // --format=json NAME`, `aws-vault exec NAME --json`) to run mfacred for the same profile; a
 // line that runs mfacred is done already; one that runs another program is left alone.
 func (p *planner) process(c *change, line string) (*change, string, error) {
-	words, err := awsconfig.SplitCommand(line, runtime.GOOS)
+	words, err := cmdline.SplitCommand(line, runtime.GOOS)
 	if err != nil || len(words) == 0 {
 		return nil, "its credential_process cannot be read, left as it is", nil
 	}
@@ -301,7 +303,7 @@ func (p *planner) process(c *change, line string) (*change, string, error) {
 	if _, err := awsconfig.ConfigSection(target); err != nil {
 		return nil, "", fmt.Errorf("profile %s: credential_process names profile %q: %w", c.profile, target, err)
 	}
-	newLine, err := awsconfig.CredentialProcess(p.front, target, runtime.GOOS)
+	newLine, err := cmdline.CredentialProcess(p.front, target, runtime.GOOS)
 	if err != nil {
 		return nil, "", fmt.Errorf("profile %s: %w", c.profile, err)
 	}
@@ -352,10 +354,10 @@ func (pl plan) apply(data []byte) []byte {
 			}
 		}
 		edits[c.section] = func(b []byte) []byte {
-			return awsconfig.DeleteKeys(awsconfig.SetKeys(b, c.section, c.set...), c.section, drop...)
+			return edit.DeleteKeys(edit.SetKeys(b, c.section, c.set...), c.section, drop...)
 		}
 	}
-	return awsconfig.EditSections(data, edits) // one pass, however many profiles change
+	return edit.Sections(data, edits) // one pass, however many profiles change
 }
 
 func setsKey(kvs []awsconfig.KV, key string) bool {

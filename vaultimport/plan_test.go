@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
 )
 
 const userConfig = `# my aws-vault config
@@ -83,7 +84,7 @@ func TestPlanRewritesAUsersConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, edited, err := awsconfig.Preview(files.ConfigPath, pl.apply)
+	_, edited, err := edit.Preview(files.ConfigPath, pl.apply)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/awsconfig"
+	"github.com/mfacred/mfacred/awsconfig/edit"
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/prompt"
@@ -107,7 +108,7 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 	// The plan was made from old: a config another program wrote since (the AWS CLI) is not
 	// edited with it, nor kept as a backup that lacks that change.
 	changed := fmt.Errorf("%s changed since the plan was made (another program wrote it): nothing was changed; run import again", files.ConfigPath)
-	if now, _, err := awsconfig.Preview(files.ConfigPath, func(b []byte) []byte { return b }); err != nil {
+	if now, _, err := edit.Preview(files.ConfigPath, func(b []byte) []byte { return b }); err != nil {
 		return err
 	} else if !bytes.Equal(now, old) {
 		return changed
@@ -128,7 +129,7 @@ func Run(ctx context.Context, store *cache.Store, o Options, out, log io.Writer)
 	}
 	if backup != "" {
 		raced := false
-		if _, err := awsconfig.EditFile(files.ConfigPath, func(cur []byte) []byte {
+		if _, err := edit.File(files.ConfigPath, func(cur []byte) []byte {
 			if raced = !bytes.Equal(cur, old); raced {
 				return cur
 			}
@@ -160,7 +161,7 @@ func keepBackup(path string, old []byte) (string, error) {
 			return "", fmt.Errorf("keep a backup of %s: %w", path, err)
 		}
 		f.Close()
-		if err := awsconfig.WriteFileAtomic(name, old, 0o600); err != nil {
+		if err := edit.WriteFileAtomic(name, old, 0o600); err != nil {
 			os.Remove(name)
 			return "", err
 		}
@@ -217,7 +218,7 @@ func readKeys(ctx context.Context, vault *Vault, store *cache.Store) ([]key, err
 // anywhere is left out of the plan (listed), any other fault refuses the import.
 func checkPlan(files *awsconfig.Files, pl *plan) (old, edited []byte, err error) {
 	for pass := 0; ; pass++ {
-		old, edited, err = awsconfig.Preview(files.ConfigPath, pl.apply)
+		old, edited, err = edit.Preview(files.ConfigPath, pl.apply)
 		if err != nil {
 			return nil, nil, err
 		}

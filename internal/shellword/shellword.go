@@ -1,5 +1,5 @@
 // Package shellword writes a word as a POSIX shell reads it back: the profile names and paths
-// in credential_process lines (awsconfig) and in the commands messages suggest ("store them
+// in credential_process lines (internal/cmdline) and in the commands messages suggest ("store them
 // with `mfacred add NAME`"), which a person pastes into a shell.
 package shellword
 

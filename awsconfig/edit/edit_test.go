@@ -1,9 +1,11 @@
-package awsconfig
+package edit
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mfacred/mfacred/awsconfig"
 )
 
 // Setting keys changes only those keys' lines: comments, odd spacing, [default], order and
@@ -12,28 +14,27 @@ func TestSetKeysGolden(t *testing.T) {
 	before, _ := os.ReadFile("testdata/edit/config.before")
 	want, _ := os.ReadFile("testdata/edit/config.after")
 	got := SetKeys(before, sectionOf(t, "legacy"),
-		KV{"credential_process", `"/opt/my tools/mfacred" process --profile legacy`},
-		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
+		awsconfig.KV{Key: "credential_process", Value: `"/opt/my tools/mfacred" process --profile legacy`},
+		awsconfig.KV{Key: "mfa_serial", Value: "arn:aws:iam::123456789012:mfa/googleAuthentication"})
 	got = SetKeys(got, sectionOf(t, "new"),
-		KV{"credential_process", "/usr/bin/mfacred process --profile new"},
-		KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/phone"})
+		awsconfig.KV{Key: "credential_process", Value: "/usr/bin/mfacred process --profile new"},
+		awsconfig.KV{Key: "mfa_serial", Value: "arn:aws:iam::123456789012:mfa/phone"})
 	if string(got) != string(want) {
 		t.Fatalf("got:\n%s\nwant:\n%s", got, want)
 	}
-	again := SetKeys(got, sectionOf(t, "legacy"), KV{"mfa_serial", "arn:aws:iam::123456789012:mfa/googleAuthentication"})
+	again := SetKeys(got, sectionOf(t, "legacy"), awsconfig.KV{Key: "mfa_serial", Value: "arn:aws:iam::123456789012:mfa/googleAuthentication"})
 	if string(again) != string(got) {
 		t.Fatal("setting the same value changed the file")
 	}
 	// What we wrote reads back as we meant it.
-	f := &Files{ConfigPath: "x"}
-	var err error
-	if f.config, err = parseINI(string(got)); err != nil {
+	f, err := (&awsconfig.Files{ConfigPath: "x"}).Edited(got)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if v := f.value("legacy", "mfa_serial"); v != "arn:aws:iam::123456789012:mfa/googleAuthentication" {
+	if v := f.Get("legacy", "mfa_serial"); v != "arn:aws:iam::123456789012:mfa/googleAuthentication" {
 		t.Fatalf("mfa_serial reads back as %q", v)
 	}
-	if v := f.value("default", "region"); v != "eu-west-1" {
+	if v := f.Get("default", "region"); v != "eu-west-1" {
 		t.Fatalf("default region %q", v)
 	}
 }
@@ -48,7 +49,7 @@ func TestSetKeysEdges(t *testing.T) {
 		{"profile default is default", "[profile default]\nk=old\n", "default", "[profile default]\nk=v\n"},
 		{"indented look-alike untouched", "[profile a]\ns3 =\n  k = nested\n", "profile a", "[profile a]\ns3 =\n  k = nested\nk = v\n"},
 	} {
-		if got := string(SetKeys([]byte(tc.before), tc.section, KV{"k", "v"})); got != tc.want {
+		if got := string(SetKeys([]byte(tc.before), tc.section, awsconfig.KV{Key: "k", Value: "v"})); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
 		}
 	}
@@ -102,7 +103,7 @@ func TestWriteFileAtomicKeepsModeAndLink(t *testing.T) {
 
 func sectionOf(t testing.TB, profile string) string {
 	t.Helper()
-	s, err := ConfigSection(profile)
+	s, err := awsconfig.ConfigSection(profile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,14 +137,14 @@ func TestWriteFileAtomicThroughDanglingLink(t *testing.T) {
 	}
 }
 
-// EditSections does what SetKeys and DeleteKeys one section after another do: to the section
+// Sections does what SetKeys and DeleteKeys one section after another do: to the section
 // botocore reads (the last that matches, [profile "a"] as [profile a]), to none other, and to
 // a section the file lacks (added at the end).
-func TestEditSectionsAsOneByOne(t *testing.T) {
+func TestSectionsAsOneByOne(t *testing.T) {
 	data := "# top\n[profile a]\nx = 1\n\n[profile \"a\"]\nx = 2\n  more\n; c\n[default]\nregion = r\n[profile b]\ny = 1\r\n[sso-session s]\nz = 1"
 	edit := func(section string) func([]byte) []byte {
 		return func(b []byte) []byte {
-			return DeleteKeys(SetKeys(b, section, KV{Key: "x", Value: "new"}, KV{Key: "k", Value: section}), section, "y", "region")
+			return DeleteKeys(SetKeys(b, section, awsconfig.KV{Key: "x", Value: "new"}, awsconfig.KV{Key: "k", Value: section}), section, "y", "region")
 		}
 	}
 	sections := []string{"profile a", "profile default", "profile b", "profile c"}
@@ -153,7 +154,7 @@ func TestEditSectionsAsOneByOne(t *testing.T) {
 		want = edit(s)(want)
 		edits[s] = edit(s)
 	}
-	if got := EditSections([]byte(data), edits); string(got) != string(want) {
-		t.Fatalf("EditSections:\n%q\none by one:\n%q", got, want)
+	if got := Sections([]byte(data), edits); string(got) != string(want) {
+		t.Fatalf("Sections:\n%q\none by one:\n%q", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package awsconfig
+package cmdline
 
 import (
 	"encoding/json"
@@ -9,6 +9,20 @@ import (
 	"strings"
 	"testing"
 )
+
+// awsCLI is the real AWS CLI v2 (Debian package awscli), whose botocore is the reference for
+// how a line is split. With CI=true its absence fails the test.
+func awsCLI(t *testing.T) string {
+	t.Helper()
+	const cli = "/usr/bin/aws"
+	if _, err := os.Stat(cli); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s (AWS CLI v2) is missing: %v", cli, err)
+		}
+		t.Skipf("%s (AWS CLI v2) is missing", cli)
+	}
+	return cli
+}
 
 // awsPython is the interpreter the AWS CLI v2 runs on (from its #! line), with its botocore.
 func awsPython(t *testing.T) string {

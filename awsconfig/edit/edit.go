@@ -1,4 +1,9 @@
-package awsconfig
+// Package edit makes the edits setup and import make to the AWS config and credentials files:
+// keys set or deleted in a section, in place, so that a user's comments, spacing, order and
+// other profiles survive (an INI library would write the file anew), and the file written
+// atomically. It reads a file's lines with awsconfig's reader (awsconfig.Lines), the one
+// reader of the files, and so finds each section and key where botocore does.
+package edit
 
 import (
 	"bytes"
@@ -10,59 +15,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mfacred/mfacred/awsconfig"
 	"github.com/mfacred/mfacred/internal/atomicfile"
 	"github.com/mfacred/mfacred/internal/regular"
 )
 
-// The functions below edit the bytes of an INI file in place, so that a user's comments,
-// spacing, order and other profiles survive: an INI library would write the file anew.
-
-// KV is a key and value to set.
-type KV struct{ Key, Value string }
-
-// line is one line of a file, with its line ending and what configparser reads it as.
-type line struct {
-	text string // without the ending
-	end  string
-	kind lineKind
-	name string // lineHeader: the section; lineOption: the key, lower case
-}
-
-// split cuts a file into lines where configparser does (\n, \r\n, a lone \r) and classifies
-// them with the reader that parses the file.
-func split(data []byte) []line {
-	s := string(data)
-	r := newReader(s)
-	var out []line
-	for {
-		k := r.next()
-		if k == lineEOF {
-			return out
-		}
-		l := line{text: s[r.start:r.off], kind: k}
-		switch {
-		case strings.HasSuffix(l.text, "\r\n"):
-			l.end = "\r\n"
-		case strings.HasSuffix(l.text, "\n"):
-			l.end = "\n"
-		case strings.HasSuffix(l.text, "\r"):
-			l.end = "\r"
-		}
-		l.text = l.text[:len(l.text)-len(l.end)]
-		switch k {
-		case lineHeader:
-			l.name = r.name()
-		case lineOption:
-			l.name = foldKey(r.key())
-		}
-		out = append(out, l)
-	}
-}
-
-func join(lines []line) []byte {
+func join(lines []awsconfig.Line) []byte {
 	var b bytes.Buffer
 	for _, l := range lines {
-		b.WriteString(l.text + l.end)
+		b.WriteString(l.Text + l.End)
 	}
 	return b.Bytes()
 }
@@ -73,18 +34,18 @@ func sectionMatches(name, section string) bool {
 	if name == section {
 		return true
 	}
-	a, ok1 := sectionProfile(name)
-	b, ok2 := sectionProfile(section)
+	a, ok1 := awsconfig.SectionProfile(name)
+	b, ok2 := awsconfig.SectionProfile(section)
 	return ok1 && ok2 && a == b
 }
 
 // span finds the section botocore reads (the last of those that match): the index of its
 // header and one past its last key or continuation line (comments and blank lines before the
 // next header belong to what follows).
-func span(lines []line, section string) (head, end int, ok bool) {
+func span(lines []awsconfig.Line, section string) (head, end int, ok bool) {
 	head = -1
 	for i, l := range lines {
-		if l.kind == lineHeader && sectionMatches(l.name, section) {
+		if l.Kind == awsconfig.LineHeader && sectionMatches(l.Name, section) {
 			head = i
 		}
 	}
@@ -92,8 +53,8 @@ func span(lines []line, section string) (head, end int, ok bool) {
 		return -1, 0, false
 	}
 	end = head + 1
-	for i := head + 1; i < len(lines) && lines[i].kind != lineHeader; i++ {
-		if k := lines[i].kind; k == lineOption || k == lineMore || k == lineBad {
+	for i := head + 1; i < len(lines) && lines[i].Kind != awsconfig.LineHeader; i++ {
+		if k := lines[i].Kind; k == awsconfig.LineOption || k == awsconfig.LineMore || k == awsconfig.LineBad {
 			end = i + 1
 		}
 	}
@@ -101,20 +62,20 @@ func span(lines []line, section string) (head, end int, ok bool) {
 }
 
 // valueEnd is one past the last continuation line of the key on line i.
-func valueEnd(lines []line, i, end int) int {
+func valueEnd(lines []awsconfig.Line, i, end int) int {
 	last := i + 1
-	for j := i + 1; j < end && lines[j].kind != lineOption && lines[j].kind != lineBad; j++ {
-		if lines[j].kind == lineMore {
+	for j := i + 1; j < end && lines[j].Kind != awsconfig.LineOption && lines[j].Kind != awsconfig.LineBad; j++ {
+		if lines[j].Kind == awsconfig.LineMore {
 			last = j + 1
 		}
 	}
 	return last
 }
 
-func newline(lines []line) string {
+func newline(lines []awsconfig.Line) string {
 	for _, l := range lines {
-		if l.end != "" {
-			return l.end
+		if l.End != "" {
+			return l.End
 		}
 	}
 	return "\n"
@@ -123,36 +84,36 @@ func newline(lines []line) string {
 // SetKeys sets keys in a section of an INI file, keeping every other byte: an existing
 // key's value is replaced in its line, a new key goes after the section's last key, a new
 // section at the end of the file.
-func SetKeys(data []byte, section string, kvs ...KV) []byte {
-	lines := split(data)
+func SetKeys(data []byte, section string, kvs ...awsconfig.KV) []byte {
+	lines := awsconfig.Lines(data)
 	nl := newline(lines)
 	head, end, ok := span(lines, section)
 	if !ok {
 		if n := len(lines); n > 0 {
-			if lines[n-1].end == "" {
-				lines[n-1].end = nl
+			if lines[n-1].End == "" {
+				lines[n-1].End = nl
 			}
-			if strings.TrimSpace(lines[n-1].text) != "" {
-				lines = append(lines, line{end: nl, kind: lineBlank})
+			if strings.TrimSpace(lines[n-1].Text) != "" {
+				lines = append(lines, awsconfig.Line{End: nl, Kind: awsconfig.LineBlank})
 			}
 		}
-		lines = append(lines, line{text: "[" + section + "]", end: nl, kind: lineHeader, name: section})
+		lines = append(lines, awsconfig.Line{Text: "[" + section + "]", End: nl, Kind: awsconfig.LineHeader, Name: section})
 		head, end = len(lines)-1, len(lines)
 	}
 	for _, kv := range kvs {
 		done := false
 		for i := head + 1; i < end && !done; i++ {
-			if lines[i].kind == lineOption && lines[i].name == foldKey(kv.Key) {
-				t := lines[i].text
+			if lines[i].Kind == awsconfig.LineOption && lines[i].Name == awsconfig.FoldKey(kv.Key) {
+				t := lines[i].Text
 				eq := strings.IndexAny(t, "=:")
 				rest := t[eq+1:]
 				ws := rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))] // keep the user's spacing
-				lines[i].text = t[:eq+1] + ws + kv.Value
+				lines[i].Text = t[:eq+1] + ws + kv.Value
 				// The old value's continuation lines go with it.
 				if last := valueEnd(lines, i, end); last > i+1 {
-					var kept []line
+					var kept []awsconfig.Line
 					for j := i + 1; j < last; j++ {
-						if lines[j].kind != lineMore {
+						if lines[j].Kind != awsconfig.LineMore {
 							kept = append(kept, lines[j])
 						}
 					}
@@ -165,10 +126,10 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 		if done {
 			continue
 		}
-		if end > 0 && lines[end-1].end == "" {
-			lines[end-1].end = nl
+		if end > 0 && lines[end-1].End == "" {
+			lines[end-1].End = nl
 		}
-		lines = append(lines[:end], append([]line{{text: kv.Key + " = " + kv.Value, end: nl, kind: lineOption, name: foldKey(kv.Key)}}, lines[end:]...)...)
+		lines = append(lines[:end], append([]awsconfig.Line{{Text: kv.Key + " = " + kv.Value, End: nl, Kind: awsconfig.LineOption, Name: awsconfig.FoldKey(kv.Key)}}, lines[end:]...)...)
 		end++
 	}
 	return join(lines)
@@ -177,23 +138,23 @@ func SetKeys(data []byte, section string, kvs ...KV) []byte {
 // DeleteKeys removes keys (and their continuation lines) from a section, keeping every
 // other byte.
 func DeleteKeys(data []byte, section string, keys ...string) []byte {
-	lines := split(data)
+	lines := awsconfig.Lines(data)
 	head, end, ok := span(lines, section)
 	if !ok {
 		return data
 	}
 	drop := map[string]bool{}
 	for _, k := range keys {
-		drop[foldKey(k)] = true
+		drop[awsconfig.FoldKey(k)] = true
 	}
-	out := append([]line{}, lines[:head+1]...)
+	out := append([]awsconfig.Line{}, lines[:head+1]...)
 	for i := head + 1; i < end; i++ {
-		if lines[i].kind != lineOption || !drop[lines[i].name] {
+		if lines[i].Kind != awsconfig.LineOption || !drop[lines[i].Name] {
 			out = append(out, lines[i])
 			continue
 		}
 		for last := valueEnd(lines, i, end); i+1 < last; i++ {
-			if lines[i+1].kind != lineMore {
+			if lines[i+1].Kind != awsconfig.LineMore {
 				out = append(out, lines[i+1]) // a comment among the continuation lines stays
 			}
 		}
@@ -201,12 +162,12 @@ func DeleteKeys(data []byte, section string, keys ...string) []byte {
 	return join(append(out, lines[end:]...))
 }
 
-// EditFile applies edit to a file's bytes (a missing file reads as empty) and writes the
+// File applies edit to a file's bytes (a missing file reads as empty) and writes the
 // result atomically if it differs; it reports whether it wrote. It reads as the config reader
-// does (internal/regular): a fifo, a device or a file over MaxFileSize at the path, put there
-// since the files were loaded, is refused, never waited on or read without end.
-func EditFile(path string, edit func([]byte) []byte) (bool, error) {
-	old, err := regular.Read(path, MaxFileSize)
+// does (internal/regular): a fifo, a device or a file over awsconfig.MaxFileSize at the path,
+// put there since the files were loaded, is refused, never waited on or read without end.
+func File(path string, edit func([]byte) []byte) (bool, error) {
+	old, err := regular.Read(path, awsconfig.MaxFileSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -267,35 +228,25 @@ func linkTarget(path string) (string, error) {
 	return "", errors.New("too many levels of symbolic links")
 }
 
-// Preview is what EditFile would do to the file at path, without writing: the bytes it reads
-// there (as EditFile reads them) and edit's result, so that a change can be shown before it is made.
+// Preview is what File would do to the file at path, without writing: the bytes it reads
+// there (as File reads them) and edit's result, so that a change can be shown before it is made.
 func Preview(path string, edit func([]byte) []byte) (old, edited []byte, err error) {
-	old, err = regular.Read(path, MaxFileSize)
+	old, err = regular.Read(path, awsconfig.MaxFileSize)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return old, edit(old), nil
 }
 
-// Edited is f with its config file read from data, the file as an edit would leave it: what
-// the readers would make of an edit, checked before it is written.
-func (f *Files) Edited(data []byte) (*Files, error) {
-	c, err := parseINI(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("parse %s as edited: %w", f.ConfigPath, err)
-	}
-	return &Files{ConfigPath: f.ConfigPath, CredentialsPath: f.CredentialsPath, config: c, credentials: f.credentials}, nil
-}
-
-// EditSections applies each edit to the section of an INI file it names, on that section's
+// Sections applies each edit to the section of an INI file it names, on that section's
 // lines alone (from its header to the next), reading the file once: what SetKeys and
 // DeleteKeys do to a section depends on its lines only, so a plan that edits thousands of
 // sections costs one pass over the file, not one per section. The section botocore reads
 // is the last of those that match (span); an edit of a section the file lacks runs on the
 // whole file, after the others.
-func EditSections(data []byte, edits map[string]func([]byte) []byte) []byte {
+func Sections(data []byte, edits map[string]func([]byte) []byte) []byte {
 	norm := func(name string) string {
-		if p, ok := sectionProfile(name); ok {
+		if p, ok := awsconfig.SectionProfile(name); ok {
 			return "profile\x00" + p
 		}
 		return "raw\x00" + name
@@ -304,25 +255,25 @@ func EditSections(data []byte, edits map[string]func([]byte) []byte) []byte {
 	for section := range edits {
 		want[norm(section)] = section
 	}
-	lines := split(data)
+	lines := awsconfig.Lines(data)
 	last := map[string]int{}
 	for i, l := range lines {
-		if l.kind != lineHeader {
+		if l.Kind != awsconfig.LineHeader {
 			continue
 		}
-		if section, ok := want[norm(l.name)]; ok {
+		if section, ok := want[norm(l.Name)]; ok {
 			last[section] = i
 		}
 	}
 	var b bytes.Buffer
 	for i := 0; i < len(lines); {
 		j := i + 1
-		for j < len(lines) && lines[j].kind != lineHeader {
+		for j < len(lines) && lines[j].Kind != awsconfig.LineHeader {
 			j++
 		}
 		chunk := join(lines[i:j])
-		if lines[i].kind == lineHeader {
-			if section, ok := want[norm(lines[i].name)]; ok && last[section] == i {
+		if lines[i].Kind == awsconfig.LineHeader {
+			if section, ok := want[norm(lines[i].Name)]; ok && last[section] == i {
 				chunk = edits[section](chunk)
 			}
 		}
