@@ -14,10 +14,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Kernel keeps items in the Linux kernel's per-user keyring (keyutils): in memory only,
-// never on disk, reachable by the user's processes, gone at reboot. An item stored with an
-// expiry is removed by the kernel at that time. It holds sessions only: long-term keys and seeds
-// do not belong in a cache that vanishes, so a Store over it (cache.Store) refuses them (SessionsOnly).
+// Kernel keeps items in the Linux kernel's per-user keyring (keyutils): in memory only, never
+// on disk, reachable by the user's processes, gone at reboot. An item stored with an expiry is
+// removed by the kernel at that time. It holds sessions only: long-term keys and seeds do not
+// belong in a cache that vanishes, so a Store over it (cache.Store) refuses them (SessionsOnly).
 type Kernel struct{}
 
 // Name says which keyring this is.
