@@ -5,6 +5,9 @@
 //
 // Items are small JSON documents under the service name "mfacred", keyed by fixed fields
 // in a fixed order (Key): a lookup is one keyring read, with the expiry inside the value.
+// The keyrings themselves (the Secret Service, the kernel keyring, the macOS keychain, the
+// Windows Credential Manager, and the choice among them) are package keyring's: this package
+// decides what is kept in one, under which name, in how many parts.
 package cache
 
 import (
@@ -18,13 +21,15 @@ import (
 
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/internal/shellword"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // Service is the keyring service name of every item.
 const Service = "mfacred"
 
-// ErrNotFound is returned for an item the keyring does not have.
-var ErrNotFound = errors.New("not found in keyring")
+// ErrNotFound is returned for an item the Store does not have. It is the keyring's own
+// (keyring.ErrNotFound), so that a miss reads the same whether the Store or the keyring said it.
+var ErrNotFound = keyring.ErrNotFound
 
 // Credentials are AWS keys, long-term or temporary.
 type Credentials struct {
@@ -98,7 +103,7 @@ type item struct {
 
 // Store reads and writes mfacred's items.
 type Store struct {
-	Keyring Keyring
+	Keyring keyring.Keyring
 	// Service is the keyring service name of every item; "" is Service (see ForNamespace).
 	Service string
 	// LockDir holds the per-device lock files.
@@ -114,20 +119,23 @@ func (s *Store) service() string {
 	return s.Service
 }
 
+// KeyringName says which keyring the Store is on, for status, doctor and errors.
+func (s *Store) KeyringName() string { return keyring.Name(s.Keyring) }
+
 // ErrSessionsOnly is returned for long-term keys and seeds on a keyring that holds sessions only.
 var ErrSessionsOnly = errors.New("the kernel keyring holds sessions only, not long-term keys or seeds")
 
 // SessionsOnly reports whether the keyring is a cache that vanishes (the kernel keyring), where
 // long-term keys and seeds do not belong: they come from the credentials file and mfa_process.
 func (s *Store) SessionsOnly(ctx context.Context) bool {
-	so, ok := s.Keyring.(SessionCache)
+	so, ok := s.Keyring.(keyring.SessionCache)
 	return ok && so.SessionsOnly(ctx)
 }
 
 // maxItem is the keyring's item size limit, 0 for none.
 func (s *Store) maxItem(ctx context.Context) int {
-	s.SessionsOnly(ctx) // an AutoKeyring knows its limit once it has decided which it is
-	if m, ok := s.Keyring.(Limited); ok {
+	s.SessionsOnly(ctx) // a keyring.Auto knows its limit once it has decided which it is
+	if m, ok := s.Keyring.(keyring.Limited); ok {
 		return m.MaxItem()
 	}
 	return 0
@@ -179,7 +187,7 @@ func (s *Store) join(ctx context.Context, k Key, raw string) (string, error) {
 // keyring's item limit when it is larger. Parts are written before the head that names them.
 func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) error {
 	write := func(name, v string) error {
-		if ek, ok := s.Keyring.(Expiring); ok {
+		if ek, ok := s.Keyring.(keyring.Expiring); ok {
 			return ek.SetExpiring(ctx, s.service(), name, v, expires)
 		}
 		return s.Keyring.Set(ctx, s.service(), name, v)
@@ -187,7 +195,7 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 	var room *evictions
 	put := func(name, v string) error {
 		err := write(name, v)
-		for errors.Is(err, ErrFull) {
+		for errors.Is(err, keyring.ErrFull) {
 			if room == nil {
 				room = s.evictions(ctx, k)
 			}
@@ -196,7 +204,7 @@ func (s *Store) set(ctx context.Context, k Key, v string, expires time.Time) err
 			}
 			// The kernel frees a dropped key's quota a moment later, not at once.
 			for i := 0; i < 50; i++ {
-				if err = write(name, v); !errors.Is(err, ErrFull) || deadline.Sleep(ctx, 5*time.Millisecond) != nil {
+				if err = write(name, v); !errors.Is(err, keyring.ErrFull) || deadline.Sleep(ctx, 5*time.Millisecond) != nil {
 					break
 				}
 			}
@@ -405,7 +413,7 @@ func (s *Store) PutKeys(ctx context.Context, profile string, c Credentials) erro
 	if err == nil && old.AccessKeyID == c.AccessKeyID && old.SecretAccessKey == c.SecretAccessKey {
 		return nil
 	}
-	if errors.Is(err, ErrNoKeyring) {
+	if errors.Is(err, keyring.ErrNoKeyring) {
 		return fmt.Errorf("profile %s: %w", profile, err)
 	}
 	if err := s.DropSessionsOf(ctx, profile); err != nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // The Store on the Windows Credential Manager itself (go-keyring's CredWriteW/CredReadW): a role
@@ -13,7 +15,7 @@ import (
 // and deleting it leaves no part. A namespace of the test's own keeps the user's items apart.
 // (Under Wine on every test run, test.sh's Windows lane; docs/windows.md.)
 func TestStoreOnCredentialManager(t *testing.T) {
-	s, err := ForNamespace(OSKeyring{}, fmt.Sprintf("test-%d", os.Getpid()))
+	s, err := ForNamespace(keyring.OS{}, fmt.Sprintf("test-%d", os.Getpid()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // limited is a map keyring that refuses items over max bytes, as Windows (2560) and macOS do.
@@ -72,48 +74,15 @@ func TestLargestItemPerBackendLimit(t *testing.T) {
 	}
 }
 
-func TestOpenKeyring(t *testing.T) {
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-	k, err := OpenKeyring("", KeyringEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, kernel := k.(KernelKeyring); kernel != (runtime.GOOS == "linux") {
-		t.Fatalf("no session bus: got %s", KeyringName(k))
-	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:abstract=/tmp/dbus-x,guid=1")
-	if k, _ := OpenKeyring("", KeyringEnv); KeyringName(k) != (OSKeyring{}).Name() {
-		t.Fatalf("with a session bus: got %s", KeyringName(k))
-	}
-	if runtime.GOOS == "linux" {
-		t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus,guid=1")
-		if _, kernel := mustOpen(t, "").(KernelKeyring); !kernel {
-			t.Fatal("a stale bus address: not the kernel keyring")
-		}
-		if err := (OSKeyring{}).Set(ctx, Service, "x", "y"); !errors.Is(err, ErrNoKeyring) || !strings.Contains(err.Error(), "is gone") {
-			t.Fatalf("OS keyring on a stale bus: %v", err)
-		}
-	}
-	if k, _ := OpenKeyring("os", KeyringEnv); KeyringName(k) != (OSKeyring{}).Name() {
-		t.Fatal("os")
-	}
-	if _, err := OpenKeyring("file", KeyringEnv); err == nil || err.Error() != "MFACRED_KEYRING=file: want os or kernel" {
-		t.Fatalf("bad choice: %v", err)
-	}
-	if _, err := OpenKeyring("file", "--keyring"); err == nil || err.Error() != "--keyring=file: want os or kernel" {
-		t.Fatalf("bad choice by flag: %v", err)
-	}
-}
-
 // needKernelKeyring fails under CI when keyctl is blocked, and skips elsewhere.
 func needKernelKeyring(t *testing.T) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("Linux only")
 	}
-	err := KernelKeyring{}.Set(ctx, Service, "probe|"+t.Name(), "x")
+	err := keyring.Kernel{}.Set(ctx, Service, "probe|"+t.Name(), "x")
 	if err == nil {
-		_ = KernelKeyring{}.Delete(ctx, Service, "probe|"+t.Name())
+		_ = keyring.Kernel{}.Delete(ctx, Service, "probe|"+t.Name())
 		return
 	}
 	if os.Getenv("CI") == "true" {
@@ -126,7 +95,7 @@ func needKernelKeyring(t *testing.T) {
 // long-term keys and seeds.
 func TestKernelKeyring(t *testing.T) {
 	needKernelKeyring(t)
-	s := &Store{Keyring: KernelKeyring{}, LockDir: t.TempDir()}
+	s := &Store{Keyring: keyring.Kernel{}, LockDir: t.TempDir()}
 	id := time.Now().UnixNano()
 	k := RoleKey("kernel-test", "d", "arn:aws:iam::222222222222:role/Admin", "", "", false) + Key(strings.Repeat("x", int(id%7)))
 	t.Cleanup(func() { _ = s.DeleteSession(ctx, k) })
@@ -157,31 +126,5 @@ func TestKernelKeyring(t *testing.T) {
 	}
 	if err := s.PutSeed(ctx, "d", "JBSWY3DPEHPK3PXP"); !errors.Is(err, ErrSessionsOnly) {
 		t.Fatalf("stored a seed: %v", err)
-	}
-}
-
-func mustOpen(t *testing.T, choice string) Keyring {
-	t.Helper()
-	k, err := OpenKeyring(choice, KeyringEnv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// A keyring choice that is not a plain word is quoted in its error, which stays one line.
-func TestOpenKeyringShowsOddValues(t *testing.T) {
-	for choice, want := range map[string]string{
-		"OS":        "MFACRED_KEYRING=OS: want os or kernel",
-		" ":         `MFACRED_KEYRING=" ": want os or kernel`,
-		"os\n":      `MFACRED_KEYRING="os\n": want os or kernel`,
-		"os ":       `MFACRED_KEYRING="os ": want os or kernel`,
-		`"os"`:      `MFACRED_KEYRING="\"os\"": want os or kernel`,
-		"os\x1b[2J": `MFACRED_KEYRING="os\x1b[2J": want os or kernel`,
-		"ös":        "MFACRED_KEYRING=ös: want os or kernel",
-	} {
-		if _, err := OpenKeyring(choice, KeyringEnv); err == nil || err.Error() != want {
-			t.Errorf("%q: %v, want %s", choice, err, want)
-		}
 	}
 }

@@ -3,9 +3,12 @@ package cache
 import (
 	"context"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // A namespace's items and lock files are apart from the usual ones, both ways, and the
@@ -60,7 +63,7 @@ func TestNamespaceKeepsItemsApart(t *testing.T) {
 // cannot (the record, plus the keys named), and refuses the usual Store.
 func TestPurge(t *testing.T) {
 	ctx := context.Background()
-	for _, kr := range []Keyring{listing{mapKeyring{}}, limited{mapKeyring{}, 2000}} {
+	for _, kr := range []keyring.Keyring{listing{mapKeyring{}}, limited{mapKeyring{}, 2000}} {
 		usual, _ := ForNamespace(kr, "")
 		demo, _ := ForNamespace(kr, "demo-9")
 		// Their lock folders would be the user's own cache folder's; the test's are its own.
@@ -88,6 +91,29 @@ func TestPurge(t *testing.T) {
 		}
 		if left := m.users(Service); len(left) != 1 {
 			t.Errorf("%T: the usual items are %v", kr, left)
+		}
+	}
+}
+
+// validNamespace accepts exactly what the pattern it replaced accepted: every string of up to
+// 34 bytes over an alphabet with each kind of byte the pattern tells apart, at its edges.
+func TestValidNamespaceIsTheRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	alphabet := []string{"a", "z", "0", "9", "-", "A", "Z", "_", "/", " ", "\n", "`", "{", ":", "@", "[", "\x7f", "\xc3\xa9"}
+	check := func(ns string) {
+		if got, want := validNamespace(ns), re.MatchString(ns); got != want {
+			t.Errorf("validNamespace(%q) = %v, the pattern says %v", ns, got, want)
+		}
+	}
+	check("")
+	for _, a := range alphabet {
+		for _, b := range alphabet {
+			for _, c := range alphabet {
+				check(a + b + c)
+				for n := 29; n <= 34; n++ {
+					check(a + strings.Repeat(b, n-2) + c)
+				}
+			}
 		}
 	}
 }

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/deadline"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // The record of cached items. `status` must list and `clear` must remove whatever mfacred
 // stored, so no item may exist that nothing records. Where the keyring can list its items
-// (Lister: the Secret Service, the kernel keyring), the keyring itself is the record: nothing
-// can get out of step with it. Where it cannot (the macOS keychain, the Windows Credential
-// Manager), the Store keeps one, the item "index":
+// (keyring.Lister: the Secret Service, the kernel keyring), the keyring itself is the record:
+// nothing can get out of step with it. Where it cannot (the macOS keychain, the Windows
+// Credential Manager), the Store keeps one, the item "index":
 //   - written before the item it names, so an item is never stored unrecorded (a record
 //     whose item was never written costs nothing: clear finds nothing to remove);
 //   - holding each item's expiry, so each update removes expired items and drops them,
@@ -43,18 +44,12 @@ type recordItem struct {
 	Incomplete bool `json:"incomplete,omitempty"`
 }
 
-// Lister is a keyring that can name every item of a service: the Store then needs no record
-// of its own.
-type Lister interface {
-	List(ctx context.Context, service string) ([]string, error)
-}
-
 // recordTimeout bounds the wait for another process's update of the record: one keyring
 // operation's share of a call (docs/aws-contract.md §2).
 const recordTimeout = deadline.Keyring
 
 func (s *Store) lists() bool {
-	_, ok := s.Keyring.(Lister)
+	_, ok := s.Keyring.(keyring.Lister)
 	return ok
 }
 
@@ -163,7 +158,7 @@ func (s *Store) rewriteRecord(ctx context.Context, edit func(items map[Key]int64
 // record was damaged, each that is found is listed and recorded again.
 func (s *Store) Cached(ctx context.Context, known ...Key) ([]Key, error) {
 	var keys []Key
-	if l, ok := s.Keyring.(Lister); ok {
+	if l, ok := s.Keyring.(keyring.Lister); ok {
 		users, err := l.List(ctx, s.service())
 		if err != nil {
 			return nil, fmt.Errorf("list cached items: %w", err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sort"
 	"time"
+
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // evictions are the cached items a full keyring may drop to make room for another, in the
@@ -22,7 +24,7 @@ type evictions struct {
 // stored keys or seeds, which Cached does not list). A keyring that cannot list offers none.
 func (s *Store) evictions(ctx context.Context, k Key) *evictions {
 	ev := &evictions{s: s}
-	if _, ok := s.Keyring.(Lister); !ok {
+	if _, ok := s.Keyring.(keyring.Lister); !ok {
 		return ev
 	}
 	all, err := s.Cached(ctx)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // quota is a listing keyring with a per-user byte quota, as the kernel keyring has, and an
@@ -30,7 +32,7 @@ func (q *quota) Set(ctx context.Context, service, user, secret string) error {
 	old, _ := q.Get(ctx, service, user)
 	if q.used()-len(old)+len(service+user)+1+len(secret) > q.max {
 		q.refused++
-		return fmt.Errorf("%w: quota of %d bytes", ErrFull, q.max)
+		return fmt.Errorf("%w: quota of %d bytes", keyring.ErrFull, q.max)
 	}
 	return q.mapKeyring.Set(ctx, service, user, secret)
 }
@@ -82,11 +84,11 @@ func TestFullKeyringMakesRoom(t *testing.T) {
 	}
 }
 
-// When no room can be made the error says so, as ErrFull.
+// When no room can be made the error says so, as keyring.ErrFull.
 func TestFullKeyringWithNothingToDrop(t *testing.T) {
 	s := &Store{Keyring: &quota{listing: listing{mapKeyring{}}, max: 1000}, LockDir: t.TempDir()}
 	err := s.PutSession(ctx, role(1), bigRole())
-	if !errors.Is(err, ErrFull) {
+	if !errors.Is(err, keyring.ErrFull) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -117,7 +119,7 @@ func TestFullKeyringNeverDropsTheItemBeingWritten(t *testing.T) {
 		kr.max = kr.used() + 100 // the renewed credentials, 2.5 KB larger, cannot fit
 		renewed := bigRole()
 		renewed.Expiration = time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-		if err := s.PutSession(ctx, k, renewed); !errors.Is(err, ErrFull) {
+		if err := s.PutSession(ctx, k, renewed); !errors.Is(err, keyring.ErrFull) {
 			t.Fatalf("item limit %d: the larger item was stored (%v): the test does not test what it says", maxItem, err)
 		}
 		if got, err := s.Session(ctx, k); err != nil || got != old {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cmdline"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -68,7 +69,7 @@ type demo struct {
 type Options struct {
 	Out io.Writer
 	// Keyring is the keyring the demo's mfacred uses (and the demo cleans up).
-	Keyring cache.Keyring
+	Keyring keyring.Keyring
 	// Front is the mfacred binary that the demo's profiles name in credential_process.
 	Front string
 	// Interactive: the person types the first code; else mfa_process gives it.
@@ -157,7 +158,7 @@ func cleanUp(ctx context.Context, store *cache.Store, dir string) (left []string
 	return left
 }
 
-func (d *demo) run(ctx context.Context, interactive bool, ns string, kr cache.Keyring, sessionsOnly bool) error {
+func (d *demo) run(ctx context.Context, interactive bool, ns string, kr keyring.Keyring, sessionsOnly bool) error {
 	if err := d.setUp(ctx, interactive, ns, kr, sessionsOnly); err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func (d *demo) run(ctx context.Context, interactive bool, ns string, kr cache.Ke
 }
 
 // setUp writes the demo's AWS files and stores the IAM user's keys, as a user would.
-func (d *demo) setUp(ctx context.Context, interactive bool, ns string, kr cache.Keyring, sessionsOnly bool) error {
+func (d *demo) setUp(ctx context.Context, interactive bool, ns string, kr keyring.Keyring, sessionsOnly bool) error {
 	phone, backup := d.user.Devices[0], d.user.Devices[1]
 	config := filepath.Join(d.dir, "config")
 	d.env = childEnv(os.Environ(),
@@ -184,7 +185,7 @@ func (d *demo) setUp(ctx context.Context, interactive bool, ns string, kr cache.
 		"MFACRED_DEMO_SEED_BACKUP="+backup.Seed,
 	)
 	if choice := keyringChoice(kr); choice != "" {
-		d.env = append(d.env, cache.KeyringEnv+"="+choice)
+		d.env = append(d.env, keyring.Env+"="+choice)
 	}
 	fmt.Fprintf(d.out, `mfacred demo: a local STS/IAM on %s plays AWS. Account %s has the IAM user %s,
 who owns two MFA devices named "phone" and "backup"; account %s has a role Admin whose trust
@@ -412,11 +413,11 @@ func (d *demo) mfacred(ctx context.Context, stdin io.Reader, extraEnv []string, 
 // keyringChoice is the MFACRED_KEYRING that makes the demo's children use kr, the keyring
 // the demo itself cleans up: "" (the variable left unset: decide as usual) for the automatic
 // choice; set but empty, it is a usage error (cli.KeyringChoice).
-func keyringChoice(kr cache.Keyring) string {
+func keyringChoice(kr keyring.Keyring) string {
 	switch kr.(type) {
-	case cache.OSKeyring:
+	case keyring.OS:
 		return "os"
-	case cache.KernelKeyring:
+	case keyring.Kernel:
 		return "kernel"
 	}
 	return ""
@@ -428,7 +429,7 @@ func childEnv(env []string, set ...string) []string {
 	var out []string
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "AWS_") || (strings.HasPrefix(name, "MFACRED_") && name != cache.KeyringEnv) {
+		if strings.HasPrefix(name, "AWS_") || (strings.HasPrefix(name, "MFACRED_") && name != keyring.Env) {
 			continue
 		}
 		out = append(out, kv)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // The demo's policy is the policy package's fixture of the single-device era, byte for byte.
@@ -45,9 +45,9 @@ func TestLeftover(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "cache"))
 	// leftover only opens the keyring its owner file names; nothing here writes to it. The
 	// kernel keyring exists on Linux only, and is the one to open there without a session bus.
-	var kr cache.Keyring = cache.OSKeyring{}
+	var kr keyring.Keyring = keyring.OS{}
 	if runtime.GOOS == "linux" {
-		kr = cache.KernelKeyring{}
+		kr = keyring.Kernel{}
 	}
 	mk := func(name string, files map[string]string) string {
 		dir := filepath.Join(tmp, name)

@@ -11,6 +11,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // ownerFile is the file in a demo's folder that names its keyring namespace and keyring, and
@@ -29,7 +30,7 @@ const (
 // lock. The owner file exists only once the lock is held, so a starting demo is never taken
 // for a leftover; nor is a demo killed before its owner file was written whole (leftover takes
 // no owner file but one of two lines it can use).
-func own(dir, ns string, kr cache.Keyring) (io.Closer, error) {
+func own(dir, ns string, kr keyring.Keyring) (io.Closer, error) {
 	lockPath := filepath.Join(dir, lockFile)
 	f, err := os.OpenFile(lockPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -92,7 +93,7 @@ func leftover(dir string) (string, *cache.Store, func()) {
 		l.Close()
 		return "", nil, nil
 	}
-	kr, err := cache.OpenKeyring(fields[1], "the demo owner file "+path)
+	kr, err := keyring.Open(fields[1], "the demo owner file "+path)
 	var store *cache.Store
 	if err == nil {
 		store, err = cache.ForNamespace(kr, fields[0])

@@ -66,7 +66,7 @@ func Problems(results []Result) int {
 // below, which New fills with the real ones.
 type Doctor struct {
 	Store   Store
-	Keyring string // the keyring's name, for the first line (cache.KeyringName)
+	Keyring string // the keyring's name, for the first line (cache.Store.KeyringName)
 	Self    string // the mfacred binary credential_process should run
 	// Load reads the config and credentials files, as process does (awsconfig.Load).
 	Load func() (*awsconfig.Files, error)

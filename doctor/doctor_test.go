@@ -67,7 +67,7 @@ func (r *rig) load() (*awsconfig.Files, error) { return awsconfig.LoadFiles(r.co
 // doctor runs doctor's checks as the command does, on the rig's parts, and returns its results.
 func (r *rig) doctor(profile string, spend bool) checklist {
 	d := &Doctor{
-		Store: testStore{r}, Keyring: cache.KeyringName(r.store.Keyring), Self: r.self, Load: r.load,
+		Store: testStore{r}, Keyring: r.store.KeyringName(), Self: r.self, Load: r.load,
 		Probes: func(*awsconfig.Files, *awsconfig.Profile) Probes { return probes{r} },
 		AWS: func(_ context.Context, _ *awsconfig.Profile, keys cache.Credentials) (AWS, error) {
 			a := r.aws

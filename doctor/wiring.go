@@ -20,7 +20,7 @@ import (
 // for a profile.
 func New(store *cache.Store, self string, probes func(*awsconfig.Files, *awsconfig.Profile) Probes) *Doctor {
 	return &Doctor{
-		Store: keyring{store}, Keyring: cache.KeyringName(store.Keyring), Self: self,
+		Store: keyring{store}, Keyring: store.KeyringName(), Self: self,
 		Load: awsconfig.Load, Probes: probes, AWS: sdkAWS,
 		Login: func(p *awsconfig.Profile) LoginSession { return tokenSession{loginsession.New(p, store)} },
 	}

@@ -11,10 +11,11 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // busKeyring is the Secret Service on one bus, spoken to over a connection of its own. The
-// test process's keyring calls through cache.OSKeyring share one connection (godbus's session
+// test process's keyring calls through keyring.OS share one connection (godbus's session
 // bus, opened once with the environment of the moment), so a check of a private keyring, or
 // a cleanup that runs while a test has set another bus, goes through this instead. It reads,
 // writes and deletes items as zalando/go-keyring stores them (attributes service and username
@@ -30,7 +31,7 @@ const (
 func (k busKeyring) with(ctx context.Context, f func(conn *dbus.Conn) error) error {
 	conn, err := dbus.Connect(k.addr, dbus.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("%w: %v", cache.ErrNoKeyring, err)
+		return fmt.Errorf("%w: %v", keyring.ErrNoKeyring, err)
 	}
 	defer conn.Close()
 	return f(conn)
@@ -42,7 +43,7 @@ func search(ctx context.Context, conn *dbus.Conn, attrs map[string]string) ([]db
 	return append(unlocked, locked...), err
 }
 
-// List is the usernames of the items of service (cache.Lister).
+// List is the usernames of the items of service (keyring.Lister).
 func (k busKeyring) List(ctx context.Context, service string) ([]string, error) {
 	var users []string
 	err := k.with(ctx, func(conn *dbus.Conn) error {
@@ -88,7 +89,7 @@ func (k busKeyring) Get(ctx context.Context, service, user string) (string, erro
 	return value, err
 }
 
-// Set stores an item as zalando/go-keyring does (cache.OSKeyring): in the login collection,
+// Set stores an item as zalando/go-keyring does (keyring.OS): in the login collection,
 // with attributes username and service, replacing one of the same attributes.
 func (k busKeyring) Set(ctx context.Context, service, user, secret string) error {
 	return k.with(ctx, func(conn *dbus.Conn) error {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // secretItems lists the paths of every item in every collection of the Secret Service on bus.
@@ -231,7 +232,7 @@ func TestDemoWithKernelKeyring(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	left, err := cache.KernelKeyring{}.List(ctx, m[1])
+	left, err := keyring.Kernel{}.List(ctx, m[1])
 	if err != nil || len(left) != 0 {
 		t.Errorf("kernel keyring items of %s after the demo: %v %v", m[1], left, err)
 	}
@@ -256,7 +257,7 @@ func TestDemoCtrlC(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) == 0 {
+	if items, err := (keyring.OS{}).List(ctx, m[2]); err != nil || len(items) == 0 {
 		t.Fatalf("before Ctrl-C the demo's keys should be in the keyring: %v %v", items, err)
 	}
 	start := time.Now()
@@ -271,7 +272,7 @@ func TestDemoCtrlC(t *testing.T) {
 	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
 		t.Errorf("the demo's folder %s is still there (%v)", m[1], err)
 	}
-	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) != 0 {
+	if items, err := (keyring.OS{}).List(ctx, m[2]); err != nil || len(items) != 0 {
 		t.Errorf("keyring items of %s after Ctrl-C: %v %v", m[2], items, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/deadline"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -137,7 +138,7 @@ func TestBadCacheItemsAndNoKeyring(t *testing.T) {
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
 	key := cache.SessionKey(w.profile, w.serial)
-	if err := (cache.OSKeyring{}).Set(t.Context(), cache.Service, string(key), `{"v":0,"k":"ASIAOLDFORMAT","s":"s","t":"t","e":"2099-01-01T00:00:00Z"}`); err != nil {
+	if err := (keyring.OS{}).Set(t.Context(), cache.Service, string(key), `{"v":0,"k":"ASIAOLDFORMAT","s":"s","t":"t","e":"2099-01-01T00:00:00Z"}`); err != nil {
 		t.Fatal(err)
 	}
 	c := parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))

@@ -28,6 +28,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/testenv"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -201,7 +202,7 @@ func newWorld(t *testing.T) *world {
 
 // store is the test's own view of the keyring and lock dir mfacred uses.
 func (w *world) store() *cache.Store {
-	return &cache.Store{Keyring: cache.OSKeyring{}, LockDir: filepath.Join(w.dir, "home", ".cache", "mfacred")}
+	return &cache.Store{Keyring: keyring.OS{}, LockDir: filepath.Join(w.dir, "home", ".cache", "mfacred")}
 }
 
 func (w *world) configPath() string { return filepath.Join(w.dir, "home", ".aws", "config") }

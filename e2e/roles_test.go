@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/localsts"
 )
 
@@ -137,7 +138,7 @@ print(boto3.Session(profile_name=%q).client("sts", endpoint_url=%q).get_caller_i
 
 	// The largest real item: role credentials (AWS's role session tokens pass 1 KB). It must fit
 	// the strictest backend (Windows, 2560 bytes), or be split (cache: TestLargestItemPerBackendLimit).
-	item, err := cache.OSKeyring{}.Get(t.Context(), cache.Service, string(cache.RoleKey(w.profile, w.serial, adminRole, "", "", false)))
+	item, err := keyring.OS{}.Get(t.Context(), cache.Service, string(cache.RoleKey(w.profile, w.serial, adminRole, "", "", false)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // outranking are variables that make an SDK's default chain pick credentials before the
@@ -209,7 +209,7 @@ func TestDemoRemovesWhatAKilledDemoLeft(t *testing.T) {
 	_ = exec.Command("tmux", "-L", tm.socket, "kill-server").Run() // the demo's orphaned prompt goes with it
 	lockDir := filepath.Join(w.dir, "home", ".cache", m[2])
 	ctx := t.Context()
-	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) == 0 {
+	if items, err := (keyring.OS{}).List(ctx, m[2]); err != nil || len(items) == 0 {
 		t.Fatalf("the killed demo left no keyring items to clean (%v %v): the test shows nothing", items, err)
 	}
 	if _, err := os.Stat(m[1]); err != nil {
@@ -225,7 +225,7 @@ func TestDemoRemovesWhatAKilledDemoLeft(t *testing.T) {
 	if _, err := os.Stat(lockDir); !os.IsNotExist(err) {
 		t.Errorf("the killed demo's lock folder %s is still there (%v)", lockDir, err)
 	}
-	if items, err := (cache.OSKeyring{}).List(ctx, m[2]); err != nil || len(items) != 0 {
+	if items, err := (keyring.OS{}).List(ctx, m[2]); err != nil || len(items) != 0 {
 		t.Errorf("keyring items of the killed demo %s: %v %v", m[2], items, err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "mfacred-demo-*")); len(left) != 0 {

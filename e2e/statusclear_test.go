@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // Whatever mfacred stored, status lists and clear removes, even an item no record names (an
@@ -70,7 +71,7 @@ func TestDamagedSessionNotServed(t *testing.T) {
 		if name == "72 years off" {
 			exp = far
 		}
-		if err := (cache.OSKeyring{}).Set(t.Context(), cache.Service, string(key), fmt.Sprintf(item, exp, w.user.AccessKeyID, w.profile, w.serial)); err != nil {
+		if err := (keyring.OS{}).Set(t.Context(), cache.Service, string(key), fmt.Sprintf(item, exp, w.user.AccessKeyID, w.profile, w.serial)); err != nil {
 			t.Fatal(err)
 		}
 		// The fast path declines, then the core: either serving it would print it.

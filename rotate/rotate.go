@@ -39,6 +39,7 @@ import (
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/iamuser"
 	"github.com/mfacred/mfacred/internal/shellword"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/session"
 )
 
@@ -159,7 +160,7 @@ func (rt *rotation) oldKey(ctx context.Context, r hit.Request) error {
 	}
 	if rt.store.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: %s holds sessions only, so the keys of profile %s come from %s, and mfacred writes no secret to a file: rotate them there with the AWS CLI or the IAM console",
-			name, cache.KeyringName(rt.store.Keyring), src, where)
+			name, rt.store.KeyringName(), src, where)
 	}
 	old, err := rt.store.Keys(ctx, src)
 	switch {
@@ -332,7 +333,7 @@ func (rt *rotation) usable(ctx context.Context) error {
 }
 
 // storeNew stores the new key in place of the old one. A write the keyring refused did not
-// happen: the new key is deleted again. A write it did not answer (cache.ErrNoAnswer) may have
+// happen: the new key is deleted again. A write it did not answer (keyring.ErrNoAnswer) may have
 // happened after all, so the key is read back first.
 func (rt *rotation) storeNew(ctx context.Context) error {
 	name, src, old, fresh := rt.p.Name, rt.p.KeySource, rt.old.AccessKeyID, rt.newKey.AccessKeyID
@@ -343,7 +344,7 @@ func (rt *rotation) storeNew(ctx context.Context) error {
 		return nil
 	}
 	held, rerr := rt.old, error(nil)
-	if errors.Is(err, cache.ErrNoAnswer) {
+	if errors.Is(err, keyring.ErrNoAnswer) {
 		get, cancel := afterSignal(ctx, deadline.Keyring)
 		held, rerr = rt.store.Keys(get, src)
 		cancel()

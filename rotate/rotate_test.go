@@ -14,6 +14,7 @@ import (
 
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cachetest"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/localsts"
 	"github.com/mfacred/mfacred/rotate"
 	"github.com/mfacred/mfacred/session"
@@ -24,15 +25,15 @@ const (
 	seed   = "JBSWY3DPEHPK3PXP"
 )
 
-// keyring is an in-memory keyring whose writes of the profile's keys can be made to fail or
+// faultyKeyring is an in-memory keyring whose writes of the profile's keys can be made to fail or
 // to do something first (a Ctrl-C).
-type keyring struct {
+type faultyKeyring struct {
 	*cachetest.Keyring
 	onSetKeys    func() error // before the write; an error: not written
 	afterSetKeys func() error // after the write
 }
 
-func (k *keyring) Set(ctx context.Context, service, user, secret string) error {
+func (k *faultyKeyring) Set(ctx context.Context, service, user, secret string) error {
 	keys := user == string(cache.KeysKey("work"))
 	if k.onSetKeys != nil && keys {
 		if err := k.onSetKeys(); err != nil {
@@ -51,7 +52,7 @@ type world struct {
 	t       *testing.T
 	sts     *localsts.Server
 	user    localsts.User
-	kr      *keyring
+	kr      *faultyKeyring
 	store   *cache.Store
 	log     bytes.Buffer
 	session cache.Entry
@@ -76,7 +77,7 @@ func newWorld(t *testing.T, config string) *world {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_ENDPOINT_URL_STS", w.sts.URL)
 	t.Setenv("AWS_ENDPOINT_URL_IAM", w.sts.URL)
-	w.kr = &keyring{Keyring: &cachetest.Keyring{}}
+	w.kr = &faultyKeyring{Keyring: &cachetest.Keyring{}}
 	w.store = &cache.Store{Keyring: w.kr, LockDir: filepath.Join(dir, "locks")}
 	ctx := t.Context()
 	if err := w.store.PutKeys(ctx, "work", cache.Credentials{AccessKeyID: w.user.AccessKeyID, SecretAccessKey: w.user.SecretAccessKey}); err != nil {
@@ -311,7 +312,7 @@ func TestRoleProfileRotatesItsSource(t *testing.T) {
 // stored, and the rotation goes on.
 func TestStoreUnansweredButWritten(t *testing.T) {
 	w := newWorld(t, "")
-	w.kr.afterSetKeys = func() error { return fmt.Errorf("%w: %w within 10s", cache.ErrNoKeyring, cache.ErrNoAnswer) }
+	w.kr.afterSetKeys = func() error { return fmt.Errorf("%w: %w within 10s", keyring.ErrNoKeyring, keyring.ErrNoAnswer) }
 	if err := w.run(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -369,6 +370,6 @@ func TestNothingToRotate(t *testing.T) {
 }
 
 // sessionsOnly is a keyring that holds sessions only, as the kernel keyring.
-type sessionsOnly struct{ *keyring }
+type sessionsOnly struct{ *faultyKeyring }
 
 func (sessionsOnly) SessionsOnly(context.Context) bool { return true }

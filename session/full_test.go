@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 type fullStore struct{ *cache.Store }
 
 func (fullStore) PutSession(context.Context, cache.Key, cache.Entry) error {
-	return fmt.Errorf("store session: %w: the kernel keyring's quota for this user is used up", cache.ErrFull)
+	return fmt.Errorf("store session: %w: the kernel keyring's quota for this user is used up", keyring.ErrFull)
 }
 
 // Credentials just obtained are returned even when the keyring has no room for them, with
@@ -27,7 +28,7 @@ func TestFullKeyringStillReturnsCredentials(t *testing.T) {
 		t.Fatalf("credentials thrown away: %+v %v", out, err)
 	}
 	w := out.Warning()
-	if out.NotCached == nil || out.Stale != nil || !errors.Is(w, cache.ErrFull) || !errors.Is(w, ErrNotCached) || !strings.Contains(w.Error(), "profile work") {
+	if out.NotCached == nil || out.Stale != nil || !errors.Is(w, keyring.ErrFull) || !errors.Is(w, ErrNotCached) || !strings.Contains(w.Error(), "profile work") {
 		t.Fatalf("outcome: not cached %v, stale %v", out.NotCached, out.Stale)
 	}
 }

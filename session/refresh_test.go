@@ -13,6 +13,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // stub is a source that hands out numbered credentials for an hour, or fails with err; it
@@ -110,7 +111,7 @@ func TestRefreshFailedFetchLeavesTheCache(t *testing.T) {
 // A store that fails returns the credentials fetched, NotCached for the store's reason; a
 // NotCached the fetch said (what it used was not cached) is said first.
 func TestRefreshStoreFailureIsNotCached(t *testing.T) {
-	fail := fmt.Errorf("%w: keyring locked", cache.ErrNoKeyring)
+	fail := fmt.Errorf("%w: keyring locked", keyring.ErrNoKeyring)
 	for _, earlier := range []*NotCached{nil, {Profile: "work", Device: "the session", Err: errors.New("earlier")}} {
 		r := newRig(t)
 		r.p.Store = &cache.Store{Keyring: failingSets{Keyring: r.store.Keyring.(*cachetest.Keyring), err: fail}, LockDir: r.store.LockDir}

@@ -155,7 +155,7 @@ func (s *Stale) Unwrap() error { return s.Cause }
 // ErrNotCached is what a NotCached is (errors.Is).
 var ErrNotCached = errors.New("credentials not cached")
 
-// NotCached says why credentials just obtained could not be cached (e.g. cache.ErrFull).
+// NotCached says why credentials just obtained could not be cached (e.g. keyring.ErrFull).
 type NotCached struct {
 	Profile, Device string
 	Err             error

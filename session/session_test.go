@@ -21,6 +21,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/hit"
 	"github.com/mfacred/mfacred/internal/cachetest"
+	"github.com/mfacred/mfacred/keyring"
 	"github.com/mfacred/mfacred/prompt"
 )
 
@@ -603,7 +604,7 @@ func TestRoleSessionName(t *testing.T) {
 // naming the profile and device, and the session cached before is left as it was.
 func TestKeyringFailsOnWrite(t *testing.T) {
 	for _, fail := range []error{
-		fmt.Errorf("%w: keyring locked", cache.ErrNoKeyring),
+		fmt.Errorf("%w: keyring locked", keyring.ErrNoKeyring),
 		fmt.Errorf("secret service: %w", context.DeadlineExceeded), // the keyring's own bound, not the call's
 	} {
 		t.Run(fail.Error(), func(t *testing.T) {

@@ -66,7 +66,7 @@ func (s *Setup) Run(ctx context.Context, o Options) error {
 	}
 	if s.Store.SessionsOnly(ctx) {
 		return fmt.Errorf("profile %s: setup stores long-term keys, and %s holds sessions only: put the keys in a profile of the credentials file, name it in mfacred_source_profile, and set mfa_serial by hand (`mfacred doctor --profile %s` lists your devices)",
-			name, cache.KeyringName(s.Store.Keyring), shellword.Quote(name))
+			name, s.Store.KeyringName(), shellword.Quote(name))
 	}
 	keys, err := ReadKeys(ctx, name, o.FromEnv)
 	if err != nil {

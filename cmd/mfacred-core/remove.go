@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/inventory"
 )
@@ -29,7 +28,7 @@ func runRemove(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	n, hadKeys, err := inventory.Remove(ctx, e.store, name)
 	switch {
 	case errors.Is(err, inventory.ErrNothing):
-		return fmt.Errorf("profile %s: no keys stored in %s and no cached sessions", name, cache.KeyringName(e.store.Keyring))
+		return fmt.Errorf("profile %s: no keys stored in %s and no cached sessions", name, e.store.KeyringName())
 	case err != nil:
 		return fmt.Errorf("profile %s: %w", name, err)
 	case !hadKeys:

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mfacred/mfacred/cache"
 	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/inventory"
 )
@@ -51,6 +50,6 @@ func runStatus(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
 	}
-	inv.Print(e.io.Out, cache.KeyringName(e.store.Keyring), time.Now())
+	inv.Print(e.io.Out, e.store.KeyringName(), time.Now())
 	return nil
 }

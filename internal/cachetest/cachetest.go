@@ -11,7 +11,7 @@ import (
 	"github.com/mfacred/mfacred/cache"
 )
 
-// Keyring is an in-memory cache.Keyring. The zero value is ready to use.
+// Keyring is an in-memory keyring.Keyring. The zero value is ready to use.
 type Keyring struct {
 	mu    sync.Mutex
 	items map[string]string
@@ -89,7 +89,7 @@ func (l *Limited) Set(ctx context.Context, service, user, secret string) error {
 	return l.Keyring.Set(ctx, service, user, secret)
 }
 
-// MaxItem is Max (cache.Limited).
+// MaxItem is Max (keyring.Limited).
 func (l *Limited) MaxItem() int { return l.Max }
 
 // List is hidden: a keyring that cannot list its items.

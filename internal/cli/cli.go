@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // Sibling is the path of the program name (name.exe on Windows) in the folder of the running
@@ -29,7 +29,7 @@ func Sibling(name string) (path, self string, err error) {
 
 // KeyringChoice takes a leading --keyring NAME (or --keyring=NAME) off args; without one the
 // choice is $MFACRED_KEYRING. from names where the choice came from, for its errors
-// (cache.OpenKeyring). An empty --keyring is an error, not the automatic choice: it would
+// (keyring.Open). An empty --keyring is an error, not the automatic choice: it would
 // silently override MFACRED_KEYRING. So is MFACRED_KEYRING set but empty (README: an empty
 // value is a usage error); unset, it is the automatic choice. Both binaries read it the same
 // way.
@@ -44,11 +44,11 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	case len(args) > 0 && (strings.HasPrefix(args[0], flag+"=") || strings.HasPrefix(args[0], "-keyring=")):
 		choice, rest = args[0][strings.IndexByte(args[0], '=')+1:], args[1:]
 	default:
-		choice, set := os.LookupEnv(cache.KeyringEnv)
+		choice, set := os.LookupEnv(keyring.Env)
 		if set && choice == "" {
-			return "", "", nil, errors.New(cache.KeyringEnv + " is set but empty: want os or kernel (unset it for the automatic choice)")
+			return "", "", nil, errors.New(keyring.Env + " is set but empty: want os or kernel (unset it for the automatic choice)")
 		}
-		return choice, cache.KeyringEnv, args, nil
+		return choice, keyring.Env, args, nil
 	}
 	if choice == "" {
 		return "", "", nil, errors.New("--keyring needs a value: os or kernel (leave the flag out for the automatic choice)")
@@ -58,7 +58,7 @@ func KeyringChoice(args []string) (choice, from string, rest []string, err error
 	}
 	// Checked here, not when the keyring is first opened: a command taken for the value
 	// (`mfacred --keyring status`) would leave no command, and the usage would not say why.
-	if _, err := cache.OpenKeyring(choice, flag); err != nil {
+	if _, err := keyring.Open(choice, flag); err != nil {
 		return "", "", nil, err
 	}
 	return choice, flag, rest, nil

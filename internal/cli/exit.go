@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mfacred/mfacred/cache"
+	"github.com/mfacred/mfacred/keyring"
 )
 
 // ExitCode reports a command's error on w, in one line that starts "mfacred: ", and returns
@@ -49,7 +50,7 @@ func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // OpenStore opens the keyring choice names (KeyringChoice) and the cache in it, in the
 // namespace $MFACRED_NAMESPACE names.
 func OpenStore(choice, from string) (*cache.Store, error) {
-	kr, err := cache.OpenKeyring(choice, from)
+	kr, err := keyring.Open(choice, from)
 	if err != nil {
 		return nil, err
 	}

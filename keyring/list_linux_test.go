@@ -1,12 +1,12 @@
 //go:build linux
 
-package cache
+package keyring
 
 import (
 	"os"
 	"testing"
 
-	"github.com/zalando/go-keyring"
+	gokeyring "github.com/zalando/go-keyring"
 	ss "github.com/zalando/go-keyring/secret_service"
 
 	"github.com/mfacred/mfacred/internal/testenv"
@@ -26,7 +26,7 @@ func TestListSkipsAnItemDeletedMeanwhile(t *testing.T) {
 	}
 	defer stop()
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", bus)
-	if err := keyring.Set("mfacred-list-test", "gone", "x"); err != nil {
+	if err := gokeyring.Set("mfacred-list-test", "gone", "x"); err != nil {
 		t.Fatal(err)
 	}
 	svc, err := ss.NewSecretService()
@@ -40,18 +40,18 @@ func TestListSkipsAnItemDeletedMeanwhile(t *testing.T) {
 	if attrs, err := itemAttributes(svc, paths[0]); err != nil || attrs["username"] != "gone" {
 		t.Fatalf("attributes before the delete: %v %v", attrs, err)
 	}
-	if err := keyring.Delete("mfacred-list-test", "gone"); err != nil {
+	if err := gokeyring.Delete("mfacred-list-test", "gone"); err != nil {
 		t.Fatal(err)
 	}
 	_, err = itemAttributes(svc, paths[0])
 	if !itemGone(err) {
 		t.Fatalf("attributes of a deleted item: %v, want an error itemGone knows", err)
 	}
-	if users, err := (OSKeyring{}).List(t.Context(), "mfacred-list-test"); err != nil || len(users) != 0 {
+	if users, err := (OS{}).List(t.Context(), "mfacred-list-test"); err != nil || len(users) != 0 {
 		t.Fatalf("List after the delete: %v %v", users, err)
 	}
 	// go-keyring's Get searches, then reads the secret: an item deleted in between answers
-	// the secret's read so too, which OSKeyring.Get takes as ErrNotFound (status read every
+	// the secret's read so too, which OS.Get takes as ErrNotFound (status read every
 	// item while a parallel test deleted its own: "list sessions: OS keyring unreachable:
 	// Object does not exist at path").
 	session, err := svc.OpenSession()

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package cache
+package keyring
 
 // itemGone is list_linux.go's for the Secret Service; other keyrings answer a read of a
 // missing item with keyring.ErrNotFound.

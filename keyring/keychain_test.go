@@ -1,6 +1,6 @@
 //go:build unix
 
-package cache
+package keyring
 
 import (
 	"context"
@@ -14,49 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// The security command lines: the secret is never an argument; the stored form is
-// go-keyring's, so items of earlier versions read the same; the largest item mfacred writes
-// (MaxItem on macOS) with the longest name fits security's 4,096-byte line.
-func TestKeychainCommands(t *testing.T) {
-	long := strings.Repeat("x", 3000)
-	name := string(RoleKey(long, long, long, "ext", long, true)) + "#64"
-	for _, args := range [][]string{keychainFindArgs(Service, name), keychainDeleteArgs(Service, name)} {
-		if len(args) < 5 || args[2] != Service || args[4] != name {
-			t.Fatalf("args %q", args)
-		}
-	}
-	secret := strings.Repeat("s", maxItemDarwin)
-	line, err := keychainAddCommand(Service, name, secret)
-	if err != nil {
-		t.Fatalf("largest item: %v", err)
-	}
-	if !strings.HasPrefix(line, "add-generic-password -U -s 'mfacred' -a '"+name+"' -w 'go-keyring-base64:") || !strings.HasSuffix(line, "'\n") {
-		t.Fatalf("line %.120q", line)
-	}
-	if _, err := keychainAddCommand(Service, name, strings.Repeat("s", 3100)); !errors.Is(err, errKeychainTooBig) {
-		t.Fatalf("over the limit: %v", err)
-	}
-	if _, err := keychainAddCommand(Service, "keys:o'brien", "x"); err == nil {
-		t.Fatal("a quote in a name went into the command")
-	}
-	for stdout, want := range map[string]string{
-		"go-keyring-base64:" + base64.StdEncoding.EncodeToString([]byte("a b\n\"c\"")) + "\n": "a b\n\"c\"",
-		"go-keyring-encoded:6869\n": "hi",
-		"plain value\n":             "plain value",
-	} {
-		if got, err := keychainValue([]byte(stdout)); err != nil || got != want {
-			t.Errorf("%q: %q %v", stdout, got, err)
-		}
-	}
-	if err := keychainErr(44, []byte("security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain.\n"), ""); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("not found: %v", err)
-	}
-	b64 := base64.StdEncoding.EncodeToString([]byte("TOPSECRET"))
-	if err := keychainErr(1, []byte("security: add -w go-keyring-base64:"+b64+" TOPSECRET failed\nmore"), "TOPSECRET"); err == nil || strings.Contains(err.Error(), "TOPSECRET") || strings.Contains(err.Error(), b64) || strings.Contains(err.Error(), "more") {
-		t.Fatalf("error %v", err)
-	}
-}
 
 // fakeSecurity writes a shell script that stands in for /usr/bin/security.
 func fakeSecurity(t *testing.T, script string) keychain {
@@ -73,19 +30,19 @@ func fakeSecurity(t *testing.T, script string) keychain {
 func TestKeychainRuns(t *testing.T) {
 	value := base64.StdEncoding.EncodeToString([]byte("the secret"))
 	k := fakeSecurity(t, `echo "security: warning: keychain is slow" >&2; echo "go-keyring-base64:`+value+`"`)
-	if got, err := k.get(ctx, Service, "session:work|d"); err != nil || got != "the secret" {
+	if got, err := k.get(ctx, service, "session:work|d"); err != nil || got != "the secret" {
 		t.Fatalf("get: %q %v", got, err)
 	}
 	k = fakeSecurity(t, `echo "security: SecKeychainSearchCopyNext: The specified item could not be found in the keychain." >&2; exit 44`)
-	if _, err := k.get(ctx, Service, "x"); !errors.Is(err, ErrNotFound) {
+	if _, err := k.get(ctx, service, "x"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
-	if err := k.del(ctx, Service, "x"); !errors.Is(err, ErrNotFound) {
+	if err := k.del(ctx, service, "x"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("delete missing: %v", err)
 	}
 	dir := t.TempDir()
 	k = fakeSecurity(t, `echo "$@" > `+dir+`/args; cat > `+dir+`/stdin`)
-	if err := k.set(ctx, Service, "session:work|d", "the secret"); err != nil {
+	if err := k.set(ctx, service, "session:work|d", "the secret"); err != nil {
 		t.Fatal(err)
 	}
 	args, _ := os.ReadFile(filepath.Join(dir, "args"))
@@ -94,7 +51,7 @@ func TestKeychainRuns(t *testing.T) {
 		t.Fatalf("args %q, stdin %q", args, stdin)
 	}
 	k = fakeSecurity(t, `cat >/dev/null; echo "security: SecKeychainItemCreateFromContent (<default>): User interaction is not allowed." >&2`)
-	if err := k.set(ctx, Service, "x", "v"); err == nil || !strings.Contains(err.Error(), "User interaction is not allowed") {
+	if err := k.set(ctx, service, "x", "v"); err == nil || !strings.Contains(err.Error(), "User interaction is not allowed") {
 		t.Fatalf("a failed interactive command: %v", err)
 	}
 }
@@ -107,7 +64,7 @@ func TestKeychainTimeoutKillsTheGroup(t *testing.T) {
 	c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := k.get(c, Service, "x")
+	_, err := k.get(c, service, "x")
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}

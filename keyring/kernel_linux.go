@@ -1,6 +1,6 @@
 //go:build linux
 
-package cache
+package keyring
 
 import (
 	"context"
@@ -14,20 +14,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// KernelKeyring keeps items in the Linux kernel's per-user keyring (keyutils): in memory only,
-// never on disk, reachable by the user's processes, gone at reboot. An item stored with an
-// expiry is removed by the kernel at that time. It holds sessions only: long-term keys and seeds
-// do not belong in a cache that vanishes, so a Store over it refuses them (SessionsOnly).
-type KernelKeyring struct{}
+// Kernel keeps items in the Linux kernel's per-user keyring (keyutils): in memory only, never
+// on disk, reachable by the user's processes, gone at reboot. An item stored with an expiry is
+// removed by the kernel at that time. It holds sessions only: long-term keys and seeds do not
+// belong in a cache that vanishes, so a Store over it (cache.Store) refuses them (SessionsOnly).
+type Kernel struct{}
 
 // Name says which keyring this is.
-func (KernelKeyring) Name() string { return "Linux kernel keyring (user keyring, keyutils)" }
+func (Kernel) Name() string { return "Linux kernel keyring (user keyring, keyutils)" }
 
 // SessionsOnly: long-term keys and seeds do not belong in a cache that vanishes at reboot.
-func (KernelKeyring) SessionsOnly(context.Context) bool { return true }
+func (Kernel) SessionsOnly(context.Context) bool { return true }
 
 // MaxItem keeps items well inside the user's kernel key quota (20000 bytes by default).
-func (KernelKeyring) MaxItem() int { return 8000 }
+func (Kernel) MaxItem() int { return 8000 }
 
 // permissions: the possessor and the user (this uid's processes) may use the key, no one else.
 const kernelPerm = 0x3f3f0000
@@ -64,7 +64,7 @@ func kernelQuota() string {
 		read(bytesFile), bytesFile, read(keysFile), keysFile, bytesFile)
 }
 
-func (KernelKeyring) find(service, user string) (int, error) {
+func (Kernel) find(service, user string) (int, error) {
 	id, err := unix.KeyctlSearch(unix.KEY_SPEC_USER_KEYRING, "user", kernelDesc(service, user), 0)
 	switch {
 	case errors.Is(err, unix.ENOKEY), errors.Is(err, unix.EKEYEXPIRED), errors.Is(err, unix.EKEYREVOKED):
@@ -76,7 +76,7 @@ func (KernelKeyring) find(service, user string) (int, error) {
 }
 
 // Get reads one item.
-func (k KernelKeyring) Get(ctx context.Context, service, user string) (string, error) {
+func (k Kernel) Get(ctx context.Context, service, user string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNoKeyring, err)
 	}
@@ -99,12 +99,12 @@ func (k KernelKeyring) Get(ctx context.Context, service, user string) (string, e
 }
 
 // Set writes one item that does not expire.
-func (k KernelKeyring) Set(ctx context.Context, service, user, secret string) error {
+func (k Kernel) Set(ctx context.Context, service, user, secret string) error {
 	return k.SetExpiring(ctx, service, user, secret, time.Time{})
 }
 
 // SetExpiring writes one item that the kernel removes at expires (never, if zero).
-func (k KernelKeyring) SetExpiring(ctx context.Context, service, user, secret string, expires time.Time) error {
+func (k Kernel) SetExpiring(ctx context.Context, service, user, secret string, expires time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
 	}
@@ -129,7 +129,7 @@ func (k KernelKeyring) SetExpiring(ctx context.Context, service, user, secret st
 }
 
 // Delete removes one item; a missing item is ErrNotFound.
-func (k KernelKeyring) Delete(ctx context.Context, service, user string) error {
+func (k Kernel) Delete(ctx context.Context, service, user string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrNoKeyring, err)
 	}

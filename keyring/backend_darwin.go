@@ -1,6 +1,6 @@
 //go:build darwin
 
-package cache
+package keyring
 
 import "context"
 

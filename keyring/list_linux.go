@@ -1,6 +1,6 @@
 //go:build linux
 
-package cache
+package keyring
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // List names every item of service in the login collection, where go-keyring keeps them,
 // from the attributes go-keyring gives each item ("service", "username"). Reading
 // attributes needs no unlocking.
-func (k OSKeyring) List(ctx context.Context, service string) ([]string, error) {
+func (k OS) List(ctx context.Context, service string) ([]string, error) {
 	joined, err := k.call(ctx, func(context.Context) (string, error) {
 		svc, err := ss.NewSecretService()
 		if err != nil {
@@ -73,7 +73,7 @@ func itemAttributes(svc *ss.SecretService, path dbus.ObjectPath) (map[string]str
 
 // List names every item of service in the user keyring: the keyring's key ids, each
 // described as "type;uid;gid;perm;description".
-func (KernelKeyring) List(ctx context.Context, service string) ([]string, error) {
+func (Kernel) List(ctx context.Context, service string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, errors.Join(ErrNoKeyring, err)
 	}
@@ -107,12 +107,12 @@ func (KernelKeyring) List(ctx context.Context, service string) ([]string, error)
 }
 
 // List names every item of service in the keyring in use.
-func (a *AutoKeyring) List(ctx context.Context, service string) ([]string, error) {
+func (a *Auto) List(ctx context.Context, service string) ([]string, error) {
 	if !a.useKernel() {
-		users, err := OSKeyring{}.List(ctx, service)
+		users, err := OS{}.List(ctx, service)
 		if !a.settle(err) {
 			return users, err
 		}
 	}
-	return KernelKeyring{}.List(ctx, service)
+	return Kernel{}.List(ctx, service)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package cache
+package keyring
 
 import (
 	"context"
@@ -54,7 +54,7 @@ func keychainDeleteArgs(service, user string) []string {
 
 // keychainAddCommand is the line for `security -i` that stores secret under service and
 // user, replacing an item that is there (-U). Names cannot hold a single quote: item names
-// are escaped (Key) and never have one.
+// are escaped (cache.Key) and never have one.
 func keychainAddCommand(service, user, secret string) (string, error) {
 	if strings.ContainsAny(service+user, "'\n") {
 		return "", fmt.Errorf("item name %q cannot be passed to the security command", user)
