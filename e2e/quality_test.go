@@ -68,7 +68,7 @@ func init() {
 
 var fuzzTargets = []struct{ name, pkg string }{
 	{"FuzzResolve", "./awsconfig"}, {"FuzzSetKeys", "./awsconfig"}, {"FuzzSessionItem", "./cache"},
-	{"FuzzPolicy", "./policy"}, {"FuzzParseSeed", "./prompt"},
+	{"FuzzPolicy", "./iampolicy"}, {"FuzzParseSeed", "./prompt"},
 }
 
 // go vet and staticcheck find nothing, for Linux, macOS and Windows: the code of each OS is

@@ -1,8 +1,8 @@
 // Package partition is the one list of the AWS partitions mfacred knows: their names, the
 // hosts of their console and of their sign-in (federation) endpoint, and which partition an
-// ARN or a region name belongs to. Package console signs in on these hosts; package policy
+// ARN or a region name belongs to. Package console signs in on these hosts; package iampolicy
 // writes its example policies for these names. It imports nothing outside the standard
-// library, so that either can use it without the other (policy's fuzz target, for one, is
+// library, so that either can use it without the other (iampolicy's fuzz target, for one, is
 // built without the AWS SDK that console needs).
 package partition
 

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mfacred/mfacred/internal/cli"
-	"github.com/mfacred/mfacred/policy"
+	"github.com/mfacred/mfacred/iampolicy"
 )
 
 var policyCmd = &command{
@@ -38,7 +38,7 @@ func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 	if err := cli.Parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	d, err := policy.SelfManage(*partition)
+	d, err := iampolicy.SelfManage(*partition)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func runPolicy(_ context.Context, e *env, fs *flag.FlagSet, args []string) error
 }
 
 func checkPolicy(e *env, path string) error {
-	findings, err := policy.CheckFile(path, e.io.In)
+	findings, err := iampolicy.CheckFile(path, e.io.In)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,9 @@
-// Package policy reads IAM policy documents and finds what breaks MFA since IAM users may own
+// Package iampolicy reads IAM policy documents and finds what breaks MFA since IAM users may own
 // several MFA devices with names of their choosing (November 2022): device actions limited to
 // mfa/${aws:username}, Deny-unless-MFA statements that also deny enrolling a device, and Bool
 // conditions that never apply to requests signed with long-term keys. It also holds AWS's
 // self-manage-MFA example policy, per partition.
-package policy
+package iampolicy
 
 import (
 	"bytes"
