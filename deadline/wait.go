@@ -7,7 +7,9 @@ import (
 )
 
 // Sleep waits d, or less if ctx ends first, and then returns ctx's error (nil after a full
-// wait). Every timed wait in mfacred is this one, so that each ends with Ctrl-C or SIGTERM.
+// wait). Every timed wait in mfacred is this one, so that each ends with Ctrl-C or SIGTERM,
+// but for two retries shorter than the second a process has to end in, which rule_test.go
+// names with their bounds.
 func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
