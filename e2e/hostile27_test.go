@@ -659,3 +659,162 @@ func TestHostile27SetupRacesAWSCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestHostile27LastResort: README's last resort word by word ("How a call is served", 4):
+// cached credentials are served with a warning only when the refresh cannot happen at all (no
+// way to get a code, STS not answering or failing) and they have more than 10 minutes left;
+// and serve and exec --server, cold, with STS failing: one line naming the profile, nothing
+// served, the token file gone.
+func TestHostile27LastResort(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		left    time.Duration // of the cached session; 0: none
+		mfaProc bool          // else no way to get a code (no seed, no mfa_process, no terminal)
+		fault   *localsts.Fault
+		args    func(w *world) []string
+		stale   bool
+		want    string
+	}{
+		{"no code source, 12 min left", 12 * time.Minute, false, nil, nil, true, ""},
+		{"no code source, 5 min left", 5 * time.Minute, false, nil, nil, false, "no terminal"},
+		{"no code source, expired", -time.Minute, false, nil, nil, false, "no terminal"},
+		{"throttled, 5 min left", 5 * time.Minute, true, &localsts.Fault{Action: "GetSessionToken", Status: 400, Code: "Throttling", Message: "Rate exceeded"}, nil, false, "STS throttled GetSessionToken"},
+		{"throttled, 10 min 30 s left", 10*time.Minute + 30*time.Second, true, &localsts.Fault{Action: "GetSessionToken", Status: 400, Code: "Throttling", Message: "Rate exceeded"}, nil, true, ""},
+		{"STS hangs, 12 min left", 12 * time.Minute, true, &localsts.Fault{Action: "GetSessionToken", Hang: 5 * time.Minute}, nil, true, ""},
+		{"bad code, 12 min left", 12 * time.Minute, true, &localsts.Fault{Action: "GetSessionToken", Status: 403, Code: "AccessDenied", Message: "MultiFactorAuthentication failed with invalid MFA one time pass code."}, nil, false, "AWS rejected the MFA code"},
+		{"serve cold, 503", 0, true, &localsts.Fault{Action: "GetSessionToken", Status: 503, Code: "ServiceUnavailable", Message: "later"}, func(w *world) []string {
+			return []string{"serve", "--profile", w.profile, "--token-file", filepath.Join(w.dir, "token")}
+		}, false, "STS failed GetSessionToken on its side"},
+		{"serve cold, bad code", 0, true, &localsts.Fault{Action: "GetSessionToken", Status: 403, Code: "AccessDenied", Message: "MultiFactorAuthentication failed with invalid MFA one time pass code."}, func(w *world) []string {
+			return []string{"serve", "--profile", w.profile, "--token-file", filepath.Join(w.dir, "token")}
+		}, false, "AWS rejected the MFA code"},
+		{"exec --server cold, throttled", 0, true, &localsts.Fault{Action: "GetSessionToken", Status: 400, Code: "Throttling", Message: "Rate exceeded"}, func(w *world) []string {
+			return []string{"exec", "--server", "--profile", w.profile, "--", "sh", "-c", "echo ran"}
+		}, false, "STS throttled GetSessionToken"},
+		{"exec cold, unknown key", 0, true, &localsts.Fault{Action: "GetSessionToken", Status: 403, Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}, func(w *world) []string {
+			return []string{"exec", "--profile", w.profile, "--", "sh", "-c", "echo ran"}
+		}, false, "AWS does not accept the long-term keys"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			if tc.mfaProc {
+				w.writeConfig(w.mfaProcess())
+			} else {
+				w.writeConfig()
+			}
+			w.addKeys()
+			var cached cache.Entry
+			if tc.left != 0 {
+				cached = cache.Entry{Credentials: cache.Credentials{AccessKeyID: "ASIADUE0000000000004", SecretAccessKey: "due-secret-000000000000004", SessionToken: "due-token"},
+					Expiration: time.Now().Add(tc.left).UTC().Truncate(time.Second), SourceKeyID: w.user.AccessKeyID, Source: w.profile, Device: w.serial}
+				if err := w.store().PutSession(t.Context(), cache.SessionKey(w.profile, w.serial), cached); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := w.snapshot()
+			if tc.fault != nil {
+				w.sts.Inject(*tc.fault)
+			}
+			args := []string{"process", "--profile", w.profile}
+			if tc.args != nil {
+				args = tc.args(w)
+			}
+			r := w.run(nil, nil, binary, args...)
+			if tc.stale {
+				if r.err != nil {
+					t.Fatalf("not served as a last resort: %d %q", r.code, r.stderr)
+				}
+				if c := parseCreds(t, r.stdout); c.AccessKeyId != cached.AccessKeyID {
+					t.Errorf("served %s, want the cached %s", c.AccessKeyId, cached.AccessKeyID)
+				}
+				// Found by this row: the warning of a session served for want of a code
+				// source named neither the profile nor the device.
+				if !strings.Contains(r.stderr, "profile "+w.profile) || !strings.Contains(r.stderr, "expire in") || strings.Count(r.stderr, "\n") != 1 ||
+					!tc.mfaProc && !strings.Contains(r.stderr, w.serial) {
+					t.Errorf("the warning does not name the profile (and the device without a code source) in one line: %q", r.stderr)
+				}
+			} else {
+				if r.code != 1 {
+					t.Errorf("exit %d, want 1", r.code)
+				}
+				oneLineErr(t, r, "profile "+w.profile, tc.want)
+				if _, err := os.Stat(filepath.Join(w.dir, "token")); err == nil {
+					t.Error("a serve that served nothing left its token file")
+				}
+			}
+			sameSnapshot(t, tc.name, before, w.snapshot())
+		})
+	}
+}
+
+// TestHostile27RolePromises: README's "Roles in other accounts, one code" and Profile settings
+// word by word: role credentials renewed 15 minutes before they expire, not earlier; a renewed
+// source session leaves still-valid role credentials alone; a chained role asking for more
+// than an hour, or a direct role for more than its MaxSessionDuration, is refused with the
+// reason in one line, the cache as it was.
+func TestHostile27RolePromises(t *testing.T) {
+	t.Parallel()
+	t.Run("renewed 15 minutes before expiry, not earlier", func(t *testing.T) {
+		t.Parallel()
+		w := roleWorld(t)
+		prod := w.profile + "-prod"
+		w.sts.SetRoleLifetime(16 * time.Minute)
+		first := parseCreds(t, w.mustRun(binary, "process", "--profile", prod))
+		if again := parseCreds(t, w.mustRun(binary, "process", "--profile", prod)); again.AccessKeyId != first.AccessKeyId {
+			t.Error("role credentials with 16 minutes left were renewed")
+		}
+		w.sts.SetRoleLifetime(14 * time.Minute)
+		w.mustRun(binary, "clear", "--profile", prod)
+		first = parseCreds(t, w.mustRun(binary, "process", "--profile", prod))
+		if again := parseCreds(t, w.mustRun(binary, "process", "--profile", prod)); again.AccessKeyId == first.AccessKeyId {
+			t.Error("role credentials with 14 minutes left were served, not renewed")
+		}
+	})
+	t.Run("a renewed source session leaves the role alone", func(t *testing.T) {
+		t.Parallel()
+		w := roleWorld(t)
+		prod := w.profile + "-prod"
+		w.sts.SetSessionLifetime(14 * time.Minute) // the source session is due at once
+		role := parseCreds(t, w.mustRun(binary, "process", "--profile", prod))
+		w.sts.SetSessionLifetime(0)
+		// prod's role credentials (an hour) serve without touching the due session.
+		if again := parseCreds(t, w.mustRun(binary, "process", "--profile", prod)); again.AccessKeyId != role.AccessKeyId {
+			t.Error("still-valid role credentials were renewed because their source session is due")
+		}
+		w.wantCalls("role served", "GetSessionToken=1 AssumeRole=1")
+		parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile)) // renews the session
+		w.wantCalls("session renewed", "GetSessionToken=2 AssumeRole=1")
+		if again := parseCreds(t, w.mustRun(binary, "process", "--profile", prod)); again.AccessKeyId != role.AccessKeyId {
+			t.Error("a renewed source session replaced still-valid role credentials")
+		}
+	})
+	for _, tc := range []struct {
+		name, extra string
+		want        string
+	}{
+		{"chained, 7200 s", "mfacred_role_duration_seconds = 7200", "3600"},
+		{"chained, 3601 s", "mfacred_role_duration_seconds = 3601", "3600"},
+		{"chained, 1799 s", "mfacred_role_duration_seconds = 1799", "1800"},
+		{"direct, over MaxSessionDuration", "mfacred_role_duration_seconds = 18000\nmfacred_role_direct = true", "18000"},
+		{"direct, 43201 s", "mfacred_role_duration_seconds = 43201\nmfacred_role_direct = true", "43200"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := roleWorld(t)
+			p := w.profile + "-odd"
+			w.appendConfig(fmt.Sprintf("\n[profile %s]\ncredential_process = %s process --profile %s\nmfacred_source_profile = %s\nmfacred_role_arn = %s\n%s\n", p, binary, p, w.profile, adminRole, tc.extra))
+			before := w.snapshot()
+			r := w.run(nil, nil, binary, "process", "--profile", p)
+			oneLineErr(t, r, p, tc.want)
+			if r.code != 1 && r.code != 2 {
+				t.Errorf("exit %d", r.code)
+			}
+			sameSnapshot(t, tc.name, before, w.snapshot())
+			if n := w.sts.Count("AssumeRole"); n > 1 {
+				t.Errorf("%d AssumeRole calls for a refused duration", n)
+			}
+		})
+	}
+}
