@@ -818,3 +818,55 @@ func TestHostile27RolePromises(t *testing.T) {
 		})
 	}
 }
+
+// TestHostile27DoctorReadsLinesAsTheCLI: doctor's verdict on a credential_process line
+// (internal/cmdline splits it as botocore does) agrees with what the AWS CLI does with it:
+// "runs this mfacred" exactly when the AWS CLI gets the profile's credentials through it.
+func TestHostile27DoctorReadsLinesAsTheCLI(t *testing.T) {
+	t.Parallel()
+	aws := awsCLIv2(t)
+	w := newWorld(t)
+	w.writeConfig(w.mfaProcess())
+	w.addKeys()
+	parseCreds(t, w.mustRun(binary, "process", "--profile", w.profile))
+	q := `'` + binary + `'`
+	lines := []string{
+		"%[1]s process --profile %[2]s",
+		`"%[1]s" process --profile "%[2]s"`,
+		q + " process --profile '%[2]s'",
+		"%[1]s process --profile=%[2]s",
+		"%[1]s process --profile %[2]s --keyring os",
+		"%[1]s process --profile %[2]s # a comment",
+		"%[1]s process --profile %[2]s extra",
+		"%[1]s  process   --profile\t%[2]s",
+		`%[1]s pro"cess" --profile %[2]s`,
+		"%[1]s process --profile %[2]s-other",
+		"%[1]s process --profile '%[2]s",
+		`%[1]s process --profile %[2]s\`,
+		"%[1]s export --profile %[2]s --format process",
+		"env %[1]s process --profile %[2]s",
+	}
+	var cfg strings.Builder
+	for i, l := range lines {
+		p := fmt.Sprintf("%s-line%02d", w.profile, i)
+		fmt.Fprintf(&cfg, "\n[profile %s]\ncredential_process = %s\nmfacred_source_profile = %s\nregion = us-east-1\n", p, fmt.Sprintf(l, binary, p), w.profile)
+	}
+	w.appendConfig(cfg.String())
+	for i, l := range lines {
+		t.Run(fmt.Sprintf("%d %q", i, l), func(t *testing.T) {
+			t.Parallel()
+			p := fmt.Sprintf("%s-line%02d", w.profile, i)
+			doc := w.run(nil, nil, binary, "doctor", "--profile", p)
+			ok := strings.Contains(doc.stdout+doc.stderr, "profile "+p+": credential_process runs this mfacred")
+			cli := w.run(nil, nil, aws, "configure", "export-credentials", "--profile", p, "--format", "process")
+			works := cli.err == nil && strings.Contains(cli.stdout, "AccessKeyId")
+			// Found by rows 3-6: doctor called lines with words after the profile's name good
+			// (the AWS CLI then fails: process refuses them) and --profile=NAME bad. A line
+			// that runs mfacred through another program or command (rows 12, 13) may be
+			// flagged though it works: doctor asks for the line setup writes.
+			if ok != works && !(i >= 12 && !ok) {
+				t.Errorf("doctor says runs-this-mfacred %v, the AWS CLI gets credentials %v (%s)\ndoctor: %s%s", ok, works, strings.TrimSpace(cli.stderr), doc.stdout, doc.stderr)
+			}
+		})
+	}
+}
