@@ -380,7 +380,9 @@ func (s *Store) Keys(ctx context.Context, profile string) (Credentials, error) {
 		return Credentials{}, err
 	}
 	var c Credentials
-	if json.Unmarshal([]byte(raw), &c) != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" {
+	// Long-term keys have no session token: an item with one is another kind's (setup and add
+	// never store temporary keys), damaged for this slot.
+	if json.Unmarshal([]byte(raw), &c) != nil || c.AccessKeyID == "" || c.SecretAccessKey == "" || c.SessionToken != "" {
 		return Credentials{}, fmt.Errorf("keys stored for profile %s are damaged: store them again with `mfacred add %s`", profile, shellword.Quote(profile))
 	}
 	return c, nil

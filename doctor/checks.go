@@ -62,7 +62,7 @@ func (d *Doctor) credentialProcess(_ context.Context, f *facts) ([]Result, bool)
 		switch {
 		case !samePath(prog, d.Self):
 			rs = append(rs, result(Problem, "profile %s: credential_process runs %s, not this mfacred (%s)", name, words[0], d.Self))
-		case len(words) < 4 || words[1] != "process" || words[2] != "--profile" || words[3] != name:
+		case !runsProcess(words[1:], name):
 			rs = append(rs, result(Problem, "profile %s: credential_process is %q: want `%s process --profile %s`", name, line, words[0], shellword.Quote(name)))
 		default:
 			rs = append(rs, result(OK, "profile %s: credential_process runs this mfacred", name))
@@ -177,4 +177,17 @@ func sessionLine(r hit.Request, en cache.Entry, v hit.Verdict, now time.Time) Re
 		return result(Hint, "session: cached, expires in %s, too soon to serve (%s); the next call renews it", left, v.Why())
 	}
 	return result(Hint, "session: cached, expires in %s, not served (%s); the next call renews it", left, v.Why())
+}
+
+// runsProcess reports whether args, what a credential_process line hands mfacred, are
+// `process --profile NAME` in one of the spellings the flag package reads (--profile NAME,
+// --profile=NAME, one dash as well) and nothing more: process refuses any other word.
+func runsProcess(args []string, name string) bool {
+	switch {
+	case len(args) == 3 && args[0] == "process" && (args[1] == "--profile" || args[1] == "-profile"):
+		return args[2] == name
+	case len(args) == 2 && args[0] == "process":
+		return args[1] == "--profile="+name || args[1] == "-profile="+name
+	}
+	return false
 }

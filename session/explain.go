@@ -117,7 +117,8 @@ func ExplainRole(r Request, err error) error {
 			what += ", sts:SetSourceIdentity for mfacred_source_identity"
 		}
 		return explained(k, err, nil, "profile %s: AWS refused to let you assume role %s %s: check the role's trust policy (%s)", r.Profile, r.Role.ARN, how, what)
-	case k == awserr.ExpiredToken, k == awserr.UnknownKey && !r.Role.Direct:
+	case k == awserr.ExpiredToken, (k == awserr.UnknownKey || k == awserr.BadSignature) && !r.Role.Direct:
+		// Signed with the MFA session, not the long-term keys: its key id or secret is refused.
 		return explained(k, err, nil, "profile %s: AWS refused the cached MFA session of profile %s (revoked?): run `mfacred clear --profile %s` and try again", r.Profile, r.Source, shellword.Quote(r.Source))
 	case k == awserr.UnknownKey, k == awserr.BadSignature:
 		return Explain(r, err)

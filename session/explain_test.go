@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,5 +64,30 @@ func TestExplainedErrorsKeepTheirCause(t *testing.T) {
 	timeout := &smithy.OperationError{ServiceID: "STS", OperationName: "AssumeRole", Err: &aws.RequestCanceledError{Err: context.DeadlineExceeded}}
 	if err := ExplainRole(r, timeout); !errors.Is(err, ErrSTSUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("timeout: %v", err)
+	}
+}
+
+// A signature AWS does not match on a role assumed with session credentials (an MFA session,
+// an aws login session) is about that session's secret: the long-term keys were not used, so
+// the line must not send the user to `mfacred add` (found by e2e TestHostile27RoleFaults).
+func TestSessionSignatureBlamesTheSession(t *testing.T) {
+	r := Request{Profile: "prod", Source: "work", Device: "arn:aws:iam::1:mfa/alice", Role: &awsconfig.Role{ARN: "arn:aws:iam::2:role/Admin", Duration: 3600}}
+	login := r
+	login.Login = &awsconfig.Login{Profile: "signin"}
+	direct := r
+	direct.Role = &awsconfig.Role{ARN: "arn:aws:iam::2:role/Admin", Duration: 3600, Direct: true}
+	bad := awsErr(403, "SignatureDoesNotMatch", "x")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"chained", ExplainRole(r, bad), "AWS refused the cached MFA session of profile work"},
+		{"login", ExplainLoginRole(login, bad), "AWS refused the credentials of the aws login session of profile work"},
+		{"direct", ExplainRole(direct, bad), "AWS does not accept the long-term keys of profile work"},
+	} {
+		if !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: %q does not say %q", tc.name, tc.err, tc.want)
+		}
 	}
 }

@@ -118,7 +118,7 @@ func ExplainLoginRole(r Request, err error) error {
 			r.Profile, r.Role.ARN, r.Source, shellword.Quote(r.Profile))
 	case awserr.ChainingCap:
 		return explained(k, err, nil, "profile %s: role %s: a role assumed with aws login credentials is role chaining, which AWS caps at 3600 seconds: set mfacred_role_duration_seconds = 3600 or less", r.Profile, r.Role.ARN)
-	case awserr.ExpiredToken, awserr.UnknownKey:
+	case awserr.ExpiredToken, awserr.UnknownKey, awserr.BadSignature:
 		return explained(k, err, nil, "profile %s: AWS refused the credentials of the aws login session of profile %s (%s): sign in again with `aws login --profile %s`", r.Profile, r.Source, awserr.Code(err), shellword.Quote(r.Source))
 	}
 	return ExplainRole(r, err)

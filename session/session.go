@@ -202,6 +202,10 @@ func (p *Provider) CredentialsWith(ctx context.Context, r Request, o Options) (O
 	// An aws login session's own credentials are package loginsession's to fall back on.
 	if err != nil && cannotRenew(err) && ctx.Err() == nil && r.InKeyring() {
 		if old, v, _ := hit.Lookup(ctx, p.Store, r, hit.LastResort, p.now()); v.Serves() {
+			var worded *Error // STS's failures name the profile already (explain.go)
+			if !errors.As(err, &worded) {
+				err = fmt.Errorf("profile %s, device %s: %w", r.Profile, r.Device, err)
+			}
 			return Outcome{Entry: old, Stale: &Stale{Cause: err, Left: old.Expiration.Sub(p.now())}}, nil
 		}
 	}
