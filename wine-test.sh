@@ -46,19 +46,9 @@ internal/winshim/prefix.sh "$WINEPREFIX"
 "$wineserver" -p
 "$wine64" cmd /c exit </dev/null >/dev/null 2>&1
 
-# os.RemoveAll (t.TempDir's clean-up) asks for FileDispositionInformationEx, which Wine 8 does
-# not implement: Go falls back to the older call only for the answers Windows gives. The
-# overlay adds Wine's answer to those (docs/windows.md); nothing else of Go changes.
-at=$(go env GOROOT)/src/internal/syscall/windows/at_windows.go
-overlay=$work/overlay
-mkdir -p "$overlay"
-if ! grep -q '^		STATUS_NOT_SUPPORTED:     // the file system' "$at"; then
-	echo "wine-test.sh: $at is not as this script knows it (Go $(go env GOVERSION)): update the overlay in wine-test.sh" >&2
-	exit 1
-fi
-sed 's|^\t\tSTATUS_NOT_SUPPORTED:     // the file system|\t\tSTATUS_NOT_IMPLEMENTED, STATUS_NOT_SUPPORTED: // Wine 8: not implemented;|' "$at" >"$overlay/at_windows.go"
-printf '\n// STATUS_NOT_IMPLEMENTED is what Wine 8 answers for FileDispositionInformationEx.\nconst STATUS_NOT_IMPLEMENTED NTStatus = 0xC0000002\n' >>"$overlay/at_windows.go"
-printf '{"Replace":{"%s":"%s"}}\n' "$at" "$overlay/at_windows.go" >"$overlay/overlay.json"
+# os.RemoveAll (t.TempDir's clean-up) fails under Wine 8 without the overlay of Go's library
+# that internal/winshim/overlay.sh writes (docs/windows.md).
+overlay=$(internal/winshim/overlay.sh "$work/overlay")
 
 if [ $# -eq 0 ]; then
 	set -- $(GOOS=windows go list ./... | grep -v '/e2e$')
@@ -67,5 +57,5 @@ if [ -n "${MFACRED_SETUP_FILE:-}" ]; then
 	echo "$(($(date +%s) - began))s" >"$MFACRED_SETUP_FILE"
 fi
 # -vet=off: the Linux lane vets the Windows code already (e2e/quality_test.go, GOOS=windows).
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 CI=true go test "${flags[@]}" -overlay "$overlay/overlay.json" -exec "$here/internal/winshim/exec.sh" \
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 CI=true go test "${flags[@]}" -overlay "$overlay" -exec "$here/internal/winshim/exec.sh" \
 	-vet=off -count=1 -timeout 10m -skip "$skip" "$@" >&3
