@@ -557,58 +557,89 @@ print(load_config(sys.argv[1])["profiles"].get(sys.argv[2], {}).get(sys.argv[3],
 // shlex would read otherwise (blanks, quotes, $(), backticks, backslashes, ;, &, |, %, *,
 // ~, #, !, unicode, a leading dash): setup writes a credential_process line (internal/cmdline)
 // that botocore's shlex split and sh -c (the Go, Java and Node SDKs) both run as that
-// binary, and the AWS CLI gets the profile's credentials through it; or setup refuses the
+// binary, and botocore (the AWS CLI's credential chain) gets the profile's credentials
+// through it; or setup refuses the
 // path in one line and writes nothing. Nothing in the name ever runs.
 func TestHostile27CredentialProcessPaths(t *testing.T) {
 	t.Parallel()
-	aws := awsCLIv2(t)
 	needPython(t)
 	core := filepath.Join(filepath.Dir(binary), "mfacred-core")
-	for i, name := range []string{"a b", "it's", `say "hi"`, "$(touch MARK)", "`touch MARK`", `back\slash`, `trail\`,
-		"semi;colon", "amp&er", "pi|pe", "%PATH%", "star*", "~tilde", "#hash", "!bang", "$HOME", "ключ🔑", "two  blanks", "-dash", "'", `"`, "tab\tname"} {
-		t.Run(fmt.Sprintf("%d %q", i, name), func(t *testing.T) {
-			t.Parallel()
-			w := newWorld(t)
-			mark := filepath.Join(w.dir, "ran")
-			dir := filepath.Join(w.dir, "bins", strings.ReplaceAll(name, "MARK", mark))
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			bin := filepath.Join(dir, "mfacred")
-			for _, l := range [][2]string{{binary, bin}, {core, filepath.Join(dir, "mfacred-core")}} {
-				if err := os.Link(l[0], l[1]); err != nil {
+	names := []string{"a b", "it's", `say "hi"`, "$(touch MARK)", "`touch MARK`", `back\slash`, `trail\`,
+		"semi;colon", "amp&er", "pi|pe", "%PATH%", "star*", "~tilde", "#hash", "!bang", "$HOME", "ключ🔑", "two  blanks", "-dash", "'", `"`, "tab\tname"}
+	type installed struct {
+		folder    string
+		w         *world
+		bin, mark string
+	}
+	// The worlds live until the end of the test: the lines are run after every setup.
+	worlds := make([]*world, len(names))
+	for i := range names {
+		worlds[i] = newWorld(t)
+	}
+	var mu sync.Mutex
+	var set []installed
+	t.Run("setup", func(t *testing.T) { // the group ends when every folder's subtest has
+		for i, name := range names {
+			t.Run(fmt.Sprintf("%d %q", i, name), func(t *testing.T) {
+				t.Parallel()
+				w := *worlds[i] // with the subtest's own t for the checks
+				w.t = t
+				mark := filepath.Join(w.dir, "ran")
+				dir := filepath.Join(w.dir, "bins", strings.ReplaceAll(name, "MARK", mark))
+				if err := os.MkdirAll(dir, 0o700); err != nil {
 					t.Fatal(err)
 				}
-			}
-			before := fmt.Sprintf("[profile %s]\n%s\nregion = us-east-1\n", w.profile, w.mfaProcess())
-			if err := os.WriteFile(w.configPath(), []byte(before), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			r := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + w.user.SecretAccessKey}, bin, "setup", "--profile", w.profile, "--env", "--mfa-serial", w.serial)
-			if r.code != 0 {
-				if got := w.readFile(w.configPath()); got != before || strings.Count(r.stderr, "\n") != 1 {
-					t.Fatalf("setup failed (%d %q) and changed the config or said more than one line:\n%s", r.code, r.stderr, got)
+				bin := filepath.Join(dir, "mfacred")
+				for _, l := range [][2]string{{binary, bin}, {core, filepath.Join(dir, "mfacred-core")}} {
+					if err := os.Link(l[0], l[1]); err != nil {
+						t.Fatal(err)
+					}
 				}
-				t.Logf("refused: %s", r.stderr)
-				return
-			}
-			line, err := w.botocoreValue(w.profile, "credential_process")
-			if err != nil || line == "" {
-				t.Fatalf("botocore reads no credential_process: %v %q", err, line)
-			}
-			words, err := shellSplit(line)
-			if err != nil || len(words) == 0 || words[0] != bin {
-				t.Fatalf("shlex splits %q into %q (%v), want %q first", line, words, err, bin)
-			}
-			out := w.mustRun(aws, "sts", "get-caller-identity", "--profile", w.profile, "--endpoint-url", w.sts.URL, "--query", "Arn", "--output", "text")
-			if !strings.Contains(out, "assumed-role") && !strings.Contains(out, ":user/alice") {
-				t.Errorf("the AWS CLI got %q", out)
-			}
-			parseCreds(t, w.mustRun("sh", "-c", line))
-			if _, err := os.Stat(mark); err == nil {
-				t.Fatal("a part of the folder's name ran as a command")
-			}
-		})
+				before := fmt.Sprintf("[profile %s]\n%s\nregion = us-east-1\n", w.profile, w.mfaProcess())
+				if err := os.WriteFile(w.configPath(), []byte(before), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				r := w.run(nil, []string{"AWS_ACCESS_KEY_ID=" + w.user.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + w.user.SecretAccessKey}, bin, "setup", "--profile", w.profile, "--env", "--mfa-serial", w.serial)
+				if r.code != 0 {
+					if got := w.readFile(w.configPath()); got != before || strings.Count(r.stderr, "\n") != 1 {
+						t.Fatalf("setup failed (%d %q) and changed the config or said more than one line:\n%s", r.code, r.stderr, got)
+					}
+					t.Logf("refused: %s", r.stderr)
+					return
+				}
+				mu.Lock()
+				set = append(set, installed{name, worlds[i], bin, mark})
+				mu.Unlock()
+			})
+		}
+	})
+	// botocore, as the AWS CLI, reads and runs every line setup wrote (one Python process for
+	// all: an AWS CLI start is about a CPU-second each); then sh -c runs the same line, as the
+	// Go, Java and Node SDKs do, and must print the session botocore got.
+	var cases []botocoreCase
+	for _, s := range set {
+		cases = append(cases, botocoreCase{s.w.configPath(), s.w.profile, envMap(s.w.env)})
+	}
+	for i, got := range botocoreCredentials(t, cases) {
+		s := set[i]
+		words, err := shellSplit(got.Process)
+		if got.Process == "" || err != nil || len(words) == 0 || words[0] != s.bin {
+			t.Errorf("folder %q: botocore reads credential_process %q, split %q (%v), want %q first", s.folder, got.Process, words, err, s.bin)
+			continue
+		}
+		if !strings.HasPrefix(got.Key, "ASIA") {
+			t.Errorf("folder %q: botocore got no credentials through the line: %s", s.folder, got.Key)
+		}
+		r := s.w.run(nil, nil, "sh", "-c", got.Process)
+		if key := parseCreds(t, r.stdout).AccessKeyId; r.err != nil || key != got.Key {
+			t.Errorf("folder %q: sh -c printed key %q (%v %s), botocore got %q", s.folder, key, r.err, r.stderr, got.Key)
+		}
+		if _, err := os.Stat(s.mark); err == nil {
+			t.Errorf("folder %q: a part of the folder's name ran as a command", s.folder)
+		}
+	}
+	if len(set) < len(names)/2 {
+		t.Errorf("setup refused %d of %d folders", len(names)-len(set), len(names))
 	}
 }
 
@@ -619,7 +650,7 @@ func TestHostile27SetupRacesAWSCLI(t *testing.T) {
 	t.Parallel()
 	aws := awsCLIv2(t)
 	needPython(t)
-	for i := range 6 {
+	for i := range 3 { // each race costs two AWS CLI-sized Python starts
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
@@ -821,10 +852,10 @@ func TestHostile27RolePromises(t *testing.T) {
 
 // TestHostile27DoctorReadsLinesAsTheCLI: doctor's verdict on a credential_process line
 // (internal/cmdline splits it as botocore does) agrees with what the AWS CLI does with it:
-// "runs this mfacred" exactly when the AWS CLI gets the profile's credentials through it.
+// "runs this mfacred" exactly when botocore, the AWS CLI's credential chain, gets the
+// profile's credentials through it.
 func TestHostile27DoctorReadsLinesAsTheCLI(t *testing.T) {
 	t.Parallel()
-	aws := awsCLIv2(t)
 	w := newWorld(t)
 	w.writeConfig(w.mfaProcess())
 	w.addKeys()
@@ -852,14 +883,21 @@ func TestHostile27DoctorReadsLinesAsTheCLI(t *testing.T) {
 		fmt.Fprintf(&cfg, "\n[profile %s]\ncredential_process = %s\nmfacred_source_profile = %s\nregion = us-east-1\n", p, fmt.Sprintf(l, binary, p), w.profile)
 	}
 	w.appendConfig(cfg.String())
+	// What the AWS CLI gets through each line: botocore's credential chain, in one Python
+	// process for the 14 lines (an AWS CLI start is about a CPU-second each).
+	var cases []botocoreCase
+	for i := range lines {
+		cases = append(cases, botocoreCase{w.configPath(), fmt.Sprintf("%s-line%02d", w.profile, i), envMap(w.env)})
+	}
+	got := botocoreCredentials(t, cases)
 	for i, l := range lines {
 		t.Run(fmt.Sprintf("%d %q", i, l), func(t *testing.T) {
 			t.Parallel()
 			p := fmt.Sprintf("%s-line%02d", w.profile, i)
 			doc := w.run(nil, nil, binary, "doctor", "--profile", p)
 			ok := strings.Contains(doc.stdout+doc.stderr, "profile "+p+": credential_process runs this mfacred")
-			cli := w.run(nil, nil, aws, "configure", "export-credentials", "--profile", p, "--format", "process")
-			works := cli.err == nil && strings.Contains(cli.stdout, "AccessKeyId")
+			works := strings.HasPrefix(got[i].Key, "ASIA")
+			cli := result{stderr: got[i].Key}
 			// Found by rows 3-6: doctor called lines with words after the profile's name good
 			// (the AWS CLI then fails: process refuses them) and --profile=NAME bad. A line
 			// that runs mfacred through another program or command (rows 12, 13) may be
