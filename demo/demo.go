@@ -35,7 +35,7 @@ import (
 )
 
 // demoPolicy is a self-manage-MFA policy of the single-device era (a copy of
-// policy/testdata/single-device-era.json; a test keeps them equal).
+// iampolicy/testdata/single-device-era.json; a test keeps them equal).
 //
 //go:embed demo-policy.json
 var demoPolicy []byte

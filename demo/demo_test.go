@@ -15,12 +15,12 @@ import (
 
 // The demo's policy is the policy package's fixture of the single-device era, byte for byte.
 func TestDemoPolicyIsTheFixture(t *testing.T) {
-	fixture, err := os.ReadFile("../policy/testdata/single-device-era.json")
+	fixture, err := os.ReadFile("../iampolicy/testdata/single-device-era.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(fixture, demoPolicy) {
-		t.Fatal("demo/demo-policy.json differs from policy/testdata/single-device-era.json: copy it again")
+		t.Fatal("demo/demo-policy.json differs from iampolicy/testdata/single-device-era.json: copy it again")
 	}
 }
 

@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/mfacred/mfacred/internal/cli"
 	"github.com/mfacred/mfacred/iampolicy"
+	"github.com/mfacred/mfacred/internal/cli"
 )
 
 var policyCmd = &command{

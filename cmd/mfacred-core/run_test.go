@@ -64,11 +64,11 @@ func TestAddEnvRejectsBadKeys(t *testing.T) {
 }
 
 func TestPolicyCommand(t *testing.T) {
-	code, out, _ := runWith("policy", "check", "../../policy/testdata/single-device-era.json")
+	code, out, _ := runWith("policy", "check", "../../iampolicy/testdata/single-device-era.json")
 	if code != 1 || !strings.Contains(out, `statement "AllowIndividualUserToManageTheirOwnMFA": iam:CreateVirtualMFADevice`) {
 		t.Fatalf("single-device-era: exit %d\n%s", code, out)
 	}
-	code, out, _ = runWith("policy", "check", "../../policy/testdata/named-devices-fixed.json")
+	code, out, _ = runWith("policy", "check", "../../iampolicy/testdata/named-devices-fixed.json")
 	if code != 0 || !strings.HasSuffix(out, "named-devices-fixed.json: no problems found\n") {
 		t.Fatalf("named-devices-fixed: exit %d\n%s", code, out)
 	}
