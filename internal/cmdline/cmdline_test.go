@@ -8,32 +8,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mfacred/mfacred/internal/testenv"
 )
 
-// awsCLI is the real AWS CLI v2 (Debian package awscli), whose botocore is the reference for
-// how a line is split. With CI=true its absence fails the test.
-func awsCLI(t *testing.T) string {
-	t.Helper()
-	const cli = "/usr/bin/aws"
-	if _, err := os.Stat(cli); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s (AWS CLI v2) is missing: %v", cli, err)
-		}
-		t.Skipf("%s (AWS CLI v2) is missing", cli)
-	}
-	return cli
-}
-
-// awsPython is the interpreter the AWS CLI v2 runs on (from its #! line), with its botocore.
-func awsPython(t *testing.T) string {
-	t.Helper()
-	head, err := os.ReadFile(awsCLI(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, _, _ := strings.Cut(string(head), "\n")
-	return strings.TrimSpace(strings.TrimPrefix(first, "#!"))
-}
+// awsCLI and awsPython: the AWS CLI v2 and its Python, as internal/testenv finds them.
+func awsCLI(t *testing.T) string    { t.Helper(); return testenv.AWSCLI(t) }
+func awsPython(t *testing.T) string { t.Helper(); return testenv.AWSPython(t) }
 
 // botocoreSplit splits lines as botocore's compat_shell_split does on platform ("linux":
 // shlex.split; "win32": _windows_shell_split), in the AWS CLI's own Python.
