@@ -12,8 +12,7 @@ import (
 	"github.com/mfacred/mfacred/internal/testenv"
 )
 
-// awsCLI and awsPython: the AWS CLI v2 and its Python, as internal/testenv finds them.
-func awsCLI(t *testing.T) string    { t.Helper(); return testenv.AWSCLI(t) }
+// awsPython is the AWS CLI v2's Python, as internal/testenv finds it.
 func awsPython(t *testing.T) string { t.Helper(); return testenv.AWSPython(t) }
 
 // botocoreSplit splits lines as botocore's compat_shell_split does on platform ("linux":
