@@ -5,7 +5,7 @@
 # CLI v2 at /usr/bin/aws, boto3 with a botocore that reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
 # (1.33 or newer), moto, oathtool, pass and gpg (aws-vault's pass backend), tmux, Xvfb, zenity, xdotool, zsh, fish, gcc for the race
 # detector, node 20 or newer and npm for the JS SDK tests, Wine and mingw-w64 for the Windows
-# lane, rpm and ruby for the release tests). What is missing is installed with
+# lane; rpm and ruby only for the release lane). What is missing is installed with
 # apt-get when this runs as root or sudo works (Debian, Ubuntu), moto and a newer boto3 into a
 # virtualenv from PyPI; otherwise the script names exactly what is missing and how to get it,
 # and stops. Then it runs
@@ -54,6 +54,27 @@ if [ -x "$venv/bin/python3" ]; then
 	export PATH="$venv/bin:$PATH"
 fi
 
+# While the packages below install (a minute or two on a fresh machine, apt using about one
+# core), Go compiles with the race detector every package the Linux lane's test binaries are made
+# of, into its build cache, where `go test` finds them: the compile `go test` would otherwise do
+# before e2e's tests can start (about 130 CPU-seconds with an empty cache, a second with a warm
+# one). Only for the whole suite; its output is not kept (go test reports the same errors), and
+# the lane starts after it ends, so the two never compile the same package side by side.
+prewarm=
+if ! $only_check && ! $release_lane && [ $# -eq 0 ]; then
+	(
+		pkgs=$(go list -test -deps -f '{{if and (not .ForTest) (ne .Name "main") (or .GoFiles .CgoFiles)}}{{.ImportPath}}{{end}}' ./... | grep -v '\.test$') &&
+			exec go build -race $pkgs
+	) >/dev/null 2>&1 &
+	prewarm=$!
+fi
+# On any exit (an error, Ctrl-C, SIGTERM) nothing started here is left running.
+cleanup() {
+	[ -z "$prewarm" ] || kill "$prewarm" 2>/dev/null || true
+	[ -z "${summary_dir:-}" ] || rm -rf "$summary_dir"
+}
+trap cleanup EXIT
+
 missing_pkgs=() # Debian packages to install
 missing_text=() # one line per missing part, for a machine where we cannot install
 
@@ -68,9 +89,14 @@ check() {
 	local prog
 	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
 		oathtool:oathtool pass:pass gpg:gnupg tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
-		gcc:gcc pgrep:procps ps:procps git:git rpm:rpm ruby:ruby x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32; do
+		gcc:gcc pgrep:procps ps:procps git:git x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32; do
 		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
 	done
+	if $release_lane; then # only TestRelease reads the .rpm packages and the Homebrew formula
+		for prog in rpm:rpm ruby:ruby; do
+			command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
+		done
+	fi
 	[ -e /etc/ssl/certs/ca-certificates.crt ] || need ca-certificates "CA certificates (for npm and pip)"
 	[ -x /usr/lib/wine/wine64 ] || need wine64 "Wine's 64-bit loader /usr/lib/wine/wine64 (the Windows lane)"
 	if ! /usr/bin/aws --version 2>&1 | grep -q '^aws-cli/2'; then
@@ -176,8 +202,11 @@ fi
 # The summary of each lane: internal/testsummary reads `go test -json` and prints what go test
 # prints without it (the ok and FAIL lines, the output of failed tests), then one line for the
 # lane: packages, tests passed, failed and skipped, the time, the slowest package.
+if [ -n "$prewarm" ]; then
+	wait "$prewarm" || true
+	prewarm=
+fi
 summary_dir=$(mktemp -d)
-trap 'rm -rf "$summary_dir"' EXIT
 go build -o "$summary_dir/testsummary" ./internal/testsummary
 
 # lane NAME COMMAND...: runs COMMAND, a go test -json, through the summary. Its status is
