@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -44,6 +45,12 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// Run under nohup (or anything else that ignores SIGHUP), every program the tests start
+	// would inherit SIGHUP ignored, and the tests of a closed terminal would test nohup's
+	// instead. Handled here, SIGHUP goes back to its default action in the children.
+	if signal.Ignored(syscall.SIGHUP) {
+		signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP)
+	}
 	var err error
 	root, err = os.MkdirTemp("", "mfacred-e2e-")
 	if err != nil {

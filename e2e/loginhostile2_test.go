@@ -1047,7 +1047,7 @@ func TestHostileLoginSignalsEndEveryWait(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{Life: 5 * time.Minute})
 	before, _, _ := lw.tokenFile()
 	lw.sts.Inject(localsts.Fault{Action: "CreateOAuth2Token", Hang: 60 * time.Second})
-	startCmd := func(args ...string) *exec.Cmd {
+	startCmd := func(t *testing.T, args ...string) *exec.Cmd {
 		cmd := exec.Command(binary, args...)
 		cmd.Env = lw.env
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -1057,14 +1057,14 @@ func TestHostileLoginSignalsEndEveryWait(t *testing.T) {
 		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 		return cmd
 	}
-	waitCount := func(n int) {
+	waitCount := func(t *testing.T, n int) {
 		for end := time.Now().Add(20 * time.Second); lw.sts.Count("CreateOAuth2Token") < n; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(end) {
 				t.Fatalf("no refresh reached the signin endpoint")
 			}
 		}
 	}
-	ends := func(cmd *exec.Cmd, sig syscall.Signal) {
+	ends := func(t *testing.T, cmd *exec.Cmd, sig syscall.Signal) {
 		t.Helper()
 		start := time.Now()
 		cmd.Process.Signal(sig)
@@ -1087,27 +1087,27 @@ func TestHostileLoginSignalsEndEveryWait(t *testing.T) {
 		{"SIGTERM doctor in refresh", syscall.SIGTERM, []string{"doctor", "--profile", lw.bridge}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			cmd := startCmd(c.args...)
+			cmd := startCmd(t, c.args...)
 			n++
-			waitCount(n)
-			ends(cmd, c.sig)
+			waitCount(t, n)
+			ends(t, cmd, c.sig)
 		})
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(fmt.Sprintf("%v while waiting for the lock", sig), func(t *testing.T) {
-			holder := startCmd("process", "--profile", lw.bridge)
+			holder := startCmd(t, "process", "--profile", lw.bridge)
 			n++
-			waitCount(n)
-			waiter := startCmd("process", "--profile", lw.admin)
+			waitCount(t, n)
+			waiter := startCmd(t, "process", "--profile", lw.admin)
 			time.Sleep(500 * time.Millisecond) // in its wait for the holder's refresh
-			ends(waiter, sig)
-			ends(holder, syscall.SIGTERM)
+			ends(t, waiter, sig)
+			ends(t, holder, syscall.SIGTERM)
 		})
 	}
 	t.Run("SIGKILL in refresh", func(t *testing.T) {
-		cmd := startCmd("process", "--profile", lw.bridge)
+		cmd := startCmd(t, "process", "--profile", lw.bridge)
 		n++
-		waitCount(n)
+		waitCount(t, n)
 		cmd.Process.Kill()
 		waitExit(t, cmd, 2*time.Second)
 	})
