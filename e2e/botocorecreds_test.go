@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/mfacred/mfacred/internal/testenv"
 )
 
 // botocoreCase is one profile whose credentials botocore is asked for: its config file and
@@ -73,4 +75,46 @@ func envMap(env []string) map[string]string {
 		}
 	}
 	return m
+}
+
+// awsConfigGet answers, for each key, `aws configure get KEY --profile PROFILE` as the AWS CLI
+// v2 at /usr/bin/aws does, in one start of it: what /usr/bin/aws runs (awscli.clidriver.main,
+// with the command line in sys.argv) is called once per key inside the CLI's own Python,
+// with env as the environment, and what it prints is the answer ("" for a key the profile
+// does not have). One start, about a CPU-second, instead of one for each key.
+func awsConfigGet(t *testing.T, env []string, profile string, keys ...string) []string {
+	t.Helper()
+	in, err := json.Marshal(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(testenv.AWSPython(t), "-c", `import json, os, sys, tempfile
+import awscli.clidriver
+keys, profile = json.load(sys.stdin), sys.argv[1]
+out, saved = [], os.dup(1)
+with tempfile.TemporaryFile() as f:
+    for key in keys:
+        f.seek(0)
+        f.truncate()
+        sys.stdout.flush()
+        os.dup2(f.fileno(), 1)
+        try:
+            sys.argv = ["aws", "configure", "get", key, "--profile", profile]
+            awscli.clidriver.main()
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+        f.seek(0)
+        out.append(f.read().decode())
+json.dump(out, sys.stdout)`, profile)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(string(in))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	var got []string
+	if err != nil || json.Unmarshal(b, &got) != nil || len(got) != len(keys) {
+		t.Fatalf("aws configure get %v --profile %s: %v %q %s", keys, profile, err, b, stderr.String())
+	}
+	return got
 }

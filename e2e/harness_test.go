@@ -122,13 +122,20 @@ func needKeyring(t *testing.T) { t.Helper(); need(t, "the Secret Service", setup
 
 func awsCLIv2(t *testing.T) string {
 	t.Helper()
+	_, err := awsCLIVersion()
+	need(t, "the AWS CLI v2 (/usr/bin/aws, Debian package awscli)", err)
+	return "/usr/bin/aws"
+}
+
+// awsCLIVersion is what `aws --version` says ("aws-cli/2.9.19 Python/3.11.2 ..."), asked once
+// per run: each start of the AWS CLI costs about a CPU-second, and some forty tests need it.
+var awsCLIVersion = sync.OnceValues(func() (string, error) {
 	out, err := exec.Command("/usr/bin/aws", "--version").CombinedOutput()
 	if err == nil && !bytes.HasPrefix(out, []byte("aws-cli/2")) {
 		err = fmt.Errorf("/usr/bin/aws is %s", bytes.TrimSpace(out))
 	}
-	need(t, "the AWS CLI v2 (/usr/bin/aws, Debian package awscli)", err)
-	return "/usr/bin/aws"
-}
+	return string(bytes.TrimSpace(out)), err
+})
 
 func needPython(t *testing.T) {
 	t.Helper()

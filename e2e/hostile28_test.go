@@ -346,7 +346,7 @@ func TestHostile28RotateDeleteCommand(t *testing.T) {
 // =, trimmed), or it is refused in one line before any AWS call.
 func TestHostile28TagLines(t *testing.T) {
 	t.Parallel()
-	aws := awsCLIv2(t)
+	awsCLIv2(t)
 	tw := newTagWorld(t, localsts.Role{ARN: adminRole, RequireMFA: true, TagSession: true, SetSourceIdentity: true})
 	tw.mustRun(binary, "process", "--profile", tw.profile) // the MFA session, once
 	many := func(n int) string {
@@ -426,14 +426,21 @@ func TestHostile28TagLines(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s: not a role session", name)
 		}
-		// The AWS CLI (a second or so of CPU each) is asked only for the keys the lines name:
-		// a key they do not name is in no line of the profile.
-		get := func(key string) string {
-			if !strings.Contains(strings.ToLower(tc.lines), key) {
-				return ""
+		// The AWS CLI (a second or so of CPU each start) is asked, in one start, only for the
+		// keys the lines name: a key they do not name is in no line of the profile.
+		var keys []string
+		for _, key := range []string{"mfacred_source_identity", "mfacred_session_tags", "mfacred_transitive_session_tags"} {
+			if strings.Contains(strings.ToLower(tc.lines), key) {
+				keys = append(keys, key)
 			}
-			return strings.TrimSuffix(tw.run(nil, nil, aws, "configure", "get", key, "--profile", tw.tagged).stdout, "\n")
 		}
+		values := map[string]string{}
+		if len(keys) > 0 {
+			for i, v := range awsConfigGet(t, tw.env, tw.tagged, keys...) {
+				values[keys[i]] = strings.TrimSuffix(v, "\n")
+			}
+		}
+		get := func(key string) string { return values[key] }
 		want := localsts.Tagging{SourceIdentity: get("mfacred_source_identity")}
 		if v := get("mfacred_session_tags"); v != "" {
 			for _, part := range strings.Split(v, ",") {

@@ -181,12 +181,12 @@ func TestLoginSessionServesAWSCLIAndBoto3ThroughBridgeAndRole(t *testing.T) {
 	lw := newSigninWorld(t, localsts.Role{ARN: adminRole}, localsts.LoginOptions{})
 	// An AWS CLI older than 2.32 does not read login_session: it finds no credentials in
 	// the session's own profile, which is why the bridge exists.
-	ver, _ := exec.Command(aws, "--version").Output()
+	ver, _ := awsCLIVersion()
 	var major, minor int
-	fmt.Sscanf(string(ver), "aws-cli/%d.%d", &major, &minor)
+	fmt.Sscanf(ver, "aws-cli/%d.%d", &major, &minor)
 	direct := lw.run(nil, nil, aws, "sts", "get-caller-identity", "--profile", lw.me, "--endpoint-url", lw.sts.URL)
 	if reads := major > 2 || major == 2 && minor >= 32; reads != (direct.err == nil) {
-		t.Fatalf("AWS CLI %s on the login_session profile: %v (it reads login_session: %v)\n%s", strings.TrimSpace(string(ver)), direct.err, reads, direct.stderr)
+		t.Fatalf("AWS CLI %s on the login_session profile: %v (it reads login_session: %v)\n%s", ver, direct.err, reads, direct.stderr)
 	}
 	id := func(profile string) string {
 		t.Helper()

@@ -221,13 +221,12 @@ func TestImportFromAwsVault(t *testing.T) {
 				t.Fatalf("backups %v do not hold the config as it was", backups)
 			}
 			// the AWS CLI reads what import wrote as mfacred's keys, and no role_arn
-			for key, want := range map[string]string{
-				"mfacred_role_arn": adminRole, "mfacred_source_profile": p, "mfacred_role_session_name": "alice-import",
-				"mfacred_role_duration_seconds": "1800", "role_arn": "", "credential_process": binary + " process --profile " + p + "-prod",
-			} {
-				got := vw.run(nil, nil, aws, "configure", "get", key, "--profile", p+"-prod")
-				if strings.TrimSpace(got.stdout) != want {
-					t.Errorf("aws configure get %s --profile %s-prod: %q, want %q", key, p, got.stdout, want)
+			keys := []string{"mfacred_role_arn", "mfacred_source_profile", "mfacred_role_session_name",
+				"mfacred_role_duration_seconds", "role_arn", "credential_process"}
+			wants := []string{adminRole, p, "alice-import", "1800", "", binary + " process --profile " + p + "-prod"}
+			for i, got := range awsConfigGet(t, vw.world.env, p+"-prod", keys...) {
+				if strings.TrimSpace(got) != wants[i] {
+					t.Errorf("aws configure get %s --profile %s-prod: %q, want %q", keys[i], p, got, wants[i])
 				}
 			}
 
