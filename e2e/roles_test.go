@@ -43,9 +43,10 @@ func roleWorld(t *testing.T, extra ...string) *world {
 	return w
 }
 
-// stsCalls is how many calls of each action the STS has answered.
+// stsCalls is how many calls of each action mfacred made to STS (an SDK retry of one call is
+// the same call: localsts.Server.Calls).
 func (w *world) stsCalls() string {
-	return fmt.Sprintf("GetSessionToken=%d AssumeRole=%d", w.sts.Count("GetSessionToken"), w.sts.Count("AssumeRole"))
+	return fmt.Sprintf("GetSessionToken=%d AssumeRole=%d", w.sts.Calls("GetSessionToken"), w.sts.Calls("AssumeRole"))
 }
 
 func (w *world) wantCalls(when, want string) {

@@ -116,8 +116,10 @@ type Server struct {
 	sessions map[string]*session
 	used     map[string]time.Time // serial|code -> when
 	counts   map[string]int
-	codes    []string // "Action code" of every request that carried a code, as it arrived
-	log      []string // one line per request, for a failing test to show (Log)
+	calls    map[string]int  // by action: SDK calls, each retry of one counted once (Calls)
+	invoked  map[string]bool // action|amz-sdk-invocation-id seen
+	codes    []string        // "Action code" of every request that carried a code, as it arrived
+	log      []string        // one line per request, for a failing test to show (Log)
 	faults   []*Fault
 	// Issued lists every session secret handed out, for leak scans.
 	issued  []string
@@ -145,7 +147,7 @@ func New(users ...User) *Server {
 
 // Start starts a server on a free port of 127.0.0.1 with the given users.
 func Start(users ...User) (*Server, error) {
-	s := &Server{clock: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}}
+	s := &Server{clock: time.Now, users: map[string]*User{}, roles: map[string]*Role{}, sessions: map[string]*session{}, used: map[string]time.Time{}, counts: map[string]int{}, calls: map[string]int{}, invoked: map[string]bool{}}
 	for i := range users {
 		u := users[i]
 		s.users[u.AccessKeyID] = &u
@@ -303,6 +305,17 @@ func (s *Server) Count(action string) int {
 	return s.counts[action]
 }
 
+// Calls is how many SDK calls of action arrived: the requests that are the SDK's retries of
+// one call (the same amz-sdk-invocation-id, which the SDKs send on every attempt) count once.
+// Count counts each attempt. A test that says how often mfacred called STS asks Calls: the
+// SDK's retry of a call whose answer was lost on the way (seen under Wine on a loaded
+// machine) is not a second call.
+func (s *Server) Calls(action string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[action]
+}
+
 // Log returns a line for each request answered so far (time, action, client address, the
 // SDK's attempt header, status): what a test shows when STS was reached more often than it
 // expected.
@@ -402,6 +415,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}()
 	s.mu.Lock()
 	s.counts[action]++
+	if id := r.Header.Get("amz-sdk-invocation-id"); id == "" || !s.invoked[action+"|"+id] {
+		s.calls[action]++
+		if id != "" {
+			s.invoked[action+"|"+id] = true
+		}
+	}
 	if code := form.Get("TokenCode"); code != "" {
 		s.codes = append(s.codes, action+" "+code)
 	}
