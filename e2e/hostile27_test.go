@@ -197,7 +197,7 @@ func TestHostile27RoleFaults(t *testing.T) {
 			if again.AccessKeyId == first.AccessKeyId {
 				t.Error("STS well again, the due role credentials were not renewed")
 			}
-			w.wantCalls("after the faults", fmt.Sprintf("GetSessionToken=1 AssumeRole=%d", w.sts.Count("AssumeRole")))
+			w.wantCalls("after the faults", fmt.Sprintf("GetSessionToken=1 AssumeRole=%d", w.sts.Calls("AssumeRole")))
 		})
 	}
 }
