@@ -339,7 +339,13 @@ func TestExecServerSignalsAndStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			script := `printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; ` + tc.script + `; while :; do sleep 0.1; done`
+			// The URL is written once the trap is set: the test signals as soon as it reads it
+			// (written first, a SIGTERM could end the shell before its trap: 143, seen once).
+			url := `printf %s "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > "$0/url"; `
+			script := url + tc.script + `; while :; do sleep 0.1; done`
+			if tc.signal != 0 {
+				script = tc.script + "; " + url + `while :; do sleep 0.1; done`
+			}
 			var stdout, stderr output
 			cmd := w.start(&stdout, &stderr, "exec", "--server", "--profile", w.profile, "--", "sh", "-c", script, dir)
 			u := waitFile(t, filepath.Join(dir, "url"))
