@@ -68,7 +68,8 @@ if ! $only_check && ! $release_lane && [ $# -eq 0 ]; then
 	) >/dev/null 2>&1 &
 	prewarm=$!
 fi
-# On any exit (an error, Ctrl-C, SIGTERM) nothing started here is left running.
+# On any exit (an error, Ctrl-C, SIGTERM) that compile is stopped (a compiler process it had
+# started may finish its one package first).
 cleanup() {
 	[ -z "$prewarm" ] || kill "$prewarm" 2>/dev/null || true
 	[ -z "${summary_dir:-}" ] || rm -rf "$summary_dir"
@@ -86,17 +87,14 @@ need() { # need PACKAGE DESCRIPTION
 check() {
 	missing_pkgs=()
 	missing_text=()
-	local prog
-	for prog in dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring \
-		oathtool:oathtool pass:pass gpg:gnupg tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish \
-		gcc:gcc pgrep:procps ps:procps git:git x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32; do
+	local prog progs=(dbus-daemon:dbus dbus-send:dbus dbus-launch:dbus-x11 gnome-keyring-daemon:gnome-keyring
+		oathtool:oathtool pass:pass gpg:gnupg tmux:tmux Xvfb:xvfb zenity:zenity xdotool:xdotool zsh:zsh fish:fish
+		gcc:gcc pgrep:procps ps:procps git:git x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32)
+	# only TestRelease reads the .rpm packages and the Homebrew formula
+	! $release_lane || progs+=(rpm:rpm ruby:ruby)
+	for prog in "${progs[@]}"; do
 		command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
 	done
-	if $release_lane; then # only TestRelease reads the .rpm packages and the Homebrew formula
-		for prog in rpm:rpm ruby:ruby; do
-			command -v "${prog%%:*}" >/dev/null 2>&1 || need "${prog#*:}" "${prog%%:*}"
-		done
-	fi
 	[ -e /etc/ssl/certs/ca-certificates.crt ] || need ca-certificates "CA certificates (for npm and pip)"
 	[ -x /usr/lib/wine/wine64 ] || need wine64 "Wine's 64-bit loader /usr/lib/wine/wine64 (the Windows lane)"
 	if ! /usr/bin/aws --version 2>&1 | grep -q '^aws-cli/2'; then
